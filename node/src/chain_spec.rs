@@ -1,0 +1,46 @@
+//! The chains this node knows: `dev` and `local`, built from the runtime's genesis presets.
+
+use sc_service::ChainType;
+use verity_primitives::currency::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
+use verity_runtime::WASM_BINARY;
+
+/// A chain spec of the Verity runtime.
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+/// What wallets show: VRT with 12 decimals.
+fn properties() -> sc_service::Properties {
+	let mut properties = sc_service::Properties::new();
+	properties.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+	properties.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+	properties.insert("ss58Format".into(), SS58_PREFIX.into());
+	properties
+}
+
+fn wasm() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| {
+		"the runtime's wasm is not built into this binary (was it built with SKIP_WASM_BUILD?)"
+			.to_string()
+	})
+}
+
+/// `--dev`: Alice validates alone.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("Verity Development")
+		.with_id("verity_dev")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// `--chain local`: Alice, Bob and Charlie validate.
+pub fn local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("Verity Local Testnet")
+		.with_id("verity_local")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}

@@ -1,0 +1,22 @@
+//! # verity-node
+//!
+//! The node of the Verity chain: Aura block production, GRANDPA finality, off-chain workers and
+//! JSON-RPC, around the `verity-runtime` wasm.
+//!
+//! - [`cli`] / [`command`]: the command line and its subcommands.
+//! - [`chain_spec`]: the `dev` and `local` chains.
+//! - [`service`]: the full node, with Aura or instant/manual sealing.
+//! - [`rpc`]: the JSON-RPC methods beyond the standard ones.
+//! - [`tx`]: building signed extrinsics for the runtime (benchmarks, tools and tests).
+
+// The node is std-only code outside consensus; panics here are bugs reported as such, but the
+// workspace lints stay on for arithmetic and indexing.
+pub mod chain_spec;
+pub mod cli;
+pub mod command;
+pub mod rpc;
+pub mod service;
+pub mod tx;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;

@@ -1,0 +1,56 @@
+//! The node's JSON-RPC methods beyond those `sc-service` provides: account nonces
+//! (`system_accountNextIndex`), fee queries (`payment_*`) and, with `--sealing manual`, block
+//! sealing (`engine_createBlock`, `engine_finalizeBlock`).
+
+use std::sync::Arc;
+
+use jsonrpsee::RpcModule;
+use sc_consensus_manual_seal::{
+	rpc::{ManualSeal, ManualSealApiServer},
+	EngineCommand,
+};
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use verity_runtime::{opaque::Block, AccountId, Balance, Hash, Nonce};
+
+/// What the RPC methods need.
+pub struct FullDeps<C, P> {
+	/// The client.
+	pub client: Arc<C>,
+	/// The transaction pool.
+	pub pool: Arc<P>,
+	/// Where `engine_*` calls send their commands, with `--sealing manual`.
+	pub seal_commands: Option<futures::channel::mpsc::Sender<EngineCommand<Hash>>>,
+}
+
+/// Builds the RPC module of the node's own methods.
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
+		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let mut module = RpcModule::new(());
+	let FullDeps { client, pool, seal_commands } = deps;
+
+	module.merge(System::new(client.clone(), pool).into_rpc())?;
+	module.merge(TransactionPayment::new(client).into_rpc())?;
+	if let Some(commands) = seal_commands {
+		module.merge(ManualSeal::new(commands).into_rpc())?;
+	}
+	Ok(module)
+}

@@ -1,0 +1,191 @@
+//! Runtime tests: genesis presets, and a signed transfer paying its fee through the real
+//! transaction extensions and fee split.
+
+use codec::Encode;
+use frame_support::{
+	genesis_builder_helper::build_state,
+	traits::{fungible::Inspect, Get},
+};
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::{Digest, DigestItem},
+	traits::Header as _,
+	BuildStorage,
+};
+
+use crate::{
+	configs::fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
+	currency::{EXISTENTIAL_DEPOSIT, UNIT},
+	genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
+	tx_extension, Address, Aura, Balances, Executive, Header, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeGenesisConfig, Session, SignedPayload, System, UncheckedExtrinsic,
+};
+
+/// Externalities holding the genesis state of the named preset.
+fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	let json = get_preset(&name.into()).expect("preset exists");
+	let mut ext = sp_io::TestExternalities::new(
+		RuntimeGenesisConfig::default().build_storage().expect("default genesis builds"),
+	);
+	ext.execute_with(|| build_state::<RuntimeGenesisConfig>(json).expect("preset builds"));
+	ext
+}
+
+/// Starts block 1 sealed in Aura slot `slot`.
+fn start_block(slot: u64) {
+	let digest = Digest {
+		logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())],
+	};
+	let header = Header::new(1, Default::default(), Default::default(), System::parent_hash(), digest);
+	Executive::initialize_block(&header);
+}
+
+/// A transaction signed by `signer` at `nonce`.
+fn signed(signer: Sr25519Keyring, nonce: u32, call: RuntimeCall) -> UncheckedExtrinsic {
+	let extension = tx_extension(nonce, 0);
+	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		Address::Id(signer.to_account_id()),
+		signature.into(),
+		extension,
+	)
+}
+
+#[test]
+fn presets_are_listed_and_unknown_ones_refused() {
+	let names: Vec<String> = preset_names()
+		.into_iter()
+		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).expect("utf8"))
+		.collect();
+	assert_eq!(names, vec!["development", "local_testnet"]);
+	assert!(get_preset(&"no_such_preset".into()).is_none());
+}
+
+#[test]
+fn development_preset_builds_with_alice_alone() {
+	preset_ext("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice.clone()]);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
+		assert_eq!(Balances::balance(&alice), ENDOWMENT);
+		assert_eq!(Balances::balance(&TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn local_testnet_preset_builds_with_three_validators() {
+	preset_ext("local_testnet").execute_with(|| {
+		let expected: Vec<_> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+				.iter()
+				.map(|k| k.to_account_id())
+				.collect();
+		assert_eq!(Session::validators(), expected);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 3);
+	});
+}
+
+#[test]
+fn signed_transfer_moves_funds_and_splits_its_fee() {
+	preset_ext("local_testnet").execute_with(|| {
+		// Slot 2 of three validators is Charlie's.
+		start_block(2);
+		let author = Sr25519Keyring::Charlie.to_account_id();
+		assert_eq!(pallet_authorship::Pallet::<Runtime>::author(), Some(author.clone()));
+		assert_eq!(Aura::current_slot(), Slot::from(2));
+
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+		let treasury = TreasuryAccount::get();
+		let before = (
+			Balances::balance(&dave),
+			Balances::balance(&ferdie),
+			Balances::balance(&treasury),
+			Balances::balance(&author),
+			Balances::total_issuance(),
+		);
+
+		let amount = 5 * UNIT;
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: Address::Id(ferdie.clone()),
+			value: amount,
+		});
+		let outcome = Executive::apply_extrinsic(signed(Sr25519Keyring::Dave, 0, call));
+		assert_eq!(outcome, Ok(Ok(())));
+
+		let fee = System::events()
+			.into_iter()
+			.find_map(|record| match record.event {
+				RuntimeEvent::TransactionPayment(
+					pallet_transaction_payment::Event::TransactionFeePaid { who, actual_fee, .. },
+				) if who == dave => Some(actual_fee),
+				_ => None,
+			})
+			.expect("fee paid event");
+		assert!(fee > 0);
+
+		let treasury_share = fee * u128::from(TREASURY_SHARE_PERCENT) / 100;
+		assert_eq!(Balances::balance(&dave), before.0 - amount - fee);
+		assert_eq!(Balances::balance(&ferdie), before.1 + amount);
+		assert_eq!(Balances::balance(&treasury), before.2 + treasury_share);
+		assert_eq!(Balances::balance(&author), before.3 + (fee - treasury_share));
+		// Fees move value; none is created or destroyed.
+		assert_eq!(Balances::total_issuance(), before.4);
+		assert_eq!(System::account_nonce(&dave), 1);
+	});
+}
+
+#[test]
+fn transfer_with_wrong_nonce_or_signer_is_refused_and_changes_nothing() {
+	preset_ext("local_testnet").execute_with(|| {
+		start_block(2);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let before = Balances::balance(&dave);
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: Address::Id(Sr25519Keyring::Ferdie.to_account_id()),
+			value: UNIT,
+		});
+
+		// A future nonce is not applicable now.
+		assert!(Executive::apply_extrinsic(signed(Sr25519Keyring::Dave, 7, call.clone())).is_err());
+
+		// A signature by someone else than the claimed sender is refused.
+		let mut forged = signed(Sr25519Keyring::Eve, 0, call);
+		if let sp_runtime::generic::Preamble::Signed(ref mut address, _, _) = forged.preamble {
+			*address = Address::Id(dave.clone());
+		}
+		assert!(Executive::apply_extrinsic(forged).is_err());
+
+		assert_eq!(Balances::balance(&dave), before);
+		assert_eq!(System::account_nonce(&dave), 0);
+	});
+}
+
+#[test]
+fn fee_rises_with_congestion_and_never_falls_below_base() {
+	use pallet_transaction_payment::{Multiplier, NextFeeMultiplier};
+	use sp_runtime::{traits::Convert, FixedPointNumber};
+	preset_ext("development").execute_with(|| {
+		type Update = crate::configs::fees::FeeMultiplierUpdate;
+		let max_normal = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(frame_support::dispatch::DispatchClass::Normal)
+			.max_total
+			.expect("normal class is limited");
+
+		// A full block raises the multiplier.
+		System::set_block_consumed_resources(max_normal, 0);
+		let one = Multiplier::saturating_from_integer(1);
+		assert!(Update::convert(one) > one);
+
+		// An empty block lowers it, but not under one.
+		System::set_block_consumed_resources(frame_support::weights::Weight::zero(), 0);
+		assert_eq!(Update::convert(one), one);
+		assert_eq!(NextFeeMultiplier::<Runtime>::get(), one);
+	});
+}

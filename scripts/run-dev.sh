@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds verity-node and starts a development chain:
+# Alice validates, RPC on ws/http://127.0.0.1:9944, state in a temporary directory.
+#
+#   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
+#   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
+#   PROFILE=release scripts/run-dev.sh        # an optimised build (slower to build)
+#
+# Extra arguments go to verity-node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+
+profile="${PROFILE:-dev}"
+cargo build --locked --profile "$profile" -p verity-node
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+exec "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all "$@"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building Verity needs on a fresh Debian/Ubuntu machine, once:
+# apt packages (protoc, clang, mold, lld, OpenSSL headers), the wasm target and rust-src.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+packages=(protobuf-compiler clang libclang-dev lld mold pkg-config libssl-dev make git curl)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	sudo_cmd=""
+	[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+	echo "setup: cargo not found; install Rust with rustup first" >&2
+	exit 1
+fi
+rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+	rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^rust-src' ||
+	rustup component add rust-src
