@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds everything and runs the whole test suite: unit tests of every
-# crate, runtime tests, and the end-to-end tests that start real verity-node processes.
+# crate, the pallets' benchmarks (as tests), runtime tests, and the end-to-end tests that start
+# real verity-node processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,4 +9,8 @@ source scripts/env.sh
 
 start=$(date +%s)
 cargo test --locked --workspace
+# Each benchmark runs once against the pallet's mock, so a benchmark that no longer sets up or
+# asserts correctly fails here rather than when weights are regenerated. No wasm is needed.
+SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
+	-p pallet-operators -p pallet-models -p pallet-inference -- benchmark
 echo "test.sh: the suite took $(($(date +%s) - start)) s"

@@ -65,6 +65,8 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
 			executor,
+			// No block is exempt from pruning.
+			Vec::new(),
 		)?;
 	let client = Arc::new(client);
 
@@ -197,7 +199,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		Vec::default(),
 	));
 
-	let (network, system_rpc_tx, tx_handler_controller, sync_service) =
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
 			net_config,
@@ -408,8 +410,8 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 /// The storage key of `pallet_timestamp::Now`.
 fn timestamp_now_key() -> sp_core::storage::StorageKey {
-	let mut key = sp_core::twox_128(b"Timestamp").to_vec();
-	key.extend_from_slice(&sp_core::twox_128(b"Now"));
+	let mut key = sp_io::hashing::twox_128(b"Timestamp").to_vec();
+	key.extend_from_slice(&sp_io::hashing::twox_128(b"Now"));
 	sp_core::storage::StorageKey(key)
 }
 

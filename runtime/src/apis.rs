@@ -16,10 +16,12 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use verity_primitives::{JobId, ModelId, Role, VerificationMode};
+
 use super::{
-	genesis_config_presets, opaque::SessionKeys, AccountId, Aura, Balance, Block, Executive,
-	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
-	TransactionPayment, VERSION,
+	genesis_config_presets, opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber,
+	Executive, Grandpa, Inference, InherentDataExt, Models, Nonce, Operators, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -136,6 +138,51 @@ impl_runtime_apis! {
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			None
+		}
+	}
+
+	impl pallet_operators_runtime_api::OperatorsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn operator(who: AccountId) -> Option<pallet_operators::OperatorView<Balance, BlockNumber>> {
+			Operators::operator_view(&who)
+		}
+
+		fn operators(role: Role) -> Vec<(AccountId, Balance)> {
+			Operators::operators_of(role)
+		}
+	}
+
+	impl pallet_models_runtime_api::ModelsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn model(id: ModelId) -> Option<pallet_models::ModelView<AccountId, Balance, BlockNumber>> {
+			Models::model_view(&id)
+		}
+
+		fn models() -> Vec<(ModelId, pallet_models::ModelView<AccountId, Balance, BlockNumber>)> {
+			Models::models()
+		}
+
+		fn verifying_key(id: ModelId) -> Option<Vec<u8>> {
+			Models::verifying_key(&id)
+		}
+	}
+
+	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn job(id: JobId) -> Option<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::job_view(id)
+		}
+
+		fn jobs_for_worker(worker: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::jobs_for_worker(&worker)
+		}
+
+		fn jobs_of(requester: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::jobs_of(&requester)
+		}
+
+		fn estimate_fee(
+			model: ModelId,
+			mode: VerificationMode,
+		) -> Result<Balance, pallet_inference::EstimateError> {
+			Inference::estimate_fee(&model, mode)
 		}
 	}
 

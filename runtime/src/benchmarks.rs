@@ -6,4 +6,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
+	[pallet_operators, Operators]
+	[pallet_models, Models]
+	[pallet_inference, Inference]
 );

@@ -1,7 +1,9 @@
 //! Genesis presets, served through the `GenesisBuilder` runtime API.
 //!
-//! - `development` (`--dev`): Alice is the only validator and the sudo key.
-//! - `local_testnet` (`--chain local`): Alice, Bob and Charlie are validators, Alice is sudo.
+//! - `development` (`--dev`): Alice is the only validator and the sudo key; she is also an
+//!   operator of every role (validator, inference, verifier, oracle), bonded.
+//! - `local_testnet` (`--chain local`): Alice, Bob and Charlie are validators, bonded as
+//!   validator operators (Alice of every role); Alice is sudo.
 //!
 //! Both endow the well-known development accounts and give the treasury account its existential
 //! deposit, so the treasury share of the first fee is never burned.
@@ -14,15 +16,31 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
+use verity_primitives::Role;
+
 use crate::{
-	configs::fees::TreasuryAccount,
+	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
 	opaque::SessionKeys,
-	AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	AccountId, Balance, BalancesConfig, InferenceConfig, OperatorsConfig, RuntimeGenesisConfig,
+	SessionConfig, SudoConfig,
 };
 
 /// What each endowed development account starts with: one million VRT.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
+/// What each genesis operator bonds: a hundred thousand VRT.
+pub const GENESIS_BOND: Balance = 100_000 * UNIT;
+
+/// The least bond of each role: validators 10 000 VRT, inference operators and verifiers
+/// 1 000 VRT, oracle operators 100 VRT.
+pub fn min_bonds() -> Vec<(Role, Balance)> {
+	vec![
+		(Role::Validator, 10_000 * UNIT),
+		(Role::Inference, 1_000 * UNIT),
+		(Role::Verifier, 1_000 * UNIT),
+		(Role::Oracle, 100 * UNIT),
+	]
+}
 
 /// A validator of a genesis preset: its account and its session keys.
 fn validator(account: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
@@ -37,6 +55,15 @@ fn genesis(
 	endowed: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
+	// The first validator holds every role; the others are validators only.
+	let operators: Vec<(AccountId, Vec<Role>, Balance, Vec<u8>)> = validators
+		.iter()
+		.enumerate()
+		.map(|(index, (account, _))| {
+			let roles = if index == 0 { Role::ALL.to_vec() } else { vec![Role::Validator] };
+			(account.clone(), roles, GENESIS_BOND, b"genesis".to_vec())
+		})
+		.collect();
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|account| (account, ENDOWMENT)).collect();
 	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
@@ -50,6 +77,13 @@ fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		operators: OperatorsConfig { min_bonds: min_bonds(), operators },
+		inference: InferenceConfig {
+			params: Some(pallet_inference::MarketParams {
+				execution_period: EXECUTION_PERIOD,
+				..Default::default()
+			}),
+		},
 	})
 }
 

@@ -25,8 +25,6 @@ pub mod genesis_config_presets;
 
 use alloc::{borrow::Cow, vec::Vec};
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use verity_primitives::{
@@ -67,12 +65,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 1,
 	system_version: 1,
 };
-
-/// The native version, reported by the node.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// The address format of a signed extrinsic.
 pub type Address = sp_runtime::MultiAddress<AccountId, ()>;
@@ -175,6 +167,14 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(9)]
 	pub type Utility = pallet_utility;
+
+	// --- Verity ---
+	#[runtime::pallet_index(20)]
+	pub type Operators = pallet_operators;
+	#[runtime::pallet_index(21)]
+	pub type Models = pallet_models;
+	#[runtime::pallet_index(22)]
+	pub type Inference = pallet_inference;
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 
 use codec::Encode;
 use frame_support::{
+	assert_noop, assert_ok,
 	genesis_builder_helper::build_state,
-	traits::{fungible::Inspect, Get},
+	traits::fungible::{Inspect, InspectHold},
 };
+use verity_primitives::{Role, RoleInspect, RoleSet};
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
@@ -17,9 +19,11 @@ use sp_runtime::{
 use crate::{
 	configs::fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
-	genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
-	tx_extension, Address, Aura, Balances, Executive, Header, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeGenesisConfig, Session, SignedPayload, System, UncheckedExtrinsic,
+	genesis_config_presets::{get_preset, preset_names, ENDOWMENT, GENESIS_BOND},
+	opaque::SessionKeys,
+	tx_extension, Address, Balances, Executive, Header, Operators, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, SignedPayload, System,
+	UncheckedExtrinsic,
 };
 
 /// Externalities holding the genesis state of the named preset.
@@ -56,10 +60,7 @@ fn signed(signer: Sr25519Keyring, nonce: u32, call: RuntimeCall) -> UncheckedExt
 
 #[test]
 fn presets_are_listed_and_unknown_ones_refused() {
-	let names: Vec<String> = preset_names()
-		.into_iter()
-		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).expect("utf8"))
-		.collect();
+	let names: Vec<String> = preset_names();
 	assert_eq!(names, vec!["development", "local_testnet"]);
 	assert!(get_preset(&"no_such_preset".into()).is_none());
 }
@@ -72,7 +73,12 @@ fn development_preset_builds_with_alice_alone() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
-		assert_eq!(Balances::balance(&alice), ENDOWMENT);
+		// Alice's genesis bond is on hold: she is an operator of every role.
+		assert_eq!(Balances::balance(&alice), ENDOWMENT - GENESIS_BOND);
+		assert_eq!(Balances::total_balance_on_hold(&alice), GENESIS_BOND);
+		for role in Role::ALL {
+			assert!(<Operators as RoleInspect<_, _>>::is_active(&alice, role), "{role:?}");
+		}
 		assert_eq!(Balances::balance(&TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
 	});
 }
@@ -88,6 +94,64 @@ fn local_testnet_preset_builds_with_three_validators() {
 		assert_eq!(Session::validators(), expected);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 3);
+		// All three are bonded validator operators, so the next sessions keep them.
+		for who in &expected {
+			assert!(<Operators as RoleInspect<_, _>>::is_active(who, Role::Validator));
+		}
+		let mut chosen = Operators::select_validators().expect("enough candidates");
+		chosen.sort();
+		let mut sorted = expected.clone();
+		sorted.sort();
+		assert_eq!(chosen, sorted);
+	});
+}
+
+#[test]
+fn a_bonded_and_keyed_validator_joins_at_the_next_session() {
+	let mut ext = preset_ext("local_testnet");
+	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let origin = || RuntimeOrigin::signed(dave.clone());
+		assert_ok!(Operators::register(origin(), RoleSet::of(&[Role::Validator]), Default::default()));
+		assert_ok!(Operators::bond(origin(), 20_000 * UNIT));
+		let generated = SessionKeys::generate(&dave.encode(), None);
+		assert_ok!(Session::set_keys(origin(), generated.keys, generated.proof.encode()));
+
+		// Chosen at the next session boundary, active one session later (session queues a set).
+		Session::rotate_session();
+		assert!(!Session::validators().contains(&dave));
+		Session::rotate_session();
+		let validators = Session::validators();
+		assert!(validators.contains(&dave), "{validators:?}");
+		assert_eq!(validators.len(), 4);
+		assert_eq!(validators.first(), Some(&dave), "the largest bond comes first");
+	});
+}
+
+#[test]
+fn a_validator_without_keys_or_bond_is_not_chosen() {
+	let mut ext = preset_ext("local_testnet");
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		// Registered and bonded, but no session keys: not a candidate.
+		assert_ok!(Operators::register(
+			RuntimeOrigin::signed(dave.clone()),
+			RoleSet::of(&[Role::Validator]),
+			Default::default()
+		));
+		assert_ok!(Operators::bond(RuntimeOrigin::signed(dave.clone()), 20_000 * UNIT));
+		Session::rotate_session();
+		Session::rotate_session();
+		assert!(!Session::validators().contains(&dave));
+		assert_eq!(Session::validators().len(), 3);
+		// Below the validator minimum: refused outright.
+		assert_noop!(
+			Operators::unbond(RuntimeOrigin::signed(dave.clone()), 15_000 * UNIT),
+			pallet_operators::Error::<Runtime>::BondBelowMinimum
+		);
 	});
 }
 
@@ -98,7 +162,7 @@ fn signed_transfer_moves_funds_and_splits_its_fee() {
 		start_block(2);
 		let author = Sr25519Keyring::Charlie.to_account_id();
 		assert_eq!(pallet_authorship::Pallet::<Runtime>::author(), Some(author.clone()));
-		assert_eq!(Aura::current_slot(), Slot::from(2));
+		assert_eq!(pallet_aura::CurrentSlot::<Runtime>::get(), Slot::from(2));
 
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let ferdie = Sr25519Keyring::Ferdie.to_account_id();

@@ -131,9 +131,9 @@ impl Node {
 
 	/// The free balance of `who` at the best block (zero for an account that does not exist).
 	pub async fn free_balance(&self, who: &AccountId) -> Balance {
-		let mut key = sp_core::twox_128(b"System").to_vec();
-		key.extend(sp_core::twox_128(b"Account"));
-		key.extend(sp_core::blake2_128(who.as_ref()));
+		let mut key = sp_io::hashing::twox_128(b"System").to_vec();
+		key.extend(sp_io::hashing::twox_128(b"Account"));
+		key.extend(sp_io::hashing::blake2_128(who.as_ref()));
 		key.extend(who.encode());
 		let data: Option<String> = self
 			.call("state_getStorage", rpc_params![format!("0x{}", hex::encode(key))])
@@ -201,4 +201,56 @@ fn parse_number(value: &Value) -> Option<u64> {
 fn parse_hash(text: &str) -> H256 {
 	let bytes = hex::decode(text.trim_start_matches("0x")).unwrap();
 	H256::from_slice(&bytes)
+}
+
+impl Node {
+	/// Calls runtime API `method` (`Trait_method`) with SCALE-encoded `args` at the best block
+	/// and decodes its answer.
+	pub async fn state_call<T: Decode>(&self, method: &str, args: impl Encode) -> T {
+		let data = format!("0x{}", hex::encode(args.encode()));
+		let answer: String = self.call("state_call", rpc_params![method, data]).await.unwrap();
+		let bytes = hex::decode(answer.trim_start_matches("0x")).unwrap();
+		T::decode(&mut &bytes[..]).unwrap()
+	}
+
+	/// The runtime events of block `number`.
+	pub async fn events_at(&self, number: u64) -> Vec<verity_runtime::RuntimeEvent> {
+		let hash: Value = self.call("chain_getBlockHash", rpc_params![number]).await.unwrap();
+		let mut key = sp_io::hashing::twox_128(b"System").to_vec();
+		key.extend(sp_io::hashing::twox_128(b"Events"));
+		let data: Option<String> = self
+			.call("state_getStorage", rpc_params![format!("0x{}", hex::encode(key)), hash])
+			.await
+			.unwrap();
+		let Some(data) = data else { return Vec::new() };
+		let bytes = hex::decode(data.trim_start_matches("0x")).unwrap();
+		Vec::<frame_system::EventRecord<verity_runtime::RuntimeEvent, H256>>::decode(&mut &bytes[..])
+			.unwrap()
+			.into_iter()
+			.map(|record| record.event)
+			.collect()
+	}
+
+	/// Signs `call` by `signer` with its next nonce, submits it, waits until a block includes it
+	/// and returns that block's events.
+	pub async fn submit_and_watch(
+		&self,
+		call: verity_runtime::RuntimeCall,
+		signer: &sp_core::sr25519::Pair,
+	) -> Vec<verity_runtime::RuntimeEvent> {
+		use sp_core::Pair;
+		let who = AccountId::from(signer.public());
+		let nonce = self.next_nonce(&who).await;
+		let from = self.best_number().await.unwrap_or(0);
+		let xt = verity_node::tx::signed(call, signer, nonce, 0, self.chain_context().await);
+		let xt = verity_node::tx::to_hex(&xt);
+		self.submit(&xt).await;
+		let block = self
+			.wait_until("the extrinsic is included", Duration::from_secs(60), |n| {
+				let xt = xt.clone();
+				async move { n.find_inclusion(from, &xt).await }
+			})
+			.await;
+		self.events_at(block).await
+	}
 }

@@ -1,10 +1,18 @@
 //! # Verity primitives
 //!
 //! Types shared by the runtime, the node and the clients: the account and balance types, the
-//! block number, and the constants of the VRT token. Everything here is `no_std`.
+//! block number, the constants of the VRT token, the typed ids (models, jobs), roles and
+//! verification modes, and the small traits through which Verity's pallets meet
+//! ([`Slash`], [`RoleInspect`], [`ModelInspect`]). Everything here is `no_std`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},
 	MultiSignature,
@@ -66,3 +74,319 @@ pub mod time {
 	#[allow(clippy::arithmetic_side_effects)]
 	pub const DAYS: BlockNumber = HOURS * 24;
 }
+
+/// A role an operator bonds VRT for. One account may hold several.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum Role {
+	/// Orders and finalizes blocks (Aura + GRANDPA), chosen per session by bond.
+	Validator,
+	/// Runs models for jobs in its off-chain worker.
+	Inference,
+	/// Re-executes jobs and attests their outputs.
+	Verifier,
+	/// Feeds outside data into the oracle.
+	Oracle,
+}
+
+impl Role {
+	/// Every role, in a fixed order.
+	pub const ALL: [Role; 4] = [Role::Validator, Role::Inference, Role::Verifier, Role::Oracle];
+
+	const fn bit(self) -> u8 {
+		match self {
+			Role::Validator => 0b0001,
+			Role::Inference => 0b0010,
+			Role::Verifier => 0b0100,
+			Role::Oracle => 0b1000,
+		}
+	}
+}
+
+/// A set of roles, stored as one byte.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+	/// The set of `roles`.
+	pub fn of(roles: &[Role]) -> Self {
+		Self(roles.iter().fold(0, |bits, role| bits | role.bit()))
+	}
+
+	/// Whether `role` is in the set.
+	pub fn contains(self, role: Role) -> bool {
+		self.0 & role.bit() != 0
+	}
+
+	/// Whether the set is empty.
+	pub fn is_empty(self) -> bool {
+		self.0 == 0
+	}
+
+	/// Whether the set has bits that name no role (a malformed set from outside).
+	pub fn is_valid(self) -> bool {
+		self.0 & !RoleSet::of(&Role::ALL).0 == 0
+	}
+
+	/// The roles in the set, in [`Role::ALL`] order.
+	pub fn iter(self) -> impl Iterator<Item = Role> {
+		Role::ALL.into_iter().filter(move |role| self.contains(*role))
+	}
+}
+
+/// A model's id: the blake2-256 hash of its ONNX bytes.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[repr(transparent)]
+pub struct ModelId(pub [u8; 32]);
+
+impl From<[u8; 32]> for ModelId {
+	fn from(hash: [u8; 32]) -> Self {
+		Self(hash)
+	}
+}
+
+/// Why an operator's bond was slashed.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SlashReason {
+	/// A worker missed a job's deadline.
+	MissedDeadline,
+	/// A worker's result or proof was wrong.
+	BadResult,
+	/// A verifier attested against the settled majority.
+	WrongAttestation,
+	/// An oracle operator fed a value that was disputed.
+	BadFeed,
+	/// Governance slashed the operator.
+	Governance,
+}
+
+/// How other pallets take an operator's bond: only bonded (held) funds, never free balance, and
+/// never more than is bonded. Slashed funds go to the treasury.
+pub trait Slash<AccountId, Balance> {
+	/// Slashes up to `amount` of `who`'s bond; returns what was taken.
+	fn slash(who: &AccountId, amount: Balance, reason: SlashReason) -> Balance;
+	/// Slashes `fraction` of `who`'s bond (bonded and unbonding); returns what was taken.
+	fn slash_fraction(who: &AccountId, fraction: sp_runtime::Perbill, reason: SlashReason)
+		-> Balance;
+}
+
+/// What an operator declares it can do.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct CapabilitiesView {
+	/// The models it serves.
+	pub models: Vec<ModelId>,
+	/// How many jobs it runs at once.
+	pub max_concurrent_jobs: u32,
+	/// Whether it has an accelerator.
+	pub accelerator: bool,
+}
+
+/// How other pallets read operators.
+pub trait RoleInspect<AccountId, Balance> {
+	/// Whether `who` is registered for `role`, bonded at least the role's minimum, and not chilled.
+	fn is_active(who: &AccountId, role: Role) -> bool;
+	/// `who`'s active bond (zero for a stranger).
+	fn bond_of(who: &AccountId) -> Balance;
+	/// `who`'s declared capabilities.
+	fn capabilities(who: &AccountId) -> Option<CapabilitiesView>;
+	/// Active inference operators that serve `model`, with their bond and declared concurrency,
+	/// in a deterministic order.
+	fn eligible_for_model(model: &ModelId) -> Vec<(AccountId, Balance, u32)>;
+}
+
+/// A job's id: jobs are numbered from zero in the order they were submitted.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Hash,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[repr(transparent)]
+pub struct JobId(pub u64);
+
+impl JobId {
+	/// The id after this one, `None` when the counter is exhausted.
+	pub fn next(self) -> Option<Self> {
+		self.0.checked_add(1).map(Self)
+	}
+}
+
+/// How a job's result is verified before it is paid.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum VerificationMode {
+	/// Accepted on submission and paid at once.
+	Fast,
+	/// Paid once a Groth16 proof of the inference verifies on chain.
+	Zk,
+	/// Paid once a majority of `k` verifiers re-executed the job and attested the same output.
+	Consensus(u8),
+}
+
+/// The verification modes a model supports.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct ModeSet {
+	/// `Fast` jobs.
+	pub fast: bool,
+	/// `Zk` jobs (the model needs a verifying key).
+	pub zk: bool,
+	/// `Consensus(k)` jobs (the model must be deterministic: an integer model).
+	pub consensus: bool,
+}
+
+impl ModeSet {
+	/// Only `Fast`.
+	pub const FAST: ModeSet = ModeSet { fast: true, zk: false, consensus: false };
+
+	/// Whether `mode` is in the set.
+	pub fn supports(self, mode: VerificationMode) -> bool {
+		match mode {
+			VerificationMode::Fast => self.fast,
+			VerificationMode::Zk => self.zk,
+			VerificationMode::Consensus(_) => self.consensus,
+		}
+	}
+
+	/// Whether the set is empty.
+	pub fn is_empty(self) -> bool {
+		!(self.fast || self.zk || self.consensus)
+	}
+}
+
+/// What a job market needs to know of a model.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ModelTerms<AccountId, Balance> {
+	/// Who registered it; receives the royalty.
+	pub owner: AccountId,
+	/// The base price of one job.
+	pub price: Balance,
+	/// The owner's share of every fee paid for the model.
+	pub royalty: sp_runtime::Perbill,
+	/// The verification modes it supports.
+	pub modes: ModeSet,
+	/// Whether it takes new jobs (not retired).
+	pub active: bool,
+}
+
+/// How other pallets read models.
+pub trait ModelInspect<AccountId, Balance> {
+	/// The terms of `model`, `None` if it was never registered.
+	fn terms(model: &ModelId) -> Option<ModelTerms<AccountId, Balance>>;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn role_sets_hold_exactly_their_roles() {
+		let set = RoleSet::of(&[Role::Inference, Role::Oracle]);
+		assert!(set.contains(Role::Inference) && set.contains(Role::Oracle));
+		assert!(!set.contains(Role::Validator) && !set.contains(Role::Verifier));
+		assert_eq!(set.iter().collect::<Vec<_>>(), vec![Role::Inference, Role::Oracle]);
+		assert!(RoleSet::default().is_empty());
+		assert!(RoleSet::of(&Role::ALL).is_valid());
+		assert!(!RoleSet(0b1_0000).is_valid());
+	}
+
+	#[test]
+	fn role_sets_round_trip_through_scale() {
+		let set = RoleSet::of(&Role::ALL);
+		assert_eq!(RoleSet::decode(&mut &set.encode()[..]).ok(), Some(set));
+		assert_eq!(set.encode(), vec![0b1111]);
+	}
+}
+

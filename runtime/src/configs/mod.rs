@@ -6,6 +6,7 @@
 //! - administration: sudo and utility.
 
 pub mod fees;
+pub mod verity;
 
 use frame_support::{
 	derive_impl, parameter_types,
@@ -109,8 +110,8 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	/// Keeps the genesis validator set until role-based staking selects validators.
-	type SessionManager = ();
+	/// Validator-role operators with session keys, the largest bonds first.
+	type SessionManager = super::Operators;
 	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();

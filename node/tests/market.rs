@@ -1,0 +1,148 @@
+//! End to end through the real node: a new account becomes an inference operator by signed
+//! extrinsics and is read back through the `OperatorsApi` runtime API; a model is registered, a
+//! `Fast` job is paid, delivered and settled, and the `InferenceApi` reports it.
+
+mod common;
+
+use common::Node;
+use frame_support::BoundedVec;
+use sp_keyring::Sr25519Keyring;
+use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, Role, RoleSet, VerificationMode};
+use verity_runtime::{AccountId, Balance, BlockNumber, RuntimeCall, RuntimeEvent};
+
+type OperatorView = pallet_operators::OperatorView<Balance, BlockNumber>;
+type JobView = pallet_inference::JobView<AccountId, Balance, BlockNumber>;
+
+fn succeeded(events: &[RuntimeEvent]) -> bool {
+	events.iter().any(|event| {
+		matches!(event, RuntimeEvent::System(frame_system::Event::ExtrinsicSuccess { .. }))
+	}) && !events.iter().any(|event| {
+		matches!(event, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))
+	})
+}
+
+#[tokio::test]
+async fn bob_registers_as_an_inference_operator() {
+	let node = Node::start_dev("operators", &["--sealing", "instant"]).await;
+	let bob = Sr25519Keyring::Bob;
+
+	// Before: Bob is nobody; Alice is a genesis operator of every role.
+	let before: Option<OperatorView> = node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+	assert!(before.is_none());
+	let alice: Option<OperatorView> =
+		node.state_call("OperatorsApi_operator", Sr25519Keyring::Alice.to_account_id()).await;
+	assert!(alice.is_some_and(|a| a.active_roles == RoleSet::of(&Role::ALL)));
+
+	let register = RuntimeCall::Operators(pallet_operators::Call::register {
+		roles: RoleSet::of(&[Role::Inference]),
+		metadata: pallet_operators::OperatorMetadataInput {
+			name: BoundedVec::truncate_from(b"bob-gpu".to_vec()),
+			endpoint: BoundedVec::truncate_from(b"https://bob.example".to_vec()),
+		},
+	});
+	let events = node.submit_and_watch(register, &bob.pair()).await;
+	assert!(succeeded(&events), "{events:?}");
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Operators(pallet_operators::Event::Registered { who, .. }) if *who == bob.to_account_id()
+	)));
+
+	let bond = 2_000 * UNIT;
+	let events = node
+		.submit_and_watch(RuntimeCall::Operators(pallet_operators::Call::bond { amount: bond }), &bob.pair())
+		.await;
+	assert!(succeeded(&events), "{events:?}");
+
+	let view: OperatorView = node
+		.state_call::<Option<OperatorView>>("OperatorsApi_operator", bob.to_account_id())
+		.await
+		.expect("Bob is an operator");
+	assert_eq!(view.roles, RoleSet::of(&[Role::Inference]));
+	assert_eq!(view.active_roles, RoleSet::of(&[Role::Inference]));
+	assert_eq!(view.bonded, bond);
+	assert_eq!(view.name, b"bob-gpu".to_vec());
+	let inference: Vec<(AccountId, Balance)> = node.state_call("OperatorsApi_operators", Role::Inference).await;
+	assert!(inference.contains(&(bob.to_account_id(), bond)));
+
+	// Bad input changes nothing: a second registration is refused in the block.
+	let again = RuntimeCall::Operators(pallet_operators::Call::register {
+		roles: RoleSet::of(&[Role::Oracle]),
+		metadata: Default::default(),
+	});
+	let events = node.submit_and_watch(again, &bob.pair()).await;
+	assert!(events.iter().any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));
+	let after: Option<OperatorView> = node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+	assert_eq!(after.map(|v| v.roles), Some(RoleSet::of(&[Role::Inference])));
+}
+
+#[tokio::test]
+async fn a_fast_job_is_paid_delivered_and_settled() {
+	let node = Node::start_dev("market", &["--sealing", "instant"]).await;
+	let (alice, bob, charlie) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+	let model = ModelId(sp_io::hashing::blake2_256(b"an e2e model"));
+
+	// Bob registers a model; Alice (a genesis inference operator) declares she serves it.
+	let tensor = |n: u32| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::truncate_from(vec![n]),
+	};
+	let register = RuntimeCall::Models(pallet_models::Call::register_model {
+		hash: model,
+		uri: BoundedVec::truncate_from(b"https://models.example/e2e.onnx".to_vec()),
+		io: pallet_models::IoSpec { input: tensor(4), output: tensor(2) },
+		price: UNIT,
+		royalty: sp_runtime::Perbill::from_percent(5),
+		modes: ModeSet::FAST,
+	});
+	assert!(succeeded(&node.submit_and_watch(register, &bob.pair()).await));
+	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
+		caps: pallet_operators::Capabilities {
+			models: BoundedVec::truncate_from(vec![model]),
+			max_concurrent_jobs: 4,
+			accelerator: false,
+		},
+	});
+	assert!(succeeded(&node.submit_and_watch(serve, &alice.pair()).await));
+
+	let fee: Result<Balance, pallet_inference::EstimateError> =
+		node.state_call("InferenceApi_estimate_fee", (model, VerificationMode::Fast)).await;
+	assert_eq!(fee, Ok(UNIT));
+
+	// Charlie pays for a job.
+	let charlie_before = node.free_balance(&charlie.to_account_id()).await;
+	let submit = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(vec![0u8; 16])),
+		mode: VerificationMode::Fast,
+		max_fee: 2 * UNIT,
+	});
+	let events = node.submit_and_watch(submit, &charlie.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Inference(pallet_inference::Event::JobSubmitted { job: JobId(0), worker, .. })
+			if *worker == alice.to_account_id()
+	)), "{events:?}");
+	let assigned: Vec<JobView> = node.state_call("InferenceApi_jobs_for_worker", alice.to_account_id()).await;
+	assert_eq!(assigned.iter().map(|j| j.id).collect::<Vec<_>>(), vec![JobId(0)]);
+
+	// Alice delivers; the job settles and Charlie paid the fee (plus transaction fees), not the
+	// whole escrow.
+	let deliver = RuntimeCall::Inference(pallet_inference::Call::submit_result {
+		job: JobId(0),
+		output: BoundedVec::truncate_from(vec![1u8; 8]),
+	});
+	let events = node.submit_and_watch(deliver, &alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Inference(pallet_inference::Event::JobSettled { job: JobId(0), paid }) if *paid == UNIT
+	)), "{events:?}");
+	let job: Option<JobView> = node.state_call("InferenceApi_job", JobId(0)).await;
+	let job = job.expect("the job is kept");
+	assert_eq!(job.status, pallet_inference::JobStatus::Settled);
+	assert_eq!(job.output, Some(vec![1u8; 8]));
+	let charlie_after = node.free_balance(&charlie.to_account_id()).await;
+	let spent = charlie_before - charlie_after;
+	assert!(spent >= UNIT && spent < UNIT + UNIT / 10, "Charlie spent {spent}");
+	let of_charlie: Vec<JobView> = node.state_call("InferenceApi_jobs_of", charlie.to_account_id()).await;
+	assert_eq!(of_charlie.len(), 1);
+}

@@ -1,0 +1,30 @@
+//! The `InferenceApi` runtime API: what clients and the node's worker read about jobs.
+//! Call it through `state_call("InferenceApi_job", SCALE(job_id))` or the `inference_*` RPCs.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+pub use pallet_inference::{EstimateError, JobView};
+use verity_primitives::{JobId, ModelId, VerificationMode};
+
+sp_api::decl_runtime_apis! {
+	/// Reads the job market.
+	pub trait InferenceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The job `id`, open or finished (finished jobs are kept for the retention period).
+		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
+		/// The open jobs assigned to `worker`: what a worker polls.
+		fn jobs_for_worker(worker: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// The jobs `requester` submitted that are still kept.
+		fn jobs_of(requester: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// The fee a job of `model` in `mode` costs now.
+		fn estimate_fee(model: ModelId, mode: VerificationMode) -> Result<Balance, EstimateError>;
+	}
+}

@@ -1,0 +1,133 @@
+//! Benchmarks (v2) of every call of the job market and of its deadline processing.
+
+// A benchmark's setup failing is a broken benchmark: it may panic.
+#![allow(clippy::expect_used)]
+
+use super::*;
+use crate::Pallet as Inference;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::fungible::Mutate, BoundedVec};
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+
+/// An account endowed with plenty of balance.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000u32.into());
+	who
+}
+
+/// A model served by `n` workers.
+fn market<T: Config>(n: u32) -> ModelId {
+	let owner = funded::<T>("owner", 0);
+	let model = T::BenchmarkHelper::register_model(&owner, 0);
+	for i in 0..n {
+		T::BenchmarkHelper::register_worker(&funded::<T>("worker", i), model);
+	}
+	model
+}
+
+fn max_input<T: Config>() -> JobInputOf<T> {
+	JobInput::Inline(BoundedVec::truncate_from(alloc::vec![7u8; T::MaxInputLen::get() as usize]))
+}
+
+/// A requester with one open `Fast` job on a model served by `n` workers.
+fn open_job<T: Config>(n: u32) -> (T::AccountId, JobId) {
+	let model = market::<T>(n);
+	let requester = funded::<T>("requester", 0);
+	let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+		.unwrap_or_else(|_| Zero::zero())
+		.saturating_mul(2u32.into());
+	let id = Inference::<T>::do_submit(
+		requester.clone(),
+		model,
+		max_input::<T>(),
+		VerificationMode::Fast,
+		max_fee,
+	)
+	.expect("the job is submitted");
+	(requester, id)
+}
+
+fn worker_of<T: Config>(id: JobId) -> T::AccountId {
+	Jobs::<T>::get(id).map(|job| job.worker).expect("the job exists")
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit_job(n: Linear<1, { T::MaxOperators::get() }>) {
+		let model = market::<T>(n);
+		let requester = funded::<T>("requester", 0);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), model, max_input::<T>(), VerificationMode::Fast, max_fee);
+		assert_eq!(NextJobId::<T>::get(), JobId(1));
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<1, { T::MaxOutputLen::get() }>) {
+		let (_, id) = open_job::<T>(1);
+		let worker = worker_of::<T>(id);
+		let output = BoundedVec::truncate_from(alloc::vec![1u8; o as usize]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), id, output);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled));
+	}
+
+	#[benchmark]
+	fn cancel_job() {
+		let (requester, id) = open_job::<T>(1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| !job.status.is_open()));
+	}
+
+	#[benchmark]
+	fn decline_job(n: Linear<2, { T::MaxOperators::get() }>) {
+		let (_, id) = open_job::<T>(n);
+		let worker = worker_of::<T>(id);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), id);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.attempts == 2));
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::ParamsOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = MarketParams { execution_period: 20u32.into(), ..Default::default() };
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn deadline_step() {
+		let now = frame_system::Pallet::<T>::block_number();
+		DeadlineCursor::<T>::put(now);
+		#[block]
+		{
+			Inference::<T>::process_deadlines(now);
+		}
+		assert!(DeadlineCursor::<T>::get() > now);
+	}
+
+	#[benchmark]
+	fn deadline_timeout(n: Linear<2, { T::MaxOperators::get() }>) {
+		let (_, id) = open_job::<T>(n);
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, deadline);
+		}
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.attempts == 2));
+	}
+
+	impl_benchmark_test_suite!(Inference, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,835 @@
+//! # Inference pallet
+//!
+//! Verity's job market: a requester pays VRT to run a registered model on an input and gets the
+//! result on chain.
+//!
+//! ## Overview
+//!
+//! `submit_job(model, input, mode, max_fee)` puts `max_fee` on hold ([`HoldReason::JobEscrow`])
+//! and assigns the job to an eligible `Inference` operator. The worker delivers with
+//! `submit_result`; in `Fast` mode the result is accepted at once and the fee is split between the
+//! worker, the model owner (royalty) and the treasury, the rest of `max_fee` going back to the
+//! requester. A worker that misses its deadline loses part of its bond (through [`Slash`]) and the
+//! job is reassigned once, then refunded. A requester may cancel before a result. **Every job
+//! ends in exactly one terminal state, `Settled` or `Refunded`, and its escrow is either paid out
+//! or returned in full**; the requester's money is never slashed.
+//!
+//! ## Terms
+//!
+//! - *Escrow*: the job's `max_fee`, held from the requester while the job is open.
+//! - *Fee*: what the job costs, fixed at submission: the model's price times the mode's factor
+//!   (`Fast` 1, `Zk` [`MarketParams::zk_price_factor`], `Consensus(k)` 1 + k).
+//! - *Eligible operator*: active for the `Inference` role, declares it serves the model, runs
+//!   fewer jobs than its declared concurrency, and (on reassignment) is not the worker that failed.
+//! - *Deadline*: the block from which the current worker's result is too late:
+//!   [`MarketParams::execution_period`] blocks after its assignment.
+//!
+//! ## Assignment
+//!
+//! Among the eligible operators, one is picked with probability proportional to its bond. The
+//! random number is `blake2_256(parent block hash ‖ job id ‖ attempt)`: anyone can recompute the
+//! pick, and nobody but the author of the previous block can influence it, and that author only
+//! by withholding its block. Good enough to spread load and resist a requester choosing its own
+//! worker; a VRF-based source can replace it behind the same function.
+//!
+//! ## Deadlines
+//!
+//! Each job's deadline (and, once finished, its pruning after
+//! [`MarketParams::retention_period`]) is an entry in a queue indexed by block, [`Deadlines`].
+//! `on_initialize` works through the queue from [`DeadlineCursor`] with at most
+//! [`Config::MaxDeadlineWork`] steps a block; what is left is carried over to the next block, so
+//! no block does unbounded work and no deadline is skipped.
+//!
+//! ## Modes
+//!
+//! `Fast` is settled here. `Zk` and `Consensus` exist in the types and the state machine but are
+//! refused with [`Error::ModeNotAvailable`] until proof settlement lands.
+//!
+//! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
+//!
+//! - every requester's [`HoldReason::JobEscrow`] hold equals the `max_fee` of its open jobs;
+//! - every open job has a deadline entry in the queue at or after the cursor, and its worker's
+//!   load counts it;
+//! - [`NextJobId`] is above every job id; the indexes [`WorkerJobs`] and [`RequesterJobs`] match
+//!   the jobs.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	dispatch::DispatchResult,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		Get,
+	},
+	weights::Weight,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{One, Saturating, UniqueSaturatedInto, Zero},
+	DispatchError,
+};
+use verity_primitives::{
+	JobId, ModelId, ModelInspect, RoleInspect, Slash, SlashReason, VerificationMode,
+};
+
+const LOG_TARGET: &str = "runtime::inference";
+
+/// What the benchmarks need from the model registry and the operators, which this pallet only
+/// knows through read traits.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a model (supporting `Fast`) owned by `owner`, numbered `seed`; returns its id.
+	fn register_model(owner: &AccountId, seed: u32) -> ModelId;
+	/// Makes `who` (funded) an active inference operator serving `model`, taking many jobs.
+	fn register_worker(who: &AccountId, model: ModelId);
+}
+
+/// How many later blocks `schedule` tries when a block's deadline queue is full.
+const SCHEDULE_SPREAD: u32 = 16;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The token jobs are paid in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry.
+		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>>;
+
+		/// The operators: who may run a model, and whose bond a missed deadline costs.
+		type Operators: RoleInspect<Self::AccountId, BalanceOf<Self>>
+			+ Slash<Self::AccountId, BalanceOf<Self>>;
+
+		/// Receives the treasury's share of fees.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// Who may change the market parameters (governance).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The longest inline input, in bytes.
+		#[pallet::constant]
+		type MaxInputLen: Get<u32>;
+
+		/// The longest output, in bytes.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+
+		/// The most oracle feeds one job may read.
+		#[pallet::constant]
+		type MaxFeeds: Get<u32>;
+
+		/// The most operators that may serve one model (the operators pallet's bound on a role);
+		/// bounds the work of an assignment.
+		#[pallet::constant]
+		type MaxOperators: Get<u32>;
+
+		/// The most deadline entries one block's queue holds.
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// The most queue steps (an entry handled, or a block's queue passed) `on_initialize`
+		/// takes in one block; the rest waits for the next block.
+		#[pallet::constant]
+		type MaxDeadlineWork: Get<u32>;
+
+		/// Weights of the calls and of deadline processing.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up models and operators for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's escrow, held from its requester while the job is open.
+		#[codec(index = 0)]
+		JobEscrow,
+	}
+
+	/// The jobs, open and recently finished. `Twox64Concat`: ids are a counter the pallet
+	/// assigns, nobody can choose them to unbalance the trie.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// The open jobs of each worker (what a worker polls). Accounts are user-chosen
+	/// (`Blake2_128Concat`); job ids are pallet-assigned (`Twox64Concat`).
+	#[pallet::storage]
+	pub type WorkerJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// How many open jobs each worker has (compared with its declared concurrency).
+	/// `Blake2_128Concat`: accounts are user-chosen.
+	#[pallet::storage]
+	pub type WorkerLoad<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The kept jobs of each requester. Accounts are user-chosen (`Blake2_128Concat`); job ids are
+	/// pallet-assigned (`Twox64Concat`).
+	#[pallet::storage]
+	pub type RequesterJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// Jobs to look at in each block: deadlines of open jobs and pruning of finished ones.
+	/// `Twox64Concat`: block numbers are not user-chosen.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The first block whose deadline queue has not been worked through.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The market parameters (governable).
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, MarketParamsOf<T>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The market parameters at genesis; the defaults if `None`.
+		pub params: Option<MarketParamsOf<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = self.params {
+				assert!(Pallet::<T>::params_valid(&params), "genesis market parameters are valid");
+				Params::<T>::put(params);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was submitted, its escrow held, and `worker` assigned.
+		JobSubmitted { job: JobId, model: ModelId, requester: T::AccountId, worker: T::AccountId },
+		/// The worker delivered an output with this blake2-256 hash.
+		ResultSubmitted { job: JobId, output_hash: [u8; 32] },
+		/// The job was settled: `paid` left the escrow (worker, royalty, treasury), the rest
+		/// returned to the requester.
+		JobSettled { job: JobId, paid: BalanceOf<T> },
+		/// The job's escrow returned to the requester in full.
+		JobRefunded { job: JobId, reason: RefundReason },
+		/// The job's worker failed (`from`) and `to` was assigned.
+		JobReassigned { job: JobId, from: T::AccountId, to: T::AccountId },
+		/// The worker declined the job.
+		JobDeclined { job: JobId, worker: T::AccountId },
+		/// Governance changed the market parameters.
+		ParamsSet { params: MarketParamsOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No model has this id.
+		UnknownModel,
+		/// The model is retired and takes no new jobs.
+		ModelRetired,
+		/// The model does not support this verification mode.
+		ModeNotSupported,
+		/// The mode is not available yet (`Zk` and `Consensus` wait for proof settlement).
+		ModeNotAvailable,
+		/// The input is empty.
+		EmptyInput,
+		/// Oracle feed inputs are not available yet.
+		FeedsNotAvailable,
+		/// `max_fee` is below the job's fee.
+		MaxFeeTooLow,
+		/// No operator can take the job now.
+		NoEligibleOperator,
+		/// The requester's free balance cannot cover `max_fee`.
+		InsufficientBalance,
+		/// The deadline queues around the job's deadline are full; try again in a few blocks.
+		MarketBusy,
+		/// No job has this id.
+		UnknownJob,
+		/// Only the assigned worker may do this.
+		NotAssignedWorker,
+		/// Only the requester may do this.
+		NotRequester,
+		/// The job already has a result.
+		ResultAlreadySubmitted,
+		/// The job has finished (settled or refunded).
+		JobFinished,
+		/// The worker's deadline has passed.
+		DeadlinePassed,
+		/// The output is empty.
+		EmptyOutput,
+		/// The parameters are inconsistent (a zero period, shares above 100 %, a zero factor).
+		InvalidParams,
+		/// A counter or an amount overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_deadlines(now)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues must hold an entry");
+			assert!(T::MaxDeadlineWork::get() > 1, "deadline work must make progress");
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Submit a job: run `model` on `input`, verified as `mode`, paying at most `max_fee`.
+		///
+		/// - **Dispatch origin**: signed; the requester.
+		/// - **Details**: holds `max_fee` as escrow and assigns an eligible operator (see the
+		///   module docs); the fee is fixed now from the model's price.
+		/// - **Errors**: [`Error::UnknownModel`], [`Error::ModelRetired`],
+		///   [`Error::ModeNotSupported`], [`Error::ModeNotAvailable`], [`Error::EmptyInput`],
+		///   [`Error::FeedsNotAvailable`], [`Error::MaxFeeTooLow`], [`Error::NoEligibleOperator`],
+		///   [`Error::MarketBusy`], [`Error::InsufficientBalance`], [`Error::Overflow`].
+		/// - **Events**: [`Event::JobSubmitted`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::submit_job(T::MaxOperators::get()))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			input: JobInputOf<T>,
+			mode: VerificationMode,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			Self::do_submit(requester, model, input, mode, max_fee).map(|_| ())
+		}
+
+		/// Deliver the output of an assigned job.
+		///
+		/// - **Dispatch origin**: signed; the job's worker.
+		/// - **Details**: a `Fast` job is settled at once: the fee is split between the worker,
+		///   the model owner and the treasury, and the rest of the escrow returned.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
+		///   [`Error::EmptyOutput`].
+		/// - **Events**: [`Event::ResultSubmitted`], [`Event::JobSettled`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		pub fn submit_result(origin: OriginFor<T>, job: JobId, output: OutputOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
+			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
+			ensure!(record.status.is_open(), Error::<T>::JobFinished);
+			ensure!(frame_system::Pallet::<T>::block_number() < record.deadline, Error::<T>::DeadlinePassed);
+			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
+
+			let output_hash = sp_io::hashing::blake2_256(&output);
+			record.output = Some(output);
+			Self::deposit_event(Event::ResultSubmitted { job, output_hash });
+			// Only `Fast` jobs can be open (see `submit_job`), and they settle on their result.
+			Self::settle(job, record)
+		}
+
+		/// Cancel a job before its result: the escrow returns in full.
+		///
+		/// - **Dispatch origin**: signed; the requester.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotRequester`],
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`].
+		/// - **Events**: [`Event::JobRefunded`] with [`RefundReason::Cancelled`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(record.requester == who, Error::<T>::NotRequester);
+			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
+			ensure!(record.status.is_open(), Error::<T>::JobFinished);
+			Self::refund(job, record, RefundReason::Cancelled)
+		}
+
+		/// Decline an assigned job (the worker cannot run it: its model bytes do not match their
+		/// hash, or the model fails to load). The job goes to another eligible operator if it has
+		/// not been reassigned yet, else its escrow returns in full. Declining costs no bond: a
+		/// worker that declines only forgoes the fee.
+		///
+		/// - **Dispatch origin**: signed; the job's worker.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`].
+		/// - **Events**: [`Event::JobDeclined`], then [`Event::JobReassigned`] or
+		///   [`Event::JobRefunded`] with [`RefundReason::Declined`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::decline_job(T::MaxOperators::get()))]
+		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
+			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
+			ensure!(record.status.is_open(), Error::<T>::JobFinished);
+			Self::deposit_event(Event::JobDeclined { job, worker: who });
+			Self::reassign_or_refund(job, record, RefundReason::Declined)
+		}
+
+		/// Set the market parameters.
+		///
+		/// - **Dispatch origin**: [`Config::ParamsOrigin`].
+		/// - **Details**: open jobs keep the fee and deadline they have; the new parameters apply
+		///   to new jobs, settlements and assignments.
+		/// - **Errors**: [`Error::InvalidParams`].
+		/// - **Events**: [`Event::ParamsSet`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: MarketParamsOf<T>) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			ensure!(Self::params_valid(&params), Error::<T>::InvalidParams);
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn params_valid(params: &MarketParamsOf<T>) -> bool {
+		!params.execution_period.is_zero() &&
+			params.zk_price_factor > 0 &&
+			params.treasury_share.saturating_add(params.verifier_share) <
+				sp_runtime::Perbill::one()
+	}
+
+	/// The fee of a job of a model of `price` in `mode`.
+	pub fn fee_for(price: BalanceOf<T>, mode: VerificationMode) -> Option<BalanceOf<T>> {
+		let factor: u32 = match mode {
+			VerificationMode::Fast => 1,
+			VerificationMode::Zk => Params::<T>::get().zk_price_factor,
+			VerificationMode::Consensus(k) => u32::from(k).checked_add(1)?,
+		};
+		sp_runtime::traits::CheckedMul::checked_mul(&price, &factor.into())
+	}
+
+	/// The fee a job of `model` in `mode` costs now.
+	pub fn estimate_fee(
+		model: &ModelId,
+		mode: VerificationMode,
+	) -> Result<BalanceOf<T>, EstimateError> {
+		let terms = T::Models::terms(model).ok_or(EstimateError::UnknownModel)?;
+		if !terms.active {
+			return Err(EstimateError::ModelRetired);
+		}
+		if !terms.modes.supports(mode) {
+			return Err(EstimateError::ModeNotSupported);
+		}
+		Self::fee_for(terms.price, mode).ok_or(EstimateError::Overflow)
+	}
+
+	/// Checks, holds the escrow, assigns; returns the new job's id.
+	pub(crate) fn do_submit(
+		requester: T::AccountId,
+		model: ModelId,
+		input: JobInputOf<T>,
+		mode: VerificationMode,
+		max_fee: BalanceOf<T>,
+	) -> Result<JobId, DispatchError> {
+		let fee = Self::estimate_fee(&model, mode).map_err(|error| match error {
+			EstimateError::UnknownModel => Error::<T>::UnknownModel,
+			EstimateError::ModelRetired => Error::<T>::ModelRetired,
+			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
+			EstimateError::Overflow => Error::<T>::Overflow,
+		})?;
+		frame_support::ensure!(mode == VerificationMode::Fast, Error::<T>::ModeNotAvailable);
+		match &input {
+			JobInput::Inline(bytes) =>
+				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput),
+			JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
+		}
+		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
+
+		let id = NextJobId::<T>::get();
+		let next = id.next().ok_or(Error::<T>::Overflow)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let worker = Self::pick_worker(&model, id, 1, None).ok_or(Error::<T>::NoEligibleOperator)?;
+		let deadline = now.saturating_add(Params::<T>::get().execution_period);
+		let slot = Self::free_slot(deadline).ok_or(Error::<T>::MarketBusy)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, max_fee)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		// Nothing fails from here on.
+		NextJobId::<T>::put(next);
+		Self::push_deadline(slot, id);
+		Self::add_load(&worker, id);
+		RequesterJobs::<T>::insert(&requester, id, ());
+		Jobs::<T>::insert(
+			id,
+			Job {
+				requester: requester.clone(),
+				model,
+				input,
+				mode,
+				max_fee,
+				fee,
+				worker: worker.clone(),
+				attempts: 1,
+				submitted_at: now,
+				deadline,
+				status: JobStatus::Assigned,
+				output: None,
+				paid: Zero::zero(),
+				finished_at: None,
+			},
+		);
+		Self::deposit_event(Event::JobSubmitted { job: id, model, requester, worker });
+		Ok(id)
+	}
+
+	/// Picks an eligible operator for `model`, not `exclude`, with probability proportional to
+	/// its bond (see the module docs).
+	fn pick_worker(
+		model: &ModelId,
+		job: JobId,
+		attempt: u8,
+		exclude: Option<&T::AccountId>,
+	) -> Option<T::AccountId> {
+		let candidates: Vec<(T::AccountId, u128)> = T::Operators::eligible_for_model(model)
+			.into_iter()
+			.filter(|(who, _, max_jobs)| {
+				Some(who) != exclude && WorkerLoad::<T>::get(who) < *max_jobs
+			})
+			.map(|(who, bond, _)| (who, bond.unique_saturated_into()))
+			.filter(|(_, weight)| *weight > 0)
+			.collect();
+		let total = candidates.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
+		if total == 0 {
+			return None;
+		}
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		let seed = sp_io::hashing::blake2_256(&(parent, job, attempt).encode());
+		let mut draw = [0u8; 16];
+		draw.copy_from_slice(seed.get(..16)?);
+		let mut point = u128::from_le_bytes(draw).checked_rem(total)?;
+		for (who, weight) in candidates {
+			if point < weight {
+				return Some(who);
+			}
+			point = point.saturating_sub(weight);
+		}
+		None
+	}
+
+	/// The first block at or after `at` (and after the current block) whose queue has room.
+	fn free_slot(at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let mut block = at.max(earliest);
+		for _ in 0..SCHEDULE_SPREAD {
+			if Deadlines::<T>::decode_len(block).unwrap_or(0) < T::MaxDeadlinesPerBlock::get() as usize {
+				return Some(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		None
+	}
+
+	/// Adds `job` to the queue of `block`, which [`Self::free_slot`] found to have room.
+	fn push_deadline(block: BlockNumberFor<T>, job: JobId) {
+		Deadlines::<T>::mutate(block, |queue| {
+			if queue.try_push(job).is_err() {
+				log::error!(target: LOG_TARGET, "deadline queue of {block:?} full for job {job:?}");
+			}
+		});
+	}
+
+	/// Schedules `job` at the first block from `at` with room; `false` if none has.
+	fn schedule(at: BlockNumberFor<T>, job: JobId) -> bool {
+		match Self::free_slot(at) {
+			Some(block) => {
+				Self::push_deadline(block, job);
+				true
+			},
+			None => false,
+		}
+	}
+
+	fn add_load(worker: &T::AccountId, job: JobId) {
+		WorkerJobs::<T>::insert(worker, job, ());
+		WorkerLoad::<T>::mutate(worker, |load| *load = load.saturating_add(1));
+	}
+
+	fn remove_load(worker: &T::AccountId, job: JobId) {
+		WorkerJobs::<T>::remove(worker, job);
+		WorkerLoad::<T>::mutate_exists(worker, |load| {
+			*load = load.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
+	}
+
+	/// Marks `record` finished, frees its worker, schedules its pruning and stores it.
+	fn finish(job: JobId, mut record: JobOf<T>, status: JobStatus) {
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::remove_load(&record.worker, job);
+		record.status = status;
+		record.finished_at = Some(now);
+		if !Self::schedule(now.saturating_add(Params::<T>::get().retention_period), job) {
+			// Every queue near the pruning block is full: the job stays readable longer; it is
+			// finished, so it holds nothing and breaks no invariant.
+			log::warn!(target: LOG_TARGET, "job {job:?} finished but could not be scheduled for pruning");
+		}
+		Jobs::<T>::insert(job, record);
+	}
+
+	/// Pays the fee out of the escrow (worker, royalty, treasury), returns the rest.
+	fn settle(job: JobId, mut record: JobOf<T>) -> DispatchResult {
+		let params = Params::<T>::get();
+		let terms = T::Models::terms(&record.model);
+		let royalty = terms.as_ref().map(|terms| terms.royalty).unwrap_or_default();
+		let split = FeeSplit::of(record.fee, royalty, params.treasury_share);
+		let treasury = T::Treasury::get();
+		let mut paid = BalanceOf::<T>::zero();
+		let owner = terms.map(|terms| terms.owner);
+		for (to, amount) in [
+			(Some(record.worker.clone()), split.worker),
+			(owner, split.royalty),
+			(Some(treasury.clone()), split.treasury),
+		] {
+			if amount.is_zero() {
+				continue;
+			}
+			let to = to.unwrap_or_else(|| treasury.clone());
+			// A recipient that cannot receive (an account below the existential deposit)
+			// forfeits its share to the treasury; the requester never pays twice.
+			let moved = Self::pay_from_escrow(&record.requester, &to, amount)
+				.or_else(|_| Self::pay_from_escrow(&record.requester, &treasury, amount))?;
+			paid = paid.saturating_add(moved);
+		}
+		let rest = record.max_fee.saturating_sub(paid);
+		if !rest.is_zero() {
+			T::Currency::release(&HoldReason::JobEscrow.into(), &record.requester, rest, Precision::Exact)?;
+		}
+		record.paid = paid;
+		Self::finish(job, record, JobStatus::Settled);
+		Self::deposit_event(Event::JobSettled { job, paid });
+		Ok(())
+	}
+
+	fn pay_from_escrow(
+		from: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		T::Currency::transfer_on_hold(
+			&HoldReason::JobEscrow.into(),
+			from,
+			to,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		)
+	}
+
+	/// Returns the escrow in full and finishes the job.
+	fn refund(job: JobId, record: JobOf<T>, reason: RefundReason) -> DispatchResult {
+		T::Currency::release(
+			&HoldReason::JobEscrow.into(),
+			&record.requester,
+			record.max_fee,
+			Precision::Exact,
+		)?;
+		Self::finish(job, record, JobStatus::Refunded(reason));
+		Self::deposit_event(Event::JobRefunded { job, reason });
+		Ok(())
+	}
+
+	/// Gives the job to another eligible operator if it was not reassigned before, else refunds
+	/// it with `reason` ([`RefundReason::NoOperator`] when nobody can take it).
+	fn reassign_or_refund(job: JobId, mut record: JobOf<T>, reason: RefundReason) -> DispatchResult {
+		if record.attempts >= 2 {
+			return Self::refund(job, record, reason);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = now.saturating_add(Params::<T>::get().execution_period);
+		let attempt = record.attempts.saturating_add(1);
+		let next = Self::pick_worker(&record.model, job, attempt, Some(&record.worker));
+		let (Some(to), Some(slot)) = (next, Self::free_slot(deadline)) else {
+			return Self::refund(job, record, RefundReason::NoOperator);
+		};
+		Self::remove_load(&record.worker, job);
+		Self::add_load(&to, job);
+		Self::push_deadline(slot, job);
+		let from = core::mem::replace(&mut record.worker, to.clone());
+		record.attempts = attempt;
+		record.deadline = deadline;
+		Jobs::<T>::insert(job, record);
+		Self::deposit_event(Event::JobReassigned { job, from, to });
+		Ok(())
+	}
+
+	/// Works through the deadline queues up to `now`, at most [`Config::MaxDeadlineWork`] steps.
+	pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> Weight {
+		let mut budget = T::MaxDeadlineWork::get();
+		let mut handled = 0u32;
+		let mut blocks = 0u32;
+		let mut cursor = DeadlineCursor::<T>::get();
+		while cursor <= now && budget > 0 {
+			blocks = blocks.saturating_add(1);
+			budget = budget.saturating_sub(1);
+			let mut queue = Deadlines::<T>::take(cursor).into_inner();
+			let take = queue.len().min(budget as usize);
+			let rest = queue.split_off(take);
+			for job in queue {
+				Self::process_entry(job, now);
+			}
+			handled = handled.saturating_add(take as u32);
+			budget = budget.saturating_sub(take as u32);
+			if !rest.is_empty() {
+				// Carried over: this block's queue is resumed in the next block.
+				Deadlines::<T>::insert(cursor, frame_support::BoundedVec::truncate_from(rest));
+				break;
+			}
+			cursor = cursor.saturating_add(One::one());
+		}
+		DeadlineCursor::<T>::put(cursor);
+		T::WeightInfo::deadline_step()
+			.saturating_mul(u64::from(blocks))
+			.saturating_add(
+				T::WeightInfo::deadline_timeout(T::MaxOperators::get())
+					.saturating_mul(u64::from(handled)),
+			)
+	}
+
+	/// Handles one queue entry: a missed deadline, the pruning of a finished job, or nothing
+	/// (an entry made stale by a result or a reassignment).
+	pub(crate) fn process_entry(job: JobId, now: BlockNumberFor<T>) {
+		let Some(record) = Jobs::<T>::get(job) else { return };
+		if record.status.is_open() {
+			if record.deadline > now {
+				return;
+			}
+			let worker = record.worker.clone();
+			let fraction = Params::<T>::get().missed_deadline_slash;
+			T::Operators::slash_fraction(&worker, fraction, SlashReason::MissedDeadline);
+			if let Err(error) = Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed) {
+				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
+			}
+		} else if record.finished_at.is_some_and(|at| {
+			at.saturating_add(Params::<T>::get().retention_period) <= now
+		}) {
+			Jobs::<T>::remove(job);
+			RequesterJobs::<T>::remove(&record.requester, job);
+		}
+	}
+
+	/// The job `id` as clients see it.
+	pub fn job_view(id: JobId) -> Option<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		Jobs::<T>::get(id).map(|job| job.view(id))
+	}
+
+	/// The open jobs of `worker`.
+	pub fn jobs_for_worker(
+		worker: &T::AccountId,
+	) -> Vec<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		WorkerJobs::<T>::iter_key_prefix(worker).filter_map(Self::job_view).collect()
+	}
+
+	/// The kept jobs of `requester`.
+	pub fn jobs_of(
+		requester: &T::AccountId,
+	) -> Vec<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		let mut ids: Vec<JobId> = RequesterJobs::<T>::iter_key_prefix(requester).collect();
+		ids.sort();
+		ids.into_iter().filter_map(Self::job_view).collect()
+	}
+
+	/// Checks the pallet's invariants (see the module docs).
+	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
+	/// check it) and into try-runtime builds.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		use frame_support::ensure;
+
+		let cursor = DeadlineCursor::<T>::get();
+		let queued: BTreeSet<JobId> = Deadlines::<T>::iter()
+			.filter(|(block, _)| *block >= cursor)
+			.flat_map(|(_, queue)| queue.into_inner())
+			.collect();
+		let next = NextJobId::<T>::get();
+		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (id, job) in Jobs::<T>::iter() {
+			ensure!(id < next, "a job id at or above the counter");
+			ensure!(RequesterJobs::<T>::contains_key(&job.requester, id), "requester index misses a job");
+			ensure!(job.fee <= job.max_fee, "a fee above its escrow");
+			let assigned = WorkerJobs::<T>::contains_key(&job.worker, id);
+			ensure!(assigned == job.status.is_open(), "worker index out of step");
+			if job.status.is_open() {
+				ensure!(queued.contains(&id), "an open job without a deadline entry");
+				ensure!(job.finished_at.is_none() && job.paid.is_zero(), "an open job looks finished");
+				let sum = escrow.entry(job.requester.clone()).or_insert_with(Zero::zero);
+				*sum = sum.saturating_add(job.max_fee);
+				let count = load.entry(job.worker.clone()).or_insert(0);
+				*count = count.saturating_add(1);
+			} else {
+				ensure!(job.finished_at.is_some(), "a finished job without its block");
+				ensure!(job.paid <= job.fee, "paid more than the fee");
+			}
+		}
+		for (who, _) in RequesterJobs::<T>::iter_keys() {
+			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
+			let expected = escrow.get(&who).copied().unwrap_or_else(Zero::zero);
+			ensure!(held == expected, "escrow hold differs from the open jobs' max_fee");
+		}
+		for (who, id) in WorkerJobs::<T>::iter_keys() {
+			ensure!(Jobs::<T>::get(id).is_some_and(|job| job.worker == who), "worker index has strangers");
+		}
+		for (who, count) in WorkerLoad::<T>::iter() {
+			ensure!(load.get(&who).copied() == Some(count), "worker load out of step");
+		}
+		ensure!(load.len() == WorkerLoad::<T>::iter().count(), "worker load misses a worker");
+		Ok(())
+	}
+}

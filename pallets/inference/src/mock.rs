@@ -1,0 +1,251 @@
+//! A test runtime with the real neighbours of the market: System, Balances, Operators, Models
+//! and Inference.
+
+#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, Everything, Hooks},
+	BoundedVec,
+};
+use sp_runtime::{BuildStorage, Perbill};
+use verity_primitives::{ModeSet, ModelId, Role, RoleSet};
+
+use crate as pallet_inference;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Operators = pallet_operators;
+	#[runtime::pallet_index(3)]
+	pub type Models = pallet_models;
+	#[runtime::pallet_index(4)]
+	pub type Inference = pallet_inference;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExistentialDeposit = ConstU64<1>;
+}
+
+/// The treasury account.
+pub const TREASURY: u64 = 999;
+/// The model owner.
+pub const OWNER: u64 = 50;
+/// Requesters.
+pub const ALICE: u64 = 1;
+pub const BOB: u64 = 2;
+/// Inference operators, each bonding [`WORKER_BOND`] times its index.
+pub const WORKERS: [u64; 3] = [11, 12, 13];
+pub const WORKER_BOND: u64 = 1_000;
+/// What each account starts with.
+pub const ENDOWMENT: u64 = 100_000;
+/// The demo model's price and royalty.
+pub const PRICE: u64 = 100;
+pub const ROYALTY: Perbill = Perbill::from_percent(5);
+/// Operators allowed per role.
+pub const MAX_OPERATORS: u32 = 8;
+
+parameter_types! {
+	pub const Treasury: u64 = TREASURY;
+}
+
+impl pallet_operators::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Treasury = Treasury;
+	type MinBondOrigin = frame_system::EnsureRoot<u64>;
+	type UnbondingPeriod = ConstU64<10>;
+	type MaxUnlockingChunks = ConstU32<3>;
+	type MaxNameLen = ConstU32<16>;
+	type MaxEndpointLen = ConstU32<32>;
+	type MaxModelsServed = ConstU32<4>;
+	type MaxOperatorsPerRole = ConstU32<MAX_OPERATORS>;
+	type MaxValidators = ConstU32<3>;
+	type MinValidators = ConstU32<1>;
+	type HasSessionKeys = Everything;
+	type WeightInfo = ();
+}
+
+impl pallet_models::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelDeposit = ConstU64<10>;
+	type MaxUriLen = ConstU32<64>;
+	type MaxKeyLen = ConstU32<1024>;
+	type MaxShapeDims = ConstU32<4>;
+	type MaxModels = ConstU32<16>;
+	type KeyCheck = ();
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type WeightInfo = ();
+}
+
+impl pallet_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Operators = Operators;
+	type Treasury = Treasury;
+	type ParamsOrigin = frame_system::EnsureRoot<u64>;
+	type MaxInputLen = ConstU32<64>;
+	type MaxOutputLen = ConstU32<64>;
+	type MaxFeeds = ConstU32<4>;
+	type MaxOperators = ConstU32<MAX_OPERATORS>;
+	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxDeadlineWork = ConstU32<6>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Test;
+}
+
+/// The demo model's id.
+pub fn model() -> ModelId {
+	ModelId([7; 32])
+}
+
+/// Another model nobody serves.
+pub fn lonely_model() -> ModelId {
+	ModelId([8; 32])
+}
+
+/// Registers `id` for [`OWNER`] with `modes`.
+pub fn register_model(id: ModelId, modes: ModeSet) {
+	let tensor = |shape: &[u32]| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::try_from(shape.to_vec()).unwrap(),
+	};
+	Models::register_model(
+		RuntimeOrigin::signed(OWNER),
+		id,
+		BoundedVec::try_from(b"blob:demo".to_vec()).unwrap(),
+		pallet_models::IoSpec { input: tensor(&[4]), output: tensor(&[2]) },
+		PRICE,
+		ROYALTY,
+		modes,
+	)
+	.unwrap();
+}
+
+/// Registers `who` as an inference operator with `bond` serving `models`, `concurrency` at once.
+pub fn add_worker(who: u64, bond: u64, models: &[ModelId], concurrency: u32) {
+	Operators::register(
+		RuntimeOrigin::signed(who),
+		RoleSet::of(&[Role::Inference]),
+		Default::default(),
+	)
+	.unwrap();
+	Operators::bond(RuntimeOrigin::signed(who), bond).unwrap();
+	Operators::set_capabilities(
+		RuntimeOrigin::signed(who),
+		pallet_operators::Capabilities {
+			models: BoundedVec::try_from(models.to_vec()).unwrap(),
+			max_concurrent_jobs: concurrency,
+			accelerator: false,
+		},
+	)
+	.unwrap();
+}
+
+/// Test externalities: endowed accounts, the demo model (`Fast` and `Zk`), and the three
+/// workers serving it with concurrency 2.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<(u64, u64)> =
+		[ALICE, BOB, OWNER].iter().map(|who| (*who, ENDOWMENT)).collect();
+	balances.extend(WORKERS.iter().map(|who| (*who, ENDOWMENT)));
+	balances.push((TREASURY, 1));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		register_model(model(), ModeSet { fast: true, zk: true, consensus: true });
+		for (index, who) in WORKERS.iter().enumerate() {
+			add_worker(*who, WORKER_BOND * (index as u64 + 1), &[model()], 2);
+		}
+		System::reset_events();
+	});
+	ext
+}
+
+/// Runs `test`, then checks the invariants of all three Verity pallets.
+pub fn execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		check_invariants();
+	});
+}
+
+/// The invariants of Inference, Operators and Models.
+pub fn check_invariants() {
+	Inference::do_try_state().unwrap();
+	Operators::do_try_state().unwrap();
+	Models::do_try_state().unwrap();
+}
+
+/// Moves to block `n`, running the hooks of every block on the way.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Inference::on_initialize(next);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for Test {
+	fn register_model(owner: &u64, seed: u32) -> ModelId {
+		let mut id = [0xbe; 32];
+		id[..4].copy_from_slice(&seed.to_le_bytes());
+		let id = ModelId(id);
+		let tensor = pallet_models::TensorSpec {
+			dtype: pallet_models::DType::F32,
+			shape: BoundedVec::try_from(vec![4]).unwrap(),
+		};
+		Models::register_model(
+			RuntimeOrigin::signed(*owner),
+			id,
+			BoundedVec::try_from(b"blob:bench".to_vec()).unwrap(),
+			pallet_models::IoSpec { input: tensor.clone(), output: tensor },
+			PRICE,
+			ROYALTY,
+			ModeSet::FAST,
+		)
+		.unwrap();
+		id
+	}
+
+	fn register_worker(who: &u64, model: ModelId) {
+		add_worker(*who, WORKER_BOND, &[model], u32::MAX);
+	}
+}

@@ -1,0 +1,865 @@
+//! Tests of the job market: every call, error and event, deadlines, and a seeded random
+//! sequence of thousands of steps checking that no paid job is ever lost.
+
+#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
+use sp_runtime::{DispatchError, Perbill};
+use verity_primitives::{JobId, ModeSet, VerificationMode};
+
+use crate::{mock::*, *};
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn input(bytes: &[u8]) -> JobInputOf<Test> {
+	JobInput::Inline(BoundedVec::try_from(bytes.to_vec()).unwrap())
+}
+
+fn output(bytes: &[u8]) -> OutputOf<Test> {
+	BoundedVec::try_from(bytes.to_vec()).unwrap()
+}
+
+fn submit(who: u64, max_fee: u64) -> JobId {
+	let id = NextJobId::<Test>::get();
+	assert_ok!(Inference::submit_job(
+		signed(who),
+		model(),
+		input(&[1, 2, 3, 4]),
+		VerificationMode::Fast,
+		max_fee
+	));
+	id
+}
+
+fn job(id: JobId) -> JobOf<Test> {
+	Jobs::<Test>::get(id).unwrap()
+}
+
+fn escrow(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &who)
+}
+
+fn free(who: u64) -> u64 {
+	<Balances as Inspect<u64>>::balance(&who)
+}
+
+fn bond(who: u64) -> u64 {
+	<Operators as verity_primitives::RoleInspect<u64, u64>>::bond_of(&who)
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Inference(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+mod submit_job {
+	use super::*;
+
+	#[test]
+	fn holds_the_escrow_and_assigns_an_eligible_worker() {
+		execute(|| {
+			let id = submit(ALICE, 150);
+			let record = job(id);
+			assert_eq!(escrow(ALICE), 150);
+			assert_eq!(free(ALICE), ENDOWMENT - 150);
+			assert!(WORKERS.contains(&record.worker));
+			assert_eq!(record.fee, PRICE);
+			assert_eq!(record.status, JobStatus::Assigned);
+			assert_eq!(record.deadline, 1 + Params::<Test>::get().execution_period);
+			assert_eq!(record.attempts, 1);
+			assert_eq!(WorkerLoad::<Test>::get(record.worker), 1);
+			assert!(WorkerJobs::<Test>::contains_key(record.worker, id));
+			assert!(RequesterJobs::<Test>::contains_key(ALICE, id));
+			assert_eq!(Deadlines::<Test>::get(record.deadline).into_inner(), vec![id]);
+			assert_eq!(NextJobId::<Test>::get(), JobId(1));
+			assert_eq!(
+				events(),
+				vec![Event::JobSubmitted { job: id, model: model(), requester: ALICE, worker: record.worker }]
+			);
+		});
+	}
+
+	#[test]
+	fn picks_workers_in_proportion_to_their_bond() {
+		execute(|| {
+			// Concurrency high enough that load never excludes anyone.
+			for who in WORKERS {
+				Operators::set_capabilities(
+					signed(who),
+					pallet_operators::Capabilities {
+						models: BoundedVec::try_from(vec![model()]).unwrap(),
+						max_concurrent_jobs: 10_000,
+						accelerator: false,
+					},
+				)
+				.unwrap();
+			}
+			let mut picks = [0u32; 3];
+			for n in 0..600u64 {
+				// Four jobs a block keeps the deadline queues from filling up.
+				if n % 4 == 0 {
+					run_to_block(System::block_number() + 1);
+				}
+				let id = submit(ALICE, PRICE);
+				let worker = job(id).worker;
+				picks[WORKERS.iter().position(|w| *w == worker).unwrap()] += 1;
+				assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			}
+			// Bonds are 1:2:3; the picks follow within a loose tolerance.
+			assert!(picks[0] > 50 && picks[0] < 150, "{picks:?}");
+			assert!(picks[2] > 230 && picks[2] < 370, "{picks:?}");
+		});
+	}
+
+	#[test]
+	fn respects_declared_concurrency() {
+		execute(|| {
+			// Three workers, two jobs each: the seventh job finds nobody.
+			for _ in 0..6 {
+				submit(ALICE, PRICE);
+			}
+			for who in WORKERS {
+				assert_eq!(WorkerLoad::<Test>::get(who), 2);
+			}
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::NoEligibleOperator
+			);
+		});
+	}
+
+	#[test]
+	fn skips_chilled_operators() {
+		execute(|| {
+			assert_ok!(Operators::chill(signed(WORKERS[0])));
+			assert_ok!(Operators::chill(signed(WORKERS[1])));
+			for _ in 0..2 {
+				let id = submit(ALICE, PRICE);
+				assert_eq!(job(id).worker, WORKERS[2]);
+			}
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_and_retired_models() {
+		execute(|| {
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::UnknownModel
+			);
+			assert_ok!(Models::retire_model(signed(OWNER), model()));
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::ModelRetired
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_unsupported_and_unavailable_modes() {
+		execute(|| {
+			register_model(lonely_model(), ModeSet::FAST);
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Zk, 10 * PRICE),
+				Error::<Test>::ModeNotSupported
+			);
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Zk, 10 * PRICE),
+				Error::<Test>::ModeNotAvailable
+			);
+			assert_noop!(
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Consensus(3),
+					10 * PRICE
+				),
+				Error::<Test>::ModeNotAvailable
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_empty_input_and_feeds() {
+		execute(|| {
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[]), VerificationMode::Fast, PRICE),
+				Error::<Test>::EmptyInput
+			);
+			assert_noop!(
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					JobInput::Feeds(BoundedVec::try_from(vec![1]).unwrap()),
+					VerificationMode::Fast,
+					PRICE
+				),
+				Error::<Test>::FeedsNotAvailable
+			);
+		});
+	}
+
+	#[test]
+	fn input_longer_than_the_bound_does_not_decode() {
+		use codec::{Decode, Encode};
+		let long: Vec<u8> = vec![0; 65];
+		// An inline input is `(variant 0, compact length, bytes)`.
+		let encoded = (0u8, long).encode();
+		assert!(JobInputOf::<Test>::decode(&mut &encoded[..]).is_err());
+	}
+
+	#[test]
+	fn refuses_a_max_fee_below_the_fee() {
+		execute(|| {
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE - 1),
+				Error::<Test>::MaxFeeTooLow
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_model_nobody_serves() {
+		execute(|| {
+			register_model(lonely_model(), ModeSet::FAST);
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::NoEligibleOperator
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_an_escrow_the_requester_cannot_cover() {
+		execute(|| {
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, ENDOWMENT + 1),
+				Error::<Test>::InsufficientBalance
+			);
+			// A stranger without funds.
+			assert_noop!(
+				Inference::submit_job(signed(77), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_when_the_deadline_queues_are_full() {
+		execute(|| {
+			// Every worker may take any number of jobs.
+			for who in WORKERS {
+				Operators::set_capabilities(
+					signed(who),
+					pallet_operators::Capabilities {
+						models: BoundedVec::try_from(vec![model()]).unwrap(),
+						max_concurrent_jobs: 1_000,
+						accelerator: false,
+					},
+				)
+				.unwrap();
+			}
+			// Four entries a block, sixteen blocks tried: 64 jobs fill every slot.
+			for _ in 0..64 {
+				submit(ALICE, PRICE);
+			}
+			assert_noop!(
+				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Error::<Test>::MarketBusy
+			);
+		});
+	}
+
+	#[test]
+	fn unsigned_is_refused() {
+		execute(|| {
+			assert_noop!(
+				Inference::submit_job(RuntimeOrigin::none(), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+}
+
+mod submit_result {
+	use super::*;
+
+	#[test]
+	fn settles_a_fast_job_and_splits_the_fee() {
+		execute(|| {
+			let id = submit(ALICE, 250);
+			let worker = job(id).worker;
+			let (worker_before, owner_before, treasury_before) = (free(worker), free(OWNER), free(TREASURY));
+			let issuance = Balances::total_issuance();
+			System::reset_events();
+
+			assert_ok!(Inference::submit_result(signed(worker), id, output(&[9, 9])));
+
+			let split = FeeSplit::of(PRICE, ROYALTY, Params::<Test>::get().treasury_share);
+			assert_eq!(split, FeeSplit { worker: 85, royalty: 5, treasury: 10 });
+			assert_eq!(free(worker), worker_before + 85);
+			assert_eq!(free(OWNER), owner_before + 5);
+			assert_eq!(free(TREASURY), treasury_before + 10);
+			assert_eq!(escrow(ALICE), 0);
+			assert_eq!(free(ALICE), ENDOWMENT - PRICE);
+			assert_eq!(Balances::total_issuance(), issuance);
+
+			let record = job(id);
+			assert_eq!(record.status, JobStatus::Settled);
+			assert_eq!(record.paid, PRICE);
+			assert_eq!(record.output.unwrap().into_inner(), vec![9, 9]);
+			assert_eq!(record.finished_at, Some(1));
+			assert_eq!(WorkerLoad::<Test>::get(worker), 0);
+			assert!(!WorkerJobs::<Test>::contains_key(worker, id));
+			assert_eq!(
+				events(),
+				vec![
+					Event::ResultSubmitted { job: id, output_hash: sp_io::hashing::blake2_256(&[9, 9]) },
+					Event::JobSettled { job: id, paid: PRICE },
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_second_results_and_empty_outputs() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let worker = job(id).worker;
+			let stranger = *WORKERS.iter().find(|w| **w != worker).unwrap();
+			assert_noop!(
+				Inference::submit_result(signed(stranger), id, output(&[1])),
+				Error::<Test>::NotAssignedWorker
+			);
+			assert_noop!(
+				Inference::submit_result(signed(worker), JobId(99), output(&[1])),
+				Error::<Test>::UnknownJob
+			);
+			assert_noop!(
+				Inference::submit_result(signed(worker), id, output(&[])),
+				Error::<Test>::EmptyOutput
+			);
+			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_noop!(
+				Inference::submit_result(signed(worker), id, output(&[2])),
+				Error::<Test>::ResultAlreadySubmitted
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_result_for_a_refunded_job() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let worker = job(id).worker;
+			assert_ok!(Inference::cancel_job(signed(ALICE), id));
+			assert_noop!(
+				Inference::submit_result(signed(worker), id, output(&[1])),
+				Error::<Test>::JobFinished
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_a_result_after_the_deadline() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let record = job(id);
+			// The block of the deadline, before its hook has run.
+			System::set_block_number(record.deadline);
+			assert_noop!(
+				Inference::submit_result(signed(record.worker), id, output(&[1])),
+				Error::<Test>::DeadlinePassed
+			);
+		});
+	}
+
+	#[test]
+	fn a_retired_model_still_pays_its_royalty_for_jobs_in_flight() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let worker = job(id).worker;
+			assert_ok!(Models::retire_model(signed(OWNER), model()));
+			let (owner_before, treasury_before) = (free(OWNER), free(TREASURY));
+			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_eq!(free(OWNER), owner_before + 5);
+			assert_eq!(free(TREASURY), treasury_before + 10);
+			assert_eq!(free(ALICE), ENDOWMENT - PRICE);
+		});
+	}
+}
+
+mod cancel_job {
+	use super::*;
+
+	#[test]
+	fn returns_the_escrow_in_full() {
+		execute(|| {
+			let id = submit(ALICE, 300);
+			let worker = job(id).worker;
+			System::reset_events();
+			assert_ok!(Inference::cancel_job(signed(ALICE), id));
+			assert_eq!(escrow(ALICE), 0);
+			assert_eq!(free(ALICE), ENDOWMENT);
+			let record = job(id);
+			assert_eq!(record.status, JobStatus::Refunded(RefundReason::Cancelled));
+			assert_eq!(record.paid, 0);
+			assert_eq!(WorkerLoad::<Test>::get(worker), 0);
+			assert_eq!(events(), vec![Event::JobRefunded { job: id, reason: RefundReason::Cancelled }]);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_unknown_jobs_and_finished_jobs() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			assert_noop!(Inference::cancel_job(signed(BOB), id), Error::<Test>::NotRequester);
+			assert_noop!(Inference::cancel_job(signed(ALICE), JobId(42)), Error::<Test>::UnknownJob);
+			assert_ok!(Inference::cancel_job(signed(ALICE), id));
+			assert_noop!(Inference::cancel_job(signed(ALICE), id), Error::<Test>::JobFinished);
+		});
+	}
+
+	#[test]
+	fn refuses_after_the_result() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			assert_ok!(Inference::submit_result(signed(job(id).worker), id, output(&[1])));
+			assert_noop!(Inference::cancel_job(signed(ALICE), id), Error::<Test>::ResultAlreadySubmitted);
+		});
+	}
+}
+
+mod decline_job {
+	use super::*;
+
+	#[test]
+	fn reassigns_once_then_refunds_without_slashing() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let first = job(id).worker;
+			let bond_before = bond(first);
+			System::reset_events();
+			assert_ok!(Inference::decline_job(signed(first), id));
+			let second = job(id).worker;
+			assert_ne!(first, second);
+			assert_eq!(job(id).attempts, 2);
+			assert_eq!(bond(first), bond_before);
+			assert_eq!(WorkerLoad::<Test>::get(first), 0);
+			assert_eq!(WorkerLoad::<Test>::get(second), 1);
+			assert_eq!(
+				events(),
+				vec![
+					Event::JobDeclined { job: id, worker: first },
+					Event::JobReassigned { job: id, from: first, to: second },
+				]
+			);
+			assert_ok!(Inference::decline_job(signed(second), id));
+			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::Declined));
+			assert_eq!(free(ALICE), ENDOWMENT);
+		});
+	}
+
+	#[test]
+	fn refunds_when_nobody_else_serves_the_model() {
+		execute(|| {
+			assert_ok!(Operators::chill(signed(WORKERS[0])));
+			assert_ok!(Operators::chill(signed(WORKERS[1])));
+			let id = submit(ALICE, PRICE);
+			assert_ok!(Inference::decline_job(signed(WORKERS[2]), id));
+			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::NoOperator));
+			assert_eq!(escrow(ALICE), 0);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_and_finished_jobs() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let worker = job(id).worker;
+			assert_noop!(Inference::decline_job(signed(ALICE), id), Error::<Test>::NotAssignedWorker);
+			assert_noop!(Inference::decline_job(signed(worker), JobId(5)), Error::<Test>::UnknownJob);
+			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_noop!(Inference::decline_job(signed(worker), id), Error::<Test>::ResultAlreadySubmitted);
+			let id = submit(ALICE, PRICE);
+			let worker = job(id).worker;
+			assert_ok!(Inference::cancel_job(signed(ALICE), id));
+			assert_noop!(Inference::decline_job(signed(worker), id), Error::<Test>::JobFinished);
+		});
+	}
+}
+
+mod deadlines {
+	use super::*;
+
+	#[test]
+	fn a_missed_deadline_slashes_and_reassigns_then_refunds() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let first = job(id).worker;
+			let first_bond = bond(first);
+			let treasury_before = free(TREASURY);
+			let deadline = job(id).deadline;
+			System::reset_events();
+
+			run_to_block(deadline);
+			let slash = Perbill::from_percent(1).mul_floor(first_bond);
+			assert_eq!(bond(first), first_bond - slash);
+			assert_eq!(free(TREASURY), treasury_before + slash);
+			let record = job(id);
+			let second = record.worker;
+			assert_ne!(second, first);
+			assert_eq!(record.attempts, 2);
+			assert_eq!(record.deadline, deadline + Params::<Test>::get().execution_period);
+			assert_eq!(escrow(ALICE), PRICE);
+			assert!(events().contains(&Event::JobReassigned { job: id, from: first, to: second }));
+
+			// The old worker's late result is refused.
+			assert_noop!(
+				Inference::submit_result(signed(first), id, output(&[1])),
+				Error::<Test>::NotAssignedWorker
+			);
+
+			let second_bond = bond(second);
+			run_to_block(record.deadline);
+			assert!(bond(second) < second_bond);
+			let record = job(id);
+			assert_eq!(record.status, JobStatus::Refunded(RefundReason::DeadlineMissed));
+			assert_eq!(free(ALICE), ENDOWMENT);
+			assert_eq!(escrow(ALICE), 0);
+			assert!(events().contains(&Event::JobRefunded { job: id, reason: RefundReason::DeadlineMissed }));
+		});
+	}
+
+	#[test]
+	fn a_result_in_time_leaves_no_work_but_pruning() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let record = job(id);
+			assert_ok!(Inference::submit_result(signed(record.worker), id, output(&[1])));
+			let bond_before = bond(record.worker);
+			run_to_block(record.deadline + 1);
+			assert_eq!(bond(record.worker), bond_before);
+			assert_eq!(job(id).status, JobStatus::Settled);
+		});
+	}
+
+	#[test]
+	fn finished_jobs_are_pruned_after_the_retention_period() {
+		execute(|| {
+			assert_ok!(Inference::set_params(
+				RuntimeOrigin::root(),
+				MarketParams { retention_period: 5, ..Default::default() }
+			));
+			let id = submit(ALICE, PRICE);
+			assert_ok!(Inference::cancel_job(signed(ALICE), id));
+			run_to_block(5);
+			assert!(Jobs::<Test>::contains_key(id));
+			run_to_block(6);
+			assert!(!Jobs::<Test>::contains_key(id));
+			assert!(!RequesterJobs::<Test>::contains_key(ALICE, id));
+		});
+	}
+
+	#[test]
+	fn work_beyond_the_block_quota_is_carried_over() {
+		execute(|| {
+			for who in WORKERS {
+				Operators::set_capabilities(
+					signed(who),
+					pallet_operators::Capabilities {
+						models: BoundedVec::try_from(vec![model()]).unwrap(),
+						max_concurrent_jobs: 100,
+						accelerator: false,
+					},
+				)
+				.unwrap();
+			}
+			// Twelve jobs due over three blocks (four a block), and a quota of six steps.
+			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
+			let deadline = job(ids[0]).deadline;
+			run_to_block(deadline + 2);
+			// The hooks of blocks deadline..deadline+2 had 18 steps: all twelve handled, and
+			// none skipped.
+			for id in &ids {
+				assert_eq!(job(*id).attempts, 2, "job {id:?}");
+			}
+			assert!(DeadlineCursor::<Test>::get() <= deadline + 3);
+		});
+	}
+
+	#[test]
+	fn one_block_never_does_more_than_its_quota() {
+		execute(|| {
+			for who in WORKERS {
+				Operators::set_capabilities(
+					signed(who),
+					pallet_operators::Capabilities {
+						models: BoundedVec::try_from(vec![model()]).unwrap(),
+						max_concurrent_jobs: 100,
+						accelerator: false,
+					},
+				)
+				.unwrap();
+			}
+			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
+			let deadline = job(ids[0]).deadline;
+			// Jump to a late block with the cursor at the first deadline: one hook call stops
+			// at its quota (6 steps: the block, its 4 entries, the next block) and carries the
+			// rest over.
+			DeadlineCursor::<Test>::put(deadline);
+			System::set_block_number(deadline + 5);
+			Inference::process_deadlines(deadline + 5);
+			let handled = ids.iter().filter(|id| job(**id).attempts == 2).count();
+			assert_eq!(handled, 4);
+			assert_eq!(DeadlineCursor::<Test>::get(), deadline + 1);
+			assert_eq!(Deadlines::<Test>::get(deadline + 1).len(), 4);
+			run_to_block(deadline + 7);
+			assert!(ids.iter().all(|id| job(*id).attempts == 2));
+			check_invariants();
+		});
+	}
+}
+
+mod params {
+	use super::*;
+
+	#[test]
+	fn only_the_params_origin_sets_valid_params() {
+		execute(|| {
+			let params = MarketParams { execution_period: 3, ..Default::default() };
+			assert_noop!(Inference::set_params(signed(ALICE), params), DispatchError::BadOrigin);
+			assert_noop!(
+				Inference::set_params(
+					RuntimeOrigin::root(),
+					MarketParams { execution_period: 0, ..Default::default() }
+				),
+				Error::<Test>::InvalidParams
+			);
+			assert_noop!(
+				Inference::set_params(
+					RuntimeOrigin::root(),
+					MarketParams {
+						treasury_share: Perbill::from_percent(60),
+						verifier_share: Perbill::from_percent(40),
+						..Default::default()
+					}
+				),
+				Error::<Test>::InvalidParams
+			);
+			assert_ok!(Inference::set_params(RuntimeOrigin::root(), params));
+			assert_eq!(Params::<Test>::get(), params);
+			assert_eq!(events(), vec![Event::ParamsSet { params }]);
+		});
+	}
+
+	#[test]
+	fn fees_follow_the_mode() {
+		execute(|| {
+			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Fast), Ok(PRICE));
+			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Zk), Ok(2 * PRICE));
+			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Consensus(3)), Ok(4 * PRICE));
+			assert_eq!(
+				Inference::estimate_fee(&lonely_model(), VerificationMode::Fast),
+				Err(EstimateError::UnknownModel)
+			);
+		});
+	}
+
+	#[test]
+	fn fee_split_always_adds_up() {
+		for fee in [0u64, 1, 7, 100, 12_345] {
+			for royalty in [0, 5, 50, 95, 100] {
+				for treasury in [0, 10, 99] {
+					let split = FeeSplit::of(
+						fee,
+						Perbill::from_percent(royalty),
+						Perbill::from_percent(treasury),
+					);
+					assert_eq!(split.total(), fee);
+				}
+			}
+		}
+	}
+}
+
+mod views {
+	use super::*;
+
+	#[test]
+	fn job_views_follow_the_indexes() {
+		execute(|| {
+			let a = submit(ALICE, PRICE);
+			let b = submit(ALICE, PRICE);
+			let c = submit(BOB, PRICE);
+			assert_eq!(Inference::jobs_of(&ALICE).iter().map(|j| j.id).collect::<Vec<_>>(), vec![a, b]);
+			assert_eq!(Inference::jobs_of(&BOB).iter().map(|j| j.id).collect::<Vec<_>>(), vec![c]);
+			let view = Inference::job_view(a).unwrap();
+			assert_eq!(view.input, vec![1, 2, 3, 4]);
+			assert!(view.feeds.is_empty());
+			let worker = view.worker;
+			assert!(Inference::jobs_for_worker(&worker).iter().any(|j| j.id == a));
+			assert_ok!(Inference::submit_result(signed(worker), a, output(&[3])));
+			assert!(!Inference::jobs_for_worker(&worker).iter().any(|j| j.id == a));
+			assert_eq!(Inference::job_view(a).unwrap().output, Some(vec![3]));
+		});
+	}
+}
+
+/// A seeded random walk over submit / result / cancel / decline / time passing, across several
+/// operators and requesters, checking after every step that no value is created or lost and
+/// that every job's escrow is accounted for; at the end, every job has finished.
+mod property {
+	use super::*;
+
+	/// A small deterministic generator (xorshift64*), so failures replay.
+	struct Rng(u64);
+	impl Rng {
+		fn next(&mut self) -> u64 {
+			self.0 ^= self.0 >> 12;
+			self.0 ^= self.0 << 25;
+			self.0 ^= self.0 >> 27;
+			self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+		}
+		fn below(&mut self, n: u64) -> u64 {
+			self.next() % n
+		}
+	}
+
+	/// The terminal events seen so far: job -> what was paid (`Some`) or refunded (`None`).
+	fn drain_terminal_events(terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>) {
+		for event in events() {
+			match event {
+				Event::JobSettled { job, paid } => terminal.entry(job).or_default().push(Some(paid)),
+				Event::JobRefunded { job, .. } => terminal.entry(job).or_default().push(None),
+				_ => {},
+			}
+		}
+		System::reset_events();
+	}
+
+	fn run(seed: u64, steps: usize) {
+		execute(|| {
+			// Finished jobs are pruned quickly, so the invariant checks stay cheap; outcomes are
+			// followed through the events.
+			assert_ok!(Inference::set_params(
+				RuntimeOrigin::root(),
+				MarketParams { retention_period: 30, ..Default::default() }
+			));
+			let mut rng = Rng(seed);
+			let requesters = [ALICE, BOB];
+			let issuance = Balances::total_issuance();
+			let mut submitted: Vec<JobId> = Vec::new();
+			let mut terminal = std::collections::BTreeMap::new();
+			let mut slashed_total = 0u64;
+			let bonds = || WORKERS.iter().map(|w| bond(*w)).sum::<u64>();
+			for _ in 0..steps {
+				let open: Vec<JobId> = WORKERS
+					.iter()
+					.flat_map(|w| WorkerJobs::<Test>::iter_key_prefix(w).collect::<Vec<_>>())
+					.collect();
+				let pick = |rng: &mut Rng| open[rng.below(open.len() as u64) as usize];
+				match rng.below(10) {
+					0..=3 => {
+						let who = requesters[rng.below(2) as usize];
+						let max_fee = PRICE + rng.below(100);
+						let id = NextJobId::<Test>::get();
+						let outcome = Inference::submit_job(
+							signed(who),
+							model(),
+							input(&[1]),
+							VerificationMode::Fast,
+							max_fee,
+						);
+						if outcome.is_ok() {
+							submitted.push(id);
+						}
+					},
+					4..=5 if !open.is_empty() => {
+						let id = pick(&mut rng);
+						let record = job(id);
+						let deliver = || Inference::submit_result(signed(record.worker), id, output(&[2]));
+						if record.deadline <= System::block_number() {
+							// Overdue, its deadline entry not reached yet (queues were full).
+							assert_noop!(deliver(), Error::<Test>::DeadlinePassed);
+						} else {
+							assert_ok!(deliver());
+						}
+					},
+					6 if !open.is_empty() => {
+						let id = pick(&mut rng);
+						assert_ok!(Inference::cancel_job(signed(job(id).requester), id));
+					},
+					7 if !open.is_empty() => {
+						let id = pick(&mut rng);
+						assert_ok!(Inference::decline_job(signed(job(id).worker), id));
+					},
+					_ => {
+						let before = bonds();
+						run_to_block(System::block_number() + 1 + rng.below(3));
+						slashed_total += before - bonds();
+					},
+				}
+				drain_terminal_events(&mut terminal);
+				// Nothing is minted or burned: fees and slashes only move.
+				assert_eq!(Balances::total_issuance(), issuance);
+				check_invariants();
+			}
+			// Let every open job reach its end.
+			let horizon = System::block_number() + 3 * Params::<Test>::get().execution_period + 40;
+			let before = bonds();
+			run_to_block(horizon);
+			slashed_total += before - bonds();
+			drain_terminal_events(&mut terminal);
+			check_invariants();
+
+			// Every job ended exactly once; settled jobs paid their fee, refunds nothing.
+			let mut paid_total = 0u64;
+			let mut settled = 0u64;
+			for id in &submitted {
+				let outcomes = terminal.get(id).cloned().unwrap_or_default();
+				assert_eq!(outcomes.len(), 1, "job {id:?} ended {outcomes:?}");
+				if let Some(Some(paid)) = outcomes.first() {
+					assert_eq!(*paid, PRICE);
+					paid_total += paid;
+					settled += 1;
+				}
+			}
+			assert_eq!(terminal.len(), submitted.len());
+			// Requesters paid exactly the fees of settled jobs; nothing else left them.
+			let spent: u64 = requesters.iter().map(|who| ENDOWMENT - free(*who)).sum();
+			assert_eq!(spent, paid_total);
+			assert_eq!(escrow(ALICE) + escrow(BOB), 0);
+			// The treasury got its share of every fee and every slash.
+			let share = FeeSplit::of(PRICE, ROYALTY, Params::<Test>::get().treasury_share).treasury;
+			assert_eq!(free(TREASURY), 1 + settled * share + slashed_total);
+			assert!(submitted.len() > 100, "the walk submitted too few jobs");
+			assert!(slashed_total > 0, "the walk never missed a deadline");
+		});
+	}
+
+	#[test]
+	fn no_paid_job_is_ever_lost() {
+		for seed in [1u64, 0xDEAD_BEEF, 42, 7_777] {
+			run(seed, 1_500);
+		}
+	}
+}
+
+#[test]
+fn integrity() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(<Inference as Hooks<u64>>::integrity_test);
+}

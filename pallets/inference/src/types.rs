@@ -1,0 +1,308 @@
+//! The pallet's types and their `*Of<T>` aliases.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::fungible::Inspect, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound,
+	DebugNoBound,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+use sp_runtime::{traits::Zero, Perbill};
+use verity_primitives::{JobId, ModelId, VerificationMode};
+
+use crate::Config;
+
+/// The balance type of the token jobs are paid in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// An oracle feed's id.
+pub type FeedId = u32;
+
+/// What a job runs its model on.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub enum JobInput<T: Config> {
+	/// Bytes given by the requester: the input tensor, encoded as the model's io spec says
+	/// (little-endian elements, row-major).
+	Inline(BoundedVec<u8, T::MaxInputLen>),
+	/// The current values of these oracle feeds, frozen into the job at submission.
+	Feeds(BoundedVec<FeedId, T::MaxFeeds>),
+}
+
+/// A job's input of the runtime's configuration.
+pub type JobInputOf<T> = JobInput<T>;
+
+/// A job's output as stored.
+pub type OutputOf<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
+
+/// Why a job's escrow went back to its requester.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RefundReason {
+	/// The requester cancelled it.
+	Cancelled,
+	/// Its workers missed their deadlines (the last one was slashed).
+	DeadlineMissed,
+	/// Its worker declined it and no other operator could take it.
+	Declined,
+	/// No eligible operator was left to reassign it to.
+	NoOperator,
+}
+
+/// Where a job is in its life.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum JobStatus {
+	/// Assigned to a worker, waiting for its result. The escrow is held.
+	Assigned,
+	/// Finished: the result was accepted and the fee paid.
+	Settled,
+	/// Finished: the escrow went back to the requester.
+	Refunded(RefundReason),
+}
+
+impl JobStatus {
+	/// Whether the job is still open (its escrow is held).
+	pub fn is_open(self) -> bool {
+		matches!(self, JobStatus::Assigned)
+	}
+}
+
+/// A job.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Job<T: Config> {
+	/// Who pays for it.
+	pub requester: T::AccountId,
+	/// The model it runs.
+	pub model: ModelId,
+	/// What the model runs on.
+	pub input: JobInputOf<T>,
+	/// How the result is verified.
+	pub mode: VerificationMode,
+	/// The escrow held from the requester while the job is open.
+	pub max_fee: BalanceOf<T>,
+	/// The fee, fixed at submission from the model's price; at most `max_fee`.
+	pub fee: BalanceOf<T>,
+	/// The operator that must deliver the result.
+	pub worker: T::AccountId,
+	/// How many workers were assigned so far (1, or 2 after a reassignment).
+	pub attempts: u8,
+	/// When it was submitted.
+	pub submitted_at: BlockNumberFor<T>,
+	/// The block from which the current worker's result is too late.
+	pub deadline: BlockNumberFor<T>,
+	/// Where it is.
+	pub status: JobStatus,
+	/// The accepted output.
+	pub output: Option<OutputOf<T>>,
+	/// What was paid out of the escrow (zero unless settled).
+	pub paid: BalanceOf<T>,
+	/// When it finished (settled or refunded).
+	pub finished_at: Option<BlockNumberFor<T>>,
+}
+
+/// A job of the runtime's configuration.
+pub type JobOf<T> = Job<T>;
+
+/// The governable parameters of the market.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct MarketParams<BlockNumber> {
+	/// Blocks a worker has to deliver a result, counted from its assignment.
+	pub execution_period: BlockNumber,
+	/// Blocks a finished job stays readable before it is pruned.
+	pub retention_period: BlockNumber,
+	/// The treasury's share of every fee.
+	pub treasury_share: Perbill,
+	/// The verifiers' share of the fee of a `Consensus` job (split among them).
+	pub verifier_share: Perbill,
+	/// The part of a worker's bond it loses when it misses a deadline.
+	pub missed_deadline_slash: Perbill,
+	/// The fee of a `Zk` job, in multiples of the model's price (proving is costly).
+	pub zk_price_factor: u32,
+}
+
+impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
+	/// Ten blocks to deliver, a day's worth of 6 s blocks of retention, 10 % to the treasury,
+	/// 20 % to verifiers, 1 % of the bond for a missed deadline, `Zk` at twice the price.
+	fn default() -> Self {
+		Self {
+			execution_period: 10u32.into(),
+			retention_period: 14_400u32.into(),
+			treasury_share: Perbill::from_percent(10),
+			verifier_share: Perbill::from_percent(20),
+			missed_deadline_slash: Perbill::from_percent(1),
+			zk_price_factor: 2,
+		}
+	}
+}
+
+/// The market parameters of the runtime's configuration.
+pub type MarketParamsOf<T> = MarketParams<BlockNumberFor<T>>;
+
+/// How a settled fee was divided.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct FeeSplit<Balance> {
+	/// To the worker.
+	pub worker: Balance,
+	/// To the model owner.
+	pub royalty: Balance,
+	/// To the treasury.
+	pub treasury: Balance,
+}
+
+impl<Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy> FeeSplit<Balance> {
+	/// Divides `fee`: the model owner's `royalty` first, then the treasury's share of what is
+	/// left of the fee, the rest to the worker. The parts always add up to `fee`.
+	pub fn of(fee: Balance, royalty: Perbill, treasury_share: Perbill) -> Self {
+		let royalty = royalty.mul_floor(fee);
+		let treasury = treasury_share.mul_floor(fee).min(fee.saturating_sub(royalty));
+		let worker = fee.saturating_sub(royalty).saturating_sub(treasury);
+		Self { worker, royalty, treasury }
+	}
+
+	/// The sum of the parts.
+	pub fn total(&self) -> Balance {
+		self.worker.saturating_add(self.royalty).saturating_add(self.treasury)
+	}
+}
+
+/// Why a fee cannot be estimated.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
+)]
+pub enum EstimateError {
+	/// No model has this id.
+	UnknownModel,
+	/// The model is retired.
+	ModelRetired,
+	/// The model does not support the mode.
+	ModeNotSupported,
+	/// The fee overflows.
+	Overflow,
+}
+
+/// A job as clients see it (through the `InferenceApi` runtime API).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	/// The job's id.
+	pub id: JobId,
+	/// Who pays for it.
+	pub requester: AccountId,
+	/// The model it runs.
+	pub model: ModelId,
+	/// Inline input bytes (empty for a feeds input).
+	pub input: Vec<u8>,
+	/// The oracle feeds of a feeds input (empty for inline input).
+	pub feeds: Vec<FeedId>,
+	/// How the result is verified.
+	pub mode: VerificationMode,
+	/// The escrow.
+	pub max_fee: Balance,
+	/// The fee.
+	pub fee: Balance,
+	/// The assigned worker.
+	pub worker: AccountId,
+	/// Workers assigned so far.
+	pub attempts: u8,
+	/// When it was submitted.
+	pub submitted_at: BlockNumber,
+	/// The current worker's deadline.
+	pub deadline: BlockNumber,
+	/// Where it is.
+	pub status: JobStatus,
+	/// The accepted output.
+	pub output: Option<Vec<u8>>,
+	/// What was paid.
+	pub paid: Balance,
+}
+
+impl<T: Config> Job<T> {
+	/// The job as clients see it.
+	pub fn view(&self, id: JobId) -> JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
+		let (input, feeds) = match &self.input {
+			JobInput::Inline(bytes) => (bytes.to_vec(), Vec::new()),
+			JobInput::Feeds(ids) => (Vec::new(), ids.to_vec()),
+		};
+		JobView {
+			id,
+			requester: self.requester.clone(),
+			model: self.model,
+			input,
+			feeds,
+			mode: self.mode,
+			max_fee: self.max_fee,
+			fee: self.fee,
+			worker: self.worker.clone(),
+			attempts: self.attempts,
+			submitted_at: self.submitted_at,
+			deadline: self.deadline,
+			status: self.status,
+			output: self.output.as_ref().map(|output| output.to_vec()),
+			paid: self.paid,
+		}
+	}
+
+	/// The escrow this job holds now: `max_fee` while open, nothing once finished.
+	pub fn escrow(&self) -> BalanceOf<T> {
+		if self.status.is_open() {
+			self.max_fee
+		} else {
+			Zero::zero()
+		}
+	}
+}

@@ -1,0 +1,169 @@
+//! Benchmarks (v2) of every call of the operators pallet.
+
+// A benchmark's setup failing is a broken benchmark: it may panic.
+#![allow(clippy::expect_used)]
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::{traits::fungible::Mutate, BoundedVec};
+use frame_system::RawOrigin;
+use sp_runtime::traits::{Bounded, One};
+
+/// An account endowed with plenty of balance.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let amount = BalanceOf::<T>::max_value() / 4u32.into();
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// The largest bond any role requires, plus one unit.
+fn bond_amount<T: Config>() -> BalanceOf<T> {
+	Pallet::<T>::required_bond(RoleSet::of(&Role::ALL)).saturating_add(One::one())
+}
+
+fn short_metadata<T: Config>() -> OperatorMetadataInput {
+	OperatorMetadataInput {
+		name: BoundedVec::try_from(alloc::vec![b'n'; T::MaxNameLen::get() as usize])
+			.unwrap_or_default(),
+		endpoint: BoundedVec::try_from(alloc::vec![b'e'; T::MaxEndpointLen::get() as usize])
+			.unwrap_or_default(),
+	}
+}
+
+/// A registered operator of every role with a bond.
+fn bonded_operator<T: Config>() -> T::AccountId {
+	let who = funded::<T>("operator", 0);
+	Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>())
+		.expect("registers");
+	Pallet::<T>::do_bond(&who, bond_amount::<T>().saturating_mul(4u32.into())).expect("bonds");
+	who
+}
+
+fn capabilities<T: Config>(n: u32, seed: u8) -> Capabilities<T> {
+	let models: alloc::vec::Vec<ModelId> = (0..n)
+		.map(|i| {
+			let mut id = [seed; 32];
+			id[..4].copy_from_slice(&i.to_le_bytes());
+			ModelId(id)
+		})
+		.collect();
+	Capabilities {
+		models: BoundedVec::try_from(models).unwrap_or_default(),
+		max_concurrent_jobs: 8,
+		accelerator: true,
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register() {
+		let who = funded::<T>("operator", 0);
+		// The longest metadata the pallet accepts.
+		let metadata = short_metadata::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), RoleSet::of(&Role::ALL), metadata);
+		assert!(Operators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn bond() {
+		let who = bonded_operator::<T>();
+		let amount = bond_amount::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount);
+		assert!(Operators::<T>::get(&who).is_some_and(|o| o.bonded > amount));
+	}
+
+	#[benchmark]
+	fn unbond() {
+		let who = bonded_operator::<T>();
+		// Fill all chunks but one, each in its own block, so the call searches them all.
+		for block in 1..T::MaxUnlockingChunks::get() {
+			frame_system::Pallet::<T>::set_block_number(block.into());
+			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), One::one())
+				.expect("unbonds");
+		}
+		frame_system::Pallet::<T>::set_block_number(T::MaxUnlockingChunks::get().into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), One::one());
+		assert_eq!(
+			Operators::<T>::get(&who).map(|o| o.unlocking.len() as u32),
+			Some(T::MaxUnlockingChunks::get())
+		);
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded() {
+		let who = bonded_operator::<T>();
+		for block in 1..=T::MaxUnlockingChunks::get() {
+			frame_system::Pallet::<T>::set_block_number(block.into());
+			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), One::one())
+				.expect("unbonds");
+		}
+		let later = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::UnbondingPeriod::get());
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert_eq!(Operators::<T>::get(&who).map(|o| o.unlocking.len()), Some(0));
+	}
+
+	#[benchmark]
+	fn set_capabilities(
+		o: Linear<0, { T::MaxModelsServed::get() }>,
+		n: Linear<0, { T::MaxModelsServed::get() }>,
+	) {
+		let who = bonded_operator::<T>();
+		Pallet::<T>::set_capabilities(RawOrigin::Signed(who.clone()).into(), capabilities::<T>(o, 1))
+			.expect("sets");
+		let caps = capabilities::<T>(n, 2);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), caps);
+		assert_eq!(Operators::<T>::get(&who).map(|op| op.capabilities.models.len() as u32), Some(n));
+	}
+
+	#[benchmark]
+	fn chill() {
+		let who = bonded_operator::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(Operators::<T>::get(&who).is_some_and(|o| o.chilled));
+	}
+
+	#[benchmark]
+	fn unchill() {
+		let who = bonded_operator::<T>();
+		Pallet::<T>::chill(RawOrigin::Signed(who.clone()).into()).expect("chills");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(Operators::<T>::get(&who).is_some_and(|o| !o.chilled));
+	}
+
+	#[benchmark]
+	fn deregister(m: Linear<0, { T::MaxModelsServed::get() }>) {
+		let who = funded::<T>("operator", 0);
+		Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>())
+			.expect("registers");
+		Pallet::<T>::set_capabilities(RawOrigin::Signed(who.clone()).into(), capabilities::<T>(m, 1))
+			.expect("sets");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Operators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn set_min_bond() -> Result<(), BenchmarkError> {
+		let origin =
+			T::MinBondOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, Role::Validator, One::one());
+		assert_eq!(MinBond::<T>::get(Role::Validator), One::one());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build_ext(), crate::mock::Test);
+}

@@ -1,0 +1,757 @@
+//! # Operators pallet
+//!
+//! Role-based staking for Verity.
+//!
+//! ## Overview
+//!
+//! Verity's nodes do different work: validators order and finalize blocks, inference operators run
+//! models, verifiers re-execute and attest, oracle operators feed outside data. Each role is backed
+//! by a bond of VRT that the operator loses when it misbehaves. This pallet keeps the operators,
+//! their roles, bonds and declared capabilities; other pallets read it through
+//! [`RoleInspect`] and take bonds through [`Slash`]; `pallet-session` asks it for the validator
+//! set of each new session through [`pallet_session::SessionManager`].
+//!
+//! ## Terms
+//!
+//! - *Bond*: VRT the operator put on hold ([`HoldReason::OperatorBond`]) for its roles. One bond
+//!   backs all of an operator's roles; it must be at least the largest [`MinBond`] of them.
+//! - *Unbonding*: bonded funds on their way out. They stay on hold (and slashable) for
+//!   [`Config::UnbondingPeriod`] blocks, in at most [`Config::MaxUnlockingChunks`] chunks.
+//! - *Active* for a role: registered for it, bonded at least its minimum, and not chilled.
+//! - *Chilled*: registered but taking no new work and not a validator candidate.
+//!
+//! ## Usage
+//!
+//! `register(roles, metadata)`, then `bond(amount)`; `set_capabilities(caps)` to declare the
+//! models served; `chill()`/`unchill()` to pause; `unbond(amount)`, wait, `withdraw_unbonded()`;
+//! `deregister()` once nothing is bonded. Governance sets role minimums with `set_min_bond`.
+//!
+//! Validators: at each new session the top [`Config::MaxValidators`] active `Validator` operators
+//! by bond that have session keys ([`Config::HasSessionKeys`]) form the next set; with fewer than
+//! [`Config::MinValidators`] candidates the current set stays.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+use alloc::vec::Vec;
+use frame_support::traits::{
+	fungible::{Inspect, InspectHold, Mutate, MutateHold},
+	tokens::{Fortitude, Precision, Restriction},
+	Contains, Get,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{CheckedAdd, Saturating, Zero},
+	Perbill,
+};
+use verity_primitives::{CapabilitiesView, ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason};
+
+const LOG_TARGET: &str = "runtime::operators";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The token operators bond.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Where slashed bonds go.
+		#[pallet::constant]
+		type Treasury: Get<Self::AccountId>;
+
+		/// Who may set the minimum bonds (governance).
+		type MinBondOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Blocks between `unbond` and the funds becoming withdrawable.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Unbonding chunks an operator may have at once.
+		#[pallet::constant]
+		type MaxUnlockingChunks: Get<u32>;
+
+		/// Longest operator name, in bytes.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+
+		/// Longest operator endpoint, in bytes.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+
+		/// Models one operator may declare it serves.
+		#[pallet::constant]
+		type MaxModelsServed: Get<u32>;
+
+		/// Operators one role may have; bounds every iteration over a role.
+		#[pallet::constant]
+		type MaxOperatorsPerRole: Get<u32>;
+
+		/// The largest validator set.
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+
+		/// The smallest validator set; with fewer candidates the set does not change.
+		#[pallet::constant]
+		type MinValidators: Get<u32>;
+
+		/// Whether an account has session keys set (a validator candidate needs them).
+		type HasSessionKeys: Contains<Self::AccountId>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// An operator's bond, bonded or unbonding.
+		#[codec(index = 0)]
+		OperatorBond,
+	}
+
+	/// The operators. Keyed by account, which users choose: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Operators<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, OperatorOf<T>>;
+
+	/// The operators of each role (an index over [`Operators`]). The role is a small enum the
+	/// runtime defines (`Twox64Concat`); the account is user-chosen (`Blake2_128Concat`).
+	#[pallet::storage]
+	pub type RoleMembers<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, Role, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+
+	/// How many operators each role has.
+	#[pallet::storage]
+	pub type RoleCounts<T: Config> = StorageMap<_, Twox64Concat, Role, u32, ValueQuery>;
+
+	/// The operators that declare they serve each model (an index over capabilities). Model ids
+	/// are hashes of user-supplied bytes, accounts user-chosen: both `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ModelOperators<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The least bond an operator of each role must keep (governable). `Twox64Concat`: the role
+	/// is a runtime-defined enum.
+	#[pallet::storage]
+	pub type MinBond<T: Config> = StorageMap<_, Twox64Concat, Role, BalanceOf<T>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Minimum bonds per role.
+		pub min_bonds: Vec<(Role, BalanceOf<T>)>,
+		/// Operators at genesis: account, roles, bond, name. Their bond is put on hold.
+		pub operators: Vec<(T::AccountId, Vec<Role>, BalanceOf<T>, Vec<u8>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (role, amount) in &self.min_bonds {
+				MinBond::<T>::insert(role, amount);
+			}
+			for (who, roles, bond, name) in &self.operators {
+				let metadata = OperatorMetadataInput {
+					name: name.clone().try_into().expect("genesis operator name fits the argument"),
+					endpoint: Default::default(),
+				};
+				Pallet::<T>::do_register(who, RoleSet::of(roles), metadata)
+					.expect("genesis operator registers");
+				Pallet::<T>::do_bond(who, *bond).expect("genesis operator bonds");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account registered as an operator of `roles`.
+		Registered { who: T::AccountId, roles: RoleSet },
+		/// An operator put `amount` more on its bond.
+		Bonded { who: T::AccountId, amount: BalanceOf<T> },
+		/// An operator started unbonding `amount`, withdrawable at block `unlock_at`.
+		Unbonded { who: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		/// An operator withdrew `amount` of unbonded funds.
+		Withdrawn { who: T::AccountId, amount: BalanceOf<T> },
+		/// An operator declared its capabilities.
+		CapabilitiesSet { who: T::AccountId },
+		/// An operator lost `amount` of its bond to the treasury.
+		Slashed { who: T::AccountId, amount: BalanceOf<T>, reason: SlashReason },
+		/// An operator stopped taking work.
+		Chilled { who: T::AccountId },
+		/// A chilled operator resumed taking work.
+		Unchilled { who: T::AccountId },
+		/// An operator left.
+		Deregistered { who: T::AccountId },
+		/// Governance set the minimum bond of `role`.
+		MinBondSet { role: Role, amount: BalanceOf<T> },
+		/// The operators chose the validator set of session `session` (`count` validators).
+		ValidatorsChosen { session: u32, count: u32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is not an operator.
+		NotOperator,
+		/// The account is already an operator.
+		AlreadyRegistered,
+		/// No role was given.
+		NoRoles,
+		/// The role set names a role that does not exist.
+		InvalidRoles,
+		/// The role already has [`Config::MaxOperatorsPerRole`] operators.
+		TooManyOperators,
+		/// The name is longer than [`Config::MaxNameLen`].
+		NameTooLong,
+		/// The endpoint is longer than [`Config::MaxEndpointLen`].
+		EndpointTooLong,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The bond would be below the minimum of one of the operator's roles.
+		BondBelowMinimum,
+		/// The account's free balance cannot cover the bond.
+		InsufficientBalance,
+		/// Unbonding more than is bonded.
+		InsufficientBond,
+		/// The operator already has [`Config::MaxUnlockingChunks`] unbonding chunks.
+		TooManyUnlockingChunks,
+		/// No unbonding chunk has reached its unlock block yet.
+		NothingToWithdraw,
+		/// An operator must declare at least one concurrent job.
+		ZeroConcurrency,
+		/// The operator is already chilled.
+		AlreadyChilled,
+		/// The operator is not chilled.
+		NotChilled,
+		/// The operator still has funds bonded or unbonding.
+		StillBonded,
+		/// A balance computation overflowed.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the caller as an operator of `roles`.
+		///
+		/// - **Dispatch origin**: signed.
+		/// - **Details**: the operator starts with no bond; it is active for a role once it has
+		///   bonded that role's minimum.
+		/// - **Errors**: [`Error::AlreadyRegistered`], [`Error::NoRoles`], [`Error::InvalidRoles`],
+		///   [`Error::TooManyOperators`], [`Error::NameTooLong`], [`Error::EndpointTooLong`].
+		/// - **Events**: [`Event::Registered`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register())]
+		pub fn register(
+			origin: OriginFor<T>,
+			roles: RoleSet,
+			metadata: OperatorMetadataInput,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(&who, roles, metadata)
+		}
+
+		/// Put `amount` more of the caller's free balance on its bond.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroAmount`],
+		///   [`Error::BondBelowMinimum`] (the new total is below a role minimum),
+		///   [`Error::InsufficientBalance`].
+		/// - **Events**: [`Event::Bonded`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond())]
+		pub fn bond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond(&who, amount)
+		}
+
+		/// Start unbonding `amount`; it stays on hold, and slashable, for
+		/// [`Config::UnbondingPeriod`] blocks.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Details**: the bond left must be zero or at least the minimum of every role held.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroAmount`], [`Error::InsufficientBond`],
+		///   [`Error::BondBelowMinimum`], [`Error::TooManyUnlockingChunks`].
+		/// - **Events**: [`Event::Unbonded`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(amount <= operator.bonded, Error::<T>::InsufficientBond);
+			let remaining = operator.bonded.saturating_sub(amount);
+			ensure!(
+				remaining.is_zero() || remaining >= Self::required_bond(operator.roles),
+				Error::<T>::BondBelowMinimum
+			);
+			let unlock_at = frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::UnbondingPeriod::get());
+			match operator.unlocking.iter_mut().find(|chunk| chunk.unlock_at == unlock_at) {
+				Some(chunk) => chunk.value = chunk.value.checked_add(&amount).ok_or(Error::<T>::Overflow)?,
+				None => operator
+					.unlocking
+					.try_push(UnlockChunk { value: amount, unlock_at })
+					.map_err(|_| Error::<T>::TooManyUnlockingChunks)?,
+			}
+			operator.bonded = remaining;
+			Operators::<T>::insert(&who, operator);
+			Self::deposit_event(Event::Unbonded { who, amount, unlock_at });
+			Ok(())
+		}
+
+		/// Release every unbonding chunk whose unlock block has come.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::NothingToWithdraw`].
+		/// - **Events**: [`Event::Withdrawn`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut amount = BalanceOf::<T>::zero();
+			operator.unlocking.retain(|chunk| {
+				let due = chunk.unlock_at <= now;
+				if due {
+					amount = amount.saturating_add(chunk.value);
+				}
+				!due
+			});
+			ensure!(!amount.is_zero(), Error::<T>::NothingToWithdraw);
+			T::Currency::release(&HoldReason::OperatorBond.into(), &who, amount, Precision::Exact)?;
+			Operators::<T>::insert(&who, operator);
+			Self::deposit_event(Event::Withdrawn { who, amount });
+			Ok(())
+		}
+
+		/// Declare the models served, the jobs run at once, and whether there is an accelerator.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroConcurrency`].
+		/// - **Events**: [`Event::CapabilitiesSet`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_capabilities(
+			T::MaxModelsServed::get(),
+			caps.models.len() as u32,
+		))]
+		pub fn set_capabilities(origin: OriginFor<T>, caps: CapabilitiesOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+			ensure!(caps.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
+			for model in operator.capabilities.models.iter() {
+				ModelOperators::<T>::remove(model, &who);
+			}
+			for model in caps.models.iter() {
+				ModelOperators::<T>::insert(model, &who, ());
+			}
+			operator.capabilities = caps;
+			Operators::<T>::insert(&who, operator);
+			Self::deposit_event(Event::CapabilitiesSet { who });
+			Ok(())
+		}
+
+		/// Stop taking new work (and stop being a validator candidate).
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::AlreadyChilled`].
+		/// - **Events**: [`Event::Chilled`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::chill())]
+		pub fn chill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::set_chilled(who, true)
+		}
+
+		/// Take work again after [`Pallet::chill`].
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::NotChilled`].
+		/// - **Events**: [`Event::Unchilled`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::unchill())]
+		pub fn unchill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::set_chilled(who, false)
+		}
+
+		/// Leave: remove the operator record. Nothing may be bonded or unbonding.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::StillBonded`].
+		/// - **Events**: [`Event::Deregistered`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::deregister(T::MaxModelsServed::get()))]
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+			ensure!(
+				operator.bonded.is_zero() && operator.unlocking.is_empty(),
+				Error::<T>::StillBonded
+			);
+			for role in operator.roles.iter() {
+				RoleMembers::<T>::remove(role, &who);
+				RoleCounts::<T>::mutate(role, |count| *count = count.saturating_sub(1));
+			}
+			for model in operator.capabilities.models.iter() {
+				ModelOperators::<T>::remove(model, &who);
+			}
+			Operators::<T>::remove(&who);
+			Self::deposit_event(Event::Deregistered { who });
+			Ok(())
+		}
+
+		/// Set the minimum bond of `role`. Operators below a new minimum stay registered but are
+		/// no longer active for the role until they bond more.
+		///
+		/// - **Dispatch origin**: [`Config::MinBondOrigin`].
+		/// - **Events**: [`Event::MinBondSet`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_min_bond())]
+		pub fn set_min_bond(
+			origin: OriginFor<T>,
+			role: Role,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			T::MinBondOrigin::ensure_origin(origin)?;
+			MinBond::<T>::insert(role, amount);
+			Self::deposit_event(Event::MinBondSet { role, amount });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The bond an operator of `roles` must keep: the largest minimum among them.
+	pub fn required_bond(roles: RoleSet) -> BalanceOf<T> {
+		roles.iter().map(MinBond::<T>::get).max().unwrap_or_else(Zero::zero)
+	}
+
+	fn do_register(
+		who: &T::AccountId,
+		roles: RoleSet,
+		metadata: OperatorMetadataInput,
+	) -> frame_support::dispatch::DispatchResult {
+		frame_support::ensure!(!Operators::<T>::contains_key(who), Error::<T>::AlreadyRegistered);
+		frame_support::ensure!(!roles.is_empty(), Error::<T>::NoRoles);
+		frame_support::ensure!(roles.is_valid(), Error::<T>::InvalidRoles);
+		let metadata = OperatorMetadata::<T> {
+			name: metadata.name.into_inner().try_into().map_err(|_| Error::<T>::NameTooLong)?,
+			endpoint: metadata
+				.endpoint
+				.into_inner()
+				.try_into()
+				.map_err(|_| Error::<T>::EndpointTooLong)?,
+		};
+		for role in roles.iter() {
+			frame_support::ensure!(
+				RoleCounts::<T>::get(role) < T::MaxOperatorsPerRole::get(),
+				Error::<T>::TooManyOperators
+			);
+		}
+
+		for role in roles.iter() {
+			RoleMembers::<T>::insert(role, who, ());
+			RoleCounts::<T>::mutate(role, |count| *count = count.saturating_add(1));
+		}
+		Operators::<T>::insert(
+			who,
+			Operator {
+				roles,
+				metadata,
+				capabilities: Default::default(),
+				bonded: Zero::zero(),
+				unlocking: Default::default(),
+				chilled: false,
+			},
+		);
+		Self::deposit_event(Event::Registered { who: who.clone(), roles });
+		Ok(())
+	}
+
+	fn do_bond(who: &T::AccountId, amount: BalanceOf<T>) -> frame_support::dispatch::DispatchResult {
+		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let bonded = operator.bonded.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
+		frame_support::ensure!(
+			bonded >= Self::required_bond(operator.roles),
+			Error::<T>::BondBelowMinimum
+		);
+		T::Currency::hold(&HoldReason::OperatorBond.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		operator.bonded = bonded;
+		Operators::<T>::insert(who, operator);
+		Self::deposit_event(Event::Bonded { who: who.clone(), amount });
+		Ok(())
+	}
+
+	fn set_chilled(who: T::AccountId, chilled: bool) -> frame_support::dispatch::DispatchResult {
+		let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+		if chilled {
+			frame_support::ensure!(!operator.chilled, Error::<T>::AlreadyChilled);
+		} else {
+			frame_support::ensure!(operator.chilled, Error::<T>::NotChilled);
+		}
+		operator.chilled = chilled;
+		Operators::<T>::insert(&who, operator);
+		Self::deposit_event(if chilled {
+			Event::Chilled { who }
+		} else {
+			Event::Unchilled { who }
+		});
+		Ok(())
+	}
+
+	fn is_active_operator(operator: &OperatorOf<T>, role: Role) -> bool {
+		operator.roles.contains(role) &&
+			!operator.chilled &&
+			!operator.bonded.is_zero() &&
+			operator.bonded >= MinBond::<T>::get(role)
+	}
+
+	/// The next validator set: active validators with session keys, the largest bonds first
+	/// (ties broken by account), at most [`Config::MaxValidators`]; `None` if fewer than
+	/// [`Config::MinValidators`] qualify.
+	pub fn select_validators() -> Option<Vec<T::AccountId>> {
+		let mut candidates: Vec<(BalanceOf<T>, T::AccountId)> =
+			RoleMembers::<T>::iter_key_prefix(Role::Validator)
+				.filter(|who| T::HasSessionKeys::contains(who))
+				.filter_map(|who| {
+					let operator = Operators::<T>::get(&who)?;
+					Self::is_active_operator(&operator, Role::Validator)
+						.then_some((operator.bonded, who))
+				})
+				.collect();
+		candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+		candidates.truncate(T::MaxValidators::get() as usize);
+		if (candidates.len() as u32) < T::MinValidators::get() {
+			return None;
+		}
+		Some(candidates.into_iter().map(|(_, who)| who).collect())
+	}
+
+	/// Takes up to `amount` of `who`'s bond, the active bond first, then unbonding chunks from the
+	/// latest; moves it to the treasury. Free balance is never touched.
+	fn do_slash(who: &T::AccountId, amount: BalanceOf<T>, reason: SlashReason) -> BalanceOf<T> {
+		let Some(mut operator) = Operators::<T>::get(who) else { return Zero::zero() };
+		let total = operator.total_held();
+		let wanted = amount.min(total);
+		if wanted.is_zero() {
+			return Zero::zero();
+		}
+		let taken = match T::Currency::transfer_on_hold(
+			&HoldReason::OperatorBond.into(),
+			who,
+			&T::Treasury::get(),
+			wanted,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		) {
+			Ok(taken) => taken,
+			Err(error) => {
+				log::error!(target: LOG_TARGET, "slash of {wanted:?} from {who:?} failed: {error:?}");
+				return Zero::zero();
+			},
+		};
+		let mut rest = taken;
+		let from_bond = rest.min(operator.bonded);
+		operator.bonded = operator.bonded.saturating_sub(from_bond);
+		rest = rest.saturating_sub(from_bond);
+		for chunk in operator.unlocking.iter_mut().rev() {
+			let from_chunk = rest.min(chunk.value);
+			chunk.value = chunk.value.saturating_sub(from_chunk);
+			rest = rest.saturating_sub(from_chunk);
+		}
+		operator.unlocking.retain(|chunk| !chunk.value.is_zero());
+		Operators::<T>::insert(who, operator);
+		Self::deposit_event(Event::Slashed { who: who.clone(), amount: taken, reason });
+		taken
+	}
+
+	/// The operator record of `who`, as clients see it.
+	pub fn operator_view(who: &T::AccountId) -> Option<OperatorView<BalanceOf<T>, BlockNumberFor<T>>> {
+		Operators::<T>::get(who).map(|operator| {
+			let active_roles =
+				RoleSet::of(&operator.roles.iter().filter(|role| Self::is_active_operator(&operator, *role)).collect::<Vec<_>>());
+			OperatorView {
+				roles: operator.roles,
+				active_roles,
+				name: operator.metadata.name.into_inner(),
+				endpoint: operator.metadata.endpoint.into_inner(),
+				bonded: operator.bonded,
+				unlocking: operator.unlocking.iter().map(|c| (c.value, c.unlock_at)).collect(),
+				chilled: operator.chilled,
+				capabilities: CapabilitiesView {
+					models: operator.capabilities.models.into_inner(),
+					max_concurrent_jobs: operator.capabilities.max_concurrent_jobs,
+					accelerator: operator.capabilities.accelerator,
+				},
+			}
+		})
+	}
+
+	/// The operators registered for `role`, with their bond.
+	pub fn operators_of(role: Role) -> Vec<(T::AccountId, BalanceOf<T>)> {
+		RoleMembers::<T>::iter_key_prefix(role)
+			.filter_map(|who| Operators::<T>::get(&who).map(|operator| (who, operator.bonded)))
+			.collect()
+	}
+
+	/// Checks the pallet's invariants:
+	/// - every operator's bond hold equals its bond plus its unbonding chunks;
+	/// - an account is in [`RoleMembers`] for a role exactly when its record holds the role, and
+	///   [`RoleCounts`] counts them;
+	/// - an account is in [`ModelOperators`] for a model exactly when its capabilities list it;
+	/// - no operator has an empty role set or a zero-valued unbonding chunk.
+	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
+	/// check it) and into try-runtime builds.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::ensure;
+		let mut counts = [0u32; 4];
+		let mut model_entries = 0usize;
+		for (who, operator) in Operators::<T>::iter() {
+			ensure!(!operator.roles.is_empty() && operator.roles.is_valid(), "operator without valid roles");
+			ensure!(
+				operator.unlocking.iter().all(|chunk| !chunk.value.is_zero()),
+				"empty unbonding chunk"
+			);
+			let held = T::Currency::balance_on_hold(&HoldReason::OperatorBond.into(), &who);
+			ensure!(held == operator.total_held(), "bond hold differs from the recorded bond");
+			for (index, role) in Role::ALL.iter().enumerate() {
+				let member = RoleMembers::<T>::contains_key(role, &who);
+				ensure!(member == operator.roles.contains(*role), "role index out of step");
+				if member {
+					if let Some(count) = counts.get_mut(index) {
+						*count = count.saturating_add(1);
+					}
+				}
+			}
+			for model in operator.capabilities.models.iter() {
+				ensure!(ModelOperators::<T>::contains_key(model, &who), "model index misses an operator");
+			}
+			model_entries = model_entries.saturating_add(operator.capabilities.models.len());
+		}
+		for (index, role) in Role::ALL.iter().enumerate() {
+			ensure!(
+				counts.get(index).copied() == Some(RoleCounts::<T>::get(role)),
+				"role count out of step"
+			);
+			ensure!(
+				RoleMembers::<T>::iter_key_prefix(role).count() as u32 == RoleCounts::<T>::get(role),
+				"role index has strangers"
+			);
+		}
+		ensure!(ModelOperators::<T>::iter().count() == model_entries, "model index has strangers");
+		Ok(())
+	}
+}
+
+impl<T: Config> Slash<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn slash(who: &T::AccountId, amount: BalanceOf<T>, reason: SlashReason) -> BalanceOf<T> {
+		Self::do_slash(who, amount, reason)
+	}
+
+	fn slash_fraction(who: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
+		let total = Operators::<T>::get(who).map(|o| o.total_held()).unwrap_or_else(Zero::zero);
+		Self::do_slash(who, fraction.mul_floor(total), reason)
+	}
+}
+
+impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn is_active(who: &T::AccountId, role: Role) -> bool {
+		Operators::<T>::get(who).is_some_and(|operator| Self::is_active_operator(&operator, role))
+	}
+
+	fn bond_of(who: &T::AccountId) -> BalanceOf<T> {
+		Operators::<T>::get(who).map(|operator| operator.bonded).unwrap_or_else(Zero::zero)
+	}
+
+	fn capabilities(who: &T::AccountId) -> Option<CapabilitiesView> {
+		Self::operator_view(who).map(|view| view.capabilities)
+	}
+
+	fn eligible_for_model(model: &ModelId) -> Vec<(T::AccountId, BalanceOf<T>, u32)> {
+		ModelOperators::<T>::iter_key_prefix(model)
+			.filter_map(|who| {
+				let operator = Operators::<T>::get(&who)?;
+				Self::is_active_operator(&operator, Role::Inference).then_some((
+					who,
+					operator.bonded,
+					operator.capabilities.max_concurrent_jobs,
+				))
+			})
+			.collect()
+	}
+}
+
+impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+	fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
+		let chosen = Self::select_validators();
+		match &chosen {
+			Some(set) => Self::deposit_event(Event::ValidatorsChosen {
+				session: new_index,
+				count: set.len() as u32,
+			}),
+			None => log::info!(
+				target: LOG_TARGET,
+				"session {new_index}: fewer than {} validator candidates, keeping the set",
+				T::MinValidators::get()
+			),
+		}
+		chosen
+	}
+
+	fn end_session(_: u32) {}
+
+	fn start_session(_: u32) {}
+}

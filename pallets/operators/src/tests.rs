@@ -1,0 +1,550 @@
+//! Every call, error and event of the operators pallet; invariants checked after each test.
+
+use codec::Decode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
+use sp_runtime::{DispatchError, Perbill};
+use verity_primitives::{ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason};
+
+use crate::{
+	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators, OperatorMetadataInput,
+	Operators as OperatorsStorage, RoleCounts, RoleMembers,
+};
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn metadata(name: &[u8], endpoint: &[u8]) -> OperatorMetadataInput {
+	OperatorMetadataInput {
+		name: name.to_vec().try_into().unwrap(),
+		endpoint: endpoint.to_vec().try_into().unwrap(),
+	}
+}
+
+fn register(who: u64, roles: &[Role]) {
+	assert_ok!(Operators::register(signed(who), RoleSet::of(roles), metadata(b"op", b"")));
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::OperatorBond.into(), &who)
+}
+
+fn free(who: u64) -> u64 {
+	Balances::balance(&who)
+}
+
+fn model(n: u8) -> ModelId {
+	ModelId([n; 32])
+}
+
+fn caps(models: &[ModelId], max_concurrent_jobs: u32) -> Capabilities<Test> {
+	Capabilities {
+		models: BoundedVec::try_from(models.to_vec()).unwrap(),
+		max_concurrent_jobs,
+		accelerator: false,
+	}
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+mod register {
+	use super::*;
+
+	#[test]
+	fn records_the_operator_and_indexes_its_roles() {
+		ExtBuilder::default().build_and_execute(|| {
+			let roles = RoleSet::of(&[Role::Inference, Role::Oracle]);
+			assert_ok!(Operators::register(signed(1), roles, metadata(b"alpha", b"https://a")));
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.roles, roles);
+			assert_eq!(operator.metadata.name.to_vec(), b"alpha".to_vec());
+			assert_eq!(operator.bonded, 0);
+			assert!(!operator.chilled);
+			assert!(RoleMembers::<Test>::contains_key(Role::Inference, 1));
+			assert!(RoleMembers::<Test>::contains_key(Role::Oracle, 1));
+			assert!(!RoleMembers::<Test>::contains_key(Role::Validator, 1));
+			assert_eq!(RoleCounts::<Test>::get(Role::Inference), 1);
+			assert_eq!(last_event(), Event::Registered { who: 1, roles }.into());
+			// Registered but not bonded: not active.
+			assert!(!Operators::is_active(&1, Role::Inference));
+		});
+	}
+
+	#[test]
+	fn refuses_a_second_registration() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_noop!(
+				Operators::register(signed(1), RoleSet::of(&[Role::Oracle]), metadata(b"", b"")),
+				Error::<Test>::AlreadyRegistered
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_no_roles_and_unknown_roles() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(
+				Operators::register(signed(1), RoleSet::default(), metadata(b"", b"")),
+				Error::<Test>::NoRoles
+			);
+			let unknown = RoleSet::decode(&mut &[0b1_0010u8][..]).unwrap();
+			assert_noop!(
+				Operators::register(signed(1), unknown, metadata(b"", b"")),
+				Error::<Test>::InvalidRoles
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_over_long_metadata() {
+		ExtBuilder::default().build_and_execute(|| {
+			let roles = RoleSet::of(&[Role::Inference]);
+			assert_noop!(
+				Operators::register(signed(1), roles, metadata(&[b'n'; 17], b"")),
+				Error::<Test>::NameTooLong
+			);
+			assert_noop!(
+				Operators::register(signed(1), roles, metadata(b"ok", &[b'e'; 33])),
+				Error::<Test>::EndpointTooLong
+			);
+			// At the limits it fits.
+			assert_ok!(Operators::register(signed(1), roles, metadata(&[b'n'; 16], &[b'e'; 32])));
+		});
+	}
+
+	#[test]
+	fn refuses_a_full_role() {
+		ExtBuilder::default().build_and_execute(|| {
+			for who in 1..=6 {
+				register(who, &[Role::Oracle]);
+			}
+			assert_noop!(
+				Operators::register(signed(7), RoleSet::of(&[Role::Inference, Role::Oracle]), metadata(b"", b"")),
+				Error::<Test>::TooManyOperators
+			);
+			// Another role still has room.
+			register(7, &[Role::Inference]);
+		});
+	}
+}
+
+mod bond {
+	use super::*;
+
+	#[test]
+	fn holds_the_amount_and_activates_the_role() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
+			assert_eq!(held(1), MIN_INFERENCE);
+			assert_eq!(free(1), ENDOWMENT - MIN_INFERENCE);
+			assert_eq!(OperatorsStorage::<Test>::get(1).unwrap().bonded, MIN_INFERENCE);
+			assert_eq!(last_event(), Event::Bonded { who: 1, amount: MIN_INFERENCE }.into());
+			assert!(Operators::is_active(&1, Role::Inference));
+			assert_eq!(Operators::bond_of(&1), MIN_INFERENCE);
+
+			// Bonding more adds up.
+			assert_ok!(Operators::bond(signed(1), 5));
+			assert_eq!(held(1), MIN_INFERENCE + 5);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_zero_and_too_little() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::bond(signed(1), 100), Error::<Test>::NotOperator);
+			register(1, &[Role::Validator, Role::Inference]);
+			assert_noop!(Operators::bond(signed(1), 0), Error::<Test>::ZeroAmount);
+			// The largest minimum of the roles held applies.
+			assert_noop!(Operators::bond(signed(1), MIN_VALIDATOR - 1), Error::<Test>::BondBelowMinimum);
+		});
+	}
+
+	#[test]
+	fn refuses_more_than_the_free_balance() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_noop!(Operators::bond(signed(1), ENDOWMENT + 1), Error::<Test>::InsufficientBalance);
+			// The existential deposit stays free.
+			assert_noop!(Operators::bond(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
+		});
+	}
+}
+
+mod unbond_and_withdraw {
+	use super::*;
+
+	fn bonded_operator(who: u64, amount: u64) {
+		register(who, &[Role::Inference]);
+		assert_ok!(Operators::bond(signed(who), amount));
+	}
+
+	#[test]
+	fn unbond_starts_a_chunk_that_stays_held() {
+		ExtBuilder::default().build_and_execute(|| {
+			bonded_operator(1, 200);
+			assert_ok!(Operators::unbond(signed(1), 100));
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.bonded, 100);
+			assert_eq!(operator.unlocking.len(), 1);
+			assert_eq!(operator.unlocking[0].value, 100);
+			assert_eq!(operator.unlocking[0].unlock_at, 1 + UNBONDING);
+			assert_eq!(held(1), 200);
+			assert_eq!(
+				last_event(),
+				Event::Unbonded { who: 1, amount: 100, unlock_at: 1 + UNBONDING }.into()
+			);
+		});
+	}
+
+	#[test]
+	fn unbonds_in_one_block_merge() {
+		ExtBuilder::default().build_and_execute(|| {
+			bonded_operator(1, 200);
+			assert_ok!(Operators::unbond(signed(1), 10));
+			assert_ok!(Operators::unbond(signed(1), 20));
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.unlocking.len(), 1);
+			assert_eq!(operator.unlocking[0].value, 30);
+		});
+	}
+
+	#[test]
+	fn refuses_bad_unbonds() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::unbond(signed(1), 1), Error::<Test>::NotOperator);
+			bonded_operator(1, 200);
+			assert_noop!(Operators::unbond(signed(1), 0), Error::<Test>::ZeroAmount);
+			assert_noop!(Operators::unbond(signed(1), 201), Error::<Test>::InsufficientBond);
+			// Leaving 49 < 50 is refused; leaving nothing is fine.
+			assert_noop!(Operators::unbond(signed(1), 151), Error::<Test>::BondBelowMinimum);
+			assert_ok!(Operators::unbond(signed(1), 200));
+			assert!(!Operators::is_active(&1, Role::Inference));
+		});
+	}
+
+	#[test]
+	fn refuses_more_chunks_than_the_limit() {
+		ExtBuilder::default().build_and_execute(|| {
+			bonded_operator(1, 500);
+			for block in 1..=3 {
+				System::set_block_number(block);
+				assert_ok!(Operators::unbond(signed(1), 10));
+			}
+			System::set_block_number(4);
+			assert_noop!(Operators::unbond(signed(1), 10), Error::<Test>::TooManyUnlockingChunks);
+		});
+	}
+
+	#[test]
+	fn withdraw_waits_for_the_unbonding_period() {
+		ExtBuilder::default().build_and_execute(|| {
+			bonded_operator(1, 200);
+			assert_noop!(Operators::withdraw_unbonded(signed(1)), Error::<Test>::NothingToWithdraw);
+			assert_ok!(Operators::unbond(signed(1), 100));
+			System::set_block_number(UNBONDING);
+			assert_noop!(Operators::withdraw_unbonded(signed(1)), Error::<Test>::NothingToWithdraw);
+
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_eq!(held(1), 100);
+			assert_eq!(free(1), ENDOWMENT - 100);
+			assert!(OperatorsStorage::<Test>::get(1).unwrap().unlocking.is_empty());
+			assert_eq!(last_event(), Event::Withdrawn { who: 1, amount: 100 }.into());
+		});
+	}
+
+	#[test]
+	fn withdraw_takes_only_due_chunks() {
+		ExtBuilder::default().build_and_execute(|| {
+			bonded_operator(1, 300);
+			assert_ok!(Operators::unbond(signed(1), 10));
+			System::set_block_number(5);
+			assert_ok!(Operators::unbond(signed(1), 20));
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_eq!(held(1), 290);
+			assert_eq!(OperatorsStorage::<Test>::get(1).unwrap().unlocking.len(), 1);
+		});
+	}
+
+	#[test]
+	fn withdraw_refuses_strangers() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::withdraw_unbonded(signed(1)), Error::<Test>::NotOperator);
+		});
+	}
+}
+
+mod capabilities {
+	use super::*;
+
+	#[test]
+	fn set_capabilities_updates_the_model_index() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(1), model(2)], 4)));
+			assert!(ModelOperators::<Test>::contains_key(model(1), 1));
+			assert_eq!(last_event(), Event::CapabilitiesSet { who: 1 }.into());
+
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(2), model(3)], 2)));
+			assert!(!ModelOperators::<Test>::contains_key(model(1), 1));
+			assert!(ModelOperators::<Test>::contains_key(model(3), 1));
+			let view = Operators::capabilities(&1).unwrap();
+			assert_eq!(view.models, vec![model(2), model(3)]);
+			assert_eq!(view.max_concurrent_jobs, 2);
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_and_zero_concurrency() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(
+				Operators::set_capabilities(signed(1), caps(&[model(1)], 1)),
+				Error::<Test>::NotOperator
+			);
+			register(1, &[Role::Inference]);
+			assert_noop!(
+				Operators::set_capabilities(signed(1), caps(&[model(1)], 0)),
+				Error::<Test>::ZeroConcurrency
+			);
+		});
+	}
+
+	#[test]
+	fn eligible_operators_are_active_inference_operators_of_the_model() {
+		ExtBuilder::default().build_and_execute(|| {
+			// 1: eligible. 2: not bonded. 3: chilled. 4: serves another model. 5: oracle only.
+			for who in 1..=4 {
+				register(who, &[Role::Inference]);
+			}
+			register(5, &[Role::Oracle]);
+			for who in [1, 3, 4, 5] {
+				assert_ok!(Operators::bond(signed(who), MIN_INFERENCE));
+			}
+			for who in [1, 2, 3, 5] {
+				assert_ok!(Operators::set_capabilities(signed(who), caps(&[model(1)], 3)));
+			}
+			assert_ok!(Operators::set_capabilities(signed(4), caps(&[model(2)], 3)));
+			assert_ok!(Operators::chill(signed(3)));
+
+			assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, MIN_INFERENCE, 3)]);
+
+			// A raised minimum makes 1 ineligible until it bonds more.
+			assert_ok!(Operators::set_min_bond(RuntimeOrigin::root(), Role::Inference, 60));
+			assert!(Operators::eligible_for_model(&model(1)).is_empty());
+			assert_ok!(Operators::bond(signed(1), 10));
+			assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, 60, 3)]);
+		});
+	}
+}
+
+mod chill {
+	use super::*;
+
+	#[test]
+	fn chill_and_unchill_toggle_activity() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
+			assert_ok!(Operators::chill(signed(1)));
+			assert_eq!(last_event(), Event::Chilled { who: 1 }.into());
+			assert!(!Operators::is_active(&1, Role::Inference));
+			assert_ok!(Operators::unchill(signed(1)));
+			assert_eq!(last_event(), Event::Unchilled { who: 1 }.into());
+			assert!(Operators::is_active(&1, Role::Inference));
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_and_repeats() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::chill(signed(1)), Error::<Test>::NotOperator);
+			assert_noop!(Operators::unchill(signed(1)), Error::<Test>::NotOperator);
+			register(1, &[Role::Inference]);
+			assert_noop!(Operators::unchill(signed(1)), Error::<Test>::NotChilled);
+			assert_ok!(Operators::chill(signed(1)));
+			assert_noop!(Operators::chill(signed(1)), Error::<Test>::AlreadyChilled);
+		});
+	}
+}
+
+mod deregister {
+	use super::*;
+
+	#[test]
+	fn removes_the_operator_and_its_indexes() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference, Role::Verifier]);
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(1)], 1)));
+			assert_ok!(Operators::deregister(signed(1)));
+			assert!(OperatorsStorage::<Test>::get(1).is_none());
+			assert!(!RoleMembers::<Test>::contains_key(Role::Inference, 1));
+			assert_eq!(RoleCounts::<Test>::get(Role::Verifier), 0);
+			assert!(!ModelOperators::<Test>::contains_key(model(1), 1));
+			assert_eq!(last_event(), Event::Deregistered { who: 1 }.into());
+		});
+	}
+
+	#[test]
+	fn refuses_while_bonded_or_unbonding() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::NotOperator);
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
+			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::StillBonded);
+			assert_ok!(Operators::unbond(signed(1), MIN_INFERENCE));
+			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::StillBonded);
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_ok!(Operators::deregister(signed(1)));
+			assert_eq!(free(1), ENDOWMENT);
+		});
+	}
+}
+
+mod min_bond {
+	use super::*;
+
+	#[test]
+	fn only_the_governance_origin_sets_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(
+				Operators::set_min_bond(signed(1), Role::Oracle, 5),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(Operators::set_min_bond(RuntimeOrigin::root(), Role::Oracle, 5));
+			assert_eq!(MinBond::<Test>::get(Role::Oracle), 5);
+			assert_eq!(last_event(), Event::MinBondSet { role: Role::Oracle, amount: 5 }.into());
+		});
+	}
+}
+
+mod slash {
+	use super::*;
+
+	#[test]
+	fn takes_the_bond_first_then_unbonding_funds_to_the_treasury() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), 300));
+			assert_ok!(Operators::unbond(signed(1), 100));
+			let issuance = Balances::total_issuance();
+
+			assert_eq!(Operators::slash(&1, 250, SlashReason::MissedDeadline), 250);
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.bonded, 0);
+			assert_eq!(operator.unlocking[0].value, 50);
+			assert_eq!(held(1), 50);
+			assert_eq!(free(TREASURY), 1 + 250);
+			assert_eq!(free(1), ENDOWMENT - 300);
+			assert_eq!(Balances::total_issuance(), issuance);
+			assert_eq!(
+				last_event(),
+				Event::Slashed { who: 1, amount: 250, reason: SlashReason::MissedDeadline }.into()
+			);
+		});
+	}
+
+	#[test]
+	fn never_takes_more_than_is_held_nor_free_balance() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), 100));
+			assert_eq!(Operators::slash(&1, 5_000, SlashReason::BadResult), 100);
+			assert_eq!(held(1), 0);
+			assert_eq!(free(1), ENDOWMENT - 100);
+			assert!(OperatorsStorage::<Test>::get(1).unwrap().unlocking.is_empty());
+			// Nothing left: nothing taken, no event.
+			let events = System::events().len();
+			assert_eq!(Operators::slash(&1, 10, SlashReason::BadResult), 0);
+			assert_eq!(System::events().len(), events);
+			// A stranger has nothing to take.
+			assert_eq!(Operators::slash(&2, 10, SlashReason::BadResult), 0);
+			assert_eq!(free(2), ENDOWMENT);
+		});
+	}
+
+	#[test]
+	fn a_fraction_counts_unbonding_funds() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(1), 300));
+			assert_ok!(Operators::unbond(signed(1), 100));
+			assert_eq!(
+				Operators::slash_fraction(&1, Perbill::from_percent(10), SlashReason::Governance),
+				30
+			);
+			assert_eq!(held(1), 270);
+		});
+	}
+}
+
+mod validators {
+	use super::*;
+	use pallet_session::SessionManager;
+
+	fn validator(who: u64, bond: u64) {
+		register(who, &[Role::Validator]);
+		assert_ok!(Operators::bond(signed(who), bond));
+	}
+
+	#[test]
+	fn picks_the_largest_bonds_with_keys() {
+		ExtBuilder::default().build_and_execute(|| {
+			validator(1, 100);
+			validator(2, 400);
+			validator(3, 300);
+			validator(4, 300);
+			// The largest bond, but no session keys.
+			validator(FIRST_KEYLESS, 1_000);
+			// Chilled.
+			validator(5, 900);
+			assert_ok!(Operators::chill(signed(5)));
+
+			// Top three by bond; ties by account.
+			assert_eq!(Operators::new_session(1), Some(vec![2, 3, 4]));
+			assert_eq!(last_event(), Event::ValidatorsChosen { session: 1, count: 3 }.into());
+		});
+	}
+
+	#[test]
+	fn keeps_the_set_with_too_few_candidates() {
+		ExtBuilder::default().build_and_execute(|| {
+			validator(1, 100);
+			// An inference operator is no validator candidate.
+			register(2, &[Role::Inference]);
+			assert_ok!(Operators::bond(signed(2), 500));
+			assert_eq!(Operators::new_session(1), None);
+			validator(3, 100);
+			assert_eq!(Operators::new_session(2), Some(vec![1, 3]));
+		});
+	}
+}
+
+mod genesis {
+	use super::*;
+
+	#[test]
+	fn genesis_operators_are_bonded_and_active() {
+		ExtBuilder::default()
+			.operator(1, &[Role::Validator, Role::Inference], 500)
+			.operator(2, &[Role::Validator], 100)
+			.build_and_execute(|| {
+				assert_eq!(held(1), 500);
+				assert!(Operators::is_active(&1, Role::Validator));
+				assert!(Operators::is_active(&1, Role::Inference));
+				assert_eq!(Operators::select_validators(), Some(vec![1, 2]));
+				let view = Operators::operator_view(&1).unwrap();
+				assert_eq!(view.active_roles, RoleSet::of(&[Role::Validator, Role::Inference]));
+				assert_eq!(view.name, b"genesis".to_vec());
+			});
+	}
+}

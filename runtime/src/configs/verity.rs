@@ -1,0 +1,147 @@
+//! Verity's own pallets: role-based staking (`pallet-operators`), the model registry
+//! (`pallet-models`) and the job market (`pallet-inference`).
+//!
+//! Slashed bonds and the treasury's share of job fees go to the treasury account of
+//! [`fees::TreasuryAccount`]. Until governance lands, root (sudo) sets the role minimums and the
+//! market parameters.
+
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Contains},
+};
+use verity_primitives::{
+	currency::UNIT,
+	time::{DAYS, MINUTES},
+};
+
+use super::fees;
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, Models, Operators, Runtime,
+	RuntimeHoldReason,
+};
+
+/// The most operators one role may have; bounds validator selection and job assignment.
+pub const MAX_OPERATORS_PER_ROLE: u32 = 256;
+
+parameter_types! {
+	/// Unbonded funds stay slashable for a day.
+	pub const UnbondingPeriod: BlockNumber = DAYS;
+	/// What registering a model holds from its owner (returned on retirement).
+	pub const ModelDeposit: Balance = 10 * UNIT;
+}
+
+/// An account is a validator candidate once it has set session keys.
+pub struct HasSessionKeys;
+
+impl Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+impl pallet_operators::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Treasury = fees::TreasuryAccount;
+	type MinBondOrigin = frame_system::EnsureRoot<AccountId>;
+	type UnbondingPeriod = UnbondingPeriod;
+	type MaxUnlockingChunks = ConstU32<16>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxModelsServed = ConstU32<32>;
+	type MaxOperatorsPerRole = ConstU32<MAX_OPERATORS_PER_ROLE>;
+	type MaxValidators = ConstU32<32>;
+	/// With no candidate at all the set stays as it is.
+	type MinValidators = ConstU32<1>;
+	type HasSessionKeys = HasSessionKeys;
+	type WeightInfo = ();
+}
+
+impl pallet_models::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModelDeposit = ModelDeposit;
+	type MaxUriLen = ConstU32<256>;
+	/// A Groth16 verifying key on BLS12-381 with a few dozen public inputs fits easily.
+	type MaxKeyLen = ConstU32<{ 16 * 1024 }>;
+	type MaxShapeDims = ConstU32<8>;
+	type MaxModels = ConstU32<4096>;
+	/// Keys are checked when proof settlement lands.
+	type KeyCheck = ();
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type WeightInfo = ();
+}
+
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Operators = Operators;
+	type Treasury = fees::TreasuryAccount;
+	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
+	/// 16 KiB: a 784-float image is 3 KiB.
+	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxOutputLen = ConstU32<{ 4 * 1024 }>;
+	type MaxFeeds = ConstU32<16>;
+	type MaxOperators = ConstU32<MAX_OPERATORS_PER_ROLE>;
+	type MaxDeadlinesPerBlock = ConstU32<1024>;
+	type MaxDeadlineWork = ConstU32<64>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkHelper;
+}
+
+/// Sets up models and operators for the job market's benchmarks through the real pallets.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
+	fn register_model(owner: &AccountId, seed: u32) -> verity_primitives::ModelId {
+		use frame_support::BoundedVec;
+		let mut id = [0xbe; 32];
+		if let Some(prefix) = id.get_mut(..4) {
+			prefix.copy_from_slice(&seed.to_le_bytes());
+		}
+		let id = verity_primitives::ModelId(id);
+		let tensor = pallet_models::TensorSpec {
+			dtype: pallet_models::DType::F32,
+			shape: BoundedVec::truncate_from(alloc::vec![4]),
+		};
+		let registered = Models::register_model(
+			crate::RuntimeOrigin::signed(owner.clone()),
+			id,
+			BoundedVec::truncate_from(b"blob:bench".to_vec()),
+			pallet_models::IoSpec { input: tensor.clone(), output: tensor },
+			UNIT,
+			sp_runtime::Perbill::from_percent(5),
+			verity_primitives::ModeSet::FAST,
+		);
+		debug_assert!(registered.is_ok(), "benchmark model registers");
+		id
+	}
+
+	fn register_worker(who: &AccountId, model: verity_primitives::ModelId) {
+		use frame_support::BoundedVec;
+		use verity_primitives::{Role, RoleSet};
+		let origin = || crate::RuntimeOrigin::signed(who.clone());
+		let bond = pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[Role::Inference]))
+			.saturating_add(UNIT);
+		let results = [
+			Operators::register(origin(), RoleSet::of(&[Role::Inference]), Default::default()),
+			Operators::bond(origin(), bond),
+			Operators::set_capabilities(
+				origin(),
+				pallet_operators::Capabilities {
+					models: BoundedVec::truncate_from(alloc::vec![model]),
+					max_concurrent_jobs: u32::MAX,
+					accelerator: false,
+				},
+			),
+		];
+		debug_assert!(results.iter().all(Result::is_ok), "benchmark worker registers");
+	}
+}
+
+/// Blocks a worker has to deliver a `Fast` result on the Verity chains: a minute of 6 s blocks.
+pub const EXECUTION_PERIOD: BlockNumber = MINUTES;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates the runtime's weights from the pallets' benchmarks (v2):
+#   runtime/src/weights/pallet_{operators,models,inference}.rs
+#
+# Builds verity-node with `runtime-benchmarks` and runs `benchmark pallet` on the dev chain's
+# genesis. The runtime runs as optimised wasm in wasmtime (as on a validator), so a debug node
+# gives usable figures; PROFILE=release uses an optimised node. Record the machine in the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+
+profile="${PROFILE:-dev}"
+steps="${STEPS:-20}"
+repeat="${REPEAT:-10}"
+cargo build --locked --profile "$profile" -p verity-node --features runtime-benchmarks
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+node="$CARGO_TARGET_DIR/$dir/verity-node"
+
+mkdir -p runtime/src/weights
+for pallet in ${PALLETS:-pallet_operators pallet_models pallet_inference}; do
+	echo "bench-pallets: $pallet"
+	"$node" benchmark pallet \
+		--chain dev \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--steps "$steps" \
+		--repeat "$repeat" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--header scripts/weights-header.txt \
+		--output "runtime/src/weights/$pallet.rs"
+done
