@@ -45,7 +45,8 @@ fn open_job<T: Config>(n: u32) -> (T::AccountId, JobId) {
 		VerificationMode::Fast,
 		max_fee,
 	)
-	.expect("the job is submitted");
+	.expect("the job is submitted")
+	.0;
 	(requester, id)
 }
 

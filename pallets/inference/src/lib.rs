@@ -346,9 +346,11 @@ pub mod pallet {
 			input: JobInputOf<T>,
 			mode: VerificationMode,
 			#[pallet::compact] max_fee: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
-			Self::do_submit(requester, model, input, mode, max_fee).map(|_| ())
+			let (_, operators) = Self::do_submit(requester, model, input, mode, max_fee)?;
+			// The requester pays for the operators actually looked at, not the bound.
+			Ok(Some(T::WeightInfo::submit_job(operators)).into())
 		}
 
 		/// Deliver the output of an assigned job.
@@ -407,14 +409,15 @@ pub mod pallet {
 		///   [`Event::JobRefunded`] with [`RefundReason::Declined`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::decline_job(T::MaxOperators::get()))]
-		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
 			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
 			ensure!(record.status.is_open(), Error::<T>::JobFinished);
 			Self::deposit_event(Event::JobDeclined { job, worker: who });
-			Self::reassign_or_refund(job, record, RefundReason::Declined)
+			let operators = Self::reassign_or_refund(job, record, RefundReason::Declined)?;
+			Ok(Some(T::WeightInfo::decline_job(operators)).into())
 		}
 
 		/// Set the market parameters.
@@ -469,14 +472,15 @@ impl<T: Config> Pallet<T> {
 		Self::fee_for(terms.price, mode).ok_or(EstimateError::Overflow)
 	}
 
-	/// Checks, holds the escrow, assigns; returns the new job's id.
+	/// Checks, holds the escrow, assigns; returns the new job's id and how many operators serve
+	/// the model (what the assignment cost).
 	pub(crate) fn do_submit(
 		requester: T::AccountId,
 		model: ModelId,
 		input: JobInputOf<T>,
 		mode: VerificationMode,
 		max_fee: BalanceOf<T>,
-	) -> Result<JobId, DispatchError> {
+	) -> Result<(JobId, u32), DispatchError> {
 		let fee = Self::estimate_fee(&model, mode).map_err(|error| match error {
 			EstimateError::UnknownModel => Error::<T>::UnknownModel,
 			EstimateError::ModelRetired => Error::<T>::ModelRetired,
@@ -494,7 +498,8 @@ impl<T: Config> Pallet<T> {
 		let id = NextJobId::<T>::get();
 		let next = id.next().ok_or(Error::<T>::Overflow)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let worker = Self::pick_worker(&model, id, 1, None).ok_or(Error::<T>::NoEligibleOperator)?;
+		let (worker, operators) = Self::pick_worker(&model, id, 1, None);
+		let worker = worker.ok_or(Error::<T>::NoEligibleOperator)?;
 		let deadline = now.saturating_add(Params::<T>::get().execution_period);
 		let slot = Self::free_slot(deadline).ok_or(Error::<T>::MarketBusy)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, max_fee)
@@ -525,18 +530,29 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::JobSubmitted { job: id, model, requester, worker });
-		Ok(id)
+		Ok((id, operators))
 	}
 
 	/// Picks an eligible operator for `model`, not `exclude`, with probability proportional to
-	/// its bond (see the module docs).
+	/// its bond (see the module docs). Also returns how many operators serve the model.
 	fn pick_worker(
 		model: &ModelId,
 		job: JobId,
 		attempt: u8,
 		exclude: Option<&T::AccountId>,
+	) -> (Option<T::AccountId>, u32) {
+		let serving = T::Operators::eligible_for_model(model);
+		let count = u32::try_from(serving.len()).unwrap_or(u32::MAX);
+		(Self::draw(serving, job, attempt, exclude), count)
+	}
+
+	fn draw(
+		serving: Vec<(T::AccountId, BalanceOf<T>, u32)>,
+		job: JobId,
+		attempt: u8,
+		exclude: Option<&T::AccountId>,
 	) -> Option<T::AccountId> {
-		let candidates: Vec<(T::AccountId, u128)> = T::Operators::eligible_for_model(model)
+		let candidates: Vec<(T::AccountId, u128)> = serving
 			.into_iter()
 			.filter(|(who, _, max_jobs)| {
 				Some(who) != exclude && WorkerLoad::<T>::get(who) < *max_jobs
@@ -685,17 +701,23 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Gives the job to another eligible operator if it was not reassigned before, else refunds
-	/// it with `reason` ([`RefundReason::NoOperator`] when nobody can take it).
-	fn reassign_or_refund(job: JobId, mut record: JobOf<T>, reason: RefundReason) -> DispatchResult {
+	/// it with `reason` ([`RefundReason::NoOperator`] when nobody can take it). Returns how many
+	/// operators serve the model.
+	fn reassign_or_refund(
+		job: JobId,
+		mut record: JobOf<T>,
+		reason: RefundReason,
+	) -> Result<u32, DispatchError> {
 		if record.attempts >= 2 {
-			return Self::refund(job, record, reason);
+			return Self::refund(job, record, reason).map(|()| 0);
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let deadline = now.saturating_add(Params::<T>::get().execution_period);
 		let attempt = record.attempts.saturating_add(1);
-		let next = Self::pick_worker(&record.model, job, attempt, Some(&record.worker));
+		let (next, operators) =
+			Self::pick_worker(&record.model, job, attempt, Some(&record.worker));
 		let (Some(to), Some(slot)) = (next, Self::free_slot(deadline)) else {
-			return Self::refund(job, record, RefundReason::NoOperator);
+			return Self::refund(job, record, RefundReason::NoOperator).map(|()| operators);
 		};
 		Self::remove_load(&record.worker, job);
 		Self::add_load(&to, job);
@@ -705,7 +727,7 @@ impl<T: Config> Pallet<T> {
 		record.deadline = deadline;
 		Jobs::<T>::insert(job, record);
 		Self::deposit_event(Event::JobReassigned { job, from, to });
-		Ok(())
+		Ok(operators)
 	}
 
 	/// Works through the deadline queues up to `now`, at most [`Config::MaxDeadlineWork`] steps.
