@@ -15,17 +15,17 @@ pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> sc_cli::Result<()> {
 	let runner = cli.create_runner(cmd)?;
 	match cmd {
 		BenchmarkCmd::Pallet(cmd) => runner.sync_run(|config| {
-			cmd.run_with_spec::<HashingFor<Block>, service::HostFunctions>(Some(
-				config.chain_spec,
-			))
+			cmd.run_with_spec::<HashingFor<Block>, service::HostFunctions>(Some(config.chain_spec))
 		}),
 		BenchmarkCmd::Block(cmd) => runner.sync_run(|config| {
 			let partial = service::new_partial(&config, cli.sealing)?;
 			cmd.run(partial.client)
 		}),
-		BenchmarkCmd::Machine(cmd) =>
-			runner.sync_run(|config| cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone())),
-		BenchmarkCmd::Storage(_) | BenchmarkCmd::Overhead(_) | BenchmarkCmd::Extrinsic(_) =>
-			Err("this benchmark is not supported by verity-node yet; use `benchmark pallet`".into()),
+		BenchmarkCmd::Machine(cmd) => {
+			runner.sync_run(|config| cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()))
+		},
+		BenchmarkCmd::Storage(_) | BenchmarkCmd::Overhead(_) | BenchmarkCmd::Extrinsic(_) => {
+			Err("this benchmark is not supported by verity-node yet; use `benchmark pallet`".into())
+		},
 	}
 }

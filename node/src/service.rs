@@ -147,12 +147,12 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 /// Builds and starts the full node on the network backend the configuration asks for.
 pub fn new_full(config: Configuration, sealing: Sealing) -> Result<TaskManager, ServiceError> {
 	match config.network.network_backend {
-		sc_network::config::NetworkBackendType::Libp2p =>
-			new_full_with::<sc_network::NetworkWorker<Block, <Block as BlockT>::Hash>>(
-				config, sealing,
-			),
-		sc_network::config::NetworkBackendType::Litep2p =>
-			new_full_with::<sc_network::Litep2pNetworkBackend>(config, sealing),
+		sc_network::config::NetworkBackendType::Libp2p => new_full_with::<
+			sc_network::NetworkWorker<Block, <Block as BlockT>::Hash>,
+		>(config, sealing),
+		sc_network::config::NetworkBackendType::Litep2p => {
+			new_full_with::<sc_network::Litep2pNetworkBackend>(config, sealing)
+		},
 	}
 }
 
@@ -424,7 +424,11 @@ fn timestamp_now_key() -> sp_core::storage::StorageKey {
 fn dev_inherent_data_providers(
 	client: Arc<FullClient>,
 ) -> Result<
-	impl sp_inherents::CreateInherentDataProviders<Block, (), InherentDataProviders = sp_timestamp::InherentDataProvider>,
+	impl sp_inherents::CreateInherentDataProviders<
+		Block,
+		(),
+		InherentDataProviders = sp_timestamp::InherentDataProvider,
+	>,
 	ServiceError,
 > {
 	let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;

@@ -55,4 +55,3 @@ pub fn signed(
 pub fn to_hex(extrinsic: &UncheckedExtrinsic) -> String {
 	format!("0x{}", hex::encode(extrinsic.encode()))
 }
-

@@ -60,9 +60,11 @@ async fn aura_dev_chain_produces_finalizes_and_includes_a_transfer() {
 	assert!(alice_after < alice_before - amount, "a fee was paid");
 	assert!(alice_after > alice_before - amount - UNIT, "the fee is small");
 
-	node.wait_until("the transfer's block is finalized", Duration::from_secs(120), |n| async move {
-		n.finalized_number().await.filter(|&f| f >= included)
-	})
+	node.wait_until(
+		"the transfer's block is finalized",
+		Duration::from_secs(120),
+		|n| async move { n.finalized_number().await.filter(|&f| f >= included) },
+	)
 	.await;
 }
 

@@ -27,7 +27,8 @@ async fn bob_registers_as_an_inference_operator() {
 	let bob = Sr25519Keyring::Bob;
 
 	// Before: Bob is nobody; Alice is a genesis operator of every role.
-	let before: Option<OperatorView> = node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+	let before: Option<OperatorView> =
+		node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
 	assert!(before.is_none());
 	let alice: Option<OperatorView> =
 		node.state_call("OperatorsApi_operator", Sr25519Keyring::Alice.to_account_id()).await;
@@ -49,7 +50,10 @@ async fn bob_registers_as_an_inference_operator() {
 
 	let bond = 2_000 * UNIT;
 	let events = node
-		.submit_and_watch(RuntimeCall::Operators(pallet_operators::Call::bond { amount: bond }), &bob.pair())
+		.submit_and_watch(
+			RuntimeCall::Operators(pallet_operators::Call::bond { amount: bond }),
+			&bob.pair(),
+		)
 		.await;
 	assert!(succeeded(&events), "{events:?}");
 
@@ -61,7 +65,8 @@ async fn bob_registers_as_an_inference_operator() {
 	assert_eq!(view.active_roles, RoleSet::of(&[Role::Inference]));
 	assert_eq!(view.bonded, bond);
 	assert_eq!(view.name, b"bob-gpu".to_vec());
-	let inference: Vec<(AccountId, Balance)> = node.state_call("OperatorsApi_operators", Role::Inference).await;
+	let inference: Vec<(AccountId, Balance)> =
+		node.state_call("OperatorsApi_operators", Role::Inference).await;
 	assert!(inference.contains(&(bob.to_account_id(), bond)));
 
 	// Bad input changes nothing: a second registration is refused in the block.
@@ -70,15 +75,19 @@ async fn bob_registers_as_an_inference_operator() {
 		metadata: Default::default(),
 	});
 	let events = node.submit_and_watch(again, &bob.pair()).await;
-	assert!(events.iter().any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));
-	let after: Option<OperatorView> = node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+	assert!(events
+		.iter()
+		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));
+	let after: Option<OperatorView> =
+		node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
 	assert_eq!(after.map(|v| v.roles), Some(RoleSet::of(&[Role::Inference])));
 }
 
 #[tokio::test]
 async fn a_fast_job_is_paid_delivered_and_settled() {
 	let node = Node::start_dev("market", &["--sealing", "instant"]).await;
-	let (alice, bob, charlie) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+	let (alice, bob, charlie) =
+		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
 	let model = ModelId(sp_io::hashing::blake2_256(b"an e2e model"));
 
 	// Bob registers a model; Alice (a genesis inference operator) declares she serves it.
@@ -117,12 +126,16 @@ async fn a_fast_job_is_paid_delivered_and_settled() {
 		max_fee: 2 * UNIT,
 	});
 	let events = node.submit_and_watch(submit, &charlie.pair()).await;
-	assert!(events.iter().any(|e| matches!(
-		e,
-		RuntimeEvent::Inference(pallet_inference::Event::JobSubmitted { job: JobId(0), worker, .. })
-			if *worker == alice.to_account_id()
-	)), "{events:?}");
-	let assigned: Vec<JobView> = node.state_call("InferenceApi_jobs_for_worker", alice.to_account_id()).await;
+	assert!(
+		events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Inference(pallet_inference::Event::JobSubmitted { job: JobId(0), worker, .. })
+				if *worker == alice.to_account_id()
+		)),
+		"{events:?}"
+	);
+	let assigned: Vec<JobView> =
+		node.state_call("InferenceApi_jobs_for_worker", alice.to_account_id()).await;
 	assert_eq!(assigned.iter().map(|j| j.id).collect::<Vec<_>>(), vec![JobId(0)]);
 
 	// Alice delivers; the job settles and Charlie paid the fee (plus transaction fees), not the
@@ -143,6 +156,7 @@ async fn a_fast_job_is_paid_delivered_and_settled() {
 	let charlie_after = node.free_balance(&charlie.to_account_id()).await;
 	let spent = charlie_before - charlie_after;
 	assert!(spent >= UNIT && spent < UNIT + UNIT / 10, "Charlie spent {spent}");
-	let of_charlie: Vec<JobView> = node.state_call("InferenceApi_jobs_of", charlie.to_account_id()).await;
+	let of_charlie: Vec<JobView> =
+		node.state_call("InferenceApi_jobs_of", charlie.to_account_id()).await;
 	assert_eq!(of_charlie.len(), 1);
 }

@@ -307,4 +307,3 @@ impl_runtime_apis! {
 		}
 	}
 }
-

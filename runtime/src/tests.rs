@@ -7,13 +7,13 @@ use frame_support::{
 	genesis_builder_helper::build_state,
 	traits::fungible::{Inspect, InspectHold},
 };
-use verity_primitives::{Role, RoleInspect, RoleSet};
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	generic::{Digest, DigestItem},
 	traits::Header as _,
 };
+use verity_primitives::{Role, RoleInspect, RoleSet};
 
 use crate::{
 	configs::fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
@@ -28,10 +28,11 @@ use crate::{
 /// Merges the JSON `patch` into `base`, as the node does with a preset.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -51,10 +52,10 @@ fn preset_ext(name: &str) -> sp_io::TestExternalities {
 
 /// Starts block 1 sealed in Aura slot `slot`.
 fn start_block(slot: u64) {
-	let digest = Digest {
-		logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())],
-	};
-	let header = Header::new(1, Default::default(), Default::default(), System::parent_hash(), digest);
+	let digest =
+		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
+	let header =
+		Header::new(1, Default::default(), Default::default(), System::parent_hash(), digest);
 	Executive::initialize_block(&header);
 }
 
@@ -122,12 +123,18 @@ fn local_testnet_preset_builds_with_three_validators() {
 #[test]
 fn a_bonded_and_keyed_validator_joins_at_the_next_session() {
 	let mut ext = preset_ext("local_testnet");
-	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let origin = || RuntimeOrigin::signed(dave.clone());
-		assert_ok!(Operators::register(origin(), RoleSet::of(&[Role::Validator]), Default::default()));
+		assert_ok!(Operators::register(
+			origin(),
+			RoleSet::of(&[Role::Validator]),
+			Default::default()
+		));
 		assert_ok!(Operators::bond(origin(), 20_000 * UNIT));
 		let generated = SessionKeys::generate(&dave.encode(), None);
 		assert_ok!(Session::set_keys(origin(), generated.keys, generated.proof.encode()));
@@ -200,7 +207,9 @@ fn signed_transfer_moves_funds_and_splits_its_fee() {
 			.into_iter()
 			.find_map(|record| match record.event {
 				RuntimeEvent::TransactionPayment(
-					pallet_transaction_payment::Event::TransactionFeePaid { who, actual_fee, .. },
+					pallet_transaction_payment::Event::TransactionFeePaid {
+						who, actual_fee, ..
+					},
 				) if who == dave => Some(actual_fee),
 				_ => None,
 			})

@@ -141,10 +141,11 @@ impl Node {
 			.unwrap();
 		data.map_or(0, |hex_data| {
 			let bytes = hex::decode(hex_data.trim_start_matches("0x")).unwrap();
-			let info = frame_system::AccountInfo::<Nonce, pallet_balances::AccountData<Balance>>::decode(
-				&mut &bytes[..],
-			)
-			.unwrap();
+			let info =
+				frame_system::AccountInfo::<Nonce, pallet_balances::AccountData<Balance>>::decode(
+					&mut &bytes[..],
+				)
+				.unwrap();
 			info.data.free
 		})
 	}
@@ -224,11 +225,13 @@ impl Node {
 			.unwrap();
 		let Some(data) = data else { return Vec::new() };
 		let bytes = hex::decode(data.trim_start_matches("0x")).unwrap();
-		Vec::<frame_system::EventRecord<verity_runtime::RuntimeEvent, H256>>::decode(&mut &bytes[..])
-			.unwrap()
-			.into_iter()
-			.map(|record| record.event)
-			.collect()
+		Vec::<frame_system::EventRecord<verity_runtime::RuntimeEvent, H256>>::decode(
+			&mut &bytes[..],
+		)
+		.unwrap()
+		.into_iter()
+		.map(|record| record.event)
+		.collect()
 	}
 
 	/// Signs `call` by `signer` with its next nonce, submits it, waits until a block includes it

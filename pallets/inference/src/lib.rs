@@ -364,13 +364,20 @@ pub mod pallet {
 		/// - **Events**: [`Event::ResultSubmitted`], [`Event::JobSettled`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
-		pub fn submit_result(origin: OriginFor<T>, job: JobId, output: OutputOf<T>) -> DispatchResult {
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: OutputOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
 			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
 			ensure!(record.status.is_open(), Error::<T>::JobFinished);
-			ensure!(frame_system::Pallet::<T>::block_number() < record.deadline, Error::<T>::DeadlinePassed);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < record.deadline,
+				Error::<T>::DeadlinePassed
+			);
 			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
 
 			let output_hash = sp_io::hashing::blake2_256(&output);
@@ -441,10 +448,10 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	fn params_valid(params: &MarketParamsOf<T>) -> bool {
-		!params.execution_period.is_zero() &&
-			params.zk_price_factor > 0 &&
-			params.treasury_share.saturating_add(params.verifier_share) <
-				sp_runtime::Perbill::one()
+		!params.execution_period.is_zero()
+			&& params.zk_price_factor > 0
+			&& params.treasury_share.saturating_add(params.verifier_share)
+				< sp_runtime::Perbill::one()
 	}
 
 	/// The fee of a job of a model of `price` in `mode`.
@@ -489,8 +496,9 @@ impl<T: Config> Pallet<T> {
 		})?;
 		frame_support::ensure!(mode == VerificationMode::Fast, Error::<T>::ModeNotAvailable);
 		match &input {
-			JobInput::Inline(bytes) =>
-				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput),
+			JobInput::Inline(bytes) => {
+				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput)
+			},
 			JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
 		}
 		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
@@ -583,7 +591,9 @@ impl<T: Config> Pallet<T> {
 		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let mut block = at.max(earliest);
 		for _ in 0..SCHEDULE_SPREAD {
-			if Deadlines::<T>::decode_len(block).unwrap_or(0) < T::MaxDeadlinesPerBlock::get() as usize {
+			if Deadlines::<T>::decode_len(block).unwrap_or(0)
+				< T::MaxDeadlinesPerBlock::get() as usize
+			{
 				return Some(block);
 			}
 			block = block.saturating_add(One::one());
@@ -663,7 +673,12 @@ impl<T: Config> Pallet<T> {
 		}
 		let rest = record.max_fee.saturating_sub(paid);
 		if !rest.is_zero() {
-			T::Currency::release(&HoldReason::JobEscrow.into(), &record.requester, rest, Precision::Exact)?;
+			T::Currency::release(
+				&HoldReason::JobEscrow.into(),
+				&record.requester,
+				rest,
+				Precision::Exact,
+			)?;
 		}
 		record.paid = paid;
 		Self::finish(job, record, JobStatus::Settled);
@@ -755,12 +770,10 @@ impl<T: Config> Pallet<T> {
 			cursor = cursor.saturating_add(One::one());
 		}
 		DeadlineCursor::<T>::put(cursor);
-		T::WeightInfo::deadline_step()
-			.saturating_mul(u64::from(blocks))
-			.saturating_add(
-				T::WeightInfo::deadline_timeout(T::MaxOperators::get())
-					.saturating_mul(u64::from(handled)),
-			)
+		T::WeightInfo::deadline_step().saturating_mul(u64::from(blocks)).saturating_add(
+			T::WeightInfo::deadline_timeout(T::MaxOperators::get())
+				.saturating_mul(u64::from(handled)),
+		)
 	}
 
 	/// Handles one queue entry: a missed deadline, the pruning of a finished job, or nothing
@@ -774,12 +787,14 @@ impl<T: Config> Pallet<T> {
 			let worker = record.worker.clone();
 			let fraction = Params::<T>::get().missed_deadline_slash;
 			T::Operators::slash_fraction(&worker, fraction, SlashReason::MissedDeadline);
-			if let Err(error) = Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed) {
+			if let Err(error) = Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
+			{
 				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
 			}
-		} else if record.finished_at.is_some_and(|at| {
-			at.saturating_add(Params::<T>::get().retention_period) <= now
-		}) {
+		} else if record
+			.finished_at
+			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
+		{
 			Jobs::<T>::remove(job);
 			RequesterJobs::<T>::remove(&record.requester, job);
 		}
@@ -824,13 +839,19 @@ impl<T: Config> Pallet<T> {
 		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above the counter");
-			ensure!(RequesterJobs::<T>::contains_key(&job.requester, id), "requester index misses a job");
+			ensure!(
+				RequesterJobs::<T>::contains_key(&job.requester, id),
+				"requester index misses a job"
+			);
 			ensure!(job.fee <= job.max_fee, "a fee above its escrow");
 			let assigned = WorkerJobs::<T>::contains_key(&job.worker, id);
 			ensure!(assigned == job.status.is_open(), "worker index out of step");
 			if job.status.is_open() {
 				ensure!(queued.contains(&id), "an open job without a deadline entry");
-				ensure!(job.finished_at.is_none() && job.paid.is_zero(), "an open job looks finished");
+				ensure!(
+					job.finished_at.is_none() && job.paid.is_zero(),
+					"an open job looks finished"
+				);
 				let sum = escrow.entry(job.requester.clone()).or_insert_with(Zero::zero);
 				*sum = sum.saturating_add(job.max_fee);
 				let count = load.entry(job.worker.clone()).or_insert(0);
@@ -846,7 +867,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(held == expected, "escrow hold differs from the open jobs' max_fee");
 		}
 		for (who, id) in WorkerJobs::<T>::iter_keys() {
-			ensure!(Jobs::<T>::get(id).is_some_and(|job| job.worker == who), "worker index has strangers");
+			ensure!(
+				Jobs::<T>::get(id).is_some_and(|job| job.worker == who),
+				"worker index has strangers"
+			);
 		}
 		for (who, count) in WorkerLoad::<T>::iter() {
 			ensure!(load.get(&who).copied() == Some(count), "worker load out of step");

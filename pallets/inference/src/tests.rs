@@ -85,7 +85,12 @@ mod submit_job {
 			assert_eq!(NextJobId::<Test>::get(), JobId(1));
 			assert_eq!(
 				events(),
-				vec![Event::JobSubmitted { job: id, model: model(), requester: ALICE, worker: record.worker }]
+				vec![Event::JobSubmitted {
+					job: id,
+					model: model(),
+					requester: ALICE,
+					worker: record.worker
+				}]
 			);
 		});
 	}
@@ -133,7 +138,13 @@ mod submit_job {
 				assert_eq!(WorkerLoad::<Test>::get(who), 2);
 			}
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::NoEligibleOperator
 			);
 		});
@@ -155,12 +166,24 @@ mod submit_job {
 	fn refuses_unknown_and_retired_models() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					lonely_model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::UnknownModel
 			);
 			assert_ok!(Models::retire_model(signed(OWNER), model()));
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::ModelRetired
 			);
 		});
@@ -171,11 +194,23 @@ mod submit_job {
 		execute(|| {
 			register_model(lonely_model(), ModeSet::FAST);
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Zk, 10 * PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					lonely_model(),
+					input(&[1]),
+					VerificationMode::Zk,
+					10 * PRICE
+				),
 				Error::<Test>::ModeNotSupported
 			);
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Zk, 10 * PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Zk,
+					10 * PRICE
+				),
 				Error::<Test>::ModeNotAvailable
 			);
 			assert_noop!(
@@ -195,7 +230,13 @@ mod submit_job {
 	fn refuses_empty_input_and_feeds() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::EmptyInput
 			);
 			assert_noop!(
@@ -224,7 +265,13 @@ mod submit_job {
 	fn refuses_a_max_fee_below_the_fee() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE - 1),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE - 1
+				),
 				Error::<Test>::MaxFeeTooLow
 			);
 		});
@@ -235,7 +282,13 @@ mod submit_job {
 		execute(|| {
 			register_model(lonely_model(), ModeSet::FAST);
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), lonely_model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					lonely_model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::NoEligibleOperator
 			);
 		});
@@ -245,12 +298,24 @@ mod submit_job {
 	fn refuses_an_escrow_the_requester_cannot_cover() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, ENDOWMENT + 1),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					ENDOWMENT + 1
+				),
 				Error::<Test>::InsufficientBalance
 			);
 			// A stranger without funds.
 			assert_noop!(
-				Inference::submit_job(signed(77), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(77),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::InsufficientBalance
 			);
 		});
@@ -276,7 +341,13 @@ mod submit_job {
 				submit(ALICE, PRICE);
 			}
 			assert_noop!(
-				Inference::submit_job(signed(ALICE), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					signed(ALICE),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				Error::<Test>::MarketBusy
 			);
 		});
@@ -286,7 +357,13 @@ mod submit_job {
 	fn unsigned_is_refused() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(RuntimeOrigin::none(), model(), input(&[1]), VerificationMode::Fast, PRICE),
+				Inference::submit_job(
+					RuntimeOrigin::none(),
+					model(),
+					input(&[1]),
+					VerificationMode::Fast,
+					PRICE
+				),
 				DispatchError::BadOrigin
 			);
 		});
@@ -301,7 +378,8 @@ mod submit_result {
 		execute(|| {
 			let id = submit(ALICE, 250);
 			let worker = job(id).worker;
-			let (worker_before, owner_before, treasury_before) = (free(worker), free(OWNER), free(TREASURY));
+			let (worker_before, owner_before, treasury_before) =
+				(free(worker), free(OWNER), free(TREASURY));
 			let issuance = Balances::total_issuance();
 			System::reset_events();
 
@@ -326,7 +404,10 @@ mod submit_result {
 			assert_eq!(
 				events(),
 				vec![
-					Event::ResultSubmitted { job: id, output_hash: sp_io::hashing::blake2_256(&[9, 9]) },
+					Event::ResultSubmitted {
+						job: id,
+						output_hash: sp_io::hashing::blake2_256(&[9, 9])
+					},
 					Event::JobSettled { job: id, paid: PRICE },
 				]
 			);
@@ -417,7 +498,10 @@ mod cancel_job {
 			assert_eq!(record.status, JobStatus::Refunded(RefundReason::Cancelled));
 			assert_eq!(record.paid, 0);
 			assert_eq!(WorkerLoad::<Test>::get(worker), 0);
-			assert_eq!(events(), vec![Event::JobRefunded { job: id, reason: RefundReason::Cancelled }]);
+			assert_eq!(
+				events(),
+				vec![Event::JobRefunded { job: id, reason: RefundReason::Cancelled }]
+			);
 		});
 	}
 
@@ -426,7 +510,10 @@ mod cancel_job {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			assert_noop!(Inference::cancel_job(signed(BOB), id), Error::<Test>::NotRequester);
-			assert_noop!(Inference::cancel_job(signed(ALICE), JobId(42)), Error::<Test>::UnknownJob);
+			assert_noop!(
+				Inference::cancel_job(signed(ALICE), JobId(42)),
+				Error::<Test>::UnknownJob
+			);
 			assert_ok!(Inference::cancel_job(signed(ALICE), id));
 			assert_noop!(Inference::cancel_job(signed(ALICE), id), Error::<Test>::JobFinished);
 		});
@@ -437,7 +524,10 @@ mod cancel_job {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			assert_ok!(Inference::submit_result(signed(job(id).worker), id, output(&[1])));
-			assert_noop!(Inference::cancel_job(signed(ALICE), id), Error::<Test>::ResultAlreadySubmitted);
+			assert_noop!(
+				Inference::cancel_job(signed(ALICE), id),
+				Error::<Test>::ResultAlreadySubmitted
+			);
 		});
 	}
 }
@@ -489,10 +579,19 @@ mod decline_job {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			let worker = job(id).worker;
-			assert_noop!(Inference::decline_job(signed(ALICE), id), Error::<Test>::NotAssignedWorker);
-			assert_noop!(Inference::decline_job(signed(worker), JobId(5)), Error::<Test>::UnknownJob);
+			assert_noop!(
+				Inference::decline_job(signed(ALICE), id),
+				Error::<Test>::NotAssignedWorker
+			);
+			assert_noop!(
+				Inference::decline_job(signed(worker), JobId(5)),
+				Error::<Test>::UnknownJob
+			);
 			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
-			assert_noop!(Inference::decline_job(signed(worker), id), Error::<Test>::ResultAlreadySubmitted);
+			assert_noop!(
+				Inference::decline_job(signed(worker), id),
+				Error::<Test>::ResultAlreadySubmitted
+			);
 			let id = submit(ALICE, PRICE);
 			let worker = job(id).worker;
 			assert_ok!(Inference::cancel_job(signed(ALICE), id));
@@ -539,7 +638,8 @@ mod deadlines {
 			assert_eq!(record.status, JobStatus::Refunded(RefundReason::DeadlineMissed));
 			assert_eq!(free(ALICE), ENDOWMENT);
 			assert_eq!(escrow(ALICE), 0);
-			assert!(events().contains(&Event::JobRefunded { job: id, reason: RefundReason::DeadlineMissed }));
+			assert!(events()
+				.contains(&Event::JobRefunded { job: id, reason: RefundReason::DeadlineMissed }));
 		});
 	}
 
@@ -670,7 +770,10 @@ mod params {
 		execute(|| {
 			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Fast), Ok(PRICE));
 			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Zk), Ok(2 * PRICE));
-			assert_eq!(Inference::estimate_fee(&model(), VerificationMode::Consensus(3)), Ok(4 * PRICE));
+			assert_eq!(
+				Inference::estimate_fee(&model(), VerificationMode::Consensus(3)),
+				Ok(4 * PRICE)
+			);
 			assert_eq!(
 				Inference::estimate_fee(&lonely_model(), VerificationMode::Fast),
 				Err(EstimateError::UnknownModel)
@@ -704,7 +807,10 @@ mod views {
 			let a = submit(ALICE, PRICE);
 			let b = submit(ALICE, PRICE);
 			let c = submit(BOB, PRICE);
-			assert_eq!(Inference::jobs_of(&ALICE).iter().map(|j| j.id).collect::<Vec<_>>(), vec![a, b]);
+			assert_eq!(
+				Inference::jobs_of(&ALICE).iter().map(|j| j.id).collect::<Vec<_>>(),
+				vec![a, b]
+			);
 			assert_eq!(Inference::jobs_of(&BOB).iter().map(|j| j.id).collect::<Vec<_>>(), vec![c]);
 			let view = Inference::job_view(a).unwrap();
 			assert_eq!(view.input, vec![1, 2, 3, 4]);
@@ -742,7 +848,9 @@ mod property {
 	fn drain_terminal_events(terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>) {
 		for event in events() {
 			match event {
-				Event::JobSettled { job, paid } => terminal.entry(job).or_default().push(Some(paid)),
+				Event::JobSettled { job, paid } => {
+					terminal.entry(job).or_default().push(Some(paid))
+				},
 				Event::JobRefunded { job, .. } => terminal.entry(job).or_default().push(None),
 				_ => {},
 			}
@@ -790,7 +898,8 @@ mod property {
 					4..=5 if !open.is_empty() => {
 						let id = pick(&mut rng);
 						let record = job(id);
-						let deliver = || Inference::submit_result(signed(record.worker), id, output(&[2]));
+						let deliver =
+							|| Inference::submit_result(signed(record.worker), id, output(&[2]));
 						if record.deadline <= System::block_number() {
 							// Overdue, its deadline entry not reached yet (queues were full).
 							assert_noop!(deliver(), Error::<Test>::DeadlinePassed);

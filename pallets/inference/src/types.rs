@@ -3,8 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	traits::fungible::Inspect, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound,
-	DebugNoBound,
+	traits::fungible::Inspect, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -102,14 +101,7 @@ impl JobStatus {
 
 /// A job.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Job<T: Config> {
@@ -222,9 +214,7 @@ impl<Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy> FeeSplit<Balance>
 }
 
 /// Why a fee cannot be estimated.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub enum EstimateError {
 	/// No model has this id.
 	UnknownModel,

@@ -162,8 +162,7 @@ pub mod pallet {
 
 	/// The verifying keys of `Zk` models. Keyed by model id, user-chosen: `Blake2_128Concat`.
 	#[pallet::storage]
-	pub type VerifyingKeys<T: Config> =
-		StorageMap<_, Blake2_128Concat, ModelId, VerifyingKeyOf<T>>;
+	pub type VerifyingKeys<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, VerifyingKeyOf<T>>;
 
 	/// How many models [`Models`] holds, at most [`Config::MaxModels`].
 	#[pallet::storage]
@@ -174,8 +173,7 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Models at genesis: id, owner, URI, I/O shapes, price, royalty, modes. They are
 		/// registered as by `register_model`: the owner must be able to pay the deposit.
-		pub models:
-			Vec<(ModelId, T::AccountId, Vec<u8>, IoView, BalanceOf<T>, Perbill, ModeSet)>,
+		pub models: Vec<(ModelId, T::AccountId, Vec<u8>, IoView, BalanceOf<T>, Perbill, ModeSet)>,
 	}
 
 	#[pallet::genesis_build]
@@ -370,10 +368,10 @@ impl<T: Config> Pallet<T> {
 	/// Whether `uri` is `http://…`, `https://…` or `blob:…` with something after the scheme, in
 	/// visible ASCII only (no spaces or control bytes).
 	pub fn is_valid_uri(uri: &[u8]) -> bool {
-		uri.iter().all(u8::is_ascii_graphic) &&
-			URI_SCHEMES.iter().any(|scheme| {
-				uri.strip_prefix(*scheme).is_some_and(|rest| !rest.is_empty())
-			})
+		uri.iter().all(u8::is_ascii_graphic)
+			&& URI_SCHEMES
+				.iter()
+				.any(|scheme| uri.strip_prefix(*scheme).is_some_and(|rest| !rest.is_empty()))
 	}
 
 	/// Registers `model` for `owner` and holds the deposit; every check comes before the first

@@ -12,8 +12,8 @@ use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, Verification
 
 use crate::{
 	mock::*, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, ModelCount, ModelView,
-	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck,
-	VerifyingKeyOf, VerifyingKeys,
+	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf,
+	VerifyingKeys,
 };
 
 const URI: &[u8] = b"https://models.example/a.onnx";
@@ -193,8 +193,14 @@ mod register_model {
 	fn refuses_invalid_io_specs() {
 		ExtBuilder::default().build_and_execute(|| {
 			// No dimension.
-			assert_noop!(register_with_io(1, model_id(1), io(&[], &[2])), Error::<Test>::InvalidIoSpec);
-			assert_noop!(register_with_io(1, model_id(1), io(&[2], &[])), Error::<Test>::InvalidIoSpec);
+			assert_noop!(
+				register_with_io(1, model_id(1), io(&[], &[2])),
+				Error::<Test>::InvalidIoSpec
+			);
+			assert_noop!(
+				register_with_io(1, model_id(1), io(&[2], &[])),
+				Error::<Test>::InvalidIoSpec
+			);
 			// A zero dimension.
 			assert_noop!(
 				register_with_io(1, model_id(1), io(&[1, 0], &[2])),
@@ -283,12 +289,19 @@ mod set_verifying_key {
 			register(1, model_id(1), zk());
 			assert_eq!(Models::verifying_key(&model_id(1)), None);
 			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(b"vk-one")));
-			assert_eq!(VerifyingKeys::<Test>::get(model_id(1)).unwrap().to_vec(), b"vk-one".to_vec());
+			assert_eq!(
+				VerifyingKeys::<Test>::get(model_id(1)).unwrap().to_vec(),
+				b"vk-one".to_vec()
+			);
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk-one".to_vec()));
 			assert!(Models::model_view(&model_id(1)).unwrap().has_key);
 			assert_eq!(last_event(), Event::VerifyingKeySet { model: model_id(1) }.into());
 
-			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(&[7; MAX_KEY_LEN as usize])));
+			assert_ok!(Models::set_verifying_key(
+				signed(1),
+				model_id(1),
+				key(&[7; MAX_KEY_LEN as usize])
+			));
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(vec![7; MAX_KEY_LEN as usize]));
 		});
 	}
@@ -393,7 +406,10 @@ mod retire_model {
 			register(1, model_id(1), ModeSet::FAST);
 			assert_noop!(Models::retire_model(signed(2), model_id(1)), Error::<Test>::NotOwner);
 			assert_ok!(Models::retire_model(signed(1), model_id(1)));
-			assert_noop!(Models::retire_model(signed(1), model_id(1)), Error::<Test>::AlreadyRetired);
+			assert_noop!(
+				Models::retire_model(signed(1), model_id(1)),
+				Error::<Test>::AlreadyRetired
+			);
 		});
 	}
 }
@@ -452,7 +468,10 @@ mod set_price {
 	#[test]
 	fn refuses_unknown_models_strangers_and_retired_models() {
 		ExtBuilder::default().build_and_execute(|| {
-			assert_noop!(Models::set_price(signed(1), model_id(1), 42), Error::<Test>::UnknownModel);
+			assert_noop!(
+				Models::set_price(signed(1), model_id(1), 42),
+				Error::<Test>::UnknownModel
+			);
 			register(1, model_id(1), ModeSet::FAST);
 			assert_noop!(Models::set_price(signed(2), model_id(1), 42), Error::<Test>::NotOwner);
 			assert_ok!(Models::retire_model(signed(1), model_id(1)));

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::{fungible::Inspect, ConstU32, Get},
-	BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -149,14 +149,7 @@ pub type IoSpecOf<T> = IoSpec<<T as Config>::MaxShapeDims>;
 
 /// A registered model.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Model<T: Config> {
@@ -187,15 +180,7 @@ pub type ModelOf<T> = Model<T>;
 
 /// A tensor spec as genesis configs and clients write it: plain vectors.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	TypeInfo,
-	Debug,
-	serde::Serialize,
-	serde::Deserialize,
+	Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, serde::Serialize, serde::Deserialize,
 )]
 pub struct TensorView {
 	/// The element type.
@@ -206,15 +191,7 @@ pub struct TensorView {
 
 /// An I/O spec as genesis configs and clients write it.
 #[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	TypeInfo,
-	Debug,
-	serde::Serialize,
-	serde::Deserialize,
+	Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, serde::Serialize, serde::Deserialize,
 )]
 pub struct IoView {
 	/// What the model takes.

@@ -104,8 +104,8 @@ mod benchmarks {
 			Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), One::one())
 				.expect("unbonds");
 		}
-		let later = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::UnbondingPeriod::get());
+		let later =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		frame_system::Pallet::<T>::set_block_number(later);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -118,12 +118,18 @@ mod benchmarks {
 		n: Linear<0, { T::MaxModelsServed::get() }>,
 	) {
 		let who = bonded_operator::<T>();
-		Pallet::<T>::set_capabilities(RawOrigin::Signed(who.clone()).into(), capabilities::<T>(o, 1))
-			.expect("sets");
+		Pallet::<T>::set_capabilities(
+			RawOrigin::Signed(who.clone()).into(),
+			capabilities::<T>(o, 1),
+		)
+		.expect("sets");
 		let caps = capabilities::<T>(n, 2);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), caps);
-		assert_eq!(Operators::<T>::get(&who).map(|op| op.capabilities.models.len() as u32), Some(n));
+		assert_eq!(
+			Operators::<T>::get(&who).map(|op| op.capabilities.models.len() as u32),
+			Some(n)
+		);
 	}
 
 	#[benchmark]
@@ -148,8 +154,11 @@ mod benchmarks {
 		let who = funded::<T>("operator", 0);
 		Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>())
 			.expect("registers");
-		Pallet::<T>::set_capabilities(RawOrigin::Signed(who.clone()).into(), capabilities::<T>(m, 1))
-			.expect("sets");
+		Pallet::<T>::set_capabilities(
+			RawOrigin::Signed(who.clone()).into(),
+			capabilities::<T>(m, 1),
+		)
+		.expect("sets");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Operators::<T>::contains_key(&who));
@@ -165,5 +174,9 @@ mod benchmarks {
 		Ok(())
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build_ext(),
+		crate::mock::Test
+	);
 }

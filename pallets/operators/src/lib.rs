@@ -58,7 +58,9 @@ use sp_runtime::{
 	traits::{CheckedAdd, Saturating, Zero},
 	Perbill,
 };
-use verity_primitives::{CapabilitiesView, ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason};
+use verity_primitives::{
+	CapabilitiesView, ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason,
+};
 
 const LOG_TARGET: &str = "runtime::operators";
 
@@ -304,7 +306,10 @@ pub mod pallet {
 		/// - **Events**: [`Event::Bonded`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::bond())]
-		pub fn bond(origin: OriginFor<T>, #[pallet::compact] amount: BalanceOf<T>) -> DispatchResult {
+		pub fn bond(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_bond(&who, amount)
 		}
@@ -332,10 +337,12 @@ pub mod pallet {
 				remaining.is_zero() || remaining >= Self::required_bond(operator.roles),
 				Error::<T>::BondBelowMinimum
 			);
-			let unlock_at = frame_system::Pallet::<T>::block_number()
-				.saturating_add(T::UnbondingPeriod::get());
+			let unlock_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 			match operator.unlocking.iter_mut().find(|chunk| chunk.unlock_at == unlock_at) {
-				Some(chunk) => chunk.value = chunk.value.checked_add(&amount).ok_or(Error::<T>::Overflow)?,
+				Some(chunk) => {
+					chunk.value = chunk.value.checked_add(&amount).ok_or(Error::<T>::Overflow)?
+				},
 				None => operator
 					.unlocking
 					.try_push(UnlockChunk { value: amount, unlock_at })
@@ -517,7 +524,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn do_bond(who: &T::AccountId, amount: BalanceOf<T>) -> frame_support::dispatch::DispatchResult {
+	fn do_bond(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> frame_support::dispatch::DispatchResult {
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
 		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let bonded = operator.bonded.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
@@ -551,10 +561,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn is_active_operator(operator: &OperatorOf<T>, role: Role) -> bool {
-		operator.roles.contains(role) &&
-			!operator.chilled &&
-			!operator.bonded.is_zero() &&
-			operator.bonded >= MinBond::<T>::get(role)
+		operator.roles.contains(role)
+			&& !operator.chilled
+			&& !operator.bonded.is_zero()
+			&& operator.bonded >= MinBond::<T>::get(role)
 	}
 
 	/// The next validator set: active validators with session keys, the largest bonds first
@@ -618,10 +628,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The operator record of `who`, as clients see it.
-	pub fn operator_view(who: &T::AccountId) -> Option<OperatorView<BalanceOf<T>, BlockNumberFor<T>>> {
+	pub fn operator_view(
+		who: &T::AccountId,
+	) -> Option<OperatorView<BalanceOf<T>, BlockNumberFor<T>>> {
 		Operators::<T>::get(who).map(|operator| {
-			let active_roles =
-				RoleSet::of(&operator.roles.iter().filter(|role| Self::is_active_operator(&operator, *role)).collect::<Vec<_>>());
+			let active_roles = RoleSet::of(
+				&operator
+					.roles
+					.iter()
+					.filter(|role| Self::is_active_operator(&operator, *role))
+					.collect::<Vec<_>>(),
+			);
 			OperatorView {
 				roles: operator.roles,
 				active_roles,
@@ -660,7 +677,10 @@ impl<T: Config> Pallet<T> {
 		let mut counts = [0u32; 4];
 		let mut model_entries = 0usize;
 		for (who, operator) in Operators::<T>::iter() {
-			ensure!(!operator.roles.is_empty() && operator.roles.is_valid(), "operator without valid roles");
+			ensure!(
+				!operator.roles.is_empty() && operator.roles.is_valid(),
+				"operator without valid roles"
+			);
 			ensure!(
 				operator.unlocking.iter().all(|chunk| !chunk.value.is_zero()),
 				"empty unbonding chunk"
@@ -677,7 +697,10 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			for model in operator.capabilities.models.iter() {
-				ensure!(ModelOperators::<T>::contains_key(model, &who), "model index misses an operator");
+				ensure!(
+					ModelOperators::<T>::contains_key(model, &who),
+					"model index misses an operator"
+				);
 			}
 			model_entries = model_entries.saturating_add(operator.capabilities.models.len());
 		}
@@ -687,7 +710,8 @@ impl<T: Config> Pallet<T> {
 				"role count out of step"
 			);
 			ensure!(
-				RoleMembers::<T>::iter_key_prefix(role).count() as u32 == RoleCounts::<T>::get(role),
+				RoleMembers::<T>::iter_key_prefix(role).count() as u32
+					== RoleCounts::<T>::get(role),
 				"role index has strangers"
 			);
 		}

@@ -108,7 +108,11 @@ impl ExtBuilder {
 	pub fn build_ext(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let mut balances: Vec<(u64, u64)> = (1..=8).map(|who| (who, ENDOWMENT)).collect();
-		balances.extend([(FIRST_KEYLESS, ENDOWMENT), (FIRST_KEYLESS + 1, ENDOWMENT), (TREASURY, 1)]);
+		balances.extend([
+			(FIRST_KEYLESS, ENDOWMENT),
+			(FIRST_KEYLESS + 1, ENDOWMENT),
+			(TREASURY, 1),
+		]);
 		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 			.assimilate_storage(&mut storage)
 			.unwrap();

@@ -10,8 +10,8 @@ use sp_runtime::{DispatchError, Perbill};
 use verity_primitives::{ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason};
 
 use crate::{
-	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators, OperatorMetadataInput,
-	Operators as OperatorsStorage, RoleCounts, RoleMembers,
+	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators,
+	OperatorMetadataInput, Operators as OperatorsStorage, RoleCounts, RoleMembers,
 };
 
 fn signed(who: u64) -> RuntimeOrigin {
@@ -126,7 +126,11 @@ mod register {
 				register(who, &[Role::Oracle]);
 			}
 			assert_noop!(
-				Operators::register(signed(7), RoleSet::of(&[Role::Inference, Role::Oracle]), metadata(b"", b"")),
+				Operators::register(
+					signed(7),
+					RoleSet::of(&[Role::Inference, Role::Oracle]),
+					metadata(b"", b"")
+				),
 				Error::<Test>::TooManyOperators
 			);
 			// Another role still has room.
@@ -163,7 +167,10 @@ mod bond {
 			register(1, &[Role::Validator, Role::Inference]);
 			assert_noop!(Operators::bond(signed(1), 0), Error::<Test>::ZeroAmount);
 			// The largest minimum of the roles held applies.
-			assert_noop!(Operators::bond(signed(1), MIN_VALIDATOR - 1), Error::<Test>::BondBelowMinimum);
+			assert_noop!(
+				Operators::bond(signed(1), MIN_VALIDATOR - 1),
+				Error::<Test>::BondBelowMinimum
+			);
 		});
 	}
 
@@ -171,7 +178,10 @@ mod bond {
 	fn refuses_more_than_the_free_balance() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_noop!(Operators::bond(signed(1), ENDOWMENT + 1), Error::<Test>::InsufficientBalance);
+			assert_noop!(
+				Operators::bond(signed(1), ENDOWMENT + 1),
+				Error::<Test>::InsufficientBalance
+			);
 			// The existential deposit stays free.
 			assert_noop!(Operators::bond(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
 		});

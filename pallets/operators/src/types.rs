@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::{fungible::Inspect, ConstU32},
-	BoundedVec, CloneNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -22,9 +22,7 @@ pub type BalanceOf<T> =
 pub const MAX_METADATA_ARG_LEN: u32 = 1024;
 
 /// Name and endpoint as a `register` call carries them.
-#[derive(
-	Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct OperatorMetadataInput {
 	/// A human-readable name.
 	pub name: BoundedVec<u8, ConstU32<MAX_METADATA_ARG_LEN>>,
@@ -80,14 +78,7 @@ pub type CapabilitiesOf<T> = Capabilities<T>;
 
 /// Funds on their way out of a bond.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct UnlockChunk<T: Config> {
@@ -99,14 +90,7 @@ pub struct UnlockChunk<T: Config> {
 
 /// An operator's record.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Operator<T: Config> {

@@ -35,7 +35,8 @@ impl WeightInfo for () {
 		RocksDbWeight::get().reads_writes(3, 3)
 	}
 	fn set_capabilities(o: u32, n: u32) -> Weight {
-		RocksDbWeight::get().reads_writes(1, 1u64.saturating_add(u64::from(o)).saturating_add(u64::from(n)))
+		RocksDbWeight::get()
+			.reads_writes(1, 1u64.saturating_add(u64::from(o)).saturating_add(u64::from(n)))
 	}
 	fn chill() -> Weight {
 		RocksDbWeight::get().reads_writes(1, 1)

@@ -221,8 +221,11 @@ pub trait Slash<AccountId, Balance> {
 	/// Slashes up to `amount` of `who`'s bond; returns what was taken.
 	fn slash(who: &AccountId, amount: Balance, reason: SlashReason) -> Balance;
 	/// Slashes `fraction` of `who`'s bond (bonded and unbonding); returns what was taken.
-	fn slash_fraction(who: &AccountId, fraction: sp_runtime::Perbill, reason: SlashReason)
-		-> Balance;
+	fn slash_fraction(
+		who: &AccountId,
+		fraction: sp_runtime::Perbill,
+		reason: SlashReason,
+	) -> Balance;
 }
 
 /// What an operator declares it can do.
@@ -389,4 +392,3 @@ mod tests {
 		assert_eq!(set.encode(), vec![0b1111]);
 	}
 }
-

@@ -78,7 +78,8 @@ pub struct DealWithFees;
 impl OnUnbalanced<CreditOf> for DealWithFees {
 	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = CreditOf>) {
 		let Some(fees) = fees_then_tips.next() else { return };
-		let (to_treasury, mut to_author) = fees.ration(TREASURY_SHARE_PERCENT, AUTHOR_SHARE_PERCENT);
+		let (to_treasury, mut to_author) =
+			fees.ration(TREASURY_SHARE_PERCENT, AUTHOR_SHARE_PERCENT);
 		if let Some(tips) = fees_then_tips.next() {
 			tips.merge_into(&mut to_author);
 		}

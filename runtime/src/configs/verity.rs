@@ -16,8 +16,7 @@ use verity_primitives::{
 
 use super::fees;
 use crate::{
-	AccountId, Balance, Balances, BlockNumber, Models, Operators, Runtime,
-	RuntimeHoldReason,
+	AccountId, Balance, Balances, BlockNumber, Models, Operators, Runtime, RuntimeHoldReason,
 };
 
 /// The most operators one role may have; bounds validator selection and job assignment.
@@ -125,8 +124,9 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 		use frame_support::BoundedVec;
 		use verity_primitives::{Role, RoleSet};
 		let origin = || crate::RuntimeOrigin::signed(who.clone());
-		let bond = pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[Role::Inference]))
-			.saturating_add(UNIT);
+		let bond =
+			pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[Role::Inference]))
+				.saturating_add(UNIT);
 		let results = [
 			Operators::register(origin(), RoleSet::of(&[Role::Inference]), Default::default()),
 			Operators::bond(origin(), bond),
