@@ -155,7 +155,8 @@ async fn a_fast_job_is_paid_delivered_and_settled() {
 	assert_eq!(job.output, Some(vec![1u8; 8]));
 	let charlie_after = node.free_balance(&charlie.to_account_id()).await;
 	let spent = charlie_before - charlie_after;
-	assert!(spent >= UNIT && spent < UNIT + UNIT / 10, "Charlie spent {spent}");
+	// The job's fee and the transaction fee of `submit_job`, not the rest of the escrow.
+	assert!(spent >= UNIT && spent < UNIT + UNIT / 2, "Charlie spent {spent}");
 	let of_charlie: Vec<JobView> =
 		node.state_call("InferenceApi_jobs_of", charlie.to_account_id()).await;
 	assert_eq!(of_charlie.len(), 1);

@@ -28,9 +28,13 @@
 //!
 //! Among the eligible operators, one is picked with probability proportional to its bond. The
 //! random number is `blake2_256(parent block hash ‖ job id ‖ attempt)`: anyone can recompute the
-//! pick, and nobody but the author of the previous block can influence it, and that author only
-//! by withholding its block. Good enough to spread load and resist a requester choosing its own
-//! worker; a VRF-based source can replace it behind the same function.
+//! pick. It spreads load by stake, but it is not unpredictable: the requester knows the seed
+//! before submitting and can shift it (by submitting at another block, or after filler jobs it
+//! cancels, paying their transaction fees), so a requester colluding with one operator can steer
+//! its jobs there; the author of the previous block can influence it too. The pick is always
+//! among bonded, eligible operators, and a wrong `Zk`/`Consensus` result is caught by
+//! verification, not by the pick. A VRF-based source (e.g. BABE's) can replace the seed behind
+//! the same function.
 //!
 //! ## Deadlines
 //!
@@ -168,6 +172,12 @@ pub mod pallet {
 		/// takes in one block; the rest waits for the next block.
 		#[pallet::constant]
 		type MaxDeadlineWork: Get<u32>;
+
+		/// The most weight deadline processing may take in one block; with the benchmarked
+		/// worst case of an entry it may lower [`Config::MaxDeadlineWork`] (see
+		/// [`Pallet::deadline_budget`]).
+		#[pallet::constant]
+		type MaxDeadlineWeight: Get<Weight>;
 
 		/// Weights of the calls and of deadline processing.
 		type WeightInfo: WeightInfo;
@@ -322,7 +332,12 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues must hold an entry");
-			assert!(T::MaxDeadlineWork::get() > 1, "deadline work must make progress");
+			// A block admits no more entries than one block can work through (plus the step of
+			// visiting its queue), so the queue never falls behind for good.
+			assert!(
+				T::MaxDeadlineWork::get() > T::MaxDeadlinesPerBlock::get(),
+				"deadline work must cover a full queue"
+			);
 		}
 	}
 
@@ -422,6 +437,11 @@ pub mod pallet {
 			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
 			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
 			ensure!(record.status.is_open(), Error::<T>::JobFinished);
+			// A worker past its deadline cannot decline its way out of the slash.
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < record.deadline,
+				Error::<T>::DeadlinePassed
+			);
 			Self::deposit_event(Event::JobDeclined { job, worker: who });
 			let operators = Self::reassign_or_refund(job, record, RefundReason::Declined)?;
 			Ok(Some(T::WeightInfo::decline_job(operators)).into())
@@ -586,14 +606,32 @@ impl<T: Config> Pallet<T> {
 		None
 	}
 
+	/// How many queue steps one block may take: [`Config::MaxDeadlineWork`], or fewer when that
+	/// many worst-case entries (a missed deadline, a slash, a reassignment among
+	/// [`Config::MaxOperators`]) would weigh more than [`Config::MaxDeadlineWeight`]. Derived from
+	/// the benchmarked weights, so regenerated weights move it.
+	pub fn deadline_budget() -> u32 {
+		let per_entry = T::WeightInfo::deadline_timeout(T::MaxOperators::get())
+			.saturating_add(T::WeightInfo::deadline_step())
+			.ref_time()
+			.max(1);
+		let fit = T::MaxDeadlineWeight::get().ref_time().checked_div(per_entry).unwrap_or(0);
+		u32::try_from(fit).unwrap_or(u32::MAX).clamp(2, T::MaxDeadlineWork::get().max(2))
+	}
+
+	/// How many entries one block's queue admits: fewer than a block works through (one step
+	/// goes to visiting the queue), so the queue keeps up however full the market is.
+	pub fn queue_capacity() -> u32 {
+		T::MaxDeadlinesPerBlock::get().min(Self::deadline_budget().saturating_sub(1))
+	}
+
 	/// The first block at or after `at` (and after the current block) whose queue has room.
 	fn free_slot(at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
 		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let mut block = at.max(earliest);
+		let capacity = Self::queue_capacity() as usize;
 		for _ in 0..SCHEDULE_SPREAD {
-			if Deadlines::<T>::decode_len(block).unwrap_or(0)
-				< T::MaxDeadlinesPerBlock::get() as usize
-			{
+			if Deadlines::<T>::decode_len(block).unwrap_or(0) < capacity {
 				return Some(block);
 			}
 			block = block.saturating_add(One::one());
@@ -698,7 +736,8 @@ impl<T: Config> Pallet<T> {
 			amount,
 			Precision::Exact,
 			Restriction::Free,
-			Fortitude::Polite,
+			// The escrow is owed: locks or freezes on the requester's account do not keep it.
+			Fortitude::Force,
 		)
 	}
 
@@ -747,7 +786,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Works through the deadline queues up to `now`, at most [`Config::MaxDeadlineWork`] steps.
 	pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> Weight {
-		let mut budget = T::MaxDeadlineWork::get();
+		let mut budget = Self::deadline_budget();
 		let mut handled = 0u32;
 		let mut blocks = 0u32;
 		let mut cursor = DeadlineCursor::<T>::get();
@@ -789,7 +828,9 @@ impl<T: Config> Pallet<T> {
 			T::Operators::slash_fraction(&worker, fraction, SlashReason::MissedDeadline);
 			if let Err(error) = Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
 			{
+				// Nothing changed (the call is transactional up to here); look again next block.
 				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
+				Self::schedule(now.saturating_add(One::one()), job);
 			}
 		} else if record
 			.finished_at

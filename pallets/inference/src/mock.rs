@@ -77,6 +77,7 @@ pub const MAX_OPERATORS: u32 = 8;
 
 parameter_types! {
 	pub const Treasury: u64 = TREASURY;
+	pub static MaxDeadlineWeight: frame_support::weights::Weight = frame_support::weights::Weight::MAX;
 }
 
 impl pallet_operators::Config for Test {
@@ -122,6 +123,8 @@ impl pallet_inference::Config for Test {
 	type MaxOperators = ConstU32<MAX_OPERATORS>;
 	type MaxDeadlinesPerBlock = ConstU32<4>;
 	type MaxDeadlineWork = ConstU32<6>;
+	/// No weight limit: the step count binds in the tests.
+	type MaxDeadlineWeight = MaxDeadlineWeight;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Test;
@@ -195,6 +198,19 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		}
 		System::reset_events();
 	});
+	ext
+}
+
+/// Test externalities for the benchmarks: endowed accounts only; the benchmarks register their
+/// own model and workers.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(TREASURY, 1)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 

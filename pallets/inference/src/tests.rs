@@ -563,6 +563,19 @@ mod decline_job {
 	}
 
 	#[test]
+	fn refuses_a_worker_past_its_deadline() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let record = job(id);
+			System::set_block_number(record.deadline);
+			assert_noop!(
+				Inference::decline_job(signed(record.worker), id),
+				Error::<Test>::DeadlinePassed
+			);
+		});
+	}
+
+	#[test]
 	fn refunds_when_nobody_else_serves_the_model() {
 		execute(|| {
 			assert_ok!(Operators::chill(signed(WORKERS[0])));
@@ -731,6 +744,26 @@ mod deadlines {
 			check_invariants();
 		});
 	}
+}
+
+#[test]
+fn deadline_work_follows_the_weight_limit() {
+	execute(|| {
+		// Unlimited weight: the step count binds.
+		assert_eq!(Inference::deadline_budget(), 6);
+		assert_eq!(Inference::queue_capacity(), 4);
+		// Room for three worst-case entries: three steps, two entries a queue.
+		let entry = <() as crate::weights::WeightInfo>::deadline_timeout(MAX_OPERATORS)
+			.saturating_add(<() as crate::weights::WeightInfo>::deadline_step());
+		MaxDeadlineWeight::set(entry.saturating_mul(3));
+		assert_eq!(Inference::deadline_budget(), 3);
+		assert_eq!(Inference::queue_capacity(), 2);
+		// Never below two steps, so a queue entry always gets handled.
+		MaxDeadlineWeight::set(frame_support::weights::Weight::zero());
+		assert_eq!(Inference::deadline_budget(), 2);
+		assert_eq!(Inference::queue_capacity(), 1);
+		MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
+	});
 }
 
 mod params {
@@ -913,7 +946,13 @@ mod property {
 					},
 					7 if !open.is_empty() => {
 						let id = pick(&mut rng);
-						assert_ok!(Inference::decline_job(signed(job(id).worker), id));
+						let record = job(id);
+						let decline = || Inference::decline_job(signed(record.worker), id);
+						if record.deadline <= System::block_number() {
+							assert_noop!(decline(), Error::<Test>::DeadlinePassed);
+						} else {
+							assert_ok!(decline());
+						}
 					},
 					_ => {
 						let before = bonds();

@@ -3,6 +3,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::EnsureOrigin;
 use frame_support::{traits::fungible::Mutate, BoundedVec};
 use frame_system::RawOrigin;
 use sp_runtime::traits::Saturating;

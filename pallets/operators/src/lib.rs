@@ -156,8 +156,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RoleCounts<T: Config> = StorageMap<_, Twox64Concat, Role, u32, ValueQuery>;
 
-	/// The operators that declare they serve each model (an index over capabilities). Model ids
-	/// are hashes of user-supplied bytes, accounts user-chosen: both `Blake2_128Concat`.
+	/// The inference operators that declare they serve each model (an index over capabilities,
+	/// read by job assignment; at most [`Config::MaxOperatorsPerRole`] a model). Model ids are
+	/// hashes of user-supplied bytes, accounts user-chosen: both `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ModelOperators<T: Config> = StorageDoubleMap<
 		_,
@@ -258,6 +259,8 @@ pub mod pallet {
 		NothingToWithdraw,
 		/// An operator must declare at least one concurrent job.
 		ZeroConcurrency,
+		/// The capabilities list a model twice.
+		DuplicateModel,
 		/// The operator is already chilled.
 		AlreadyChilled,
 		/// The operator is not chilled.
@@ -383,7 +386,8 @@ pub mod pallet {
 		/// Declare the models served, the jobs run at once, and whether there is an accelerator.
 		///
 		/// - **Dispatch origin**: signed, a registered operator.
-		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroConcurrency`].
+		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroConcurrency`],
+		///   [`Error::DuplicateModel`].
 		/// - **Events**: [`Event::CapabilitiesSet`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_capabilities(
@@ -394,11 +398,19 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
 			ensure!(caps.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
+			let mut sorted: Vec<ModelId> = caps.models.to_vec();
+			sorted.sort();
+			sorted.dedup();
+			ensure!(sorted.len() == caps.models.len(), Error::<T>::DuplicateModel);
 			for model in operator.capabilities.models.iter() {
 				ModelOperators::<T>::remove(model, &who);
 			}
-			for model in caps.models.iter() {
-				ModelOperators::<T>::insert(model, &who, ());
+			// Only inference operators are indexed: the index is what job assignment reads, so
+			// it stays bounded by the Inference role's size.
+			if operator.roles.contains(Role::Inference) {
+				for model in caps.models.iter() {
+					ModelOperators::<T>::insert(model, &who, ());
+				}
 			}
 			operator.capabilities = caps;
 			Operators::<T>::insert(&who, operator);
@@ -696,13 +708,15 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 			}
-			for model in operator.capabilities.models.iter() {
-				ensure!(
-					ModelOperators::<T>::contains_key(model, &who),
-					"model index misses an operator"
-				);
+			if operator.roles.contains(Role::Inference) {
+				for model in operator.capabilities.models.iter() {
+					ensure!(
+						ModelOperators::<T>::contains_key(model, &who),
+						"model index misses an operator"
+					);
+				}
+				model_entries = model_entries.saturating_add(operator.capabilities.models.len());
 			}
-			model_entries = model_entries.saturating_add(operator.capabilities.models.len());
 		}
 		for (index, role) in Role::ALL.iter().enumerate() {
 			ensure!(

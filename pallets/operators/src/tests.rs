@@ -329,6 +329,30 @@ mod capabilities {
 	}
 
 	#[test]
+	fn refuses_a_model_listed_twice() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_noop!(
+				Operators::set_capabilities(signed(1), caps(&[model(1), model(2), model(1)], 1)),
+				Error::<Test>::DuplicateModel
+			);
+		});
+	}
+
+	#[test]
+	fn only_inference_operators_are_indexed_by_model() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Oracle]);
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(1)], 1)));
+			assert!(!ModelOperators::<Test>::contains_key(model(1), 1));
+			assert_eq!(
+				Operators::operator_view(&1).map(|view| view.capabilities.models),
+				Some(vec![model(1)])
+			);
+		});
+	}
+
+	#[test]
 	fn eligible_operators_are_active_inference_operators_of_the_model() {
 		ExtBuilder::default().build_and_execute(|| {
 			// 1: eligible. 2: not bonded. 3: chilled. 4: serves another model. 5: oracle only.

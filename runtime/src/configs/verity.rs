@@ -20,13 +20,16 @@ use crate::{
 };
 
 /// The most operators one role may have; bounds validator selection and job assignment.
-pub const MAX_OPERATORS_PER_ROLE: u32 = 256;
+pub const MAX_OPERATORS_PER_ROLE: u32 = 64;
 
 parameter_types! {
 	/// Unbonded funds stay slashable for a day.
 	pub const UnbondingPeriod: BlockNumber = DAYS;
 	/// What registering a model holds from its owner (returned on retirement).
 	pub const ModelDeposit: Balance = 10 * UNIT;
+	/// A quarter of a block's weight.
+	pub MaxDeadlineWeight: frame_support::weights::Weight =
+		<Runtime as frame_system::Config>::BlockWeights::get().max_block.saturating_div(4);
 }
 
 /// An account is a validator candidate once it has set session keys.
@@ -53,7 +56,7 @@ impl pallet_operators::Config for Runtime {
 	/// With no candidate at all the set stays as it is.
 	type MinValidators = ConstU32<1>;
 	type HasSessionKeys = HasSessionKeys;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_operators::WeightInfo<Runtime>;
 }
 
 impl pallet_models::Config for Runtime {
@@ -68,7 +71,7 @@ impl pallet_models::Config for Runtime {
 	/// Keys are checked when proof settlement lands.
 	type KeyCheck = ();
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_models::WeightInfo<Runtime>;
 }
 
 impl pallet_inference::Config for Runtime {
@@ -83,9 +86,15 @@ impl pallet_inference::Config for Runtime {
 	type MaxOutputLen = ConstU32<{ 4 * 1024 }>;
 	type MaxFeeds = ConstU32<16>;
 	type MaxOperators = ConstU32<MAX_OPERATORS_PER_ROLE>;
-	type MaxDeadlinesPerBlock = ConstU32<1024>;
-	type MaxDeadlineWork = ConstU32<64>;
-	type WeightInfo = ();
+	/// At most 200 deadline and pruning entries a block, and never more than a block works
+	/// through (see `MaxDeadlineWeight`), so the queue keeps up; bursts spread over the next
+	/// sixteen blocks, then `MarketBusy`.
+	type MaxDeadlinesPerBlock = ConstU32<200>;
+	type MaxDeadlineWork = ConstU32<256>;
+	/// Deadline processing takes at most a quarter of a block; with the current (debug-node)
+	/// weights this, not the step count, bounds the entries a block handles.
+	type MaxDeadlineWeight = MaxDeadlineWeight;
+	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
 }
@@ -94,7 +103,9 @@ impl pallet_inference::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchmarkHelper;
 
+// A benchmark whose setup fails must fail loudly.
 #[cfg(feature = "runtime-benchmarks")]
+#[allow(clippy::expect_used)]
 impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 	fn register_model(owner: &AccountId, seed: u32) -> verity_primitives::ModelId {
 		use frame_support::BoundedVec;
@@ -116,7 +127,7 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			sp_runtime::Perbill::from_percent(5),
 			verity_primitives::ModeSet::FAST,
 		);
-		debug_assert!(registered.is_ok(), "benchmark model registers");
+		registered.expect("the benchmark model registers");
 		id
 	}
 
@@ -139,7 +150,9 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 				},
 			),
 		];
-		debug_assert!(results.iter().all(Result::is_ok), "benchmark worker registers");
+		for result in results {
+			result.expect("the benchmark worker registers");
+		}
 	}
 }
 
