@@ -9,6 +9,10 @@
 //! - [`rpc`]: the JSON-RPC methods beyond the standard ones.
 //! - [`tx`]: building signed extrinsics for the runtime (benchmarks, tools and tests).
 
+// `sc_cli::Error` and `sc_service::Error`, the errors of Substrate's node API, are large; boxing
+// them at every call would only hide that.
+#![allow(clippy::result_large_err)]
+
 // The node is std-only code outside consensus; panics here are bugs reported as such, but the
 // workspace lints stay on for arithmetic and indexing.
 pub mod chain_spec;

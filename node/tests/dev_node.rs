@@ -1,6 +1,8 @@
 //! End to end: the real `verity-node --dev` produces and finalizes blocks, and a signed balance
 //! transfer sent over JSON-RPC is included and moves the funds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,7 +1,14 @@
 //! A real `verity-node` for end-to-end tests: started on free ports with a temporary base path,
 //! talked to over JSON-RPC, and killed when the handle drops — also when a test panics.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+	dead_code,
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::panic,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
 
 use std::{
 	fs::File,

@@ -109,6 +109,9 @@ pub trait BenchmarkHelper<AccountId> {
 /// How many later blocks `schedule` tries when a block's deadline queue is full.
 const SCHEDULE_SPREAD: u32 = 16;
 
+// FRAME's pallet macros expand to `expect` (storage prefixes, error metadata); the code written
+// here has none outside the genesis build, where a bad chain spec must stop the node.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -863,6 +866,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pallet's invariants (see the module docs).
+	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]

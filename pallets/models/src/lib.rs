@@ -91,6 +91,9 @@ impl VerifyingKeyCheck for () {
 	}
 }
 
+// FRAME's pallet macros expand to `expect` (storage prefixes, error metadata); the code written
+// here has none outside the genesis build, where a bad chain spec must stop the node.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -497,6 +500,7 @@ impl<T: Config> Pallet<T> {
 	/// - every owner's [`HoldReason::ModelDeposit`] hold equals the sum of the deposits of its
 	///   models (so of its active models);
 	/// - every verifying key belongs to a registered model that supports `Zk`.
+	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]

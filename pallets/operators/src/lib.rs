@@ -64,6 +64,9 @@ use verity_primitives::{
 
 const LOG_TARGET: &str = "runtime::operators";
 
+// FRAME's pallet macros expand to `expect` (storage prefixes, error metadata); the code written
+// here has none outside the genesis build, where a bad chain spec must stop the node.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -585,7 +588,7 @@ impl<T: Config> Pallet<T> {
 	pub fn select_validators() -> Option<Vec<T::AccountId>> {
 		let mut candidates: Vec<(BalanceOf<T>, T::AccountId)> =
 			RoleMembers::<T>::iter_key_prefix(Role::Validator)
-				.filter(|who| T::HasSessionKeys::contains(who))
+				.filter(T::HasSessionKeys::contains)
 				.filter_map(|who| {
 					let operator = Operators::<T>::get(&who)?;
 					Self::is_active_operator(&operator, Role::Validator)
@@ -681,6 +684,7 @@ impl<T: Config> Pallet<T> {
 	///   [`RoleCounts`] counts them;
 	/// - an account is in [`ModelOperators`] for a model exactly when its capabilities list it;
 	/// - no operator has an empty role set or a zero-valued unbonding chunk.
+	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
