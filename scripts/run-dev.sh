@@ -13,6 +13,12 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 profile="${PROFILE:-dev}"
-cargo build --locked --profile "$profile" -p verity-node
+if [ "$profile" = dev ]; then
+	# The same build as the test suite's (`cargo test --workspace`), so one shares the other's
+	# cache: building only `-p verity-node` resolves features differently and rebuilds much.
+	cargo build --locked --workspace --tests
+else
+	cargo build --locked --profile "$profile" -p verity-node
+fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 exec "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all "$@"

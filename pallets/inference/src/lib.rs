@@ -388,14 +388,7 @@ pub mod pallet {
 			output: OutputOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
-			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
-			ensure!(record.status.is_open(), Error::<T>::JobFinished);
-			ensure!(
-				frame_system::Pallet::<T>::block_number() < record.deadline,
-				Error::<T>::DeadlinePassed
-			);
+			let mut record = Self::assigned_to(job, &who)?;
 			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
 
 			let output_hash = sp_io::hashing::blake2_256(&output);
@@ -436,15 +429,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::decline_job(T::MaxOperators::get()))]
 		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			ensure!(record.worker == who, Error::<T>::NotAssignedWorker);
-			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
-			ensure!(record.status.is_open(), Error::<T>::JobFinished);
-			// A worker past its deadline cannot decline its way out of the slash.
-			ensure!(
-				frame_system::Pallet::<T>::block_number() < record.deadline,
-				Error::<T>::DeadlinePassed
-			);
+			// Past its deadline a worker cannot decline its way out of the slash.
+			let record = Self::assigned_to(job, &who)?;
 			Self::deposit_event(Event::JobDeclined { job, worker: who });
 			let operators = Self::reassign_or_refund(job, record, RefundReason::Declined)?;
 			Ok(Some(T::WeightInfo::decline_job(operators)).into())
@@ -475,6 +461,20 @@ impl<T: Config> Pallet<T> {
 			&& params.zk_price_factor > 0
 			&& params.treasury_share.saturating_add(params.verifier_share)
 				< sp_runtime::Perbill::one()
+	}
+
+	/// The open job `job`, if `worker` is its worker, it has no result yet and its deadline has
+	/// not passed: what a worker may deliver or decline.
+	fn assigned_to(job: JobId, worker: &T::AccountId) -> Result<JobOf<T>, DispatchError> {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		frame_support::ensure!(record.worker == *worker, Error::<T>::NotAssignedWorker);
+		frame_support::ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
+		frame_support::ensure!(record.status.is_open(), Error::<T>::JobFinished);
+		frame_support::ensure!(
+			frame_system::Pallet::<T>::block_number() < record.deadline,
+			Error::<T>::DeadlinePassed
+		);
+		Ok(record)
 	}
 
 	/// The fee of a job of a model of `price` in `mode`.

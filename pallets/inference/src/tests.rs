@@ -53,6 +53,20 @@ fn bond(who: u64) -> u64 {
 	<Operators as verity_primitives::RoleInspect<u64, u64>>::bond_of(&who)
 }
 
+/// Lets every worker take any number of jobs at once.
+fn serve_without_limit() {
+	for who in WORKERS {
+		assert_ok!(Operators::set_capabilities(
+			signed(who),
+			pallet_operators::Capabilities {
+				models: BoundedVec::try_from(vec![model()]).unwrap(),
+				max_concurrent_jobs: 10_000,
+				accelerator: false,
+			},
+		));
+	}
+}
+
 fn events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
@@ -98,18 +112,7 @@ mod submit_job {
 	#[test]
 	fn picks_workers_in_proportion_to_their_bond() {
 		execute(|| {
-			// Concurrency high enough that load never excludes anyone.
-			for who in WORKERS {
-				Operators::set_capabilities(
-					signed(who),
-					pallet_operators::Capabilities {
-						models: BoundedVec::try_from(vec![model()]).unwrap(),
-						max_concurrent_jobs: 10_000,
-						accelerator: false,
-					},
-				)
-				.unwrap();
-			}
+			serve_without_limit();
 			let mut picks = [0u32; 3];
 			for n in 0..600u64 {
 				// Four jobs a block keeps the deadline queues from filling up.
@@ -324,18 +327,7 @@ mod submit_job {
 	#[test]
 	fn refuses_when_the_deadline_queues_are_full() {
 		execute(|| {
-			// Every worker may take any number of jobs.
-			for who in WORKERS {
-				Operators::set_capabilities(
-					signed(who),
-					pallet_operators::Capabilities {
-						models: BoundedVec::try_from(vec![model()]).unwrap(),
-						max_concurrent_jobs: 1_000,
-						accelerator: false,
-					},
-				)
-				.unwrap();
-			}
+			serve_without_limit();
 			// Four entries a block, sixteen blocks tried: 64 jobs fill every slot.
 			for _ in 0..64 {
 				submit(ALICE, PRICE);
@@ -689,17 +681,7 @@ mod deadlines {
 	#[test]
 	fn work_beyond_the_block_quota_is_carried_over() {
 		execute(|| {
-			for who in WORKERS {
-				Operators::set_capabilities(
-					signed(who),
-					pallet_operators::Capabilities {
-						models: BoundedVec::try_from(vec![model()]).unwrap(),
-						max_concurrent_jobs: 100,
-						accelerator: false,
-					},
-				)
-				.unwrap();
-			}
+			serve_without_limit();
 			// Twelve jobs due over three blocks (four a block), and a quota of six steps.
 			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
 			let deadline = job(ids[0]).deadline;
@@ -716,17 +698,7 @@ mod deadlines {
 	#[test]
 	fn one_block_never_does_more_than_its_quota() {
 		execute(|| {
-			for who in WORKERS {
-				Operators::set_capabilities(
-					signed(who),
-					pallet_operators::Capabilities {
-						models: BoundedVec::try_from(vec![model()]).unwrap(),
-						max_concurrent_jobs: 100,
-						accelerator: false,
-					},
-				)
-				.unwrap();
-			}
+			serve_without_limit();
 			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
 			let deadline = job(ids[0]).deadline;
 			// Jump to a late block with the cursor at the first deadline: one hook call stops
