@@ -37,6 +37,16 @@ fn submit(who: u64, max_fee: u64) -> JobId {
 	id
 }
 
+/// `who` submits a job of `model` in `mode` on a one-byte input, paying at most `max_fee`.
+fn submit_to(
+	who: u64,
+	model: ModelId,
+	mode: VerificationMode,
+	max_fee: u64,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Inference::submit_job(signed(who), model, input(&[1]), mode, max_fee)
+}
+
 fn job(id: JobId) -> JobOf<Test> {
 	Jobs::<Test>::get(id).unwrap()
 }
@@ -141,13 +151,7 @@ mod submit_job {
 				assert_eq!(WorkerLoad::<Test>::get(who), 2);
 			}
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(ALICE, model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::NoEligibleOperator
 			);
 		});
@@ -169,24 +173,12 @@ mod submit_job {
 	fn refuses_unknown_and_retired_models() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					lonely_model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(ALICE, lonely_model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::UnknownModel
 			);
 			assert_ok!(Models::retire_model(signed(OWNER), model()));
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(ALICE, model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::ModelRetired
 			);
 		});
@@ -197,33 +189,15 @@ mod submit_job {
 		execute(|| {
 			register_model(lonely_model(), ModeSet::FAST);
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					lonely_model(),
-					input(&[1]),
-					VerificationMode::Zk,
-					10 * PRICE
-				),
+				submit_to(ALICE, lonely_model(), VerificationMode::Zk, 10 * PRICE),
 				Error::<Test>::ModeNotSupported
 			);
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Zk,
-					10 * PRICE
-				),
+				submit_to(ALICE, model(), VerificationMode::Zk, 10 * PRICE),
 				Error::<Test>::ModeNotAvailable
 			);
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Consensus(3),
-					10 * PRICE
-				),
+				submit_to(ALICE, model(), VerificationMode::Consensus(3), 10 * PRICE),
 				Error::<Test>::ModeNotAvailable
 			);
 		});
@@ -268,13 +242,7 @@ mod submit_job {
 	fn refuses_a_max_fee_below_the_fee() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE - 1
-				),
+				submit_to(ALICE, model(), VerificationMode::Fast, PRICE - 1),
 				Error::<Test>::MaxFeeTooLow
 			);
 		});
@@ -285,13 +253,7 @@ mod submit_job {
 		execute(|| {
 			register_model(lonely_model(), ModeSet::FAST);
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					lonely_model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(ALICE, lonely_model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::NoEligibleOperator
 			);
 		});
@@ -301,24 +263,12 @@ mod submit_job {
 	fn refuses_an_escrow_the_requester_cannot_cover() {
 		execute(|| {
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					ENDOWMENT + 1
-				),
+				submit_to(ALICE, model(), VerificationMode::Fast, ENDOWMENT + 1),
 				Error::<Test>::InsufficientBalance
 			);
 			// A stranger without funds.
 			assert_noop!(
-				Inference::submit_job(
-					signed(77),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(77, model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::InsufficientBalance
 			);
 		});
@@ -333,13 +283,7 @@ mod submit_job {
 				submit(ALICE, PRICE);
 			}
 			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					input(&[1]),
-					VerificationMode::Fast,
-					PRICE
-				),
+				submit_to(ALICE, model(), VerificationMode::Fast, PRICE),
 				Error::<Test>::MarketBusy
 			);
 		});

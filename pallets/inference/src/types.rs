@@ -7,7 +7,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Zero, Perbill};
+use sp_runtime::Perbill;
 use verity_primitives::{JobId, ModelId, VerificationMode};
 
 use crate::Config;
@@ -284,15 +284,6 @@ impl<T: Config> Job<T> {
 			status: self.status,
 			output: self.output.as_ref().map(|output| output.to_vec()),
 			paid: self.paid,
-		}
-	}
-
-	/// The escrow this job holds now: `max_fee` while open, nothing once finished.
-	pub fn escrow(&self) -> BalanceOf<T> {
-		if self.status.is_open() {
-			self.max_fee
-		} else {
-			Zero::zero()
 		}
 	}
 }

@@ -662,11 +662,7 @@ impl<T: Config> Pallet<T> {
 				bonded: operator.bonded,
 				unlocking: operator.unlocking.iter().map(|c| (c.value, c.unlock_at)).collect(),
 				chilled: operator.chilled,
-				capabilities: CapabilitiesView {
-					models: operator.capabilities.models.into_inner(),
-					max_concurrent_jobs: operator.capabilities.max_concurrent_jobs,
-					accelerator: operator.capabilities.accelerator,
-				},
+				capabilities: operator.capabilities.view(),
 			}
 		})
 	}
@@ -759,7 +755,7 @@ impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn capabilities(who: &T::AccountId) -> Option<CapabilitiesView> {
-		Self::operator_view(who).map(|view| view.capabilities)
+		Operators::<T>::get(who).map(|operator| operator.capabilities.view())
 	}
 
 	fn eligible_for_model(model: &ModelId) -> Vec<(T::AccountId, BalanceOf<T>, u32)> {

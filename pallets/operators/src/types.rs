@@ -73,6 +73,17 @@ pub struct Capabilities<T: Config> {
 	pub accelerator: bool,
 }
 
+impl<T: Config> Capabilities<T> {
+	/// The capabilities as other pallets and clients see them.
+	pub fn view(&self) -> CapabilitiesView {
+		CapabilitiesView {
+			models: self.models.to_vec(),
+			max_concurrent_jobs: self.max_concurrent_jobs,
+			accelerator: self.accelerator,
+		}
+	}
+}
+
 /// Capabilities of the runtime's configuration.
 pub type CapabilitiesOf<T> = Capabilities<T>;
 
