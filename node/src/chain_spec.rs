@@ -23,11 +23,14 @@ fn wasm() -> Result<&'static [u8], String> {
 	})
 }
 
+/// The id of the development chain.
+pub const DEV_CHAIN_ID: &str = "verity_dev";
+
 /// `--dev`: Alice validates alone.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
 		.with_name("Verity Development")
-		.with_id("verity_dev")
+		.with_id(DEV_CHAIN_ID)
 		.with_chain_type(ChainType::Development)
 		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
 		.with_properties(properties())

@@ -25,6 +25,9 @@ pub struct Cli {
 	/// a single development node (`--dev`).
 	#[arg(long, value_enum, default_value_t = Sealing::Aura)]
 	pub sealing: Sealing,
+
+	#[clap(flatten)]
+	pub worker: crate::worker::WorkerParams,
 }
 
 /// The subcommands.
@@ -66,4 +69,21 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Write the development chain's demo model (an ONNX MLP), or another MLP, to a file.
+	DemoModel(DemoModelCmd),
+}
+
+/// `verity-node demo-model --out FILE [--sizes 16,16,4] [--seed N]`.
+#[derive(Debug, clap::Args)]
+pub struct DemoModelCmd {
+	/// Where to write the ONNX bytes.
+	#[arg(long)]
+	pub out: std::path::PathBuf,
+	/// The layer sizes, inputs first (the demo model's by default).
+	#[arg(long, value_delimiter = ',', default_values_t = crate::worker::demo::DEMO_SIZES)]
+	pub sizes: Vec<usize>,
+	/// The seed of the weights (the demo model's by default).
+	#[arg(long, default_value_t = crate::worker::demo::DEMO_SEED)]
+	pub seed: u64,
 }

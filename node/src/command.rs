@@ -113,11 +113,21 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<verity_runtime::opaque::Block>(&config))
 		},
+		Some(Subcommand::DemoModel(cmd)) => {
+			if cmd.sizes.len() < 2 {
+				return Err("--sizes needs at least two layer sizes".into());
+			}
+			let bytes = crate::worker::demo::mlp(&cmd.sizes, cmd.seed);
+			std::fs::write(&cmd.out, &bytes)?;
+			let id = crate::worker::store::model_id(&bytes);
+			println!("{} bytes, model id 0x{}", bytes.len(), hex::encode(id.0));
+			Ok(())
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let sealing = cli.sealing;
+			let (sealing, worker) = (cli.sealing, cli.worker.clone());
 			runner.run_node_until_exit(|config| async move {
-				service::new_full(config, sealing).map_err(sc_cli::Error::Service)
+				service::new_full(config, sealing, worker).map_err(sc_cli::Error::Service)
 			})
 		},
 	}

@@ -7,7 +7,8 @@
 //! - [`chain_spec`]: the `dev` and `local` chains.
 //! - [`service`]: the full node, with Aura or instant/manual sealing.
 //! - [`rpc`]: the JSON-RPC methods beyond the standard ones.
-//! - [`tx`]: building signed extrinsics for the runtime (benchmarks, tools and tests).
+//! - [`tx`]: building signed extrinsics for the runtime (benchmarks, tools, tests, the worker).
+//! - [`worker`]: the inference worker (`--worker`): model store, tract engine, job submission.
 
 // `sc_cli::Error` and `sc_service::Error`, the errors of Substrate's node API, are large; boxing
 // them at every call would only hide that.
@@ -21,6 +22,7 @@ pub mod command;
 pub mod rpc;
 pub mod service;
 pub mod tx;
+pub mod worker;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;

@@ -1,6 +1,7 @@
 //! The node's JSON-RPC methods beyond those `sc-service` provides: account nonces
 //! (`system_accountNextIndex`), fee queries (`payment_*`) and, with `--sealing manual`, block
-//! sealing (`engine_createBlock`, `engine_finalizeBlock`).
+//! sealing (`engine_createBlock`, `engine_finalizeBlock`); the worker's `worker_status` and the
+//! model store's `blobs_put` / `blobs_get` ([`crate::worker::rpc`]).
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// Where `engine_*` calls send their commands, with `--sealing manual`.
 	pub seal_commands: Option<futures::channel::mpsc::Sender<EngineCommand<Hash>>>,
+	/// The worker and model store (`worker_status`, `blobs_*`).
+	pub worker: Arc<crate::worker::Shared>,
 }
 
 /// Builds the RPC module of the node's own methods.
@@ -45,10 +48,12 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, seal_commands } = deps;
+	use crate::worker::rpc::{Worker, WorkerApiServer};
+	let FullDeps { client, pool, seal_commands, worker } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(Worker(worker).into_rpc())?;
 	if let Some(commands) = seal_commands {
 		module.merge(ManualSeal::new(commands).into_rpc())?;
 	}

@@ -14,7 +14,7 @@ use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPai
 use sp_runtime::traits::Block as BlockT;
 use verity_runtime::{apis::RuntimeApi, opaque::Block};
 
-use crate::cli::Sealing;
+use crate::{cli::Sealing, worker::WorkerParams};
 
 /// The host functions the runtime may call.
 #[cfg(not(feature = "runtime-benchmarks"))]
@@ -33,6 +33,9 @@ type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
 
+/// The transaction pool of the full node.
+pub type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+
 /// Justifications are produced at least this often (in blocks).
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
@@ -42,7 +45,7 @@ pub type Service = sc_service::PartialComponents<
 	FullBackend,
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
-	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+	TransactionPool,
 	(GrandpaBlockImport, GrandpaLink, Option<Telemetry>),
 >;
 
@@ -145,13 +148,17 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 }
 
 /// Builds and starts the full node on the network backend the configuration asks for.
-pub fn new_full(config: Configuration, sealing: Sealing) -> Result<TaskManager, ServiceError> {
+pub fn new_full(
+	config: Configuration,
+	sealing: Sealing,
+	worker: WorkerParams,
+) -> Result<TaskManager, ServiceError> {
 	match config.network.network_backend {
 		sc_network::config::NetworkBackendType::Libp2p => new_full_with::<
 			sc_network::NetworkWorker<Block, <Block as BlockT>::Hash>,
-		>(config, sealing),
+		>(config, sealing, worker),
 		sc_network::config::NetworkBackendType::Litep2p => {
-			new_full_with::<sc_network::Litep2pNetworkBackend>(config, sealing)
+			new_full_with::<sc_network::Litep2pNetworkBackend>(config, sealing, worker)
 		},
 	}
 }
@@ -159,6 +166,7 @@ pub fn new_full(config: Configuration, sealing: Sealing) -> Result<TaskManager, 
 fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	sealing: Sealing,
+	worker_params: WorkerParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -242,6 +250,18 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let enable_grandpa = !config.disable_grandpa && sealing == Sealing::Aura;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	// The model store serves `blobs_*` on every node; the worker runs with `--worker`.
+	let worker = Arc::new(
+		crate::worker::Shared::new(&config.data_path, &worker_params, prometheus_registry.as_ref())
+			.map_err(ServiceError::Other)?,
+	);
+	crate::worker::prepare_dev(
+		&keystore_container.keystore(),
+		&worker,
+		config.dev_key_seed.as_deref(),
+		config.chain_spec.id() == crate::chain_spec::DEV_CHAIN_ID,
+	);
+
 	// Manual sealing takes its commands from the `engine_*` RPC methods.
 	let (seal_commands, seal_stream) = match sealing {
 		Sealing::Manual => {
@@ -254,11 +274,13 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let worker = worker.clone();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				seal_commands: seal_commands.clone(),
+				worker: worker.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
@@ -279,6 +301,17 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		telemetry: telemetry.as_mut(),
 		tracing_execute_block: None,
 	})?;
+
+	if worker_params.worker {
+		crate::worker::spawn_worker_tasks(
+			&task_manager,
+			client.clone(),
+			transaction_pool.clone(),
+			keystore_container.keystore(),
+			worker,
+			&worker_params,
+		);
+	}
 
 	if role.is_authority() {
 		let proposer_factory = sc_basic_authorship::ProposerFactory::new(

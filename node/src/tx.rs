@@ -26,6 +26,22 @@ pub fn signed(
 	tip: Balance,
 	chain: ChainContext,
 ) -> UncheckedExtrinsic {
+	let sign = |payload: &[u8]| Ok::<_, std::convert::Infallible>(signer.sign(payload));
+	match signed_with(call, signer.public(), sign, nonce, tip, chain) {
+		Ok(extrinsic) => extrinsic,
+		Err(never) => match never {},
+	}
+}
+
+/// An immortal transaction of `call` by `signer`, signed by `sign` (a keystore, say).
+pub fn signed_with<E>(
+	call: RuntimeCall,
+	signer: sr25519::Public,
+	sign: impl FnOnce(&[u8]) -> Result<sr25519::Signature, E>,
+	nonce: Nonce,
+	tip: Balance,
+	chain: ChainContext,
+) -> Result<UncheckedExtrinsic, E> {
 	let extension = tx_extension(nonce, tip);
 	// The implicit data of each extension, in the order of `TxExtension`.
 	let implicit = (
@@ -42,13 +58,8 @@ pub fn signed(
 		(),
 	);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		Address::Id(signer.public().into()),
-		signature.into(),
-		extension,
-	)
+	let signature = payload.using_encoded(sign)?;
+	Ok(UncheckedExtrinsic::new_signed(call, Address::Id(signer.into()), signature.into(), extension))
 }
 
 /// The hex form `author_submitExtrinsic` takes.

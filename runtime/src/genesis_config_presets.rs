@@ -1,7 +1,8 @@
 //! Genesis presets, served through the `GenesisBuilder` runtime API.
 //!
 //! - `development` (`--dev`): Alice is the only validator and the sudo key; she is also an
-//!   operator of every role (validator, inference, verifier, oracle), bonded.
+//!   operator of every role (validator, inference, verifier, oracle), bonded, and serves the demo
+//!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it).
 //! - `local_testnet` (`--chain local`): Alice, Bob and Charlie are validators, bonded as
 //!   validator operators (Alice of every role); Alice is sudo.
 //!
@@ -16,20 +17,46 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use verity_primitives::Role;
+use pallet_models::{DType, IoView, TensorView};
+use sp_runtime::Perbill;
+use verity_primitives::{CapabilitiesView, ModeSet, ModelId, Role};
 
 use crate::{
 	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
 	opaque::SessionKeys,
-	AccountId, Balance, BalancesConfig, InferenceConfig, OperatorsConfig, RuntimeGenesisConfig,
-	SessionConfig, SudoConfig,
+	AccountId, Balance, BalancesConfig, InferenceConfig, ModelsConfig, OperatorsConfig,
+	RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
 
 /// What each endowed development account starts with: one million VRT.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 /// What each genesis operator bonds: a hundred thousand VRT.
 pub const GENESIS_BOND: Balance = 100_000 * UNIT;
+
+/// The id of the development chain's demo model: the blake2-256 hash of
+/// `node/res/demo-model.onnx`, an MLP 16-16-4 (`f32[1, 16]` in, `f32[1, 4]` out) that
+/// `scripts/gen-demo-model.sh` generates (the node's tests check that the two agree).
+pub const DEMO_MODEL_ID: ModelId =
+	ModelId(hex_literal::hex!("3ee04f190f375419b035588f2ab562645b59ec599738e509188314d6830dec54"));
+/// The price of one job of the demo model: one VRT.
+pub const DEMO_MODEL_PRICE: Balance = UNIT;
+/// How many demo jobs Alice's worker declares it runs at once.
+pub const DEMO_CONCURRENCY: u32 = 8;
+
+/// The demo model's registration: id, owner, URI, I/O, price, royalty, modes.
+fn demo_model(owner: AccountId) -> (ModelId, AccountId, Vec<u8>, IoView, Balance, Perbill, ModeSet) {
+	let tensor = |shape: Vec<u32>| TensorView { dtype: DType::F32, shape };
+	(
+		DEMO_MODEL_ID,
+		owner,
+		b"blob:".to_vec(),
+		IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
+		DEMO_MODEL_PRICE,
+		Perbill::from_percent(5),
+		ModeSet::FAST,
+	)
+}
 
 /// The least bond of each role: validators 10 000 VRT, inference operators and verifiers
 /// 1 000 VRT, oracle operators 100 VRT.
@@ -54,6 +81,7 @@ fn genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
+	demo: bool,
 ) -> Value {
 	// The first validator holds every role; the others are validators only.
 	let operators: Vec<(AccountId, Vec<Role>, Balance, Vec<u8>)> = validators
@@ -67,6 +95,21 @@ fn genesis(
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|account| (account, ENDOWMENT)).collect();
 	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
+	// With the demo, the first validator registers the demo model and serves it.
+	let (models, capabilities) = match validators.first() {
+		Some((first, _)) if demo => (
+			vec![demo_model(first.clone())],
+			vec![(
+				first.clone(),
+				CapabilitiesView {
+					models: vec![DEMO_MODEL_ID],
+					max_concurrent_jobs: DEMO_CONCURRENCY,
+					accelerator: false,
+				},
+			)],
+		),
+		_ => (Vec::new(), Vec::new()),
+	};
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances },
@@ -77,7 +120,8 @@ fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
-		operators: OperatorsConfig { min_bonds: min_bonds(), operators },
+		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
+		models: ModelsConfig { models },
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
 				execution_period: EXECUTION_PERIOD,
@@ -93,6 +137,7 @@ pub fn development_config_genesis() -> Value {
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		true,
 	)
 }
 
@@ -106,6 +151,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		false,
 	)
 }
 

@@ -13,14 +13,20 @@ use sp_runtime::{
 	generic::{Digest, DigestItem},
 	traits::Header as _,
 };
-use verity_primitives::{Role, RoleInspect, RoleSet};
+use verity_primitives::{ModelInspect, Role, RoleInspect, RoleSet};
 
 use crate::{
-	configs::fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
+	configs::{
+		fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
+		verity::ModelDeposit,
+	},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
-	genesis_config_presets::{get_preset, preset_names, ENDOWMENT, GENESIS_BOND},
+	genesis_config_presets::{
+		get_preset, preset_names, DEMO_CONCURRENCY, DEMO_MODEL_ID, DEMO_MODEL_PRICE, ENDOWMENT,
+		GENESIS_BOND,
+	},
 	opaque::SessionKeys,
-	tx_extension, Address, Balances, Executive, Header, Operators, Runtime, RuntimeCall,
+	tx_extension, Address, Balances, Executive, Header, Models, Operators, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, SignedPayload, System,
 	UncheckedExtrinsic,
 };
@@ -87,12 +93,22 @@ fn development_preset_builds_with_alice_alone() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
-		// Alice's genesis bond is on hold: she is an operator of every role.
-		assert_eq!(Balances::balance(&alice), ENDOWMENT - GENESIS_BOND);
-		assert_eq!(Balances::total_balance_on_hold(&alice), GENESIS_BOND);
+		// Alice's genesis bond and the demo model's deposit are on hold: she is an operator of
+		// every role and owns the demo model.
+		let held = GENESIS_BOND + ModelDeposit::get();
+		assert_eq!(Balances::balance(&alice), ENDOWMENT - held);
+		assert_eq!(Balances::total_balance_on_hold(&alice), held);
 		for role in Role::ALL {
 			assert!(<Operators as RoleInspect<_, _>>::is_active(&alice, role), "{role:?}");
 		}
+		// The demo model is registered, takes `Fast` jobs on 64-byte inputs, and Alice serves it.
+		let terms = <Models as ModelInspect<_, _>>::terms(&DEMO_MODEL_ID).expect("demo model");
+		assert_eq!(terms.owner, alice);
+		assert_eq!(terms.price, DEMO_MODEL_PRICE);
+		assert_eq!(terms.input_len, Some(64));
+		assert!(terms.active && terms.modes.supports(verity_primitives::VerificationMode::Fast));
+		let eligible = <Operators as RoleInspect<_, _>>::eligible_for_model(&DEMO_MODEL_ID);
+		assert_eq!(eligible, vec![(alice.clone(), GENESIS_BOND, DEMO_CONCURRENCY)]);
 		assert_eq!(Balances::balance(&TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
 	});
 }

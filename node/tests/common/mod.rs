@@ -36,6 +36,8 @@ pub struct Node {
 	pub rpc: HttpClient,
 	/// Where its output goes; printed when a test fails.
 	pub log: PathBuf,
+	/// Its Prometheus port.
+	pub prometheus_port: u16,
 	base: PathBuf,
 }
 
@@ -70,12 +72,23 @@ impl Node {
 			.request_timeout(Duration::from_secs(30))
 			.build(format!("http://127.0.0.1:{rpc_port}"))
 			.unwrap();
-		let node = Node { child, rpc, log, base };
+		let node = Node { child, rpc, log, prometheus_port, base };
 		node.wait_until("the RPC server answers", Duration::from_secs(180), |n| async move {
 			n.call::<Value>("system_health", rpc_params![]).await.ok().map(|_| ())
 		})
 		.await;
 		node
+	}
+
+	/// The dev chain's data directory (`<base>/chains/verity_dev`).
+	pub fn chain_dir(&self) -> PathBuf {
+		self.base.join("chain").join("chains").join("verity_dev")
+	}
+
+	/// The node's Prometheus metrics, as text.
+	pub async fn metrics(&self) -> String {
+		let url = format!("http://127.0.0.1:{}/metrics", self.prometheus_port);
+		reqwest::get(url).await.unwrap().text().await.unwrap()
 	}
 
 	/// A JSON-RPC call.

@@ -91,7 +91,7 @@ use sp_runtime::{
 	DispatchError,
 };
 use verity_primitives::{
-	JobId, ModelId, ModelInspect, RoleInspect, Slash, SlashReason, VerificationMode,
+	JobId, ModelId, ModelInspect, ModelTerms, RoleInspect, Slash, SlashReason, VerificationMode,
 };
 
 const LOG_TARGET: &str = "runtime::inference";
@@ -292,6 +292,8 @@ pub mod pallet {
 		ModeNotAvailable,
 		/// The input is empty.
 		EmptyInput,
+		/// The input's length is not the byte length of the model's input tensor.
+		InputSizeMismatch,
 		/// Oracle feed inputs are not available yet.
 		FeedsNotAvailable,
 		/// `max_fee` is below the job's fee.
@@ -353,6 +355,7 @@ pub mod pallet {
 		///   module docs); the fee is fixed now from the model's price.
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::ModelRetired`],
 		///   [`Error::ModeNotSupported`], [`Error::ModeNotAvailable`], [`Error::EmptyInput`],
+		///   [`Error::InputSizeMismatch`],
 		///   [`Error::FeedsNotAvailable`], [`Error::MaxFeeTooLow`], [`Error::NoEligibleOperator`],
 		///   [`Error::MarketBusy`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 		/// - **Events**: [`Event::JobSubmitted`].
@@ -493,6 +496,14 @@ impl<T: Config> Pallet<T> {
 		mode: VerificationMode,
 	) -> Result<BalanceOf<T>, EstimateError> {
 		let terms = T::Models::terms(model).ok_or(EstimateError::UnknownModel)?;
+		Self::fee_under(&terms, mode)
+	}
+
+	/// The fee a job in `mode` costs under a model's `terms`.
+	fn fee_under(
+		terms: &ModelTerms<T::AccountId, BalanceOf<T>>,
+		mode: VerificationMode,
+	) -> Result<BalanceOf<T>, EstimateError> {
 		if !terms.active {
 			return Err(EstimateError::ModelRetired);
 		}
@@ -511,7 +522,8 @@ impl<T: Config> Pallet<T> {
 		mode: VerificationMode,
 		max_fee: BalanceOf<T>,
 	) -> Result<(JobId, u32), DispatchError> {
-		let fee = Self::estimate_fee(&model, mode).map_err(|error| match error {
+		let terms = T::Models::terms(&model).ok_or(Error::<T>::UnknownModel)?;
+		let fee = Self::fee_under(&terms, mode).map_err(|error| match error {
 			EstimateError::UnknownModel => Error::<T>::UnknownModel,
 			EstimateError::ModelRetired => Error::<T>::ModelRetired,
 			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
@@ -520,7 +532,11 @@ impl<T: Config> Pallet<T> {
 		frame_support::ensure!(mode == VerificationMode::Fast, Error::<T>::ModeNotAvailable);
 		match &input {
 			JobInput::Inline(bytes) => {
-				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput)
+				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
+				frame_support::ensure!(
+					terms.input_len == u32::try_from(bytes.len()).ok(),
+					Error::<T>::InputSizeMismatch
+				);
 			},
 			JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
 		}

@@ -244,6 +244,11 @@ impl crate::BenchmarkHelper<u64> for Test {
 		let mut id = [0xbe; 32];
 		id[..4].copy_from_slice(&seed.to_le_bytes());
 		let id = ModelId(id);
+		// The benchmarks submit inputs of `MaxInputLen` bytes.
+		let input = pallet_models::TensorSpec {
+			dtype: pallet_models::DType::I8,
+			shape: BoundedVec::try_from(vec![<Test as crate::Config>::MaxInputLen::get()]).unwrap(),
+		};
 		let tensor = pallet_models::TensorSpec {
 			dtype: pallet_models::DType::F32,
 			shape: BoundedVec::try_from(vec![4]).unwrap(),
@@ -252,7 +257,7 @@ impl crate::BenchmarkHelper<u64> for Test {
 			RuntimeOrigin::signed(*owner),
 			id,
 			BoundedVec::try_from(b"blob:bench".to_vec()).unwrap(),
-			pallet_models::IoSpec { input: tensor.clone(), output: tensor },
+			pallet_models::IoSpec { input, output: tensor },
 			PRICE,
 			ROYALTY,
 			ModeSet::FAST,

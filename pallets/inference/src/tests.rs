@@ -21,6 +21,11 @@ fn input(bytes: &[u8]) -> JobInputOf<Test> {
 	JobInput::Inline(BoundedVec::try_from(bytes.to_vec()).unwrap())
 }
 
+/// An input of the size the mock's models take: four `f32` elements.
+fn valid_input() -> JobInputOf<Test> {
+	input(&[0; 16])
+}
+
 fn output(bytes: &[u8]) -> OutputOf<Test> {
 	BoundedVec::try_from(bytes.to_vec()).unwrap()
 }
@@ -30,21 +35,21 @@ fn submit(who: u64, max_fee: u64) -> JobId {
 	assert_ok!(Inference::submit_job(
 		signed(who),
 		model(),
-		input(&[1, 2, 3, 4]),
+		valid_input(),
 		VerificationMode::Fast,
 		max_fee
 	));
 	id
 }
 
-/// `who` submits a job of `model` in `mode` on a one-byte input, paying at most `max_fee`.
+/// `who` submits a job of `model` in `mode` on a valid input, paying at most `max_fee`.
 fn submit_to(
 	who: u64,
 	model: ModelId,
 	mode: VerificationMode,
 	max_fee: u64,
 ) -> frame_support::dispatch::DispatchResultWithPostInfo {
-	Inference::submit_job(signed(who), model, input(&[1]), mode, max_fee)
+	Inference::submit_job(signed(who), model, valid_input(), mode, max_fee)
 }
 
 fn job(id: JobId) -> JobOf<Test> {
@@ -216,6 +221,18 @@ mod submit_job {
 				),
 				Error::<Test>::EmptyInput
 			);
+			for wrong in [&[0u8; 15][..], &[0u8; 17][..]] {
+				assert_noop!(
+					Inference::submit_job(
+						signed(ALICE),
+						model(),
+						input(wrong),
+						VerificationMode::Fast,
+						PRICE
+					),
+					Error::<Test>::InputSizeMismatch
+				);
+			}
 			assert_noop!(
 				Inference::submit_job(
 					signed(ALICE),
@@ -296,7 +313,7 @@ mod submit_job {
 				Inference::submit_job(
 					RuntimeOrigin::none(),
 					model(),
-					input(&[1]),
+					valid_input(),
 					VerificationMode::Fast,
 					PRICE
 				),
@@ -762,7 +779,7 @@ mod views {
 			);
 			assert_eq!(Inference::jobs_of(&BOB).iter().map(|j| j.id).collect::<Vec<_>>(), vec![c]);
 			let view = Inference::job_view(a).unwrap();
-			assert_eq!(view.input, vec![1, 2, 3, 4]);
+			assert_eq!(view.input, vec![0; 16]);
 			assert!(view.feeds.is_empty());
 			let worker = view.worker;
 			assert!(Inference::jobs_for_worker(&worker).iter().any(|j| j.id == a));
@@ -836,7 +853,7 @@ mod property {
 						let outcome = Inference::submit_job(
 							signed(who),
 							model(),
-							input(&[1]),
+							valid_input(),
 							VerificationMode::Fast,
 							max_fee,
 						);

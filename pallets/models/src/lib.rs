@@ -543,6 +543,7 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			royalty: entry.royalty,
 			modes: entry.modes,
 			active: !entry.retired,
+			input_len: entry.io.input.byte_len(),
 		})
 	}
 }

@@ -494,6 +494,8 @@ mod inspect {
 				royalty: Perbill::from_percent(5),
 				modes: zk(),
 				active: true,
+				// `I8` elements, shape [1, 4].
+				input_len: Some(4),
 			};
 			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
 			assert!(expected.modes.supports(VerificationMode::Zk));

@@ -77,7 +77,23 @@ pub struct TensorSpec<MaxDims: Get<u32>> {
 	pub shape: BoundedVec<u32, MaxDims>,
 }
 
+impl DType {
+	/// The size of one element in bytes.
+	pub fn size(self) -> u32 {
+		match self {
+			DType::F32 | DType::I32 => 4,
+			DType::I8 => 1,
+		}
+	}
+}
+
 impl<MaxDims: Get<u32>> TensorSpec<MaxDims> {
+	/// The size of the tensor in bytes (little-endian elements, row-major), `None` if the spec
+	/// is invalid or the size does not fit a `u32`.
+	pub fn byte_len(&self) -> Option<u32> {
+		self.element_count()?.checked_mul(self.dtype.size())
+	}
+
 	/// The number of elements, `None` when the shape is empty, has a zero dimension, or has more
 	/// elements than fit in a `u32`: such a spec is invalid.
 	pub fn element_count(&self) -> Option<u32> {

@@ -185,6 +185,8 @@ pub mod pallet {
 		pub min_bonds: Vec<(Role, BalanceOf<T>)>,
 		/// Operators at genesis: account, roles, bond, name. Their bond is put on hold.
 		pub operators: Vec<(T::AccountId, Vec<Role>, BalanceOf<T>, Vec<u8>)>,
+		/// Capabilities declared at genesis by operators listed in `operators`.
+		pub capabilities: Vec<(T::AccountId, CapabilitiesView)>,
 	}
 
 	#[pallet::genesis_build]
@@ -201,6 +203,19 @@ pub mod pallet {
 				Pallet::<T>::do_register(who, RoleSet::of(roles), metadata)
 					.expect("genesis operator registers");
 				Pallet::<T>::do_bond(who, *bond).expect("genesis operator bonds");
+			}
+			for (who, caps) in &self.capabilities {
+				let caps = Capabilities {
+					models: caps
+						.models
+						.clone()
+						.try_into()
+						.expect("genesis capabilities list at most MaxModelsServed models"),
+					max_concurrent_jobs: caps.max_concurrent_jobs,
+					accelerator: caps.accelerator,
+				};
+				Pallet::<T>::do_set_capabilities(who.clone(), caps)
+					.expect("genesis capabilities are valid");
 			}
 		}
 	}
@@ -399,26 +414,7 @@ pub mod pallet {
 		))]
 		pub fn set_capabilities(origin: OriginFor<T>, caps: CapabilitiesOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
-			ensure!(caps.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
-			let mut sorted: Vec<ModelId> = caps.models.to_vec();
-			sorted.sort();
-			sorted.dedup();
-			ensure!(sorted.len() == caps.models.len(), Error::<T>::DuplicateModel);
-			for model in operator.capabilities.models.iter() {
-				ModelOperators::<T>::remove(model, &who);
-			}
-			// Only inference operators are indexed: the index is what job assignment reads, so
-			// it stays bounded by the Inference role's size.
-			if operator.roles.contains(Role::Inference) {
-				for model in caps.models.iter() {
-					ModelOperators::<T>::insert(model, &who, ());
-				}
-			}
-			operator.capabilities = caps;
-			Operators::<T>::insert(&who, operator);
-			Self::deposit_event(Event::CapabilitiesSet { who });
-			Ok(())
+			Self::do_set_capabilities(who, caps)
 		}
 
 		/// Stop taking new work (and stop being a validator candidate).
@@ -536,6 +532,33 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::Registered { who: who.clone(), roles });
+		Ok(())
+	}
+
+	/// Replaces `who`'s capabilities with `caps` (see [`Pallet::set_capabilities`]).
+	pub(crate) fn do_set_capabilities(
+		who: T::AccountId,
+		caps: CapabilitiesOf<T>,
+	) -> frame_support::dispatch::DispatchResult {
+		let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+		frame_support::ensure!(caps.max_concurrent_jobs > 0, Error::<T>::ZeroConcurrency);
+		let mut sorted: Vec<ModelId> = caps.models.to_vec();
+		sorted.sort();
+		sorted.dedup();
+		frame_support::ensure!(sorted.len() == caps.models.len(), Error::<T>::DuplicateModel);
+		for model in operator.capabilities.models.iter() {
+			ModelOperators::<T>::remove(model, &who);
+	}
+		// Only inference operators are indexed: the index is what job assignment reads, so
+		// it stays bounded by the Inference role's size.
+		if operator.roles.contains(Role::Inference) {
+			for model in caps.models.iter() {
+				ModelOperators::<T>::insert(model, &who, ());
+		}
+	}
+		operator.capabilities = caps;
+		Operators::<T>::insert(&who, operator);
+		Self::deposit_event(Event::CapabilitiesSet { who });
 		Ok(())
 	}
 

@@ -95,12 +95,19 @@ impl pallet_operators::Config for Test {
 #[derive(Default)]
 pub struct ExtBuilder {
 	operators: Vec<(u64, Vec<Role>, u64, Vec<u8>)>,
+	capabilities: Vec<(u64, verity_primitives::CapabilitiesView)>,
 }
 
 impl ExtBuilder {
 	/// Adds a genesis operator.
 	pub fn operator(mut self, who: u64, roles: &[Role], bond: u64) -> Self {
 		self.operators.push((who, roles.to_vec(), bond, b"genesis".to_vec()));
+		self
+	}
+
+	/// Declares a genesis operator's capabilities.
+	pub fn capabilities(mut self, who: u64, caps: verity_primitives::CapabilitiesView) -> Self {
+		self.capabilities.push((who, caps));
 		self
 	}
 
@@ -124,6 +131,7 @@ impl ExtBuilder {
 				(Role::Oracle, 10),
 			],
 			operators: self.operators,
+			capabilities: self.capabilities,
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();

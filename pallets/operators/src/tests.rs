@@ -7,7 +7,9 @@ use frame_support::{
 	BoundedVec,
 };
 use sp_runtime::{DispatchError, Perbill};
-use verity_primitives::{ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason};
+use verity_primitives::{
+	CapabilitiesView, ModelId, Role, RoleInspect, RoleSet, Slash, SlashReason,
+};
 
 use crate::{
 	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators,
@@ -579,6 +581,26 @@ mod genesis {
 				let view = Operators::operator_view(&1).unwrap();
 				assert_eq!(view.active_roles, RoleSet::of(&[Role::Validator, Role::Inference]));
 				assert_eq!(view.name, b"genesis".to_vec());
+			});
+	}
+
+	#[test]
+	fn genesis_capabilities_index_inference_operators() {
+		let caps = |models: Vec<ModelId>| CapabilitiesView {
+			models,
+			max_concurrent_jobs: 3,
+			accelerator: true,
+		};
+		ExtBuilder::default()
+			.operator(1, &[Role::Inference], 500)
+			.operator(2, &[Role::Validator], 100)
+			.capabilities(1, caps(vec![model(1), model(2)]))
+			.capabilities(2, caps(vec![model(1)]))
+			.build_and_execute(|| {
+				assert_eq!(Operators::operator_view(&1).unwrap().capabilities, caps(vec![model(1), model(2)]));
+				// Only the inference operator serves jobs of the model.
+				assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, 500, 3)]);
+				assert_eq!(Operators::eligible_for_model(&model(2)), vec![(1, 500, 3)]);
 			});
 	}
 }

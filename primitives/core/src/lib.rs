@@ -171,6 +171,7 @@ impl RoleSet {
 	Eq,
 	PartialOrd,
 	Ord,
+	Hash,
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
@@ -229,7 +230,9 @@ pub trait Slash<AccountId, Balance> {
 }
 
 /// What an operator declares it can do.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct CapabilitiesView {
 	/// The models it serves.
 	pub models: Vec<ModelId>,
@@ -362,6 +365,9 @@ pub struct ModelTerms<AccountId, Balance> {
 	pub modes: ModeSet,
 	/// Whether it takes new jobs (not retired).
 	pub active: bool,
+	/// How many bytes an inline input must have: the input tensor's element count times its
+	/// element size (`None` if that does not fit a `u32`, so no input fits).
+	pub input_len: Option<u32>,
 }
 
 /// How other pallets read models.

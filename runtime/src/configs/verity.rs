@@ -114,7 +114,14 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			prefix.copy_from_slice(&seed.to_le_bytes());
 		}
 		let id = verity_primitives::ModelId(id);
-		let tensor = pallet_models::TensorSpec {
+		// The benchmarks submit inputs of `MaxInputLen` bytes.
+		let input = pallet_models::TensorSpec {
+			dtype: pallet_models::DType::I8,
+			shape: BoundedVec::truncate_from(alloc::vec![
+				<Runtime as pallet_inference::Config>::MaxInputLen::get()
+			]),
+		};
+		let output = pallet_models::TensorSpec {
 			dtype: pallet_models::DType::F32,
 			shape: BoundedVec::truncate_from(alloc::vec![4]),
 		};
@@ -122,7 +129,7 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			crate::RuntimeOrigin::signed(owner.clone()),
 			id,
 			BoundedVec::truncate_from(b"blob:bench".to_vec()),
-			pallet_models::IoSpec { input: tensor.clone(), output: tensor },
+			pallet_models::IoSpec { input, output },
 			UNIT,
 			sp_runtime::Perbill::from_percent(5),
 			verity_primitives::ModeSet::FAST,

@@ -1,0 +1,52 @@
+//! The worker's Prometheus metrics (`verity_worker_*`), on the node's `--prometheus-port`.
+
+use substrate_prometheus_endpoint::{
+	register, Counter, CounterVec, Gauge, Histogram, HistogramOpts, Opts, PrometheusError,
+	Registry, U64,
+};
+
+/// What the worker reports.
+#[derive(Clone)]
+pub struct Metrics {
+	/// Jobs whose result was submitted.
+	pub executed: Counter<U64>,
+	/// Jobs the worker could not serve, by reason (`model`, `load`, `run`, `submit`).
+	pub failures: CounterVec<U64>,
+	/// Jobs waiting for a free slot.
+	pub queue_depth: Gauge<U64>,
+	/// Wall time of one inference (tract's run, input decoding and output encoding).
+	pub inference_seconds: Histogram,
+}
+
+impl Metrics {
+	/// Registers the metrics in `registry`.
+	pub fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		Ok(Metrics {
+			executed: register(
+				Counter::new("verity_worker_jobs_executed_total", "Jobs executed and delivered")?,
+				registry,
+			)?,
+			failures: register(
+				CounterVec::new(
+					Opts::new("verity_worker_job_failures_total", "Jobs the worker declined"),
+					&["reason"],
+				)?,
+				registry,
+			)?,
+			queue_depth: register(
+				Gauge::new("verity_worker_queue_depth", "Jobs waiting for a free slot")?,
+				registry,
+			)?,
+			inference_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new("verity_worker_inference_seconds", "Time of one inference")
+						.buckets(vec![
+							0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025,
+							0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+						]),
+				)?,
+				registry,
+			)?,
+		})
+	}
+}

@@ -1,0 +1,524 @@
+//! # The off-chain worker (`--worker`)
+//!
+//! An inference operator's node does the operator's work. With `--worker`, the node:
+//!
+//! 1. watches every new best block for jobs assigned to the operator accounts whose keys are in
+//!    its keystore (key type `vrty`, sr25519; `verity-node key insert --key-type vrty`, and `--dev`
+//!    inserts Alice's), through the `InferenceApi` runtime API;
+//! 2. queues them (a bounded queue; what does not fit waits on chain for the next block) and runs
+//!    as many at once as the operators declared (`max_concurrent_jobs`, capped by
+//!    `--worker-max-concurrency`);
+//! 3. fetches each model by the URI registered on chain into the [`store`], checked against its
+//!    id, loads it once into the [`engine`] (tract-onnx) and runs it on a blocking thread, never
+//!    on block import or authoring;
+//! 4. submits `submit_result` signed with the operator's key, or — when the model cannot be
+//!    fetched, loaded or run — `decline_job`, so the job is reassigned or refunded at once rather
+//!    than left to its deadline.
+//!
+//! A result that was submitted but not included is submitted again after
+//! [`RESUBMIT_AFTER`] blocks. The node's state changes only through these extrinsics.
+//! [`Metrics`] go to Prometheus; [`rpc`] serves `worker_status`, `blobs_put` and `blobs_get`.
+
+pub mod demo;
+pub mod engine;
+pub mod metrics;
+pub mod rpc;
+pub mod store;
+mod submit;
+
+use std::{
+	collections::{HashMap, HashSet, VecDeque},
+	path::Path,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use parking_lot::Mutex;
+use sc_client_api::{BlockchainEvents, HeaderBackend};
+use sc_service::{SpawnTaskHandle, TaskManager};
+use sp_api::ProvideRuntimeApi;
+use sp_core::{crypto::KeyTypeId, sr25519};
+use sp_keystore::KeystorePtr;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use verity_primitives::{JobId, Role, VerificationMode};
+use verity_runtime::{AccountId, Balance, BlockNumber, RuntimeCall};
+
+use pallet_inference_runtime_api::InferenceApi;
+use pallet_models_runtime_api::ModelsApi;
+use pallet_operators_runtime_api::OperatorsApi;
+
+use crate::service::{FullClient, TransactionPool};
+pub use metrics::Metrics;
+use {engine::Engine, store::ModelStore, submit::Submitter};
+
+/// The log target of the worker.
+pub const LOG_TARGET: &str = "verity::worker";
+
+/// The keystore key type of operator account keys (sr25519).
+pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vrty");
+
+/// Blocks after which a submitted result that is still not on chain is submitted again.
+pub const RESUBMIT_AFTER: BlockNumber = 5;
+
+/// How many recent inference latencies `worker_status` reports.
+const RECENT_LATENCIES: usize = 64;
+
+/// A job as the `InferenceApi` returns it.
+pub type Job = pallet_inference::JobView<AccountId, Balance, BlockNumber>;
+
+/// The worker's command-line options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerParams {
+	/// Serve the inference jobs assigned to the operator accounts whose keys (key type `vrty`)
+	/// are in the keystore.
+	#[arg(long)]
+	pub worker: bool,
+
+	/// The most jobs waiting for an execution slot; more wait on chain until there is room.
+	#[arg(long, default_value_t = 1024)]
+	pub worker_queue_size: usize,
+
+	/// The most jobs run at once, whatever the operators declare.
+	#[arg(long, default_value_t = 16)]
+	pub worker_max_concurrency: u32,
+
+	/// The largest model the node downloads or stores, in bytes.
+	#[arg(long, default_value_t = 256 * 1024 * 1024)]
+	pub worker_max_model_size: u64,
+
+	/// Seconds a model download may take.
+	#[arg(long, default_value_t = 120)]
+	pub worker_fetch_timeout: u64,
+
+	/// How many models are kept loaded.
+	#[arg(long, default_value_t = 32)]
+	pub worker_models_cached: usize,
+}
+
+/// What `worker_status` reports.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerStatus {
+	/// Whether the node runs the worker (`--worker`).
+	pub enabled: bool,
+	/// The operator accounts served (SS58).
+	pub accounts: Vec<String>,
+	/// Jobs run at once at most, as declared by the operators.
+	pub concurrency: u32,
+	/// Jobs waiting for a slot.
+	pub queued: u64,
+	/// Jobs running.
+	pub running: u64,
+	/// Jobs executed and delivered since the node started.
+	pub executed: u64,
+	/// Jobs declined since the node started.
+	pub failed: u64,
+	/// The models loaded in the engine (hex ids).
+	pub models_cached: Vec<String>,
+	/// How many models the store holds.
+	pub models_stored: u64,
+	/// The latest inference latencies in milliseconds, oldest first.
+	pub recent_latencies_ms: Vec<f64>,
+}
+
+/// Where a job the worker took is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+	/// Queued or running.
+	Working,
+	/// Its result or decline was submitted when the best block was this one.
+	Submitted(BlockNumber),
+}
+
+#[derive(Default)]
+struct State {
+	accounts: Vec<AccountId>,
+	concurrency: u32,
+	queued: u64,
+	running: u64,
+	executed: u64,
+	failed: u64,
+	latencies: VecDeque<f64>,
+	jobs: HashMap<JobId, Progress>,
+}
+
+/// The parts of the worker that the RPC methods share: the model store, the engine, counters.
+pub struct Shared {
+	/// The node's model store.
+	pub store: ModelStore,
+	/// The loaded models.
+	pub engine: Engine,
+	enabled: bool,
+	metrics: Option<Metrics>,
+	state: Mutex<State>,
+}
+
+impl Shared {
+	/// Opens the model store under `data_path`; registers metrics in `registry`.
+	pub fn new(
+		data_path: &Path,
+		params: &WorkerParams,
+		registry: Option<&substrate_prometheus_endpoint::Registry>,
+	) -> Result<Self, String> {
+		let store = ModelStore::open(
+			&data_path.join("models"),
+			params.worker_max_model_size,
+			Duration::from_secs(params.worker_fetch_timeout),
+		)
+		.map_err(|e| e.to_string())?;
+		let metrics = match (params.worker, registry) {
+			(true, Some(registry)) => Some(Metrics::register(registry).map_err(|e| e.to_string())?),
+			_ => None,
+		};
+		Ok(Shared {
+			store,
+			engine: Engine::new(params.worker_models_cached),
+			enabled: params.worker,
+			metrics,
+			state: Default::default(),
+		})
+	}
+
+	/// The worker's status now.
+	pub fn status(&self) -> WorkerStatus {
+		let state = self.state.lock();
+		WorkerStatus {
+			enabled: self.enabled,
+			accounts: state.accounts.iter().map(ToString::to_string).collect(),
+			concurrency: state.concurrency,
+			queued: state.queued,
+			running: state.running,
+			executed: state.executed,
+			failed: state.failed,
+			models_cached: self
+				.engine
+				.cached()
+				.iter()
+				.map(|id| format!("0x{}", hex::encode(id.0)))
+				.collect(),
+			models_stored: self.store.len() as u64,
+			recent_latencies_ms: state.latencies.iter().copied().collect(),
+		}
+	}
+
+	fn set_queued(&self, queued: u64) {
+		self.state.lock().queued = queued;
+		if let Some(metrics) = &self.metrics {
+			metrics.queue_depth.set(queued);
+		}
+	}
+
+	fn record_latency(&self, elapsed: Duration) {
+		let mut state = self.state.lock();
+		if state.latencies.len() >= RECENT_LATENCIES {
+			state.latencies.pop_front();
+		}
+		state.latencies.push_back(elapsed.as_secs_f64() * 1000.0);
+		if let Some(metrics) = &self.metrics {
+			metrics.inference_seconds.observe(elapsed.as_secs_f64());
+		}
+	}
+
+	fn record_outcome(&self, outcome: &Result<(), Failure>) {
+		let mut state = self.state.lock();
+		match outcome {
+			Ok(()) => {
+				state.executed = state.executed.saturating_add(1);
+				if let Some(metrics) = &self.metrics {
+					metrics.executed.inc();
+				}
+			},
+			Err(failure) => {
+				state.failed = state.failed.saturating_add(1);
+				if let Some(metrics) = &self.metrics {
+					metrics.failures.with_label_values(&[failure.reason]).inc();
+				}
+			},
+		}
+	}
+}
+
+/// Why the worker could not serve a job.
+#[derive(Debug)]
+struct Failure {
+	/// A short label for metrics: `mode`, `model`, `load`, `run`.
+	reason: &'static str,
+	message: String,
+}
+
+impl Failure {
+	fn new(reason: &'static str, message: impl ToString) -> Self {
+		Failure { reason, message: message.to_string() }
+	}
+}
+
+/// A job the worker took, with the operator key it was assigned to.
+struct Work {
+	job: Job,
+	worker: sr25519::Public,
+}
+
+/// On a development chain: puts the operator key of the dev account (`--alice` and the like) into
+/// the keystore, and the demo model into the store.
+pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, dev_chain: bool) {
+	if let Some(seed) = seed {
+		if let Err(e) = keystore.sr25519_generate_new(KEY_TYPE, Some(seed)) {
+			log::warn!(target: LOG_TARGET, "cannot insert the dev operator key: {e}");
+		}
+	}
+	if dev_chain {
+		match shared.store.put(demo::DEMO_MODEL) {
+			Ok(id) => log::info!(target: LOG_TARGET, "demo model 0x{} in the store", hex::encode(id.0)),
+			Err(e) => log::warn!(target: LOG_TARGET, "cannot store the demo model: {e}"),
+		}
+	}
+}
+
+/// Starts the worker: a task that watches blocks and one per running job.
+pub fn spawn_worker_tasks(
+	task_manager: &TaskManager,
+	client: Arc<FullClient>,
+	pool: Arc<TransactionPool>,
+	keystore: KeystorePtr,
+	shared: Arc<Shared>,
+	params: &WorkerParams,
+) {
+	let (queue, jobs) = mpsc::channel(params.worker_queue_size.max(1));
+	let worker = Worker {
+		client: client.clone(),
+		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
+		keystore,
+		shared,
+		slots: Arc::new(Semaphore::new(0)),
+		max_concurrency: params.worker_max_concurrency.max(1),
+		spawner: task_manager.spawn_handle(),
+	};
+	let runner = worker.clone();
+	task_manager.spawn_handle().spawn("verity-worker-watch", Some("worker"), async move {
+		worker.watch(queue).await
+	});
+	task_manager.spawn_handle().spawn("verity-worker-run", Some("worker"), async move {
+		runner.run(jobs).await
+	});
+	log::info!(target: LOG_TARGET, "inference worker started");
+}
+
+#[derive(Clone)]
+struct Worker {
+	client: Arc<FullClient>,
+	submitter: Arc<Submitter>,
+	keystore: KeystorePtr,
+	shared: Arc<Shared>,
+	/// One permit per job that may run now; as many as the operators declare.
+	slots: Arc<Semaphore>,
+	max_concurrency: u32,
+	spawner: SpawnTaskHandle,
+}
+
+impl Worker {
+	/// Looks for work at every new best block.
+	async fn watch(self, queue: mpsc::Sender<Work>) {
+		let mut blocks = self.client.import_notification_stream();
+		self.on_block(&queue);
+		while let Some(block) = blocks.next().await {
+			if block.is_new_best {
+				self.on_block(&queue);
+			}
+		}
+	}
+
+	/// Queues the jobs newly assigned to our keys, forgets finished ones, and sizes the slots.
+	fn on_block(&self, queue: &mpsc::Sender<Work>) {
+		let info = self.client.info();
+		let (best, number) = (info.best_hash, info.best_number);
+		let api = self.client.runtime_api();
+		let keys = self.keystore.sr25519_public_keys(KEY_TYPE);
+		let mut assigned: Vec<Work> = Vec::new();
+		let mut declared: u32 = 0;
+		let mut accounts = Vec::new();
+		for key in keys {
+			let account = AccountId::from(key);
+			match api.operator(best, account.clone()) {
+				Ok(Some(operator)) if operator.active_roles.contains(Role::Inference) => {
+					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
+				},
+				Ok(_) => continue,
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "cannot read operator {account}: {e}");
+					continue;
+				},
+			}
+			match api.jobs_for_worker(best, account.clone()) {
+				Ok(jobs) => assigned.extend(jobs.into_iter().map(|job| Work { job, worker: key })),
+				Err(e) => log::warn!(target: LOG_TARGET, "cannot read the jobs of {account}: {e}"),
+			}
+			accounts.push(account);
+		}
+		self.resize(declared.min(self.max_concurrency));
+		assigned.sort_by_key(|work| work.job.id);
+
+		let mut state = self.shared.state.lock();
+		state.accounts = accounts;
+		let live: HashSet<JobId> = assigned.iter().map(|work| work.job.id).collect();
+		state.jobs.retain(|id, _| live.contains(id));
+		for work in assigned {
+			let job = &work.job;
+			if job.output.is_some() || number >= job.deadline {
+				continue;
+			}
+			match state.jobs.get(&job.id) {
+				Some(Progress::Working) => continue,
+				Some(Progress::Submitted(at)) if number < at.saturating_add(RESUBMIT_AFTER) => {
+					continue
+				},
+				Some(Progress::Submitted(_)) => log::info!(
+					target: LOG_TARGET,
+					"job {} is still open; submitting again",
+					job.id.0
+				),
+				None => {},
+			}
+			let id = job.id;
+			match queue.try_send(work) {
+				Ok(()) => {
+					state.jobs.insert(id, Progress::Working);
+					state.queued = state.queued.saturating_add(1);
+				},
+				// Full: the job stays assigned on chain and is seen again next block.
+				Err(_) => break,
+			}
+		}
+		let queued = state.queued;
+		drop(state);
+		self.shared.set_queued(queued);
+	}
+
+	/// Makes the number of slots `target` (at least one while any key serves).
+	fn resize(&self, target: u32) {
+		let mut state = self.shared.state.lock();
+		let current = state.concurrency;
+		if target > current {
+			self.slots.add_permits(target.saturating_sub(current) as usize);
+			state.concurrency = target;
+		} else if target < current {
+			// Only free slots can go; busy ones go when a later block finds them free.
+			let gone = self.slots.forget_permits(current.saturating_sub(target) as usize);
+			state.concurrency = current.saturating_sub(gone as u32);
+		}
+	}
+
+	/// Runs queued jobs as slots free up.
+	async fn run(self, mut jobs: mpsc::Receiver<Work>) {
+		while let Some(work) = jobs.recv().await {
+			let Ok(slot) = self.slots.clone().acquire_owned().await else { return };
+			{
+				let mut state = self.shared.state.lock();
+				state.queued = state.queued.saturating_sub(1);
+				state.running = state.running.saturating_add(1);
+			}
+			self.shared.set_queued(self.shared.state.lock().queued);
+			let worker = self.clone();
+			self.spawner.spawn("verity-worker-job", Some("worker"), async move {
+				worker.serve(work, slot).await
+			});
+		}
+	}
+
+	/// Executes one job and submits its result, or declines it.
+	async fn serve(self, work: Work, _slot: OwnedSemaphorePermit) {
+		let id = work.job.id;
+		let output = self.execute(&work.job).await.and_then(|output| {
+			output.try_into().map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
+		});
+		match output {
+			Ok(output) => {
+				let call = pallet_inference::Call::submit_result { job: id, output };
+				self.submit(work.worker, id, RuntimeCall::Inference(call), Ok(())).await
+			},
+			Err(failure) => self.decline(work, failure).await,
+		}
+	}
+
+	async fn decline(&self, work: Work, failure: Failure) {
+		log::warn!(
+			target: LOG_TARGET,
+			"job {}: declining, {} ({})",
+			work.job.id.0,
+			failure.message,
+			failure.reason
+		);
+		let call = RuntimeCall::Inference(pallet_inference::Call::decline_job { job: work.job.id });
+		self.submit(work.worker, work.job.id, call, Err(failure)).await
+	}
+
+	async fn submit(
+		&self,
+		worker: sr25519::Public,
+		id: JobId,
+		call: RuntimeCall,
+		outcome: Result<(), Failure>,
+	) {
+		let submitted = self.submitter.submit(worker, call).await;
+		let number = self.client.info().best_number;
+		let mut state = self.shared.state.lock();
+		state.running = state.running.saturating_sub(1);
+		match &submitted {
+			Ok(()) => {
+				state.jobs.insert(id, Progress::Submitted(number));
+			},
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "job {}: cannot submit: {e}", id.0);
+				// Seen again at the next block.
+				state.jobs.remove(&id);
+			},
+		}
+		drop(state);
+		if submitted.is_ok() {
+			if outcome.is_ok() {
+				log::debug!(target: LOG_TARGET, "job {}: result submitted", id.0);
+			}
+			self.shared.record_outcome(&outcome);
+		}
+	}
+
+	/// Fetches, loads and runs the job's model on its input.
+	async fn execute(&self, job: &Job) -> Result<Vec<u8>, Failure> {
+		if job.mode != VerificationMode::Fast {
+			return Err(Failure::new("mode", format!("{:?} jobs are not served yet", job.mode)));
+		}
+		let best = self.client.info().best_hash;
+		let model = self
+			.client
+			.runtime_api()
+			.model(best, job.model)
+			.map_err(|e| Failure::new("model", e))?
+			.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
+		let loaded = match self.shared.engine.get(&job.model) {
+			Some(loaded) => loaded,
+			None => {
+				let uri = String::from_utf8_lossy(&model.uri).into_owned();
+				let bytes = self
+					.shared
+					.store
+					.fetch(&job.model, &uri)
+					.await
+					.map_err(|e| Failure::new("model", e))?;
+				let shared = self.shared.clone();
+				let (id, io) = (job.model, model.io.clone());
+				tokio::task::spawn_blocking(move || shared.engine.load(id, &bytes, &io))
+					.await
+					.map_err(|e| Failure::new("load", e))?
+					.map_err(|e| Failure::new("load", e))?
+			},
+		};
+		let input = job.input.clone();
+		let started = Instant::now();
+		let output = tokio::task::spawn_blocking(move || loaded.run(&input))
+			.await
+			.map_err(|e| Failure::new("run", e))?
+			.map_err(|e| Failure::new("run", e))?;
+		self.shared.record_latency(started.elapsed());
+		Ok(output)
+	}
+}

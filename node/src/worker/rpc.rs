@@ -1,0 +1,61 @@
+//! Node-local JSON-RPC methods of the worker and the model store.
+//!
+//! - `worker_status()`: the worker's queue, counters, cached models and recent latencies.
+//! - `blobs_put(bytes)` (unsafe: only with `--rpc-methods unsafe`, or on a node whose RPC listens
+//!   on localhost only): puts model bytes into this node's store; returns their id, the model id to
+//!   register with a `blob:` URI.
+//! - `blobs_get(id)`: the bytes of a stored model, or `null`.
+
+use std::sync::Arc;
+
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{ErrorObject, ErrorObjectOwned},
+	Extensions,
+};
+use sp_core::{Bytes, H256};
+use verity_primitives::ModelId;
+
+use super::{Shared, WorkerStatus};
+
+/// The store refused the bytes or failed.
+pub const STORE_ERROR: i32 = 9100;
+
+fn store_error(e: impl ToString) -> ErrorObjectOwned {
+	ErrorObject::owned(STORE_ERROR, e.to_string(), None::<()>)
+}
+
+/// The worker's and the model store's methods.
+#[rpc(server)]
+pub trait WorkerApi {
+	/// The worker's status.
+	#[method(name = "worker_status")]
+	fn status(&self) -> RpcResult<WorkerStatus>;
+
+	/// Puts model bytes into the node's store; returns their id (blake2-256).
+	#[method(name = "blobs_put", with_extensions)]
+	fn blobs_put(&self, bytes: Bytes) -> RpcResult<H256>;
+
+	/// The stored bytes of model `id`, if the store has them.
+	#[method(name = "blobs_get")]
+	fn blobs_get(&self, id: H256) -> RpcResult<Option<Bytes>>;
+}
+
+/// The methods' implementation over the worker's shared parts.
+pub struct Worker(pub Arc<Shared>);
+
+impl WorkerApiServer for Worker {
+	fn status(&self) -> RpcResult<WorkerStatus> {
+		Ok(self.0.status())
+	}
+
+	fn blobs_put(&self, ext: &Extensions, bytes: Bytes) -> RpcResult<H256> {
+		sc_rpc_api::check_if_safe(ext)?;
+		self.0.store.put(&bytes).map(|id| H256(id.0)).map_err(store_error)
+	}
+
+	fn blobs_get(&self, id: H256) -> RpcResult<Option<Bytes>> {
+		self.0.store.get(&ModelId(id.0)).map(|bytes| bytes.map(Bytes)).map_err(store_error)
+	}
+}

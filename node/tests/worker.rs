@@ -1,0 +1,167 @@
+//! End to end through the real node with `--worker`: the dev chain's worker serves the demo
+//! model out of the box — many jobs in flight at once, each result its own transaction — and a
+//! model whose stored bytes are corrupt is refused and its job refunded, with no funds lost.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::Node;
+use frame_support::BoundedVec;
+use jsonrpsee::rpc_params;
+use sp_core::{Bytes, H256};
+use sp_keyring::Sr25519Keyring;
+use verity_node::worker::{demo, engine::Loaded, WorkerStatus};
+use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, VerificationMode};
+use verity_runtime::{
+	genesis_config_presets::DEMO_MODEL_ID, AccountId, Balance, BlockNumber, RuntimeCall,
+	RuntimeEvent,
+};
+
+type JobView = pallet_inference::JobView<AccountId, Balance, BlockNumber>;
+
+fn demo_io() -> pallet_models::IoView {
+	let tensor = |shape: Vec<u32>| pallet_models::TensorView { dtype: pallet_models::DType::F32, shape };
+	pallet_models::IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) }
+}
+
+/// An input of the demo model: 16 `f32`, little-endian.
+fn demo_input(seed: u32) -> Vec<u8> {
+	(0..16u32).flat_map(|i| ((i * 7 + seed) as f32 / 10.0 - 1.0).to_le_bytes()).collect()
+}
+
+fn submit_job(model: ModelId, input: Vec<u8>) -> RuntimeCall {
+	RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(input)),
+		mode: VerificationMode::Fast,
+		max_fee: 2 * UNIT,
+	})
+}
+
+async fn job(node: &Node, id: u64) -> Option<JobView> {
+	node.state_call("InferenceApi_job", JobId(id)).await
+}
+
+#[test]
+fn the_committed_demo_model_is_generated_and_registered_in_genesis() {
+	assert_eq!(demo::DEMO_MODEL, demo::demo_model().as_slice(), "run scripts/gen-demo-model.sh");
+	assert_eq!(verity_node::worker::store::model_id(demo::DEMO_MODEL), DEMO_MODEL_ID);
+}
+
+#[tokio::test]
+async fn the_dev_worker_serves_the_demo_model() {
+	let node = Node::start_dev("worker", &["--sealing", "instant", "--worker"]).await;
+	let charlie = Sr25519Keyring::Charlie;
+	let expected = Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap();
+
+	// The demo model is in Alice's store.
+	let stored: Option<Bytes> =
+		node.call("blobs_get", rpc_params![H256(DEMO_MODEL_ID.0)]).await.unwrap();
+	assert_eq!(stored.map(|b| b.0), Some(demo::DEMO_MODEL.to_vec()));
+
+	// Twenty jobs submitted at once: twenty results in flight, each signed with its own nonce.
+	const JOBS: u64 = 20;
+	let context = node.chain_context().await;
+	let nonce = node.next_nonce(&charlie.to_account_id()).await;
+	for i in 0..JOBS {
+		let call = submit_job(DEMO_MODEL_ID, demo_input(i as u32));
+		let xt = verity_node::tx::signed(call, &charlie.pair(), nonce + i as u32, 0, context);
+		node.submit(&verity_node::tx::to_hex(&xt)).await;
+	}
+	for i in 0..JOBS {
+		let settled = node
+			.wait_until("the job settles", Duration::from_secs(60), |n| async move {
+				job(n, i).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+			})
+			.await;
+		// The chain holds what tract computes for this input.
+		assert_eq!(settled.output, Some(expected.run(&demo_input(i as u32)).unwrap()), "job {i}");
+		assert_eq!(settled.paid, UNIT);
+	}
+
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert!(status.enabled);
+	assert_eq!(status.executed, JOBS);
+	assert_eq!(status.failed, 0);
+	assert_eq!(status.concurrency, verity_runtime::genesis_config_presets::DEMO_CONCURRENCY);
+	assert_eq!(status.models_cached, vec![format!("0x{}", hex::encode(DEMO_MODEL_ID.0))]);
+	assert!(!status.recent_latencies_ms.is_empty());
+
+	let metrics = node.metrics().await;
+	assert!(metrics.contains(&format!("verity_worker_jobs_executed_total {JOBS}")), "{metrics}");
+	assert!(metrics.contains("verity_worker_inference_seconds_count"), "{metrics}");
+}
+
+#[tokio::test]
+async fn corrupt_model_bytes_are_refused_and_the_job_refunded() {
+	let node = Node::start_dev("corrupt", &["--sealing", "instant", "--worker"]).await;
+	let (alice, bob, charlie) =
+		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+
+	// Bob's model goes into Alice's store by RPC and on chain with a `blob:` URI.
+	let bytes = demo::mlp(&[16, 8, 4], 7);
+	let id: H256 = node.call("blobs_put", rpc_params![Bytes(bytes.clone())]).await.unwrap();
+	let model = ModelId(id.0);
+	assert_eq!(model, verity_node::worker::store::model_id(&bytes));
+	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::truncate_from(shape),
+	};
+	let register = RuntimeCall::Models(pallet_models::Call::register_model {
+		hash: model,
+		uri: BoundedVec::truncate_from(b"blob:".to_vec()),
+		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
+		price: UNIT,
+		royalty: sp_runtime::Perbill::from_percent(5),
+		modes: ModeSet::FAST,
+	});
+	node.submit_and_watch(register, &bob.pair()).await;
+	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
+		caps: pallet_operators::Capabilities {
+			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),
+			max_concurrent_jobs: 4,
+			accelerator: false,
+		},
+	});
+	node.submit_and_watch(serve, &alice.pair()).await;
+
+	// The bytes on Alice's disk rot.
+	let file = node.chain_dir().join("models").join(format!("{}.onnx", hex::encode(model.0)));
+	assert!(file.exists(), "{}", file.display());
+	std::fs::write(&file, b"these are not the bytes you registered").unwrap();
+
+	let charlie_before = node.free_balance(&charlie.to_account_id()).await;
+	let events = node.submit_and_watch(submit_job(model, demo_input(1)), &charlie.pair()).await;
+	let fee_paid = events
+		.iter()
+		.find_map(|e| match e {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+			) => Some(*actual_fee),
+			_ => None,
+		})
+		.unwrap();
+
+	// Alice's worker refuses the bytes and declines; nobody else serves the model: refunded.
+	let refunded = node
+		.wait_until("the job is refunded", Duration::from_secs(60), |n| async move {
+			job(n, 0).await.filter(|j| j.status != pallet_inference::JobStatus::Assigned)
+		})
+		.await;
+	assert_eq!(
+		refunded.status,
+		pallet_inference::JobStatus::Refunded(pallet_inference::RefundReason::Declined)
+	);
+	assert_eq!(refunded.output, None);
+	// Charlie lost only the transaction fee of `submit_job`: the whole escrow came back.
+	assert_eq!(node.free_balance(&charlie.to_account_id()).await, charlie_before - fee_paid);
+	// The corrupt file is gone; the worker counted one failure.
+	assert!(!file.exists());
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert_eq!((status.executed, status.failed), (0, 1));
+	let metrics = node.metrics().await;
+	assert!(metrics.contains(r#"verity_worker_job_failures_total{reason="model"} 1"#), "{metrics}");
+}

@@ -1,0 +1,68 @@
+// The polkadot.js round trip against a real dev node with a worker: register a model, let an
+// operator serve it, submit jobs, wait for `JobSettled`, read the output.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  connect, account, encodeF32, decodeF32, putModel, registerModel, serveModels, runJob,
+  estimateFee, submitJob, job, UNIT,
+} from '../verity.mjs';
+import { startDevNode, nodeBinary } from './node.mjs';
+
+const DEMO_MODEL = JSON.parse(readFileSync(new URL('../demo-model.json', import.meta.url))).id;
+
+let node;
+let api;
+before(async () => {
+  node = await startDevNode();
+  api = await connect(node.url);
+});
+after(async (t) => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+test('a job on the demo model settles with the output tract computes', async () => {
+  const values = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
+  assert.equal(await estimateFee(api, DEMO_MODEL), UNIT);
+  const result = await runJob(api, account('charlie'), { model: DEMO_MODEL, input: encodeF32(values) });
+  assert.equal(result.status, 'Settled');
+  assert.equal(result.paid, UNIT);
+  assert.equal(result.worker, account('alice').address);
+  const output = decodeF32(result.output);
+  assert.equal(output.length, 4);
+  assert.ok(output.every(Number.isFinite), String(output));
+  // Same input, same output: the result is deterministic.
+  const again = await runJob(api, account('dave'), { model: DEMO_MODEL, input: encodeF32(values) });
+  assert.deepEqual(decodeF32(again.output), output);
+});
+
+test('a model registered from the client is served', async () => {
+  const file = join(node.base, 'mlp.onnx');
+  execFileSync(nodeBinary(), ['demo-model', '--out', file, '--sizes', '16,8,2', '--seed', '99']);
+  const model = await putModel(api, readFileSync(file));
+  await registerModel(api, account('bob'), { model, input: [1, 16], output: [1, 2], price: 2n * UNIT });
+  await serveModels(api, account('alice'), [DEMO_MODEL, model]);
+  const result = await runJob(api, account('charlie'), { model, input: encodeF32(new Array(16).fill(0.5)) });
+  assert.equal(result.status, 'Settled');
+  assert.equal(result.paid, 2n * UNIT);
+  assert.equal(decodeF32(result.output).length, 2);
+});
+
+test('bad input gets a clear error and opens no job', async () => {
+  const before = (await api.query.inference.nextJobId()).toNumber();
+  await assert.rejects(
+    submitJob(api, account('charlie'), { model: DEMO_MODEL, input: new Uint8Array(63) }),
+    /inference\.InputSizeMismatch/,
+  );
+  await assert.rejects(
+    submitJob(api, account('charlie'), { model: DEMO_MODEL, input: encodeF32(new Array(16).fill(0)), maxFee: 1n }),
+    /inference\.MaxFeeTooLow/,
+  );
+  assert.equal((await api.query.inference.nextJobId()).toNumber(), before);
+  assert.equal(await job(api, before), null);
+});

@@ -1,0 +1,166 @@
+// The Verity client: polkadot.js (`@polkadot/api`) over the node's JSON-RPC, from the chain's
+// metadata alone (calls, events and runtime APIs need no hand-written types).
+//
+//   const api = await connect('ws://127.0.0.1:9944');
+//   const model = await putModel(api, onnxBytes);                  // blobs_put: the model id
+//   await registerModel(api, bob, { model, input: [1, 16], output: [1, 4], price: UNIT });
+//   const { job, output } = await runJob(api, charlie, { model, input: encodeF32(values) });
+//
+// Tensors travel as the chain stores them: little-endian elements, row-major (`encodeF32`,
+// `decodeF32`).
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex, hexToU8a } from '@polkadot/util';
+
+/** One VRT (12 decimals). */
+export const UNIT = 10n ** 12n;
+
+/** Connects to a node's WebSocket RPC. */
+export async function connect(url = 'ws://127.0.0.1:9944') {
+  const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true, throwOnConnect: true });
+  await api.isReady;
+  return api;
+}
+
+/** A development account (`alice`, `bob`, ...), or any `//Seed` / mnemonic. */
+export function account(name) {
+  const uri = /^[a-z]+$/.test(name) ? `//${name[0].toUpperCase()}${name.slice(1)}` : name;
+  return new Keyring({ type: 'sr25519' }).addFromUri(uri);
+}
+
+/** Little-endian f32 bytes of `values`. */
+export function encodeF32(values) {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return bytes;
+}
+
+/** The f32 values of little-endian `bytes`. */
+export function decodeF32(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+/** A dispatch error as `pallet.Error: docs`. */
+function describe(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
+    return `${section}.${name}: ${docs.join(' ')}`;
+  }
+  return dispatchError.toString();
+}
+
+/**
+ * Signs and submits `tx`; resolves with the events of the block that includes it, rejects with a
+ * clear message if the extrinsic failed or the pool refused it.
+ */
+export function send(api, signer, tx) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      if (result.status.isInBlock || result.status.isFinalized) {
+        unsubscribe();
+        const failed = result.events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
+        if (failed) {
+          reject(new Error(describe(api, failed.event.data[0])));
+        } else {
+          resolve({ events: result.events, blockHash: result.status.isInBlock ? result.status.asInBlock : result.status.asFinalized });
+        }
+      } else if (result.isError) {
+        unsubscribe();
+        reject(new Error(`transaction ${result.status.type}`));
+      }
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+}
+
+/** Puts ONNX `bytes` into the node's model store (`blobs_put`, unsafe RPC); returns the model id. */
+export async function putModel(api, bytes) {
+  return (await api.rpc('blobs_put', u8aToHex(bytes))).toString();
+}
+
+/**
+ * Registers `model` (hex id) with f32 input and output tensors of shapes `input` and `output`.
+ * `uri` is where workers fetch the bytes (`blob:` for a model put with `putModel`).
+ */
+export async function registerModel(api, owner, { model, input, output, price = UNIT, royaltyPercent = 5, uri = 'blob:', modes = { fast: true, zk: false, consensus: false } }) {
+  const io = { input: { dtype: 'F32', shape: input }, output: { dtype: 'F32', shape: output } };
+  const royalty = royaltyPercent * 10_000_000; // Perbill
+  return send(api, owner, api.tx.models.registerModel(model, uri, io, price, royalty, modes));
+}
+
+/** Declares that inference operator `operator` serves `models`, `concurrency` jobs at once. */
+export async function serveModels(api, operator, models, concurrency = 4) {
+  return send(api, operator, api.tx.operators.setCapabilities({ models, maxConcurrentJobs: concurrency, accelerator: false }));
+}
+
+/** The fee of a job of `model` in `mode` now (`InferenceApi_estimate_fee`). */
+export async function estimateFee(api, model, mode = 'Fast') {
+  const fee = await api.call.inferenceApi.estimateFee(model, mode);
+  if (fee.isErr) throw new Error(`cannot estimate the fee: ${fee.asErr.toString()}`);
+  return fee.asOk.toBigInt();
+}
+
+/** The job `id` as the chain reports it (`InferenceApi_job`), or `null`. */
+export async function job(api, id) {
+  const view = await api.call.inferenceApi.job(id);
+  return view.isSome ? view.unwrap() : null;
+}
+
+/**
+ * Waits until job `id` ends: resolves `{ status: 'Settled', paid, output }` or
+ * `{ status: 'Refunded', reason }`, from the `JobSettled` / `JobRefunded` events of new blocks.
+ */
+export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`job ${id} did not end within ${timeoutMs} ms`)); }, timeoutMs);
+    const finish = (value) => { clearTimeout(timer); unsubscribe(); resolve(value); };
+    const check = async (blockHash) => {
+      const events = await (await api.at(blockHash)).query.system.events();
+      for (const { event } of events) {
+        if (api.events.inference.JobSettled.is(event) && event.data.job.toString() === String(id)) {
+          const view = await job(api, id);
+          const output = view && view.output.isSome ? view.output.unwrap().toU8a(true) : null;
+          return finish({ status: 'Settled', paid: event.data.paid.toBigInt(), output, blockHash });
+        }
+        if (api.events.inference.JobRefunded.is(event) && event.data.job.toString() === String(id)) {
+          return finish({ status: 'Refunded', reason: event.data.reason.toString(), blockHash });
+        }
+      }
+    };
+    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(reject); })
+      .then(async (u) => {
+        unsubscribe = u;
+        // The job may have ended before the subscription started.
+        const view = await job(api, id);
+        if (view && view.status.isSettled) {
+          finish({ status: 'Settled', paid: view.paid.toBigInt(), output: view.output.unwrap().toU8a(true) });
+        } else if (view && view.status.isRefunded) {
+          finish({ status: 'Refunded', reason: view.status.asRefunded.toString() });
+        }
+      }, reject);
+  });
+}
+
+/**
+ * Submits a job of `model` on `input` (bytes) in `mode`, paying at most `maxFee` (the estimate by
+ * default); resolves with its id once included.
+ */
+export async function submitJob(api, requester, { model, input, mode = 'Fast', maxFee }) {
+  const fee = maxFee ?? (await estimateFee(api, model, mode));
+  const { events } = await send(api, requester, api.tx.inference.submitJob(model, { Inline: u8aToHex(input) }, mode, fee));
+  const submitted = events.find(({ event }) => api.events.inference.JobSubmitted.is(event));
+  if (!submitted) throw new Error('no JobSubmitted event');
+  return { job: submitted.event.data.job.toNumber(), worker: submitted.event.data.worker.toString() };
+}
+
+/** Submits a job and waits for it to end; the output is bytes (`decodeF32` for f32 models). */
+export async function runJob(api, requester, request, options) {
+  const { job: id, worker } = await submitJob(api, requester, request);
+  return { job: id, worker, ...(await waitForJob(api, id, options)) };
+}
+
+export { hexToU8a, u8aToHex };
