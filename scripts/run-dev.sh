@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds verity-node and starts a development chain:
-# Alice validates, RPC on ws/http://127.0.0.1:9944, state in a temporary directory.
+# Sets up the machine, builds verity-node and starts a development chain with its worker:
+# Alice validates and serves the demo model (registered in genesis, in her node's model
+# store), RPC on ws/http://127.0.0.1:9944, state in a temporary directory.
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
+#
+# Then, in another terminal, a job on the demo model from the polkadot.js client:
+#   (cd scripts/js && npm ci && node cli.mjs demo)
 #   PROFILE=release scripts/run-dev.sh        # an optimised build (slower to build)
 #
 # Extra arguments go to verity-node.
@@ -21,4 +25,4 @@ else
 	cargo build --locked --profile "$profile" -p verity-node
 fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-exec "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all "$@"
+exec "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building Verity needs on a fresh Debian/Ubuntu machine, once:
-# apt packages (protoc, clang, mold, lld, OpenSSL headers), the wasm target and rust-src.
+# apt packages (protoc, clang, mold, lld, OpenSSL headers, and Node.js with npm for the
+# polkadot.js client when no `node` is installed), the wasm target and rust-src.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
 	echo "setup: installing ${missing[*]}"
 	sudo_cmd=""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds everything and runs the whole test suite: unit tests of every
-# crate, the pallets' benchmarks (as tests), runtime tests, and the end-to-end tests that start
-# real verity-node processes.
+# crate, the pallets' benchmarks (as tests), runtime tests, the end-to-end tests that start
+# real verity-node processes, and the polkadot.js client's tests against a real dev node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,4 +13,10 @@ cargo test --locked --workspace
 # asserts correctly fails here rather than when weights are regenerated. No wasm is needed.
 SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
 	-p pallet-operators -p pallet-models -p pallet-inference -- benchmark
+# The polkadot.js client, from its lock file, against the node built above.
+(
+	cd scripts/js
+	npm ci --no-audit --no-fund --loglevel=error
+	VERITY_NODE="$CARGO_TARGET_DIR/debug/verity-node" npm test
+)
 echo "test.sh: the suite took $(($(date +%s) - start)) s"

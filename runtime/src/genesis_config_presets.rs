@@ -39,10 +39,15 @@ pub const GENESIS_BOND: Balance = 100_000 * UNIT;
 /// `scripts/gen-demo-model.sh` generates (the node's tests check that the two agree).
 pub const DEMO_MODEL_ID: ModelId =
 	ModelId(hex_literal::hex!("3ee04f190f375419b035588f2ab562645b59ec599738e509188314d6830dec54"));
+/// Where workers find the demo model: in their node's own store (`blob:` and the model id).
+pub const DEMO_MODEL_URI: &[u8] =
+	b"blob:0x3ee04f190f375419b035588f2ab562645b59ec599738e509188314d6830dec54";
 /// The price of one job of the demo model: one VRT.
 pub const DEMO_MODEL_PRICE: Balance = UNIT;
-/// How many demo jobs Alice's worker declares it runs at once.
-pub const DEMO_CONCURRENCY: u32 = 8;
+/// How many open jobs Alice's worker declares it takes at once. A demo inference takes well
+/// under a millisecond, so a burst of a few hundred jobs is served within a block or two (her
+/// node runs at most `--worker-max-concurrency` of them at the same instant).
+pub const DEMO_CONCURRENCY: u32 = 256;
 
 /// The demo model's registration: id, owner, URI, I/O, price, royalty, modes.
 fn demo_model(owner: AccountId) -> (ModelId, AccountId, Vec<u8>, IoView, Balance, Perbill, ModeSet) {
@@ -50,7 +55,7 @@ fn demo_model(owner: AccountId) -> (ModelId, AccountId, Vec<u8>, IoView, Balance
 	(
 		DEMO_MODEL_ID,
 		owner,
-		b"blob:".to_vec(),
+		DEMO_MODEL_URI.to_vec(),
 		IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
 		DEMO_MODEL_PRICE,
 		Perbill::from_percent(5),

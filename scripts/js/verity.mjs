@@ -83,9 +83,10 @@ export async function putModel(api, bytes) {
 
 /**
  * Registers `model` (hex id) with f32 input and output tensors of shapes `input` and `output`.
- * `uri` is where workers fetch the bytes (`blob:` for a model put with `putModel`).
+ * `uri` is where workers fetch the bytes: `http(s)://…`, or by default `blob:<id>`, the
+ * node's own store, for a model put there with `putModel`.
  */
-export async function registerModel(api, owner, { model, input, output, price = UNIT, royaltyPercent = 5, uri = 'blob:', modes = { fast: true, zk: false, consensus: false } }) {
+export async function registerModel(api, owner, { model, input, output, price = UNIT, royaltyPercent = 5, uri = `blob:${model}`, modes = { fast: true, zk: false, consensus: false } }) {
   const io = { input: { dtype: 'F32', shape: input }, output: { dtype: 'F32', shape: output } };
   const royalty = royaltyPercent * 10_000_000; // Perbill
   return send(api, owner, api.tx.models.registerModel(model, uri, io, price, royalty, modes));

@@ -220,7 +220,7 @@ impl Shared {
 		}
 	}
 
-	fn record_outcome(&self, outcome: &Result<(), Failure>) {
+	fn record_outcome(&self, outcome: &Outcome) {
 		let mut state = self.state.lock();
 		match outcome {
 			Ok(()) => {
@@ -252,6 +252,20 @@ impl Failure {
 		Failure { reason, message: message.to_string() }
 	}
 }
+
+/// What the worker did with a job: delivered it or declined it.
+type Outcome = Result<(), Failure>;
+
+/// A job's answer waiting to be submitted: `submit_result` or `decline_job`.
+struct Answer {
+	worker: sr25519::Public,
+	job: JobId,
+	call: RuntimeCall,
+	outcome: Outcome,
+}
+
+/// The most answers submitted in one transaction (a `submit_result` weighs a few milliseconds).
+const MAX_BATCH: usize = 64;
 
 /// A job the worker took, with the operator key it was assigned to.
 struct Work {
@@ -285,7 +299,9 @@ pub fn spawn_worker_tasks(
 	params: &WorkerParams,
 ) {
 	let (queue, jobs) = mpsc::channel(params.worker_queue_size.max(1));
+	let (answers, to_deliver) = mpsc::unbounded_channel();
 	let worker = Worker {
+		answers,
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -294,9 +310,12 @@ pub fn spawn_worker_tasks(
 		max_concurrency: params.worker_max_concurrency.max(1),
 		spawner: task_manager.spawn_handle(),
 	};
-	let runner = worker.clone();
+	let (runner, deliverer) = (worker.clone(), worker.clone());
 	task_manager.spawn_handle().spawn("verity-worker-watch", Some("worker"), async move {
 		worker.watch(queue).await
+	});
+	task_manager.spawn_handle().spawn("verity-worker-deliver", Some("worker"), async move {
+		deliverer.deliver(to_deliver).await
 	});
 	task_manager.spawn_handle().spawn("verity-worker-run", Some("worker"), async move {
 		runner.run(jobs).await
@@ -307,6 +326,8 @@ pub fn spawn_worker_tasks(
 #[derive(Clone)]
 struct Worker {
 	client: Arc<FullClient>,
+	/// Where finished jobs go to be submitted.
+	answers: mpsc::UnboundedSender<Answer>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -364,7 +385,8 @@ impl Worker {
 		state.jobs.retain(|id, _| live.contains(id));
 		for work in assigned {
 			let job = &work.job;
-			if job.output.is_some() || number >= job.deadline {
+			// A result is refused from the deadline block on; ours lands in the next block at best.
+			if job.output.is_some() || number.saturating_add(1) >= job.deadline {
 				continue;
 			}
 			match state.jobs.get(&job.id) {
@@ -412,12 +434,12 @@ impl Worker {
 	async fn run(self, mut jobs: mpsc::Receiver<Work>) {
 		while let Some(work) = jobs.recv().await {
 			let Ok(slot) = self.slots.clone().acquire_owned().await else { return };
-			{
+			let queued = {
 				let mut state = self.shared.state.lock();
-				state.queued = state.queued.saturating_sub(1);
 				state.running = state.running.saturating_add(1);
-			}
-			self.shared.set_queued(self.shared.state.lock().queued);
+				state.queued.saturating_sub(1)
+			};
+			self.shared.set_queued(queued);
 			let worker = self.clone();
 			self.spawner.spawn("verity-worker-job", Some("worker"), async move {
 				worker.serve(work, slot).await
@@ -434,13 +456,13 @@ impl Worker {
 		match output {
 			Ok(output) => {
 				let call = pallet_inference::Call::submit_result { job: id, output };
-				self.submit(work.worker, id, RuntimeCall::Inference(call), Ok(())).await
+				self.answer(work.worker, id, RuntimeCall::Inference(call), Ok(()))
 			},
-			Err(failure) => self.decline(work, failure).await,
+			Err(failure) => self.decline(work, failure),
 		}
 	}
 
-	async fn decline(&self, work: Work, failure: Failure) {
+	fn decline(&self, work: Work, failure: Failure) {
 		log::warn!(
 			target: LOG_TARGET,
 			"job {}: declining, {} ({})",
@@ -449,36 +471,73 @@ impl Worker {
 			failure.reason
 		);
 		let call = RuntimeCall::Inference(pallet_inference::Call::decline_job { job: work.job.id });
-		self.submit(work.worker, work.job.id, call, Err(failure)).await
+		self.answer(work.worker, work.job.id, call, Err(failure))
 	}
 
-	async fn submit(
-		&self,
-		worker: sr25519::Public,
-		id: JobId,
-		call: RuntimeCall,
-		outcome: Result<(), Failure>,
-	) {
-		let submitted = self.submitter.submit(worker, call).await;
+	/// Hands an answer to the delivery task.
+	fn answer(&self, worker: sr25519::Public, job: JobId, call: RuntimeCall, outcome: Outcome) {
+		{
+			let mut state = self.shared.state.lock();
+			state.running = state.running.saturating_sub(1);
+		}
+		if self.answers.send(Answer { worker, job, call, outcome }).is_err() {
+			log::warn!(target: LOG_TARGET, "job {}: the delivery task is gone", job.0);
+		}
+	}
+
+	/// Submits answers as they come: all that are waiting go out together, one transaction per
+	/// operator key (`utility.force_batch` of their calls when there are several), so a burst
+	/// of jobs costs one signature, one nonce and one pool validation, not one each.
+	async fn deliver(self, mut answers: mpsc::UnboundedReceiver<Answer>) {
+		while let Some(first) = answers.recv().await {
+			let mut batch = vec![first];
+			while batch.len() < MAX_BATCH {
+				match answers.try_recv() {
+					Ok(answer) => batch.push(answer),
+					Err(_) => break,
+				}
+			}
+			let mut by_worker: HashMap<sr25519::Public, Vec<Answer>> = HashMap::new();
+			for answer in batch {
+				by_worker.entry(answer.worker).or_default().push(answer);
+			}
+			for (worker, answers) in by_worker {
+				let mut calls: Vec<RuntimeCall> =
+					answers.iter().map(|answer| answer.call.clone()).collect();
+				let call = match calls.len() {
+					1 => calls.remove(0),
+					_ => RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
+				};
+				let submitted = self.submitter.submit(worker, call).await;
+				self.delivered(&answers, submitted);
+			}
+		}
+	}
+
+	/// Records what became of submitted answers.
+	fn delivered(&self, answers: &[Answer], submitted: Result<(), String>) {
 		let number = self.client.info().best_number;
 		let mut state = self.shared.state.lock();
-		state.running = state.running.saturating_sub(1);
-		match &submitted {
-			Ok(()) => {
-				state.jobs.insert(id, Progress::Submitted(number));
-			},
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "job {}: cannot submit: {e}", id.0);
-				// Seen again at the next block.
-				state.jobs.remove(&id);
-			},
+		for answer in answers {
+			match &submitted {
+				Ok(()) => {
+					state.jobs.insert(answer.job, Progress::Submitted(number));
+				},
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "job {}: cannot submit: {e}", answer.job.0);
+					// Seen again at the next block.
+					state.jobs.remove(&answer.job);
+				},
+			}
 		}
 		drop(state);
 		if submitted.is_ok() {
-			if outcome.is_ok() {
-				log::debug!(target: LOG_TARGET, "job {}: result submitted", id.0);
+			for answer in answers {
+				if answer.outcome.is_ok() {
+					log::debug!(target: LOG_TARGET, "job {}: result submitted", answer.job.0);
+				}
+				self.shared.record_outcome(&answer.outcome);
 			}
-			self.shared.record_outcome(&outcome);
 		}
 	}
 
@@ -487,16 +546,16 @@ impl Worker {
 		if job.mode != VerificationMode::Fast {
 			return Err(Failure::new("mode", format!("{:?} jobs are not served yet", job.mode)));
 		}
-		let best = self.client.info().best_hash;
-		let model = self
-			.client
-			.runtime_api()
-			.model(best, job.model)
-			.map_err(|e| Failure::new("model", e))?
-			.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
 		let loaded = match self.shared.engine.get(&job.model) {
 			Some(loaded) => loaded,
 			None => {
+				let best = self.client.info().best_hash;
+				let model = self
+					.client
+					.runtime_api()
+					.model(best, job.model)
+					.map_err(|e| Failure::new("model", e))?
+					.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
 				let uri = String::from_utf8_lossy(&model.uri).into_owned();
 				let bytes = self
 					.shared

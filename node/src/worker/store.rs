@@ -3,8 +3,8 @@
 //! Files live in one directory under the node's chain data path, named by the hex of their id.
 //! Bytes are checked against their id when they enter the store and every time they are read, so
 //! a corrupt or tampered file is refused (and removed) rather than run. Models are fetched by the
-//! URI registered on chain: `http://` and `https://` with a size limit and a timeout, or `blob:`
-//! for bytes that were put into this node's store (`blobs_put`).
+//! URI registered on chain: `http://` and `https://` with a size limit and a timeout, or
+//! `blob:<id>` for bytes that were put into this node's store (`blobs_put`).
 
 use std::{
 	path::{Path, PathBuf},
