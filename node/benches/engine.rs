@@ -4,15 +4,14 @@
 //!
 //! `cargo bench -p verity-node --bench engine` (see `scripts/bench-engine.sh`).
 
-#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pallet_models::{DType, IoView, TensorView};
 use verity_node::worker::{demo, engine::Loaded};
 
 fn io(sizes: &[usize]) -> IoView {
-	let tensor =
-		|n: usize| TensorView { dtype: DType::F32, shape: vec![1, n as u32] };
+	let tensor = |n: usize| TensorView { dtype: DType::F32, shape: vec![1, n as u32] };
 	IoView { input: tensor(sizes[0]), output: tensor(*sizes.last().unwrap()) }
 }
 

@@ -59,7 +59,12 @@ pub fn signed_with<E>(
 	);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(sign)?;
-	Ok(UncheckedExtrinsic::new_signed(call, Address::Id(signer.into()), signature.into(), extension))
+	Ok(UncheckedExtrinsic::new_signed(
+		call,
+		Address::Id(signer.into()),
+		signature.into(),
+		extension,
+	))
 }
 
 /// The hex form `author_submitExtrinsic` takes.

@@ -16,14 +16,15 @@ use sp_keyring::Sr25519Keyring;
 use verity_node::worker::{demo, engine::Loaded, WorkerStatus};
 use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, VerificationMode};
 use verity_runtime::{
-	genesis_config_presets::{DEMO_MODEL_ID, DEMO_MODEL_URI}, AccountId, Balance, BlockNumber, RuntimeCall,
-	RuntimeEvent,
+	genesis_config_presets::{DEMO_MODEL_ID, DEMO_MODEL_URI},
+	AccountId, Balance, BlockNumber, RuntimeCall, RuntimeEvent,
 };
 
 type JobView = pallet_inference::JobView<AccountId, Balance, BlockNumber>;
 
 fn demo_io() -> pallet_models::IoView {
-	let tensor = |shape: Vec<u32>| pallet_models::TensorView { dtype: pallet_models::DType::F32, shape };
+	let tensor =
+		|shape: Vec<u32>| pallet_models::TensorView { dtype: pallet_models::DType::F32, shape };
 	pallet_models::IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) }
 }
 
@@ -38,6 +39,18 @@ fn submit_job(model: ModelId, input: Vec<u8>) -> RuntimeCall {
 		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(input)),
 		mode: VerificationMode::Fast,
 		max_fee: 2 * UNIT,
+	})
+}
+
+/// The value of the Prometheus sample `name` whose labels include `label` (any label if empty).
+fn metric(text: &str, name: &str, label: &str) -> Option<f64> {
+	text.lines().find_map(|line| {
+		let rest = line.strip_prefix(name)?;
+		let (labels, value) = match rest.strip_prefix('{') {
+			Some(rest) => rest.split_once("} ")?,
+			None => ("", rest.strip_prefix(' ')?),
+		};
+		labels.contains(label).then(|| value.trim().parse().ok()).flatten()
 	})
 }
 
@@ -93,8 +106,9 @@ async fn the_dev_worker_serves_the_demo_model() {
 	assert!(!status.recent_latencies_ms.is_empty());
 
 	let metrics = node.metrics().await;
-	assert!(metrics.contains(&format!("verity_worker_jobs_executed_total {JOBS}")), "{metrics}");
-	assert!(metrics.contains("verity_worker_inference_seconds_count"), "{metrics}");
+	assert_eq!(metric(&metrics, "verity_worker_jobs_executed_total", ""), Some(JOBS as f64));
+	assert!(metric(&metrics, "verity_worker_inference_seconds_count", "").unwrap() >= 1.0);
+	assert_eq!(metric(&metrics, "verity_worker_queue_depth", ""), Some(0.0));
 }
 
 #[tokio::test]
@@ -166,5 +180,6 @@ async fn corrupt_model_bytes_are_refused_and_the_job_refunded() {
 	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
 	assert_eq!((status.executed, status.failed), (0, 1));
 	let metrics = node.metrics().await;
-	assert!(metrics.contains(r#"verity_worker_job_failures_total{reason="model"} 1"#), "{metrics}");
+	let failures = metric(&metrics, "verity_worker_job_failures_total", r#"reason="model""#);
+	assert_eq!(failures, Some(1.0), "{metrics}");
 }

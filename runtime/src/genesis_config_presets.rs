@@ -50,7 +50,9 @@ pub const DEMO_MODEL_PRICE: Balance = UNIT;
 pub const DEMO_CONCURRENCY: u32 = 256;
 
 /// The demo model's registration: id, owner, URI, I/O, price, royalty, modes.
-fn demo_model(owner: AccountId) -> (ModelId, AccountId, Vec<u8>, IoView, Balance, Perbill, ModeSet) {
+fn demo_model(
+	owner: AccountId,
+) -> (ModelId, AccountId, Vec<u8>, IoView, Balance, Perbill, ModeSet) {
 	let tensor = |shape: Vec<u32>| TensorView { dtype: DType::F32, shape };
 	(
 		DEMO_MODEL_ID,

@@ -87,7 +87,8 @@ pub fn mlp(sizes: &[usize], seed: u64) -> Vec<u8> {
 	let mut nodes = Vec::new();
 	let mut initializers = Vec::new();
 	let mut previous = "input".to_string();
-	let layers: Vec<(usize, usize)> = sizes.windows(2).filter_map(|w| w.first().zip(w.get(1))).map(|(a, b)| (*a, *b)).collect();
+	let layers: Vec<(usize, usize)> =
+		sizes.windows(2).filter_map(|w| w.first().zip(w.get(1))).map(|(a, b)| (*a, *b)).collect();
 	for (index, (inputs, outputs)) in layers.iter().copied().enumerate() {
 		// Scaled so activations neither vanish nor explode across layers.
 		let scale = 1.0 / (inputs.max(1) as f32).sqrt();

@@ -7,8 +7,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use parking_lot::Mutex;
 use pallet_models::{DType, IoView, TensorView};
+use parking_lot::Mutex;
 use tract_onnx::prelude::*;
 use verity_primitives::ModelId;
 
@@ -159,10 +159,8 @@ impl Loaded {
 	/// Runs the model on an encoded input; returns the encoded output.
 	pub fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError> {
 		let tensor = self.input.decode(input)?;
-		let outputs = self
-			.plan
-			.run(tvec!(tensor.into()))
-			.map_err(|e| EngineError::Run(format!("{e:#}")))?;
+		let outputs =
+			self.plan.run(tvec!(tensor.into())).map_err(|e| EngineError::Run(format!("{e:#}")))?;
 		let first = outputs
 			.first()
 			.ok_or_else(|| EngineError::Output("the model returned nothing".into()))?;
@@ -260,7 +258,11 @@ mod tests {
 			x = (0..m)
 				.map(|j| {
 					let y = (0..n).map(|k| x[k] * w[k * m + j]).sum::<f32>() + b[j];
-					if i + 1 < layers { y.max(0.0) } else { y }
+					if i + 1 < layers {
+						y.max(0.0)
+					} else {
+						y
+					}
 				})
 				.collect();
 		}
@@ -294,7 +296,10 @@ mod tests {
 			Err(EngineError::Load(_))
 		));
 		// The declared input does not fit the first layer.
-		assert!(matches!(Loaded::new(demo::DEMO_MODEL, &io(&[1, 15], &[1, 4])), Err(EngineError::Load(_))));
+		assert!(matches!(
+			Loaded::new(demo::DEMO_MODEL, &io(&[1, 15], &[1, 4])),
+			Err(EngineError::Load(_))
+		));
 		// The declared output has another size: loading works, running reports it.
 		let model = Loaded::new(demo::DEMO_MODEL, &io(&[1, 16], &[1, 5])).unwrap();
 		assert!(matches!(model.run(&[0; 64]), Err(EngineError::Output(_))));

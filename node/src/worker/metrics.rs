@@ -41,8 +41,8 @@ impl Metrics {
 				Histogram::with_opts(
 					HistogramOpts::new("verity_worker_inference_seconds", "Time of one inference")
 						.buckets(vec![
-							0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025,
-							0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+							0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01,
+							0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 						]),
 				)?,
 				registry,

@@ -283,7 +283,9 @@ pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, 
 	}
 	if dev_chain {
 		match shared.store.put(demo::DEMO_MODEL) {
-			Ok(id) => log::info!(target: LOG_TARGET, "demo model 0x{} in the store", hex::encode(id.0)),
+			Ok(id) => {
+				log::info!(target: LOG_TARGET, "demo model 0x{} in the store", hex::encode(id.0))
+			},
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot store the demo model: {e}"),
 		}
 	}
@@ -311,15 +313,15 @@ pub fn spawn_worker_tasks(
 		spawner: task_manager.spawn_handle(),
 	};
 	let (runner, deliverer) = (worker.clone(), worker.clone());
-	task_manager.spawn_handle().spawn("verity-worker-watch", Some("worker"), async move {
-		worker.watch(queue).await
-	});
+	task_manager
+		.spawn_handle()
+		.spawn("verity-worker-watch", Some("worker"), async move { worker.watch(queue).await });
 	task_manager.spawn_handle().spawn("verity-worker-deliver", Some("worker"), async move {
 		deliverer.deliver(to_deliver).await
 	});
-	task_manager.spawn_handle().spawn("verity-worker-run", Some("worker"), async move {
-		runner.run(jobs).await
-	});
+	task_manager
+		.spawn_handle()
+		.spawn("verity-worker-run", Some("worker"), async move { runner.run(jobs).await });
 	log::info!(target: LOG_TARGET, "inference worker started");
 }
 
@@ -451,7 +453,9 @@ impl Worker {
 	async fn serve(self, work: Work, _slot: OwnedSemaphorePermit) {
 		let id = work.job.id;
 		let output = self.execute(&work.job).await.and_then(|output| {
-			output.try_into().map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
+			output
+				.try_into()
+				.map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
 		});
 		match output {
 			Ok(output) => {

@@ -548,14 +548,14 @@ impl<T: Config> Pallet<T> {
 		frame_support::ensure!(sorted.len() == caps.models.len(), Error::<T>::DuplicateModel);
 		for model in operator.capabilities.models.iter() {
 			ModelOperators::<T>::remove(model, &who);
-	}
+		}
 		// Only inference operators are indexed: the index is what job assignment reads, so
 		// it stays bounded by the Inference role's size.
 		if operator.roles.contains(Role::Inference) {
 			for model in caps.models.iter() {
 				ModelOperators::<T>::insert(model, &who, ());
+			}
 		}
-	}
 		operator.capabilities = caps;
 		Operators::<T>::insert(&who, operator);
 		Self::deposit_event(Event::CapabilitiesSet { who });

@@ -597,7 +597,10 @@ mod genesis {
 			.capabilities(1, caps(vec![model(1), model(2)]))
 			.capabilities(2, caps(vec![model(1)]))
 			.build_and_execute(|| {
-				assert_eq!(Operators::operator_view(&1).unwrap().capabilities, caps(vec![model(1), model(2)]));
+				assert_eq!(
+					Operators::operator_view(&1).unwrap().capabilities,
+					caps(vec![model(1), model(2)])
+				);
 				// Only the inference operator serves jobs of the model.
 				assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, 500, 3)]);
 				assert_eq!(Operators::eligible_for_model(&model(2)), vec![(1, 500, 3)]);

@@ -231,7 +231,16 @@ pub trait Slash<AccountId, Balance> {
 
 /// What an operator declares it can do.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default, serde::Serialize, serde::Deserialize,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	TypeInfo,
+	Debug,
+	Default,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub struct CapabilitiesView {
 	/// The models it serves.

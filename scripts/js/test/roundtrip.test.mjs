@@ -26,7 +26,7 @@ after(async (t) => {
   await node?.stop();
 });
 
-test('a job on the demo model settles with the output tract computes', async () => {
+test('a job on the demo model settles, with the same output for the same input', async () => {
   const values = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
   assert.equal(await estimateFee(api, DEMO_MODEL), UNIT);
   const result = await runJob(api, account('charlie'), { model: DEMO_MODEL, input: encodeF32(values) });
