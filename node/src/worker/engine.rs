@@ -76,26 +76,9 @@ impl Shape {
 			return Err(EngineError::InputSize { expected, got: bytes.len() });
 		}
 		let tensor = match self.dtype {
-			DType::F32 => {
-				let values: Vec<f32> = bytes
-					.chunks_exact(4)
-					.filter_map(|c| <[u8; 4]>::try_from(c).ok())
-					.map(f32::from_le_bytes)
-					.collect();
-				Tensor::from_shape(&self.dims, &values)
-			},
-			DType::I8 => {
-				let values: Vec<i8> = bytes.iter().map(|b| *b as i8).collect();
-				Tensor::from_shape(&self.dims, &values)
-			},
-			DType::I32 => {
-				let values: Vec<i32> = bytes
-					.chunks_exact(4)
-					.filter_map(|c| <[u8; 4]>::try_from(c).ok())
-					.map(i32::from_le_bytes)
-					.collect();
-				Tensor::from_shape(&self.dims, &values)
-			},
+			DType::F32 => from_le(&self.dims, bytes, f32::from_le_bytes),
+			DType::I8 => from_le(&self.dims, bytes, i8::from_le_bytes),
+			DType::I32 => from_le(&self.dims, bytes, i32::from_le_bytes),
 		};
 		tensor.map_err(|e| EngineError::Run(e.to_string()))
 	}
@@ -111,24 +94,32 @@ impl Shape {
 		}
 		let wrong_type = |e: TractError| EngineError::Output(e.to_string());
 		let tensor = tensor.try_as_plain_ram().map_err(wrong_type)?;
-		Ok(match self.dtype {
-			DType::F32 => tensor
-				.as_slice::<f32>()
-				.map_err(wrong_type)?
-				.iter()
-				.flat_map(|v| v.to_le_bytes())
-				.collect(),
-			DType::I8 => {
-				tensor.as_slice::<i8>().map_err(wrong_type)?.iter().map(|v| *v as u8).collect()
-			},
-			DType::I32 => tensor
-				.as_slice::<i32>()
-				.map_err(wrong_type)?
-				.iter()
-				.flat_map(|v| v.to_le_bytes())
-				.collect(),
-		})
+		match self.dtype {
+			DType::F32 => to_le(tensor.as_slice::<f32>(), |v| v.to_le_bytes()),
+			DType::I8 => to_le(tensor.as_slice::<i8>(), |v| v.to_le_bytes()),
+			DType::I32 => to_le(tensor.as_slice::<i32>(), |v| v.to_le_bytes()),
+		}
+		.map_err(wrong_type)
 	}
+}
+
+/// A tensor of `dims` from little-endian elements of `N` bytes each.
+fn from_le<T: Datum + Copy, const N: usize>(
+	dims: &[usize],
+	bytes: &[u8],
+	element: fn([u8; N]) -> T,
+) -> TractResult<Tensor> {
+	let values: Vec<T> =
+		bytes.chunks_exact(N).filter_map(|c| <[u8; N]>::try_from(c).ok()).map(element).collect();
+	Tensor::from_shape(dims, &values)
+}
+
+/// The little-endian bytes of `values`.
+fn to_le<T, const N: usize>(
+	values: TractResult<&[T]>,
+	element: fn(&T) -> [u8; N],
+) -> TractResult<Vec<u8>> {
+	Ok(values?.iter().flat_map(element).collect())
 }
 
 /// A model ready to run.
@@ -281,6 +272,22 @@ mod tests {
 		for (got, want) in output.iter().zip(&expected) {
 			assert!((got - want).abs() < 1e-4, "{output:?} != {expected:?}");
 		}
+	}
+
+	#[test]
+	fn encodes_every_dtype_little_endian() {
+		let i32s =
+			from_le(&[2], &[1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff], i32::from_le_bytes).unwrap();
+		assert_eq!(i32s.try_as_plain_ram().unwrap().as_slice::<i32>().unwrap(), &[1, -2]);
+		let i8s = from_le(&[1, 3], &[0x7f, 0x80, 0], i8::from_le_bytes).unwrap();
+		let plain = i8s.try_as_plain_ram().unwrap();
+		assert_eq!(plain.as_slice::<i8>().unwrap(), &[127, -128, 0]);
+		assert_eq!(
+			to_le(plain.as_slice::<i8>(), |v| v.to_le_bytes()).unwrap(),
+			vec![0x7f, 0x80, 0]
+		);
+		// The declared type is checked: an i8 tensor is not read as f32.
+		assert!(to_le(plain.as_slice::<f32>(), |v| v.to_le_bytes()).is_err());
 	}
 
 	#[test]

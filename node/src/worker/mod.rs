@@ -13,7 +13,9 @@
 //!    on block import or authoring;
 //! 4. submits `submit_result` signed with the operator's key, or — when the model cannot be
 //!    fetched, loaded or run — `decline_job`, so the job is reassigned or refunded at once rather
-//!    than left to its deadline.
+//!    than left to its deadline. Answers that are ready at the same time go out together, one
+//!    `utility.force_batch` per key: a burst of jobs costs one signature, nonce and pool
+//!    validation, not one each (see `deliver`).
 //!
 //! A result that was submitted but not included is submitted again after
 //! [`RESUBMIT_AFTER`] blocks. The node's state changes only through these extrinsics.

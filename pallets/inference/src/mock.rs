@@ -247,7 +247,10 @@ impl crate::BenchmarkHelper<u64> for Test {
 		// The benchmarks submit inputs of `MaxInputLen` bytes.
 		let input = pallet_models::TensorSpec {
 			dtype: pallet_models::DType::I8,
-			shape: BoundedVec::try_from(vec![<Test as crate::Config>::MaxInputLen::get()]).unwrap(),
+			shape: BoundedVec::try_from(vec![
+				<<Test as crate::Config>::MaxInputLen as frame_support::traits::Get<u32>>::get(),
+			])
+			.unwrap(),
 		};
 		let tensor = pallet_models::TensorSpec {
 			dtype: pallet_models::DType::F32,

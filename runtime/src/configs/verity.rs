@@ -118,7 +118,9 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 		let input = pallet_models::TensorSpec {
 			dtype: pallet_models::DType::I8,
 			shape: BoundedVec::truncate_from(alloc::vec![
-				<Runtime as pallet_inference::Config>::MaxInputLen::get()
+				<<Runtime as pallet_inference::Config>::MaxInputLen as frame_support::traits::Get<
+					u32,
+				>>::get()
 			]),
 		};
 		let output = pallet_models::TensorSpec {
