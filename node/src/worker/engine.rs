@@ -260,7 +260,7 @@ mod tests {
 		x
 	}
 
-	use crate::worker::demo::Weights;
+	use verity_zkml::onnx::Weights;
 
 	#[test]
 	fn runs_the_demo_model_as_computed_by_hand() {
