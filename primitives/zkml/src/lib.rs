@@ -11,12 +11,17 @@
 //!   graphs (float weights quantized at import to power-of-two scales), and a writer of MLPs in
 //!   ONNX for tests, benchmarks and the dev chain's demo model.
 //!
-//! The R1CS circuit, the Groth16 prover and the verifier build on this format (issue #6).
+//! - [`circuit`] (std): the R1CS gadgets and the circuit of a model over BLS12-381's scalar
+//!   field, with the job binding and packed input and output as public inputs.
+//!
+//! The Groth16 setup, prover and verifier build on these (issue #6).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod circuit;
 pub mod interpreter;
 pub mod ir;
 #[cfg(feature = "std")]

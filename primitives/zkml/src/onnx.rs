@@ -187,7 +187,11 @@ fn layers(graph: &GraphProto) -> Result<(usize, Vec<FloatLayer>), ImportError> {
 				let weights: Vec<f32> = (0..outputs)
 					.flat_map(|j| (0..inputs).map(move |k| (j, k)))
 					.map(|(j, k)| {
-						let index = if transposed { j * inputs + k } else { k * outputs + j };
+						let index = if transposed {
+							j.saturating_mul(inputs).saturating_add(k)
+						} else {
+							k.saturating_mul(outputs).saturating_add(j)
+						};
 						w.get(index).copied().unwrap_or(0.0)
 					})
 					.collect();
@@ -295,14 +299,14 @@ fn quantize(layer: FloatLayer, frac: u8, index: usize) -> Result<Dense, ImportEr
 		if max > 127.0 {
 			return Err(ImportError::Range(format!("layer {index} has a weight beyond ±127")));
 		}
-		while w_frac < MAX_SHIFT && max * 2f32.powi(i32::from(w_frac) + 1) <= 127.0 {
-			w_frac += 1;
+		while w_frac < MAX_SHIFT && max * 2f32.powi(i32::from(w_frac).saturating_add(1)) <= 127.0 {
+			w_frac = w_frac.saturating_add(1);
 		}
 	}
 	let scale = 2f32.powi(i32::from(w_frac));
 	let weights =
 		layer.weights.iter().map(|w| (w * scale).round().clamp(-127.0, 127.0) as i8).collect();
-	let bias_scale = 2f64.powi(i32::from(frac) + i32::from(w_frac));
+	let bias_scale = 2f64.powi(i32::from(frac).saturating_add(i32::from(w_frac)));
 	let mut bias = Vec::with_capacity(layer.outputs);
 	for b in &layer.bias {
 		let q = (f64::from(*b) * bias_scale).round();
@@ -346,7 +350,7 @@ pub fn quantize_input(values: &[f32], frac: u8) -> Vec<i8> {
 
 /// The real values of outputs of `frac` fractional bits.
 pub fn dequantize(values: &[i8], frac: u8) -> Vec<f32> {
-	let scale = 2f32.powi(-i32::from(frac));
+	let scale = 2f32.powi(0i32.saturating_sub(i32::from(frac)));
 	values.iter().map(|v| f32::from(*v) * scale).collect()
 }
 

@@ -1,0 +1,506 @@
+//! The R1CS circuit of a model (std; BLS12-381 scalar field).
+//!
+//! Weights are circuit constants, so a layer's accumulators are linear combinations of its
+//! inputs and cost no constraints; the verifying key identifies the model. What costs
+//! constraints is the non-linear part of every neuron, proved with n-bit range checks — never a
+//! full-width decomposition:
+//!
+//! - **rescale** — `acc + 2^(s-1) = q · 2^s + r` with `r ∈ [0, 2^s)` ([`range_check`], `s` bits);
+//! - **clamp** (ReLU is a clamp to `[0, 127]`, otherwise `[-128, 127]`) — two flags `a` (`q < lo`)
+//!   and `b` (`q > hi`), products `p1 = a · (lo - q)`, `p2 = b · (hi - q)`, and the range checks
+//!   `q - lo + 2·p1 - a ∈ [0, 2^K)` and `hi - q - 2·p2 - b ∈ [0, 2^K)` with `K = 33 - s`: each
+//!   says, on its branch, `q ≥ lo` or `q < lo`, `q ≤ hi` or `q > hi`. The output is
+//!   `y = q + p1 + p2`.
+//!
+//! Because every value is bounded (inputs are range-checked `i8`s, accumulators stay within 2^31,
+//! `q` and `r` are range-bounded), each field equation is also an integer equation, so the only
+//! satisfying witness is the [interpreter](crate::interpreter)'s.
+//!
+//! Public inputs, in order: the job binding (`binding · binding = sq` ties it into the proof, so
+//! a proof for one job does not verify for another), the input packed 31 bytes a field element
+//! (`x + 128` as base-256 digits), and the output packed the same way.
+
+// Field and linear-combination arithmetic is modular and cannot overflow; the integer arithmetic
+// is on values a valid model bounds by 2^31 (see `ir`).
+#![allow(clippy::arithmetic_side_effects)]
+
+use ark_bls12_381::Fr;
+use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_relations::gr1cs::{
+	ConstraintSynthesizer, ConstraintSystemRef, LinearCombination, SynthesisError, Variable,
+};
+
+use crate::{interpreter::activation, ir::Model};
+
+/// A linear combination over the scalar field.
+pub type Lc = LinearCombination<Fr>;
+
+/// Bytes packed into one public field element (248 bits, below the 255-bit modulus).
+pub const PACK_BYTES: usize = 31;
+
+/// `v` as a field element (negative values wrap to `p - |v|`).
+pub fn fr(v: i64) -> Fr {
+	let magnitude = Fr::from(v.unsigned_abs());
+	if v < 0 {
+		-magnitude
+	} else {
+		magnitude
+	}
+}
+
+fn one() -> Lc {
+	Lc::from(Variable::One)
+}
+
+fn constant(v: i64) -> Lc {
+	Lc::from((fr(v), Variable::One))
+}
+
+fn witness(cs: &ConstraintSystemRef<Fr>, value: Option<Fr>) -> Result<Variable, SynthesisError> {
+	cs.new_witness_variable(|| value.ok_or(SynthesisError::AssignmentMissing))
+}
+
+/// Enforces `lc = Σ 2^i · bits[i]` with every bit boolean: `lc ∈ [0, 2^bits.len())`.
+/// `bits` is the prover's claim (`None` while setting up).
+pub fn range_check_bits(
+	cs: &ConstraintSystemRef<Fr>,
+	lc: Lc,
+	bits: &[Option<bool>],
+) -> Result<(), SynthesisError> {
+	let mut sum = Lc::new();
+	let mut power = Fr::ONE;
+	for bit in bits {
+		let b = witness(cs, bit.map(Fr::from))?;
+		// b · (1 - b) = 0
+		cs.enforce_r1cs_constraint(|| Lc::from(b), || one() - b, Lc::new)?;
+		sum = sum + (power, b);
+		power.double_in_place();
+	}
+	cs.enforce_r1cs_constraint(|| lc - &sum, one, Lc::new)
+}
+
+/// Enforces `lc ∈ [0, 2^n)` given its value (`None` while setting up).
+pub fn range_check(
+	cs: &ConstraintSystemRef<Fr>,
+	lc: Lc,
+	value: Option<u64>,
+	n: u32,
+) -> Result<(), SynthesisError> {
+	let bits: Vec<Option<bool>> = (0..n)
+		.map(|i| value.map(|v| v.checked_shr(i).is_some_and(|shifted| shifted & 1 == 1)))
+		.collect();
+	range_check_bits(cs, lc, &bits)
+}
+
+/// What the prover claims about one neuron: the interpreter's values by [`NeuronWitness::of`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeuronWitness {
+	/// `(acc + 2^(s-1)) >> s`.
+	pub q: i64,
+	/// `acc + 2^(s-1) - q · 2^s`.
+	pub r: i64,
+	/// `q < lo`.
+	pub below: bool,
+	/// `q > hi`.
+	pub above: bool,
+}
+
+/// The clamp bounds of a neuron: `[0, 127]` with ReLU, `[-128, 127]` without.
+pub fn bounds(relu: bool) -> (i64, i64) {
+	(if relu { 0 } else { i64::from(i8::MIN) }, i64::from(i8::MAX))
+}
+
+impl NeuronWitness {
+	/// The honest witness of a neuron whose accumulator is `acc`.
+	pub fn of(acc: i64, shift: u8, relu: bool) -> Self {
+		let half = if shift == 0 { 0 } else { 1i64.checked_shl(u32::from(shift) - 1).unwrap_or(0) };
+		let shifted = acc.saturating_add(half);
+		let q = shifted.checked_shr(u32::from(shift)).unwrap_or(0);
+		let r = shifted.saturating_sub(q.checked_shl(u32::from(shift)).unwrap_or(0));
+		let (lo, hi) = bounds(relu);
+		NeuronWitness { q, r, below: q < lo, above: q > hi }
+	}
+
+	/// The output these values give.
+	pub fn output(&self, relu: bool) -> i64 {
+		let (lo, hi) = bounds(relu);
+		self.q.clamp(lo, hi)
+	}
+}
+
+/// One neuron: rescale by `shift`, clamp (`relu` or not). Returns the output `y` as a linear
+/// combination. `w` is `None` while setting up.
+pub fn neuron(
+	cs: &ConstraintSystemRef<Fr>,
+	acc: Lc,
+	shift: u8,
+	relu: bool,
+	w: Option<NeuronWitness>,
+) -> Result<Lc, SynthesisError> {
+	let (lo, hi) = bounds(relu);
+	let half = if shift == 0 { 0 } else { 1i64 << (shift - 1) };
+	let k = 33 - u32::from(shift);
+
+	// Rescale: acc + half - r - 2^s · q = 0, r ∈ [0, 2^s).
+	let q = witness(cs, w.map(|w| fr(w.q)))?;
+	let scale = fr(1i64 << shift);
+	let mut rescaled = acc + &constant(half) - (scale, q);
+	if shift > 0 {
+		let r = witness(cs, w.map(|w| fr(w.r)))?;
+		range_check(cs, Lc::from(r), w.map(|w| w.r as u64), u32::from(shift))?;
+		rescaled = rescaled - r;
+	}
+	cs.enforce_r1cs_constraint(|| rescaled, one, Lc::new)?;
+
+	// Clamp to [lo, hi].
+	let a = witness(cs, w.map(|w| Fr::from(w.below)))?;
+	let b = witness(cs, w.map(|w| Fr::from(w.above)))?;
+	let p1 = witness(cs, w.map(|w| if w.below { fr(lo - w.q) } else { Fr::ZERO }))?;
+	let p2 = witness(cs, w.map(|w| if w.above { fr(hi - w.q) } else { Fr::ZERO }))?;
+	cs.enforce_r1cs_constraint(|| Lc::from(a), || constant(lo) - q, || Lc::from(p1))?;
+	cs.enforce_r1cs_constraint(|| Lc::from(b), || constant(hi) - q, || Lc::from(p2))?;
+	cs.enforce_r1cs_constraint(|| Lc::from(a), || one() - a, Lc::new)?;
+	cs.enforce_r1cs_constraint(|| Lc::from(b), || one() - b, Lc::new)?;
+	let two = Fr::from(2u64);
+	let t1 = Lc::from(q) - &constant(lo) + (two, p1) - a;
+	let t1_value = w.map(|w| if w.below { lo - w.q - 1 } else { w.q - lo } as u64);
+	range_check(cs, t1, t1_value, k)?;
+	let t2 = constant(hi) - q - (two, p2) - b;
+	let t2_value = w.map(|w| if w.above { w.q - hi - 1 } else { hi - w.q } as u64);
+	range_check(cs, t2, t2_value, k)?;
+	Ok(Lc::from(q) + p1 + p2)
+}
+
+/// Packs `i8` values into field elements, [`PACK_BYTES`] a field element, `v + 128` as
+/// little-endian base-256 digits.
+pub fn pack(values: &[i8]) -> Vec<Fr> {
+	values
+		.chunks(PACK_BYTES)
+		.map(|chunk| {
+			let bytes: Vec<u8> = chunk.iter().map(|v| (i16::from(*v) + 128) as u8).collect();
+			Fr::from_le_bytes_mod_order(&bytes)
+		})
+		.collect()
+}
+
+/// Enforces that the public inputs `packed` pack the values `lcs` (each known to be in
+/// `[-128, 127]`).
+fn enforce_packed(
+	cs: &ConstraintSystemRef<Fr>,
+	packed: &[Variable],
+	lcs: &[Lc],
+) -> Result<(), SynthesisError> {
+	for (public, chunk) in packed.iter().zip(lcs.chunks(PACK_BYTES)) {
+		let mut sum = Lc::new();
+		let mut power = Fr::ONE;
+		for lc in chunk {
+			sum = sum + (power, &(lc.clone() + &constant(128)));
+			power *= Fr::from(256u64);
+		}
+		cs.enforce_r1cs_constraint(|| sum - *public, one, Lc::new)?;
+	}
+	Ok(())
+}
+
+/// The circuit of `model` on `input` (`None` while setting up), bound to `binding`.
+pub struct ModelCircuit<'a> {
+	/// The model (its weights become constants).
+	pub model: &'a Model,
+	/// The input, or `None` for key generation.
+	pub input: Option<Vec<i8>>,
+	/// The job binding (public), e.g. a hash of the job id and the worker.
+	pub binding: Option<Fr>,
+	/// What the public input and output claim, if not the honest input and the interpreter's
+	/// output. An honest prover leaves it `None`; tests set it to check that a false claim does
+	/// not satisfy the circuit.
+	pub claim: Option<(Vec<i8>, Vec<i8>)>,
+}
+
+impl ModelCircuit<'_> {
+	/// The public inputs of a proof of `model` on `input` giving `output`, bound to `binding`.
+	pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
+		let mut public = vec![binding];
+		public.extend(pack(input));
+		public.extend(pack(output));
+		public
+	}
+}
+
+impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
+	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+		let model = self.model;
+		model.validate().map_err(|_| SynthesisError::Unsatisfiable)?;
+		let input_len = model.input_len as usize;
+		let input = self.input.filter(|input| input.len() == input_len);
+		let output = input
+			.as_ref()
+			.map(|input| crate::interpreter::run(model, input))
+			.transpose()
+			.map_err(|_| SynthesisError::Unsatisfiable)?;
+		let (packed_in, packed_out) = match &self.claim {
+			Some((input, output)) => (Some(pack(input)), Some(pack(output))),
+			None => (input.as_ref().map(|i| pack(i)), output.as_ref().map(|o| pack(o))),
+		};
+		let chunks = |n: usize| n.div_ceil(PACK_BYTES);
+
+		// Public inputs first: binding, packed input, packed output.
+		let binding =
+			cs.new_input_variable(|| self.binding.ok_or(SynthesisError::AssignmentMissing))?;
+		let public_in = (0..chunks(input_len))
+			.map(|i| {
+				cs.new_input_variable(|| {
+					packed_in
+						.as_ref()
+						.and_then(|p| p.get(i).copied())
+						.ok_or(SynthesisError::AssignmentMissing)
+				})
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let public_out = (0..chunks(model.output_len() as usize))
+			.map(|i| {
+				cs.new_input_variable(|| {
+					packed_out
+						.as_ref()
+						.and_then(|p| p.get(i).copied())
+						.ok_or(SynthesisError::AssignmentMissing)
+				})
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let square = witness(&cs, self.binding.map(|b| b.square()))?;
+		cs.enforce_r1cs_constraint(
+			|| Lc::from(binding),
+			|| Lc::from(binding),
+			|| Lc::from(square),
+		)?;
+
+		// The input: i8 witnesses, range-checked, packed into the public input.
+		let mut x: Vec<Lc> = Vec::with_capacity(input_len);
+		let mut values: Option<Vec<i64>> =
+			input.as_ref().map(|i| i.iter().map(|v| i64::from(*v)).collect());
+		for k in 0..input_len {
+			let value = values.as_ref().and_then(|v| v.get(k).copied());
+			let var = witness(&cs, value.map(fr))?;
+			range_check(&cs, Lc::from(var) + &constant(128), value.map(|v| (v + 128) as u64), 8)?;
+			x.push(Lc::from(var));
+		}
+		enforce_packed(&cs, &public_in, &x)?;
+
+		// The layers.
+		for layer in &model.layers {
+			let inputs = layer.inputs as usize;
+			let mut next = Vec::with_capacity(layer.outputs as usize);
+			let mut next_values = Vec::with_capacity(layer.outputs as usize);
+			for (row, bias) in layer.weights.chunks_exact(inputs).zip(&layer.bias) {
+				let mut acc = constant(i64::from(*bias));
+				for (w, xk) in row.iter().zip(&x) {
+					if *w != 0 {
+						acc = acc + (fr(i64::from(*w)), xk);
+					}
+				}
+				let acc_value = values.as_ref().map(|v| {
+					row.iter().zip(v).fold(i64::from(*bias), |a, (w, xv)| a + i64::from(*w) * xv)
+				});
+				let w = acc_value.map(|acc| NeuronWitness::of(acc, layer.shift, layer.relu));
+				next.push(neuron(&cs, acc, layer.shift, layer.relu, w)?);
+				next_values
+					.push(acc_value.map(|acc| i64::from(activation(acc, layer.shift, layer.relu))));
+			}
+			x = next;
+			values = next_values.into_iter().collect();
+		}
+		enforce_packed(&cs, &public_out, &x)
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+	use super::*;
+	use crate::ir::Dense;
+	use ark_relations::gr1cs::ConstraintSystem;
+
+	fn cs() -> ConstraintSystemRef<Fr> {
+		ConstraintSystem::<Fr>::new_ref()
+	}
+
+	fn constant_lc(v: i64) -> Lc {
+		constant(v)
+	}
+
+	mod range {
+		use super::*;
+
+		#[test]
+		fn accepts_values_in_range() {
+			for v in [0u64, 1, 77, 255] {
+				let cs = cs();
+				range_check(&cs, constant_lc(v as i64), Some(v), 8).unwrap();
+				assert!(cs.is_satisfied().unwrap(), "{v}");
+			}
+		}
+
+		#[test]
+		fn a_flipped_bit_fails() {
+			let cs = cs();
+			let mut bits: Vec<Option<bool>> = (0..8).map(|i| Some((77u64 >> i) & 1 == 1)).collect();
+			bits[3] = bits[3].map(|b| !b);
+			range_check_bits(&cs, constant_lc(77), &bits).unwrap();
+			assert!(!cs.is_satisfied().unwrap());
+		}
+
+		#[test]
+		fn values_out_of_range_fail() {
+			for v in [256i64, -1, 1 << 40] {
+				let cs = cs();
+				range_check(&cs, constant_lc(v), Some(v as u64), 8).unwrap();
+				assert!(!cs.is_satisfied().unwrap(), "{v}");
+			}
+		}
+	}
+
+	mod neuron {
+		use super::*;
+
+		/// A neuron on a constant accumulator with witness `w`; returns (satisfied, y).
+		fn check(acc: i64, shift: u8, relu: bool, w: NeuronWitness) -> (bool, Fr) {
+			let cs = cs();
+			let y = neuron(&cs, constant_lc(acc), shift, relu, Some(w)).unwrap();
+			let y_var = cs.new_witness_variable(|| Ok(fr(w.output(relu)))).unwrap();
+			cs.enforce_r1cs_constraint(|| y - y_var, one, Lc::new).unwrap();
+			(cs.is_satisfied().unwrap(), fr(w.output(relu)))
+		}
+
+		#[test]
+		fn the_honest_witness_satisfies_and_matches_the_interpreter() {
+			let accs =
+				[0, 1, -1, 5, -5, 127, 128, -128, -129, 1000, -1000, (1 << 30) - 1, -(1 << 30)];
+			for acc in accs {
+				for shift in [0u8, 1, 3, 8, 24] {
+					for relu in [false, true] {
+						let w = NeuronWitness::of(acc, shift, relu);
+						assert_eq!(w.output(relu), i64::from(activation(acc, shift, relu)));
+						assert!(
+							check(acc, shift, relu, w).0,
+							"acc {acc} shift {shift} relu {relu}"
+						);
+					}
+				}
+			}
+		}
+
+		#[test]
+		fn a_wrong_remainder_fails() {
+			let w = NeuronWitness::of(1000, 3, false);
+			assert!(!check(1000, 3, false, NeuronWitness { r: w.r + 1, ..w }).0);
+			// A remainder out of range with a compensating quotient.
+			assert!(!check(1000, 3, false, NeuronWitness { q: w.q - 1, r: w.r + 8, ..w }).0);
+		}
+
+		#[test]
+		fn a_wrong_relu_or_clamp_branch_fails() {
+			// q = -3: ReLU must clamp to 0.
+			let w = NeuronWitness::of(-24, 3, true);
+			assert!(w.below);
+			assert!(!check(-24, 3, true, NeuronWitness { below: false, ..w }).0);
+			// q = 3: claiming it is below zero fails.
+			let w = NeuronWitness::of(24, 3, true);
+			assert!(!check(24, 3, true, NeuronWitness { below: true, ..w }).0);
+			// q = 125 (1000 / 8): claiming it is above 127 fails; q = 200 must clamp.
+			let w = NeuronWitness::of(1000, 3, false);
+			assert!(!check(1000, 3, false, NeuronWitness { above: true, ..w }).0);
+			let w = NeuronWitness::of(1600, 3, false);
+			assert!(w.above);
+			assert!(!check(1600, 3, false, NeuronWitness { above: false, ..w }).0);
+		}
+
+		#[test]
+		fn a_changed_output_fails() {
+			let cs = cs();
+			let w = NeuronWitness::of(100, 2, false);
+			let y = neuron(&cs, constant_lc(100), 2, false, Some(w)).unwrap();
+			let claimed = cs.new_witness_variable(|| Ok(fr(w.output(false) + 1))).unwrap();
+			cs.enforce_r1cs_constraint(|| y - claimed, one, Lc::new).unwrap();
+			assert!(!cs.is_satisfied().unwrap());
+		}
+	}
+
+	mod model {
+		use super::*;
+		use crate::interpreter::run;
+
+		fn two_layers() -> Model {
+			Model {
+				input_len: 2,
+				input_frac: 0,
+				layers: vec![
+					Dense {
+						inputs: 2,
+						outputs: 2,
+						weights: vec![3, -2, -1, 1],
+						bias: vec![1, 0],
+						shift: 1,
+						relu: true,
+					},
+					Dense {
+						inputs: 2,
+						outputs: 1,
+						weights: vec![1, 2],
+						bias: vec![-4],
+						shift: 0,
+						relu: false,
+					},
+				],
+			}
+		}
+
+		/// Whether the circuit of `model` on `input`, claiming `claim`, is satisfied.
+		fn satisfied(model: &Model, input: &[i8], claim: Option<(Vec<i8>, Vec<i8>)>) -> bool {
+			let cs = cs();
+			let circuit = ModelCircuit {
+				model,
+				input: Some(input.to_vec()),
+				binding: Some(Fr::from(42u64)),
+				claim,
+			};
+			circuit.generate_constraints(cs.clone()).unwrap();
+			cs.is_satisfied().unwrap()
+		}
+
+		#[test]
+		fn the_circuit_is_satisfied_by_the_interpreters_run() {
+			let model = two_layers();
+			for input in [[5i8, 1], [1, 5], [127, -128], [-128, 127], [0, 0]] {
+				assert!(satisfied(&model, &input, None), "{input:?}");
+				let output = run(&model, &input).unwrap();
+				assert!(satisfied(&model, &input, Some((input.to_vec(), output))));
+			}
+		}
+
+		#[test]
+		fn a_changed_output_or_input_fails() {
+			let model = two_layers();
+			let input = [5i8, 1];
+			let output = run(&model, &input).unwrap();
+			assert!(satisfied(&model, &input, Some((input.to_vec(), output.clone()))));
+			assert!(!satisfied(&model, &input, Some((input.to_vec(), vec![output[0] + 1]))));
+			assert!(!satisfied(&model, &input, Some((vec![5, 2], output))));
+		}
+
+		#[test]
+		fn an_imported_mlp_is_satisfied_and_its_size_is_reported() {
+			let bytes = crate::onnx::mlp(&[16, 16, 4], 3);
+			let model = crate::onnx::import(&bytes, Default::default()).unwrap();
+			let input: Vec<i8> = (0..16).map(|k| (k * 9 % 31 - 15) as i8).collect();
+			let cs = cs();
+			ModelCircuit { model: &model, input: Some(input), binding: Some(Fr::ONE), claim: None }
+				.generate_constraints(cs.clone())
+				.unwrap();
+			assert!(cs.is_satisfied().unwrap());
+			println!(
+				"MLP 16-16-4: {} constraints, {} public inputs",
+				cs.num_constraints(),
+				cs.num_instance_variables()
+			);
+		}
+	}
+}
