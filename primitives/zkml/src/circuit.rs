@@ -73,7 +73,7 @@ pub fn range_check_bits(
 		let b = witness(cs, bit.map(Fr::from))?;
 		// b · (1 - b) = 0
 		cs.enforce_r1cs_constraint(|| Lc::from(b), || one() - b, Lc::new)?;
-		sum = sum + (power, b);
+		sum += (power, b);
 		power.double_in_place();
 	}
 	cs.enforce_r1cs_constraint(|| lc - &sum, one, Lc::new)
