@@ -246,26 +246,20 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
 		// Public inputs first: binding, packed input, packed output.
 		let binding =
 			cs.new_input_variable(|| self.binding.ok_or(SynthesisError::AssignmentMissing))?;
-		let public_in = (0..chunks(input_len))
-			.map(|i| {
-				cs.new_input_variable(|| {
-					packed_in
-						.as_ref()
-						.and_then(|p| p.get(i).copied())
-						.ok_or(SynthesisError::AssignmentMissing)
+		let public = |count: usize, packed: &Option<Vec<Fr>>| {
+			(0..count)
+				.map(|i| {
+					cs.new_input_variable(|| {
+						packed
+							.as_ref()
+							.and_then(|p| p.get(i).copied())
+							.ok_or(SynthesisError::AssignmentMissing)
+					})
 				})
-			})
-			.collect::<Result<Vec<_>, _>>()?;
-		let public_out = (0..chunks(model.output_len() as usize))
-			.map(|i| {
-				cs.new_input_variable(|| {
-					packed_out
-						.as_ref()
-						.and_then(|p| p.get(i).copied())
-						.ok_or(SynthesisError::AssignmentMissing)
-				})
-			})
-			.collect::<Result<Vec<_>, _>>()?;
+				.collect::<Result<Vec<_>, _>>()
+		};
+		let public_in = public(chunks(input_len), &packed_in)?;
+		let public_out = public(chunks(model.output_len() as usize), &packed_out)?;
 		let square = witness(&cs, self.binding.map(|b| b.square()))?;
 		cs.enforce_r1cs_constraint(
 			|| Lc::from(binding),
