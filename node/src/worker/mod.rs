@@ -365,7 +365,8 @@ impl Worker {
 		for key in keys {
 			let account = AccountId::from(key);
 			match api.operator(best, account.clone()) {
-				Ok(Some(operator)) if operator.active_roles.contains(Role::Inference) => {
+				// A chilled operator takes no new jobs but must still finish those it holds.
+				Ok(Some(operator)) if operator.roles.contains(Role::Inference) => {
 					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
 				},
 				Ok(_) => continue,
@@ -380,7 +381,8 @@ impl Worker {
 			}
 			accounts.push(account);
 		}
-		self.resize(declared.min(self.max_concurrency));
+		let at_least = u32::from(!assigned.is_empty());
+		self.resize(declared.min(self.max_concurrency).max(at_least));
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -420,7 +422,7 @@ impl Worker {
 		self.shared.set_queued(queued);
 	}
 
-	/// Makes the number of slots `target` (at least one while any key serves).
+	/// Makes the number of slots `target`.
 	fn resize(&self, target: u32) {
 		let mut state = self.shared.state.lock();
 		let current = state.concurrency;

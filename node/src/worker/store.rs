@@ -100,8 +100,11 @@ impl ModelStore {
 		}
 		let id = model_id(bytes);
 		let path = self.path(&id);
-		// Written under a temporary name and renamed, so a reader never sees half a file.
-		let partial = path.with_extension(format!("partial-{}", std::process::id()));
+		// Written under a temporary name of its own and renamed, so a reader never sees half a
+		// file and two jobs fetching the same model at once do not trip over each other.
+		static PUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+		let n = PUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let partial = path.with_extension(format!("partial-{}-{n}", std::process::id()));
 		std::fs::write(&partial, bytes)?;
 		std::fs::rename(&partial, &path)?;
 		Ok(id)
@@ -216,6 +219,22 @@ mod tests {
 		assert_eq!(store.get(&model_id(b"other")).unwrap(), None);
 		assert_eq!(store.len(), 1);
 		assert!(matches!(store.put(&[0; 1025]), Err(StoreError::TooLarge { limit: 1024 })));
+	}
+
+	#[test]
+	fn concurrent_puts_of_the_same_model_all_succeed() {
+		let dir = temp_dir("concurrent");
+		let store = store(&dir);
+		let threads: Vec<_> = (0..8)
+			.map(|_| {
+				let store = store.clone();
+				std::thread::spawn(move || store.put(b"same model"))
+			})
+			.collect();
+		for thread in threads {
+			assert_eq!(thread.join().unwrap().unwrap(), model_id(b"same model"));
+		}
+		assert_eq!(store.len(), 1);
 	}
 
 	#[test]
