@@ -481,20 +481,28 @@ mod tests {
 		}
 
 		#[test]
-		fn an_imported_mlp_is_satisfied_and_its_size_is_reported() {
-			let bytes = crate::onnx::mlp(&[16, 16, 4], 3);
-			let model = crate::onnx::import(&bytes, Default::default()).unwrap();
-			let input: Vec<i8> = (0..16).map(|k| (k * 9 % 31 - 15) as i8).collect();
-			let cs = cs();
-			ModelCircuit { model: &model, input: Some(input), binding: Some(Fr::ONE), claim: None }
+		fn imported_mlps_are_satisfied_and_their_size_is_reported() {
+			for sizes in [vec![16, 16, 4], vec![784, 128, 10]] {
+				let bytes = crate::onnx::mlp(&sizes, 3);
+				let model = crate::onnx::import(&bytes, Default::default()).unwrap();
+				let input: Vec<i8> = (0..sizes[0]).map(|k| (k * 9 % 31) as i8 - 15).collect();
+				let cs = cs();
+				ModelCircuit {
+					model: &model,
+					input: Some(input),
+					binding: Some(Fr::ONE),
+					claim: None,
+				}
 				.generate_constraints(cs.clone())
 				.unwrap();
-			assert!(cs.is_satisfied().unwrap());
-			println!(
-				"MLP 16-16-4: {} constraints, {} public inputs",
-				cs.num_constraints(),
-				cs.num_instance_variables()
-			);
+				assert!(cs.is_satisfied().unwrap());
+				// `cargo test -p verity-zkml -- --nocapture imported_mlps` prints the sizes.
+				println!(
+					"MLP {sizes:?}: {} constraints, {} public inputs (with the constant one)",
+					cs.num_constraints(),
+					cs.num_instance_variables()
+				);
+			}
 		}
 	}
 }
