@@ -1,6 +1,8 @@
 //! The node's JSON-RPC methods beyond those `sc-service` provides: account nonces
 //! (`system_accountNextIndex`), fee queries (`payment_*`) and, with `--sealing manual`, block
-//! sealing (`engine_createBlock`, `engine_finalizeBlock`); the worker's `worker_status` and the
+//! sealing (`engine_createBlock`, `engine_finalizeBlock`); the market's `inference_job`,
+//! `inference_jobsOf`, `inference_estimateFee`, `models_list` and `operators_list` (the
+//! pallets' `rpc` crates over their runtime APIs); the worker's `worker_status` and the
 //! model store's `blobs_put` / `blobs_get` ([`crate::worker::rpc`]).
 
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
-use verity_runtime::{opaque::Block, AccountId, Balance, Hash, Nonce};
+use verity_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash, Nonce};
 
 /// What the RPC methods need.
 pub struct FullDeps<C, P> {
@@ -41,6 +43,9 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>
+		+ pallet_models_runtime_api::ModelsApi<Block, AccountId, Balance, BlockNumber>
+		+ pallet_operators_runtime_api::OperatorsApi<Block, AccountId, Balance, BlockNumber>
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
@@ -51,8 +56,14 @@ where
 	use crate::worker::rpc::{Worker, WorkerApiServer};
 	let FullDeps { client, pool, seal_commands, worker } = deps;
 
+	use pallet_inference_rpc::{Inference, InferenceApiServer};
+	use pallet_models_rpc::{Models, ModelsApiServer};
+	use pallet_operators_rpc::{Operators, OperatorsApiServer};
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Inference::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
+	module.merge(Models::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
+	module.merge(Operators::<_, Block, (Balance, BlockNumber)>::new(client).into_rpc())?;
 	module.merge(Worker(worker).into_rpc())?;
 	if let Some(commands) = seal_commands {
 		module.merge(ManualSeal::new(commands).into_rpc())?;

@@ -1,8 +1,15 @@
 //! End to end through the real node: a new account becomes an inference operator by signed
 //! extrinsics and is read back through the `OperatorsApi` runtime API; a model is registered, a
-//! `Fast` job is paid, delivered and settled, and the `InferenceApi` reports it.
+//! `Fast` job is paid, delivered and settled, and the `InferenceApi` reports it; the market's
+//! JSON-RPC methods (`inference_*`, `models_list`, `operators_list`) report the same state.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	clippy::panic
+)]
 
 mod common;
 
@@ -162,4 +169,67 @@ async fn a_fast_job_is_paid_delivered_and_settled() {
 	let of_charlie: Vec<JobView> =
 		node.state_call("InferenceApi_jobs_of", charlie.to_account_id()).await;
 	assert_eq!(of_charlie.len(), 1);
+}
+
+#[tokio::test]
+async fn the_market_rpc_methods_report_models_operators_and_jobs() {
+	use jsonrpsee::rpc_params;
+	use serde_json::Value;
+	use verity_runtime::genesis_config_presets::{DEMO_MODEL_ID, GENESIS_BOND};
+
+	let node = Node::start_dev("market-rpc", &["--sealing", "instant"]).await;
+	let demo = format!("0x{}", hex::encode(DEMO_MODEL_ID.0));
+	let alice = sp_core::crypto::Ss58Codec::to_ss58check(&Sr25519Keyring::Alice.to_account_id());
+	let charlie = Sr25519Keyring::Charlie;
+
+	let fee: String = node.call("inference_estimateFee", rpc_params![&demo, "Fast"]).await.unwrap();
+	assert_eq!(fee, UNIT.to_string());
+	let unknown = format!("0x{}", hex::encode([7u8; 32]));
+	match node.call::<String>("inference_estimateFee", rpc_params![unknown, "Fast"]).await {
+		Err(jsonrpsee::core::client::Error::Call(e)) => {
+			assert_eq!(e.code(), pallet_inference_rpc::UNKNOWN_MODEL)
+		},
+		other => panic!("expected UNKNOWN_MODEL, got {other:?}"),
+	}
+	match node.call::<String>("inference_estimateFee", rpc_params![&demo, "Zk"]).await {
+		Err(jsonrpsee::core::client::Error::Call(e)) => {
+			assert_eq!(e.code(), pallet_inference_rpc::MODE_NOT_SUPPORTED)
+		},
+		other => panic!("expected MODE_NOT_SUPPORTED, got {other:?}"),
+	}
+
+	let models: Vec<Value> = node.call("models_list", rpc_params![]).await.unwrap();
+	assert_eq!(models.len(), 1);
+	assert_eq!(models[0]["id"], demo);
+	assert_eq!(models[0]["owner"], alice);
+	assert_eq!(models[0]["uri"], format!("blob:{demo}"));
+	assert_eq!(models[0]["price"], UNIT.to_string());
+	assert_eq!(models[0]["io"]["input"]["shape"], serde_json::json!([1, 16]));
+
+	let operators: Vec<Value> =
+		node.call("operators_list", rpc_params!["Inference"]).await.unwrap();
+	assert_eq!(
+		operators,
+		vec![serde_json::json!({ "account": alice, "bond": GENESIS_BOND.to_string() })]
+	);
+
+	// A job (no worker runs here: it stays assigned).
+	let submit = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(vec![0u8; 64])),
+		mode: VerificationMode::Fast,
+		max_fee: 2 * UNIT,
+	});
+	assert!(succeeded(&node.submit_and_watch(submit, &charlie.pair()).await));
+	let job: Value = node.call("inference_job", rpc_params![0]).await.unwrap();
+	assert_eq!(job["status"], "assigned");
+	assert_eq!(job["worker"], alice);
+	assert_eq!(job["mode"], "Fast");
+	assert_eq!(job["maxFee"], (2 * UNIT).to_string());
+	assert_eq!(job["input"], format!("0x{}", "00".repeat(64)));
+	let none: Option<Value> = node.call("inference_job", rpc_params![1]).await.unwrap();
+	assert_eq!(none, None);
+	let charlie_ss58 = sp_core::crypto::Ss58Codec::to_ss58check(&charlie.to_account_id());
+	let of: Vec<Value> = node.call("inference_jobsOf", rpc_params![charlie_ss58]).await.unwrap();
+	assert_eq!(of.len(), 1);
 }

@@ -1,0 +1,197 @@
+//! `inference_*` JSON-RPC methods: thin wrappers of the `InferenceApi` runtime API with typed
+//! JSON (balances as decimal strings, bytes as hex) and distinct error codes.
+//!
+//! - `inference_job(id, at?)` → a job or `null`;
+//! - `inference_jobsOf(account, at?)` → the requester's kept jobs, oldest first;
+//! - `inference_estimateFee(model, mode, at?)` → the fee as a decimal string, or error
+//!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`] or [`FEE_OVERFLOW`].
+//!
+//! A failing runtime call is [`RUNTIME_ERROR`].
+
+use std::sync::Arc;
+
+use codec::Codec;
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{ErrorObject, ErrorObjectOwned},
+};
+use pallet_inference::{EstimateError, JobStatus, JobView};
+use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::{Bytes, H256};
+use sp_runtime::traits::Block as BlockT;
+use verity_primitives::{JobId, ModelId, VerificationMode};
+
+/// The runtime call failed.
+pub const RUNTIME_ERROR: i32 = 9200;
+/// No model has this id.
+pub const UNKNOWN_MODEL: i32 = 9201;
+/// The model is retired.
+pub const MODEL_RETIRED: i32 = 9202;
+/// The model does not support this mode.
+pub const MODE_NOT_SUPPORTED: i32 = 9203;
+/// The fee does not fit a balance.
+pub const FEE_OVERFLOW: i32 = 9204;
+
+/// A job as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job<AccountId, BlockNumber> {
+	pub id: u64,
+	pub requester: AccountId,
+	pub model: H256,
+	pub input: Bytes,
+	pub feeds: Vec<u32>,
+	pub mode: VerificationMode,
+	pub max_fee: String,
+	pub fee: String,
+	pub worker: AccountId,
+	pub attempts: u8,
+	pub submitted_at: BlockNumber,
+	pub deadline: BlockNumber,
+	/// `assigned`, `settled`, or `refunded:<reason>` (`cancelled`, `deadlineMissed`, `declined`,
+	/// `noOperator`).
+	pub status: String,
+	pub output: Option<Bytes>,
+	pub paid: String,
+}
+
+fn status(status: JobStatus) -> String {
+	match status {
+		JobStatus::Assigned => "assigned".into(),
+		JobStatus::Settled => "settled".into(),
+		JobStatus::Refunded(reason) => {
+			let reason = format!("{reason:?}");
+			let mut chars = reason.chars();
+			let first = chars.next().map(|c| c.to_ascii_lowercase()).unwrap_or_default();
+			format!("refunded:{first}{}", chars.as_str())
+		},
+	}
+}
+
+impl<AccountId, BlockNumber> Job<AccountId, BlockNumber> {
+	fn from_view<Balance: ToString>(view: JobView<AccountId, Balance, BlockNumber>) -> Self {
+		Job {
+			id: view.id.0,
+			requester: view.requester,
+			model: H256(view.model.0),
+			input: Bytes(view.input),
+			feeds: view.feeds,
+			mode: view.mode,
+			max_fee: view.max_fee.to_string(),
+			fee: view.fee.to_string(),
+			worker: view.worker,
+			attempts: view.attempts,
+			submitted_at: view.submitted_at,
+			deadline: view.deadline,
+			status: status(view.status),
+			output: view.output.map(Bytes),
+			paid: view.paid.to_string(),
+		}
+	}
+}
+
+/// The methods.
+#[rpc(client, server)]
+pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
+	/// Job `id`, or `null`.
+	#[method(name = "inference_job")]
+	fn job(&self, id: u64, at: Option<BlockHash>)
+		-> RpcResult<Option<Job<AccountId, BlockNumber>>>;
+
+	/// The kept jobs of `requester`, oldest first.
+	#[method(name = "inference_jobsOf")]
+	fn jobs_of(
+		&self,
+		requester: AccountId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Vec<Job<AccountId, BlockNumber>>>;
+
+	/// The fee of a job of `model` in `mode`, as a decimal string.
+	#[method(name = "inference_estimateFee")]
+	fn estimate_fee(
+		&self,
+		model: H256,
+		mode: VerificationMode,
+		at: Option<BlockHash>,
+	) -> RpcResult<String>;
+}
+
+/// The implementation over a client of blocks `B`, whose runtime's `(Balance, BlockNumber)`
+/// are `M`.
+pub struct Inference<C, B, M> {
+	client: Arc<C>,
+	_types: std::marker::PhantomData<fn() -> (B, M)>,
+}
+
+impl<C, B, M> Inference<C, B, M> {
+	/// The methods over `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Inference { client, _types: Default::default() }
+	}
+}
+
+fn runtime_error(e: impl ToString) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, e.to_string(), None::<()>)
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber>
+	InferenceApiServer<<Block as BlockT>::Hash, AccountId, BlockNumber>
+	for Inference<C, Block, (Balance, BlockNumber)>
+where
+	Block: BlockT,
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: InferenceRuntimeApi<Block, AccountId, Balance, BlockNumber>,
+	AccountId:
+		Codec + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+	Balance: Codec + ToString + Send + Sync + 'static,
+	BlockNumber:
+		Codec + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+	fn job(
+		&self,
+		id: u64,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<Job<AccountId, BlockNumber>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let view = self.client.runtime_api().job(at, JobId(id)).map_err(runtime_error)?;
+		Ok(view.map(Job::from_view))
+	}
+
+	fn jobs_of(
+		&self,
+		requester: AccountId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Vec<Job<AccountId, BlockNumber>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let views = self.client.runtime_api().jobs_of(at, requester).map_err(runtime_error)?;
+		Ok(views.into_iter().map(Job::from_view).collect())
+	}
+
+	fn estimate_fee(
+		&self,
+		model: H256,
+		mode: VerificationMode,
+		at: Option<Block::Hash>,
+	) -> RpcResult<String> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let fee = self
+			.client
+			.runtime_api()
+			.estimate_fee(at, ModelId(model.0), mode)
+			.map_err(runtime_error)?;
+		fee.map(|fee| fee.to_string()).map_err(|e| {
+			let (code, message) = match e {
+				EstimateError::UnknownModel => (UNKNOWN_MODEL, "no model has this id"),
+				EstimateError::ModelRetired => (MODEL_RETIRED, "the model is retired"),
+				EstimateError::ModeNotSupported => {
+					(MODE_NOT_SUPPORTED, "the model does not support this mode")
+				},
+				EstimateError::Overflow => (FEE_OVERFLOW, "the fee overflows"),
+			};
+			ErrorObject::owned(code, message, None::<()>)
+		})
+	}
+}
