@@ -8,6 +8,10 @@
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
+use pallet_inference_rpc::{Inference, InferenceApiServer};
+use pallet_models_rpc::{Models, ModelsApiServer};
+use pallet_operators_rpc::{Operators, OperatorsApiServer};
+use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 use sc_consensus_manual_seal::{
 	rpc::{ManualSeal, ManualSealApiServer},
 	EngineCommand,
@@ -16,7 +20,10 @@ use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use substrate_frame_rpc_system::{System, SystemApiServer};
 use verity_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash, Nonce};
+
+use crate::worker::rpc::{Worker, WorkerApiServer};
 
 /// What the RPC methods need.
 pub struct FullDeps<C, P> {
@@ -49,16 +56,9 @@ where
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
-	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
-	use substrate_frame_rpc_system::{System, SystemApiServer};
-
 	let mut module = RpcModule::new(());
-	use crate::worker::rpc::{Worker, WorkerApiServer};
 	let FullDeps { client, pool, seal_commands, worker } = deps;
 
-	use pallet_inference_rpc::{Inference, InferenceApiServer};
-	use pallet_models_rpc::{Models, ModelsApiServer};
-	use pallet_operators_rpc::{Operators, OperatorsApiServer};
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Inference::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
