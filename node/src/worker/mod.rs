@@ -184,6 +184,10 @@ impl Shared {
 
 	/// The worker's status now.
 	pub fn status(&self) -> WorkerStatus {
+		// Read the disk and the engine before taking the lock the job tasks share.
+		let models_cached =
+			self.engine.cached().iter().map(|id| format!("0x{}", hex::encode(id.0))).collect();
+		let models_stored = self.store.len() as u64;
 		let state = self.state.lock();
 		WorkerStatus {
 			enabled: self.enabled,
@@ -193,19 +197,15 @@ impl Shared {
 			running: state.running,
 			executed: state.executed,
 			failed: state.failed,
-			models_cached: self
-				.engine
-				.cached()
-				.iter()
-				.map(|id| format!("0x{}", hex::encode(id.0)))
-				.collect(),
-			models_stored: self.store.len() as u64,
+			models_cached,
+			models_stored,
 			recent_latencies_ms: state.latencies.iter().copied().collect(),
 		}
 	}
 
-	fn set_queued(&self, queued: u64) {
-		self.state.lock().queued = queued;
+	/// Publishes the queue depth; called under the state lock wherever `queued` changes, so the
+	/// gauge never lags the count.
+	fn publish_queue_depth(&self, queued: u64) {
 		if let Some(metrics) = &self.metrics {
 			metrics.queue_depth.set(queued);
 		}
@@ -417,9 +417,7 @@ impl Worker {
 				Err(_) => break,
 			}
 		}
-		let queued = state.queued;
-		drop(state);
-		self.shared.set_queued(queued);
+		self.shared.publish_queue_depth(state.queued);
 	}
 
 	/// Makes the number of slots `target`.
@@ -440,12 +438,12 @@ impl Worker {
 	async fn run(self, mut jobs: mpsc::Receiver<Work>) {
 		while let Some(work) = jobs.recv().await {
 			let Ok(slot) = self.slots.clone().acquire_owned().await else { return };
-			let queued = {
+			{
 				let mut state = self.shared.state.lock();
 				state.running = state.running.saturating_add(1);
-				state.queued.saturating_sub(1)
-			};
-			self.shared.set_queued(queued);
+				state.queued = state.queued.saturating_sub(1);
+				self.shared.publish_queue_depth(state.queued);
+			}
 			let worker = self.clone();
 			self.spawner.spawn("verity-worker-job", Some("worker"), async move {
 				worker.serve(work, slot).await
