@@ -43,7 +43,7 @@ use sp_api::ProvideRuntimeApi;
 use sp_core::{crypto::KeyTypeId, sr25519};
 use sp_keystore::KeystorePtr;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
-use verity_primitives::{JobId, Role, VerificationMode};
+use verity_primitives::{JobId, ModelId, Role, VerificationMode};
 use verity_runtime::{AccountId, Balance, BlockNumber, RuntimeCall};
 
 use pallet_inference_runtime_api::InferenceApi;
@@ -306,6 +306,7 @@ pub fn spawn_worker_tasks(
 	let (answers, to_deliver) = mpsc::unbounded_channel();
 	let worker = Worker {
 		answers,
+		loading: Default::default(),
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -332,6 +333,8 @@ struct Worker {
 	client: Arc<FullClient>,
 	/// Where finished jobs go to be submitted.
 	answers: mpsc::UnboundedSender<Answer>,
+	/// One lock per model the worker has loaded (a few bytes each, one per model it serves).
+	loading: Arc<Mutex<HashMap<ModelId, Arc<tokio::sync::Mutex<()>>>>>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -547,6 +550,40 @@ impl Worker {
 		}
 	}
 
+	/// Fetches and loads the job's model. Jobs of one model that arrive together wait for the
+	/// first to load it instead of each fetching and loading it again.
+	async fn load(&self, job: &Job) -> Result<Arc<engine::Loaded>, Failure> {
+		let lock = self.loading.lock().entry(job.model).or_default().clone();
+		let _one_load_per_model = lock.lock().await;
+		match self.shared.engine.get(&job.model) {
+			Some(loaded) => Ok(loaded),
+			None => self.fetch_and_load(job).await,
+		}
+	}
+
+	async fn fetch_and_load(&self, job: &Job) -> Result<Arc<engine::Loaded>, Failure> {
+		let best = self.client.info().best_hash;
+		let model = self
+			.client
+			.runtime_api()
+			.model(best, job.model)
+			.map_err(|e| Failure::new("model", e))?
+			.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
+		let uri = String::from_utf8_lossy(&model.uri).into_owned();
+		let bytes = self
+			.shared
+			.store
+			.fetch(&job.model, &uri)
+			.await
+			.map_err(|e| Failure::new("model", e))?;
+		let shared = self.shared.clone();
+		let (id, io) = (job.model, model.io);
+		tokio::task::spawn_blocking(move || shared.engine.load(id, &bytes, &io))
+			.await
+			.map_err(|e| Failure::new("load", e))?
+			.map_err(|e| Failure::new("load", e))
+	}
+
 	/// Fetches, loads and runs the job's model on its input.
 	async fn execute(&self, job: &Job) -> Result<Vec<u8>, Failure> {
 		if job.mode != VerificationMode::Fast {
@@ -554,28 +591,7 @@ impl Worker {
 		}
 		let loaded = match self.shared.engine.get(&job.model) {
 			Some(loaded) => loaded,
-			None => {
-				let best = self.client.info().best_hash;
-				let model = self
-					.client
-					.runtime_api()
-					.model(best, job.model)
-					.map_err(|e| Failure::new("model", e))?
-					.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
-				let uri = String::from_utf8_lossy(&model.uri).into_owned();
-				let bytes = self
-					.shared
-					.store
-					.fetch(&job.model, &uri)
-					.await
-					.map_err(|e| Failure::new("model", e))?;
-				let shared = self.shared.clone();
-				let (id, io) = (job.model, model.io.clone());
-				tokio::task::spawn_blocking(move || shared.engine.load(id, &bytes, &io))
-					.await
-					.map_err(|e| Failure::new("load", e))?
-					.map_err(|e| Failure::new("load", e))?
-			},
+			None => self.load(job).await?,
 		};
 		let input = job.input.clone();
 		let started = Instant::now();
