@@ -25,18 +25,19 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use ark_bls12_381::Fr;
-use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_ff::{AdditiveGroup, Field};
 use ark_relations::gr1cs::{
 	ConstraintSynthesizer, ConstraintSystemRef, LinearCombination, SynthesisError, Variable,
 };
 
-use crate::{interpreter::activation, ir::Model};
+use crate::{
+	interpreter::activation,
+	ir::Model,
+	public::{pack, PACK_BYTES},
+};
 
 /// A linear combination over the scalar field.
 pub type Lc = LinearCombination<Fr>;
-
-/// Bytes packed into one public field element (248 bits, below the 255-bit modulus).
-pub const PACK_BYTES: usize = 31;
 
 /// `v` as a field element (negative values wrap to `p - |v|`).
 pub fn fr(v: i64) -> Fr {
@@ -171,18 +172,6 @@ pub fn neuron(
 	Ok(Lc::from(q) + p1 + p2)
 }
 
-/// Packs `i8` values into field elements, [`PACK_BYTES`] a field element, `v + 128` as
-/// little-endian base-256 digits.
-pub fn pack(values: &[i8]) -> Vec<Fr> {
-	values
-		.chunks(PACK_BYTES)
-		.map(|chunk| {
-			let bytes: Vec<u8> = chunk.iter().map(|v| (i16::from(*v) + 128) as u8).collect();
-			Fr::from_le_bytes_mod_order(&bytes)
-		})
-		.collect()
-}
-
 /// Enforces that the public inputs `packed` pack the values `lcs` (each known to be in
 /// `[-128, 127]`).
 fn enforce_packed(
@@ -214,16 +203,6 @@ pub struct ModelCircuit<'a> {
 	/// output. An honest prover leaves it `None`; tests set it to check that a false claim does
 	/// not satisfy the circuit.
 	pub claim: Option<(Vec<i8>, Vec<i8>)>,
-}
-
-impl ModelCircuit<'_> {
-	/// The public inputs of a proof of `model` on `input` giving `output`, bound to `binding`.
-	pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
-		let mut public = vec![binding];
-		public.extend(pack(input));
-		public.extend(pack(output));
-		public
-	}
 }
 
 impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {

@@ -14,7 +14,10 @@
 //! - [`circuit`] (std): the R1CS gadgets and the circuit of a model over BLS12-381's scalar
 //!   field, with the job binding and packed input and output as public inputs.
 //!
-//! The Groth16 setup, prover and verifier build on these (issue #6).
+//! - [`public`]: the public inputs of a proof — job binding, packed input, packed output;
+//! - [`verifier`]: the Groth16 verifier (no_std, generic over the pairing engine so the runtime
+//!   runs it on host functions);
+//! - [`prover`] (std): setup and proving.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -26,6 +29,10 @@ pub mod interpreter;
 pub mod ir;
 #[cfg(feature = "std")]
 pub mod onnx;
+#[cfg(feature = "std")]
+pub mod prover;
+pub mod public;
+pub mod verifier;
 
 pub use interpreter::run;
 pub use ir::{Dense, IrError, Model};

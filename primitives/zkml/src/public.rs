@@ -1,0 +1,92 @@
+//! The public inputs of a proof (no_std): what the chain computes from a job to check a proof
+//! of it, and the prover computes to make one.
+//!
+//! In order: the job binding, the input packed [`PACK_BYTES`] bytes a field element, and the
+//! output packed the same way. Packing writes `v + 128` as little-endian base-256 digits, so
+//! the packing of a given length is injective; the lengths themselves are fixed by the model
+//! (the chain checks them before it packs).
+
+use alloc::vec::Vec;
+use ark_bls12_381::Fr;
+use ark_ff::PrimeField;
+
+/// Bytes packed into one public field element (248 bits, below the 255-bit modulus).
+pub const PACK_BYTES: usize = 31;
+
+/// Packs `i8` values into field elements, [`PACK_BYTES`] a field element.
+pub fn pack(values: &[i8]) -> Vec<Fr> {
+	values
+		.chunks(PACK_BYTES)
+		.map(|chunk| {
+			let bytes: Vec<u8> = chunk.iter().map(|v| (*v as u8) ^ 0x80).collect();
+			Fr::from_le_bytes_mod_order(&bytes)
+		})
+		.collect()
+}
+
+/// How many field elements [`pack`] makes of `len` values.
+pub const fn packed_len(len: usize) -> usize {
+	len.div_ceil(PACK_BYTES)
+}
+
+/// The binding of a proof to one job and one worker, from a 32-byte digest of both (see
+/// `verity_primitives::zk_binding`), reduced into the field.
+pub fn binding(digest: &[u8; 32]) -> Fr {
+	Fr::from_le_bytes_mod_order(digest)
+}
+
+/// The public inputs of a proof that a model gives `output` on `input` for the job `binding`
+/// stands for.
+pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
+	let mut public = Vec::with_capacity(1 + packed_len(input.len()) + packed_len(output.len()));
+	public.push(binding);
+	public.extend(pack(input));
+	public.extend(pack(output));
+	public
+}
+
+/// How many public inputs a model of `input_len` inputs and `output_len` outputs has.
+pub const fn public_input_count(input_len: usize, output_len: usize) -> usize {
+	1 + packed_len(input_len) + packed_len(output_len)
+}
+
+/// `bytes` read as `i8` values (the wire form of a `Zk` job's input and output).
+pub fn as_i8(bytes: &[u8]) -> Vec<i8> {
+	bytes.iter().map(|b| *b as i8).collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+	use super::*;
+	use ark_ff::{BigInteger, PrimeField};
+
+	#[test]
+	fn packing_writes_offset_digits_little_endian() {
+		let packed = pack(&[-128, 0, 127]);
+		assert_eq!(packed.len(), 1);
+		let bytes = packed[0].into_bigint().to_bytes_le();
+		assert_eq!(&bytes[..4], &[0, 128, 255, 0]);
+		assert_eq!(pack(&[5; 62]).len(), 2);
+		assert_eq!(pack(&[5; 63]).len(), 3);
+		assert_eq!(packed_len(63), 3);
+	}
+
+	#[test]
+	fn packing_of_one_length_is_injective_but_lengths_must_be_fixed() {
+		assert_ne!(pack(&[1, 2, 3]), pack(&[1, 2, 4]));
+		// A trailing -128 is a zero digit: the chain fixes the length before it packs.
+		assert_eq!(pack(&[1, 2, 3]), pack(&[1, 2, 3, -128]));
+	}
+
+	#[test]
+	fn public_inputs_are_binding_input_output() {
+		let b = binding(&[7; 32]);
+		let public = public_inputs(b, &[1; 40], &[2; 4]);
+		assert_eq!(public.len(), public_input_count(40, 4));
+		assert_eq!(public[0], b);
+		assert_eq!(&public[1..3], pack(&[1; 40]).as_slice());
+		assert_eq!(public[3], pack(&[2; 4])[0]);
+		assert_ne!(binding(&[7; 32]), binding(&[8; 32]));
+	}
+}
