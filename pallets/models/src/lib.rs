@@ -544,6 +544,13 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			modes: entry.modes,
 			active: !entry.retired,
 			input_len: entry.io.input.byte_len(),
+			input_elements: entry.io.input.element_count(),
+			output_elements: entry.io.output.element_count(),
+			has_key: VerifyingKeys::<T>::contains_key(model),
 		})
+	}
+
+	fn verifying_key(model: &ModelId) -> Option<Vec<u8>> {
+		Self::verifying_key(model)
 	}
 }

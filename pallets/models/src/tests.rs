@@ -496,9 +496,22 @@ mod inspect {
 				active: true,
 				// `I8` elements, shape [1, 4].
 				input_len: Some(4),
+				input_elements: Some(4),
+				// `I32` elements, shape [1, 2].
+				output_elements: Some(2),
+				has_key: false,
 			};
 			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
 			assert!(expected.modes.supports(VerificationMode::Zk));
+			assert_eq!(<Models as ModelInspect<_, _>>::verifying_key(&model_id(1)), None);
+
+			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(b"vk")));
+			let expected = ModelTerms { has_key: true, ..expected };
+			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
+			assert_eq!(
+				<Models as ModelInspect<_, _>>::verifying_key(&model_id(1)),
+				Some(b"vk".to_vec())
+			);
 
 			assert_ok!(Models::set_price(signed(1), model_id(1), 3));
 			assert_eq!(Models::terms(&model_id(1)).unwrap().price, 3);

@@ -377,12 +377,58 @@ pub struct ModelTerms<AccountId, Balance> {
 	/// How many bytes an inline input must have: the input tensor's element count times its
 	/// element size (`None` if that does not fit a `u32`, so no input fits).
 	pub input_len: Option<u32>,
+	/// The input tensor's element count: the bytes of a `Zk` job's input, one `i8` each.
+	pub input_elements: Option<u32>,
+	/// The output tensor's element count: the bytes of a `Zk` job's output, one `i8` each.
+	pub output_elements: Option<u32>,
+	/// Whether a verifying key is set, so `Zk` jobs can be settled.
+	pub has_key: bool,
 }
 
 /// How other pallets read models.
 pub trait ModelInspect<AccountId, Balance> {
 	/// The terms of `model`, `None` if it was never registered.
 	fn terms(model: &ModelId) -> Option<ModelTerms<AccountId, Balance>>;
+
+	/// The verifying key of `model` (checked when it was set), if any.
+	fn verifying_key(model: &ModelId) -> Option<alloc::vec::Vec<u8>>;
+}
+
+/// The digest that binds a `Zk` proof to one job and its worker: a proof made for one job, or
+/// by another worker, does not verify for this one.
+pub fn zk_binding<AccountId: Encode>(job: JobId, worker: &AccountId) -> [u8; 32] {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	BlakeTwo256::hash_of(&(b"verity/zk-binding", job, worker)).0
+}
+
+/// Why a proof was not accepted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum ProofError {
+	/// The stored key cannot be used with this job (it takes another number of public inputs,
+	/// or does not decode). Not the worker's fault.
+	KeyMismatch,
+	/// The proof's bytes are not a valid compressed proof.
+	MalformedProof,
+	/// The proof does not verify: the output, the job or the model is not what it claims.
+	Invalid,
+}
+
+/// Verifies `Zk` proofs (implemented by `pallet-settlement`).
+pub trait VerifyProof<AccountId> {
+	/// Whether `proof` shows that the model of `key` gives `output` on `input` (`i8` bytes),
+	/// for `job` run by `worker`.
+	fn verify(
+		job: JobId,
+		worker: &AccountId,
+		key: &[u8],
+		input: &[u8],
+		output: &[u8],
+		proof: &[u8],
+	) -> Result<(), ProofError>;
+
+	/// The most [`Self::verify`] costs for a job of `input_len` input and `output_len` output
+	/// bytes.
+	fn verify_weight(input_len: u32, output_len: u32) -> sp_runtime::Weight;
 }
 
 #[cfg(test)]

@@ -60,11 +60,13 @@ pub fn public_input_count<E: Pairing>(key: &VerifyingKey<E>) -> usize {
 	key.gamma_abc_g1.len().saturating_sub(1)
 }
 
-/// Decodes and validates a compressed proof.
+/// Decodes and validates a compressed proof; points at infinity are refused.
 pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyError> {
 	let proof = Proof::<E>::deserialize_with_mode(&mut bytes, Compress::Yes, Validate::Yes)
 		.map_err(|_| VerifyError::MalformedProof)?;
-	if !bytes.is_empty() {
+	// No honest proof has a point at infinity, and encodings of it differ between curve
+	// implementations (the host-function curve reads all-ones bytes as infinity): refuse it.
+	if !bytes.is_empty() || proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
 		return Err(VerifyError::MalformedProof);
 	}
 	Ok(proof)

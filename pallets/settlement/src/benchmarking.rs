@@ -1,0 +1,43 @@
+//! Benchmarks (v2) of verification, in its worst case for each number of public inputs: a
+//! well-formed proof that runs the whole check (a pairing costs the same whether the check
+//! passes).
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
+
+/// Bytes of an uncompressed key: α (G1), β, γ, δ (G2), the length of the input bases (u64) and
+/// the bases (G1).
+const KEY_FIXED: u32 = 96 + 3 * 192 + 8;
+const G1_LEN: u32 = 96;
+
+/// The longest valid key of at most `len` bytes (the shortest, one base, if none fits).
+pub fn key_of_len(len: u32) -> Vec<u8> {
+	let bases = len.saturating_sub(KEY_FIXED) / G1_LEN;
+	synthetic_key(bases.saturating_sub(1))
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn verify(n: Linear<3, { T::MaxPublicInputs::get() }>) -> Result<(), BenchmarkError> {
+		let key = synthetic_key(n);
+		let proof = synthetic_proof();
+		// `n - 2` full input chunks and one output chunk: `n` public inputs with the binding.
+		let input = alloc::vec![7u8; (n as usize).saturating_sub(2).saturating_mul(31)];
+		let output = alloc::vec![3u8; 4];
+		let worker: T::AccountId = account("worker", 0, 0);
+		let result;
+		#[block]
+		{
+			result = Pallet::<T>::check(JobId(1), &worker, &key, &input, &output, &proof);
+		}
+		// The synthetic proof ran the whole check and failed it.
+		assert_eq!(result, Err(ProofError::Invalid));
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

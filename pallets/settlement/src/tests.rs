@@ -1,0 +1,125 @@
+//! Settlement tests with real proofs from `verity-zkml`'s prover: what verifies, what is
+//! rejected (and the event), what is an error.
+
+use crate::{mock::*, synthetic_key, synthetic_proof, Event};
+use ark_bls12_381::Bls12_381 as NativeEngine;
+use pallet_models::VerifyingKeyCheck;
+use verity_primitives::{zk_binding, JobId, ProofError, VerifyProof};
+use verity_zkml::{
+	onnx::{import, mlp, ImportOptions},
+	prover, public, verifier, Model,
+};
+
+struct Fixture {
+	key: Vec<u8>,
+	input: Vec<u8>,
+	output: Vec<u8>,
+	proof: Vec<u8>,
+}
+
+const WORKER: u64 = 7;
+const JOB: JobId = JobId(3);
+
+fn model() -> Model {
+	import(&mlp(&[16, 16, 4], 1), ImportOptions::default()).unwrap()
+}
+
+/// A real proof of the demo-sized model for `JOB` run by `WORKER`.
+fn fixture() -> Fixture {
+	use ark_std::rand::SeedableRng;
+	let model = model();
+	let pk = prover::setup_seeded(&model, 11).unwrap();
+	let input: Vec<i8> = (0..16).map(|i| (i * 5 - 40) as i8).collect();
+	let binding = public::binding(&zk_binding(JOB, &WORKER));
+	let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(1);
+	let (output, proof) = prover::prove(&pk, &model, &input, binding, &mut rng).unwrap();
+	Fixture {
+		key: verifier::encode_key::<NativeEngine>(&pk.vk),
+		input: input.iter().map(|v| *v as u8).collect(),
+		output: output.iter().map(|v| *v as u8).collect(),
+		proof: verifier::encode_proof(&proof),
+	}
+}
+
+fn verify(f: &Fixture, job: JobId, worker: u64, output: &[u8], proof: &[u8]) -> Result<(), ProofError> {
+	<Settlement as VerifyProof<u64>>::verify(job, &worker, &f.key, &f.input, output, proof)
+}
+
+fn last_event() -> Option<RuntimeEvent> {
+	System::events().pop().map(|record| record.event)
+}
+
+#[test]
+fn a_valid_proof_verifies_with_an_event() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		assert_eq!(verify(&f, JOB, WORKER, &f.output, &f.proof), Ok(()));
+		assert_eq!(last_event(), Some(Event::ProofVerified { job: JOB, worker: WORKER }.into()));
+	});
+}
+
+#[test]
+fn a_proof_for_another_job_worker_or_output_is_rejected_with_an_event() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		let mut changed = f.output.clone();
+		changed[1] = changed[1].wrapping_add(1);
+		for (job, worker, output) in
+			[(JobId(4), WORKER, &f.output), (JOB, 8, &f.output), (JOB, WORKER, &changed)]
+		{
+			System::reset_events();
+			assert_eq!(verify(&f, job, worker, output, &f.proof), Err(ProofError::Invalid));
+			assert_eq!(last_event(), Some(Event::ProofRejected { job, worker }.into()));
+		}
+	});
+}
+
+#[test]
+fn malformed_proofs_and_mismatched_keys_are_errors_without_events() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		for proof in [vec![], vec![0u8; 10], vec![0xff; verifier::PROOF_LEN], [f.proof.clone(), vec![1]].concat()] {
+			assert_eq!(verify(&f, JOB, WORKER, &f.output, &proof), Err(ProofError::MalformedProof), "{proof:?}");
+		}
+		// A key for a model of more public inputs: the key does not fit the job.
+		let other = Fixture { key: synthetic_key(9), ..fixture() };
+		assert_eq!(verify(&other, JOB, WORKER, &f.output, &f.proof), Err(ProofError::KeyMismatch));
+		let garbage = Fixture { key: vec![1, 2, 3], ..fixture() };
+		assert_eq!(verify(&garbage, JOB, WORKER, &f.output, &f.proof), Err(ProofError::KeyMismatch));
+		assert!(System::events().is_empty());
+	});
+}
+
+#[test]
+fn keys_are_checked_on_entry() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		assert!(<Settlement as VerifyingKeyCheck>::check(&f.key));
+		assert!(<Settlement as VerifyingKeyCheck>::check(&synthetic_key(64)));
+		// More public inputs than `MaxPublicInputs`.
+		assert!(!<Settlement as VerifyingKeyCheck>::check(&synthetic_key(65)));
+		assert!(!<Settlement as VerifyingKeyCheck>::check(&[]));
+		assert!(!<Settlement as VerifyingKeyCheck>::check(&f.key[..f.key.len() - 1]));
+		// A point off the curve.
+		let mut bad = f.key.clone();
+		bad[5] ^= 1;
+		assert!(!<Settlement as VerifyingKeyCheck>::check(&bad));
+		// Compressed keys are refused: the chain stores keys uncompressed.
+		assert!(!<Settlement as VerifyingKeyCheck>::check(&f.proof));
+	});
+}
+
+#[test]
+fn the_synthetic_proof_is_well_formed_and_verifies_under_no_key() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		assert_eq!(verify(&f, JOB, WORKER, &f.output, &synthetic_proof()), Err(ProofError::Invalid));
+	});
+}
+
+#[test]
+fn verification_weight_grows_with_public_inputs() {
+	let small = <Settlement as VerifyProof<u64>>::verify_weight(16, 4);
+	let large = <Settlement as VerifyProof<u64>>::verify_weight(784, 10);
+	assert!(large.ref_time() > small.ref_time());
+}
