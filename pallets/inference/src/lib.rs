@@ -46,8 +46,15 @@
 //!
 //! ## Modes
 //!
-//! `Fast` is settled here. `Zk` and `Consensus` exist in the types and the state machine but are
-//! refused with [`Error::ModeNotAvailable`] until proof settlement lands.
+//! - `Fast` settles on the worker's result (`submit_result`).
+//! - `Zk` needs a model with a verifying key. Its input is the model's quantized input, one `i8`
+//!   byte an element; the worker answers with `submit_proof(job, output, proof)`, the `i8`
+//!   output and a Groth16 proof bound to the job and the worker. [`Config::Verifier`]
+//!   (`pallet-settlement`) checks it: the job settles if it verifies; if not, the worker loses
+//!   [`MarketParams::bad_proof_slash`] of its bond and the job is refunded. A malformed proof is
+//!   an error that changes nothing; a missed deadline is handled as for `Fast`.
+//! - `Consensus` exists in the types and the state machine but is refused with
+//!   [`Error::ModeNotAvailable`] until attestations land.
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
@@ -91,7 +98,8 @@ use sp_runtime::{
 	DispatchError,
 };
 use verity_primitives::{
-	JobId, ModelId, ModelInspect, ModelTerms, RoleInspect, Slash, SlashReason, VerificationMode,
+	JobId, ModelId, ModelInspect, ModelTerms, ProofError, RoleInspect, Slash, SlashReason,
+	VerificationMode, VerifyProof,
 };
 
 const LOG_TARGET: &str = "runtime::inference";
@@ -181,6 +189,9 @@ pub mod pallet {
 		/// [`Pallet::deadline_budget`]).
 		#[pallet::constant]
 		type MaxDeadlineWeight: Get<Weight>;
+
+		/// Checks the proofs of `Zk` jobs (`pallet-settlement`).
+		type Verifier: VerifyProof<Self::AccountId>;
 
 		/// Weights of the calls and of deadline processing.
 		type WeightInfo: WeightInfo;
@@ -288,8 +299,10 @@ pub mod pallet {
 		ModelRetired,
 		/// The model does not support this verification mode.
 		ModeNotSupported,
-		/// The mode is not available yet (`Zk` and `Consensus` wait for proof settlement).
+		/// The mode is not available yet (`Consensus` waits for attestations).
 		ModeNotAvailable,
+		/// The model has no verifying key yet, so `Zk` jobs cannot be settled.
+		NoVerifyingKey,
 		/// The input is empty.
 		EmptyInput,
 		/// The input's length is not the byte length of the model's input tensor.
@@ -318,6 +331,17 @@ pub mod pallet {
 		DeadlinePassed,
 		/// The output is empty.
 		EmptyOutput,
+		/// A `Zk` job settles on a proof (`submit_proof`), not on a bare result.
+		ProofRequired,
+		/// Only `Zk` jobs take proofs.
+		NotZkJob,
+		/// The output's length is not the element count of the model's output tensor.
+		OutputSizeMismatch,
+		/// The proof's bytes are not a valid compressed Groth16 proof.
+		MalformedProof,
+		/// The model's verifying key does not fit its input and output (a bad registration, not
+		/// the worker's fault: the worker should decline the job).
+		KeyMismatch,
 		/// The parameters are inconsistent (a zero period, shares above 100 %, a zero factor).
 		InvalidParams,
 		/// A counter or an amount overflowed.
@@ -393,12 +417,68 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut record = Self::assigned_to(job, &who)?;
 			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
+			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
+			// bare result.
+			ensure!(record.mode == VerificationMode::Fast, Error::<T>::ProofRequired);
 
 			let output_hash = sp_io::hashing::blake2_256(&output);
 			record.output = Some(output);
 			Self::deposit_event(Event::ResultSubmitted { job, output_hash });
-			// Only `Fast` jobs can be open (see `submit_job`), and they settle on their result.
 			Self::settle(job, record)
+		}
+
+		/// Deliver the output of a `Zk` job with its proof: the chain verifies the proof
+		/// (`pallet-settlement`) and settles the job; a proof that does not verify costs the
+		/// worker [`MarketParams::bad_proof_slash`] of its bond and refunds the job.
+		///
+		/// - **Dispatch origin**: signed; the assigned worker.
+		/// - **Details**: `output` is the model's `i8` output (one byte an element of the output
+		///   tensor), `proof` a compressed Groth16 proof over the job binding, the input and the
+		///   output. A malformed proof is an error and changes nothing.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
+		///   [`Error::NotZkJob`], [`Error::OutputSizeMismatch`], [`Error::NoVerifyingKey`],
+		///   [`Error::MalformedProof`], [`Error::KeyMismatch`].
+		/// - **Events**: `ProofVerified`, [`Event::ResultSubmitted`], [`Event::JobSettled`]; or
+		///   `ProofRejected`, `Slashed`, [`Event::JobRefunded`] with [`RefundReason::BadProof`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(Pallet::<T>::submit_proof_weight(T::MaxInputLen::get(), output.len() as u32))]
+		pub fn submit_proof(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: OutputOf<T>,
+			proof: ProofOf,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let mut record = Self::assigned_to(job, &who)?;
+			ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
+			let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(
+				terms.output_elements == u32::try_from(output.len()).ok(),
+				Error::<T>::OutputSizeMismatch
+			);
+			let key = T::Models::verifying_key(&record.model).ok_or(Error::<T>::NoVerifyingKey)?;
+			let JobInput::Inline(input) = &record.input else {
+				return Err(Error::<T>::FeedsNotAvailable.into());
+			};
+			let weight = Self::submit_proof_weight(input.len() as u32, output.len() as u32);
+
+			match T::Verifier::verify(job, &who, &key, input, &output, &proof) {
+				Ok(()) => {
+					let output_hash = sp_io::hashing::blake2_256(&output);
+					record.output = Some(output);
+					Self::deposit_event(Event::ResultSubmitted { job, output_hash });
+					Self::settle(job, record)?;
+				},
+				Err(ProofError::Invalid) => {
+					let fraction = Params::<T>::get().bad_proof_slash;
+					T::Operators::slash_fraction(&who, fraction, SlashReason::BadResult);
+					Self::refund(job, record, RefundReason::BadProof)?;
+				},
+				Err(ProofError::MalformedProof) => return Err(Error::<T>::MalformedProof.into()),
+				Err(ProofError::KeyMismatch) => return Err(Error::<T>::KeyMismatch.into()),
+			}
+			Ok(Some(weight).into())
 		}
 
 		/// Cancel a job before its result: the escrow returns in full.
@@ -480,6 +560,15 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
+	/// The weight of `submit_proof` for `input_len` input and `output_len` output bytes: the
+	/// verification (benchmarked in `pallet-settlement`) and the heavier of settling (as
+	/// `submit_result`) and slashing and refunding (as a missed deadline).
+	pub fn submit_proof_weight(input_len: u32, output_len: u32) -> Weight {
+		T::WeightInfo::submit_result(output_len)
+			.max(T::WeightInfo::deadline_timeout(T::MaxOperators::get()))
+			.saturating_add(T::Verifier::verify_weight(input_len, output_len))
+	}
+
 	/// The fee of a job of a model of `price` in `mode`.
 	pub fn fee_for(price: BalanceOf<T>, mode: VerificationMode) -> Option<BalanceOf<T>> {
 		let factor: u32 = match mode {
@@ -529,12 +618,21 @@ impl<T: Config> Pallet<T> {
 			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
 			EstimateError::Overflow => Error::<T>::Overflow,
 		})?;
-		frame_support::ensure!(mode == VerificationMode::Fast, Error::<T>::ModeNotAvailable);
+		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
+		// quantized input the proof is about.
+		let expected_len = match mode {
+			VerificationMode::Fast => terms.input_len,
+			VerificationMode::Zk => {
+				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
+				terms.input_elements
+			},
+			VerificationMode::Consensus(_) => return Err(Error::<T>::ModeNotAvailable.into()),
+		};
 		match &input {
 			JobInput::Inline(bytes) => {
 				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
 				frame_support::ensure!(
-					terms.input_len == u32::try_from(bytes.len()).ok(),
+					expected_len == u32::try_from(bytes.len()).ok(),
 					Error::<T>::InputSizeMismatch
 				);
 			},

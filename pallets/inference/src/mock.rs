@@ -42,6 +42,8 @@ mod runtime {
 	pub type Models = pallet_models;
 	#[runtime::pallet_index(4)]
 	pub type Inference = pallet_inference;
+	#[runtime::pallet_index(5)]
+	pub type Settlement = pallet_settlement;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -102,10 +104,10 @@ impl pallet_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ModelDeposit = ConstU64<10>;
 	type MaxUriLen = ConstU32<64>;
-	type MaxKeyLen = ConstU32<1024>;
+	type MaxKeyLen = ConstU32<4096>;
 	type MaxShapeDims = ConstU32<4>;
 	type MaxModels = ConstU32<16>;
-	type KeyCheck = ();
+	type KeyCheck = Settlement;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type WeightInfo = ();
 }
@@ -125,9 +127,74 @@ impl pallet_inference::Config for Test {
 	type MaxDeadlineWork = ConstU32<6>;
 	/// No weight limit: the step count binds in the tests.
 	type MaxDeadlineWeight = MaxDeadlineWeight;
+	type Verifier = Settlement;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Test;
+}
+
+impl pallet_settlement::Config for Test {
+	type MaxPublicInputs = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+/// The `Zk` model of the tests: an MLP 16-16-4 (`f32` tensors [16] and [4]), its IR and its
+/// (seeded) proving key, made once per test binary.
+pub struct ZkFixture {
+	pub model: verity_zkml::Model,
+	pub key: verity_zkml::prover::ProvingKey,
+}
+
+pub fn zk_fixture() -> &'static ZkFixture {
+	static FIXTURE: std::sync::OnceLock<ZkFixture> = std::sync::OnceLock::new();
+	FIXTURE.get_or_init(|| {
+		use verity_zkml::onnx::{import, mlp, ImportOptions};
+		let model = import(&mlp(&[16, 16, 4], 1), ImportOptions::default()).unwrap();
+		let key = verity_zkml::prover::setup_seeded(&model, 3).unwrap();
+		ZkFixture { model, key }
+	})
+}
+
+/// The id of the `Zk` model.
+pub fn zk_model() -> ModelId {
+	ModelId([9; 32])
+}
+
+/// Registers the `Zk` model (`Fast` and `Zk`) for [`OWNER`] and sets its key; the workers serve
+/// it.
+pub fn register_zk_model() {
+	let tensor = |n: u32| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::try_from(vec![n]).unwrap(),
+	};
+	Models::register_model(
+		RuntimeOrigin::signed(OWNER),
+		zk_model(),
+		BoundedVec::try_from(b"blob:zk".to_vec()).unwrap(),
+		pallet_models::IoSpec { input: tensor(16), output: tensor(4) },
+		PRICE,
+		ROYALTY,
+		ModeSet { fast: true, zk: true, consensus: false },
+	)
+	.unwrap();
+	let key = verity_zkml::verifier::encode_key(&zk_fixture().key.vk);
+	Models::set_verifying_key(
+		RuntimeOrigin::signed(OWNER),
+		zk_model(),
+		BoundedVec::try_from(key).unwrap(),
+	)
+	.unwrap();
+	for who in WORKERS {
+		Operators::set_capabilities(
+			RuntimeOrigin::signed(who),
+			pallet_operators::Capabilities {
+				models: BoundedVec::try_from(vec![model(), zk_model()]).unwrap(),
+				max_concurrent_jobs: 2,
+				accelerator: false,
+			},
+		)
+		.unwrap();
+	}
 }
 
 /// The demo model's id.
@@ -227,6 +294,18 @@ pub fn check_invariants() {
 	Inference::do_try_state().unwrap();
 	Operators::do_try_state().unwrap();
 	Models::do_try_state().unwrap();
+}
+
+/// The `i8` output and compressed proof `worker` makes for `job` on `input`.
+pub fn prove(job: verity_primitives::JobId, worker: u64, input: &[i8]) -> (Vec<u8>, Vec<u8>) {
+	use ark_std::rand::SeedableRng;
+	let fixture = zk_fixture();
+	let binding =
+		verity_zkml::public::binding(&verity_primitives::zk_binding(job, &worker));
+	let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(job.0);
+	let (output, proof) =
+		verity_zkml::prover::prove(&fixture.key, &fixture.model, input, binding, &mut rng).unwrap();
+	(output.iter().map(|v| *v as u8).collect(), verity_zkml::verifier::encode_proof(&proof))
 }
 
 /// Moves to block `n`, running the hooks of every block on the way.

@@ -197,9 +197,10 @@ mod submit_job {
 				submit_to(ALICE, lonely_model(), VerificationMode::Zk, 10 * PRICE),
 				Error::<Test>::ModeNotSupported
 			);
+			// The model supports `Zk` but has no verifying key yet.
 			assert_noop!(
 				submit_to(ALICE, model(), VerificationMode::Zk, 10 * PRICE),
-				Error::<Test>::ModeNotAvailable
+				Error::<Test>::NoVerifyingKey
 			);
 			assert_noop!(
 				submit_to(ALICE, model(), VerificationMode::Consensus(3), 10 * PRICE),
@@ -943,4 +944,178 @@ mod property {
 fn integrity() {
 	use frame_support::traits::Hooks;
 	new_test_ext().execute_with(<Inference as Hooks<u64>>::integrity_test);
+}
+
+mod zk {
+	use super::*;
+
+	/// The `Zk` model's input: sixteen `i8` values.
+	fn zk_input() -> Vec<i8> {
+		(0..16).map(|i| (i * 7 - 50) as i8).collect()
+	}
+
+	fn submit_zk(who: u64) -> JobId {
+		let id = NextJobId::<Test>::get();
+		let bytes: Vec<u8> = zk_input().iter().map(|v| *v as u8).collect();
+		assert_ok!(Inference::submit_job(
+			signed(who),
+			zk_model(),
+			input(&bytes),
+			VerificationMode::Zk,
+			10 * PRICE
+		));
+		id
+	}
+
+	fn submit_proof(id: JobId, output_bytes: &[u8], proof: &[u8]) -> DispatchResultWithPostInfo {
+		let worker = job(id).worker;
+		Inference::submit_proof(
+			signed(worker),
+			id,
+			output(output_bytes),
+			BoundedVec::try_from(proof.to_vec()).unwrap(),
+		)
+	}
+
+	fn zk_execute(test: impl FnOnce()) {
+		execute(|| {
+			register_zk_model();
+			System::reset_events();
+			test();
+		});
+	}
+
+	use frame_support::dispatch::DispatchResultWithPostInfo;
+
+	#[test]
+	fn a_verified_proof_settles_the_job() {
+		zk_execute(|| {
+			let id = submit_zk(ALICE);
+			let worker = job(id).worker;
+			let (out, proof) = prove(id, worker, &zk_input());
+			let before = free(worker);
+			assert_ok!(submit_proof(id, &out, &proof));
+			assert_eq!(job(id).status, JobStatus::Settled);
+			assert_eq!(job(id).output.unwrap().to_vec(), out);
+			let fee = 2 * PRICE;
+			assert_eq!(job(id).paid, fee);
+			assert!(free(worker) > before);
+			assert_eq!(escrow(ALICE), 0);
+			assert_eq!(free(ALICE), ENDOWMENT - fee);
+			let events: Vec<RuntimeEvent> =
+				System::events().into_iter().map(|record| record.event).collect();
+			assert!(events.contains(
+				&pallet_settlement::Event::<Test>::ProofVerified { job: id, worker }.into()
+			));
+			assert!(events.contains(&Event::<Test>::JobSettled { job: id, paid: fee }.into()));
+		});
+	}
+
+	#[test]
+	fn a_proof_made_for_another_job_slashes_the_worker_and_refunds_the_requester() {
+		zk_execute(|| {
+			let a = submit_zk(ALICE);
+			let b = submit_zk(BOB);
+			let worker = job(b).worker;
+			// Job A's proof (made as if `worker` ran A), submitted for B.
+			let (out, proof) = prove(a, worker, &zk_input());
+			let bond_before = bond(worker);
+			assert_ok!(submit_proof(b, &out, &proof));
+			assert_eq!(job(b).status, JobStatus::Refunded(RefundReason::BadProof));
+			assert_eq!(bond(worker), bond_before - Perbill::from_percent(10) * bond_before);
+			assert_eq!(escrow(BOB), 0);
+			assert_eq!(free(BOB), ENDOWMENT);
+			assert!(System::events().iter().any(|record| record.event ==
+				pallet_settlement::Event::<Test>::ProofRejected { job: b, worker }.into()));
+			assert_eq!(
+				System::events().pop().unwrap().event,
+				Event::<Test>::JobRefunded { job: b, reason: RefundReason::BadProof }.into()
+			);
+		});
+	}
+
+	#[test]
+	fn a_changed_output_is_rejected() {
+		zk_execute(|| {
+			let id = submit_zk(ALICE);
+			let (mut out, proof) = prove(id, job(id).worker, &zk_input());
+			out[0] = out[0].wrapping_add(1);
+			assert_ok!(submit_proof(id, &out, &proof));
+			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::BadProof));
+			assert_eq!(free(ALICE), ENDOWMENT);
+		});
+	}
+
+	#[test]
+	fn malformed_proofs_and_wrong_lengths_change_nothing() {
+		zk_execute(|| {
+			let id = submit_zk(ALICE);
+			let (out, proof) = prove(id, job(id).worker, &zk_input());
+			assert_noop!(submit_proof(id, &out, &proof[..100]), Error::<Test>::MalformedProof);
+			assert_noop!(submit_proof(id, &out, &[0xff; 192]), Error::<Test>::MalformedProof);
+			assert_noop!(submit_proof(id, &out, &[]), Error::<Test>::MalformedProof);
+			assert_noop!(submit_proof(id, &out[..3], &proof), Error::<Test>::OutputSizeMismatch);
+			assert_noop!(
+				Inference::submit_proof(
+					signed(ALICE),
+					id,
+					output(&out),
+					BoundedVec::try_from(proof.clone()).unwrap()
+				),
+				Error::<Test>::NotAssignedWorker
+			);
+			// A `Zk` job does not settle on a bare result.
+			assert_noop!(
+				Inference::submit_result(signed(job(id).worker), id, output(&out)),
+				Error::<Test>::ProofRequired
+			);
+			// The well-formed proof still settles it afterwards.
+			assert_ok!(submit_proof(id, &out, &proof));
+			assert_eq!(job(id).status, JobStatus::Settled);
+		});
+	}
+
+	#[test]
+	fn zk_inputs_are_one_byte_an_element_and_fast_jobs_take_no_proof() {
+		zk_execute(|| {
+			// Sixty-four bytes are the `f32` tensor: a `Fast` input, not a `Zk` one.
+			assert_noop!(
+				Inference::submit_job(
+					signed(ALICE),
+					zk_model(),
+					input(&[0; 64]),
+					VerificationMode::Zk,
+					10 * PRICE
+				),
+				Error::<Test>::InputSizeMismatch
+			);
+			assert_ok!(Inference::submit_job(
+				signed(ALICE),
+				zk_model(),
+				input(&[0; 64]),
+				VerificationMode::Fast,
+				10 * PRICE
+			));
+			let fast = JobId(NextJobId::<Test>::get().0 - 1);
+			let (out, proof) = prove(fast, job(fast).worker, &zk_input());
+			assert_noop!(submit_proof(fast, &out, &proof), Error::<Test>::NotZkJob);
+		});
+	}
+
+	#[test]
+	fn a_missed_proof_deadline_slashes_and_reassigns() {
+		zk_execute(|| {
+			let id = submit_zk(ALICE);
+			let first = job(id).worker;
+			let bond_before = bond(first);
+			run_to_block(job(id).deadline);
+			assert!(bond(first) < bond_before);
+			let second = job(id).worker;
+			assert_ne!(first, second);
+			// The proof must be bound to the new worker: the old worker's is rejected.
+			let (out, stale) = prove(id, first, &zk_input());
+			assert_ok!(submit_proof(id, &out, &stale));
+			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::BadProof));
+		});
+	}
 }

@@ -46,6 +46,9 @@ pub type JobInputOf<T> = JobInput<T>;
 /// A job's output as stored.
 pub type OutputOf<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
 
+/// The longest proof a worker may submit: a compressed Groth16 proof on BLS12-381 is 192 bytes.
+pub type ProofOf = BoundedVec<u8, frame_support::traits::ConstU32<256>>;
+
 /// Why a job's escrow went back to its requester.
 #[derive(
 	Clone,
@@ -68,6 +71,8 @@ pub enum RefundReason {
 	Declined,
 	/// No eligible operator was left to reassign it to.
 	NoOperator,
+	/// Its worker's proof did not verify (the worker was slashed).
+	BadProof,
 }
 
 /// Where a job is in its life.
@@ -166,11 +171,14 @@ pub struct MarketParams<BlockNumber> {
 	pub missed_deadline_slash: Perbill,
 	/// The fee of a `Zk` job, in multiples of the model's price (proving is costly).
 	pub zk_price_factor: u32,
+	/// The part of a worker's bond it loses when its proof does not verify.
+	pub bad_proof_slash: Perbill,
 }
 
 impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
 	/// Ten blocks to deliver, a day's worth of 6 s blocks of retention, 10 % to the treasury,
-	/// 20 % to verifiers, 1 % of the bond for a missed deadline, `Zk` at twice the price.
+	/// 20 % to verifiers, 1 % of the bond for a missed deadline, `Zk` at twice the price, 10 %
+	/// of the bond for a proof that does not verify.
 	fn default() -> Self {
 		Self {
 			execution_period: 10u32.into(),
@@ -179,6 +187,7 @@ impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
 			verifier_share: Perbill::from_percent(20),
 			missed_deadline_slash: Perbill::from_percent(1),
 			zk_price_factor: 2,
+			bad_proof_slash: Perbill::from_percent(10),
 		}
 	}
 }

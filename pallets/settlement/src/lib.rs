@@ -34,6 +34,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
+#[cfg(any(test, feature = "runtime-benchmarks"))]
 use alloc::vec::Vec;
 use frame_support::{traits::Get, weights::Weight};
 use sp_crypto_ec_utils::bls12_381::Bls12_381;

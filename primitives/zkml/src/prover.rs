@@ -6,12 +6,15 @@
 //! exists for the dev chain and tests, whose keys anyone can rebuild.
 
 use ark_bls12_381::{Bls12_381, Fr};
-use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey};
+use ark_groth16::{Groth16, Proof, VerifyingKey};
 use ark_relations::gr1cs::SynthesisError;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{rngs::StdRng, CryptoRng, RngCore, SeedableRng};
 
 use crate::{circuit::ModelCircuit, interpreter, ir::Model, public};
+
+/// A proving key on BLS12-381 (it holds the verifying key, `vk`).
+pub type ProvingKey = ark_groth16::ProvingKey<Bls12_381>;
 
 /// Why keys or a proof could not be made or read.
 #[derive(Debug)]
@@ -44,7 +47,7 @@ impl std::error::Error for ZkError {}
 pub fn setup<R: RngCore + CryptoRng>(
 	model: &Model,
 	rng: &mut R,
-) -> Result<ProvingKey<Bls12_381>, ZkError> {
+) -> Result<ProvingKey, ZkError> {
 	model.validate().map_err(ZkError::Model)?;
 	let circuit = ModelCircuit { model, input: None, binding: None, claim: None };
 	Groth16::<Bls12_381>::generate_random_parameters_with_reduction(circuit, rng)
@@ -52,13 +55,13 @@ pub fn setup<R: RngCore + CryptoRng>(
 }
 
 /// A setup from a public seed: reproducible, so **insecure** — for the dev chain and tests.
-pub fn setup_seeded(model: &Model, seed: u64) -> Result<ProvingKey<Bls12_381>, ZkError> {
+pub fn setup_seeded(model: &Model, seed: u64) -> Result<ProvingKey, ZkError> {
 	setup(model, &mut StdRng::seed_from_u64(seed))
 }
 
 /// A proof that `model` gives its (returned) output on `input`, bound to `binding`.
 pub fn prove<R: RngCore + CryptoRng>(
-	key: &ProvingKey<Bls12_381>,
+	key: &ProvingKey,
 	model: &Model,
 	input: &[i8],
 	binding: Fr,
@@ -82,7 +85,7 @@ pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
 }
 
 /// A proving key's bytes (uncompressed: fast to load).
-pub fn encode_proving_key(key: &ProvingKey<Bls12_381>) -> Vec<u8> {
+pub fn encode_proving_key(key: &ProvingKey) -> Vec<u8> {
 	let mut out = Vec::with_capacity(key.serialized_size(Compress::No));
 	let _ = key.serialize_with_mode(&mut out, Compress::No);
 	out
@@ -91,8 +94,8 @@ pub fn encode_proving_key(key: &ProvingKey<Bls12_381>) -> Vec<u8> {
 /// Reads a proving key written by [`encode_proving_key`]. Points are not re-validated: a
 /// corrupt key only makes proofs that the chain rejects, and the worker compares the key's
 /// verifying key with the chain's before it proves.
-pub fn decode_proving_key(bytes: &[u8]) -> Result<ProvingKey<Bls12_381>, ZkError> {
-	ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
+pub fn decode_proving_key(bytes: &[u8]) -> Result<ProvingKey, ZkError> {
+	ark_groth16::ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::No)
 		.map_err(|e| ZkError::Serialization(e.to_string()))
 }
 
