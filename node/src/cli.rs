@@ -72,6 +72,36 @@ pub enum Subcommand {
 
 	/// Write the development chain's demo model (an ONNX MLP), or another MLP, to a file.
 	DemoModel(DemoModelCmd),
+
+	/// Zero-knowledge tools: `zk setup MODEL.onnx --out DIR`.
+	#[command(subcommand)]
+	Zk(ZkCmd),
+}
+
+/// `verity-node zk …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ZkCmd {
+	/// Import an ONNX model into the IR and make its Groth16 keys: writes `0x<model id>.pk`
+	/// (proving key, for the worker), `.vk` (verifying key, for `models.setVerifyingKey`) and
+	/// `.ir` into DIR; prints the model id, the key hash and the circuit's size.
+	Setup(ZkSetupCmd),
+}
+
+/// `verity-node zk setup MODEL.onnx --out DIR [--input-frac N] [--insecure-seed N]`.
+#[derive(Debug, clap::Args)]
+pub struct ZkSetupCmd {
+	/// The ONNX model (`Gemm`/`MatMul`/`Add`/`Relu`).
+	pub model: std::path::PathBuf,
+	/// Where to write the keys and the IR (the worker's `--worker-zk-keys`).
+	#[arg(long)]
+	pub out: std::path::PathBuf,
+	/// Fractional bits of the quantized activations (inputs and outputs are `i8` at this scale).
+	#[arg(long, default_value_t = verity_zkml::onnx::ImportOptions::default().input_frac)]
+	pub input_frac: u8,
+	/// Derive the setup's randomness from this public seed instead of the operating system.
+	/// INSECURE: anyone who knows the seed can forge proofs. For development chains only.
+	#[arg(long)]
+	pub insecure_seed: Option<u64>,
 }
 
 /// `verity-node demo-model --out FILE [--sizes 16,16,4] [--seed N]`.

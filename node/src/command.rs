@@ -5,7 +5,7 @@ use sc_service::PartialComponents;
 
 use crate::{
 	chain_spec,
-	cli::{Cli, Sealing, Subcommand},
+	cli::{Cli, Sealing, Subcommand, ZkCmd},
 	service,
 };
 
@@ -129,6 +129,7 @@ pub fn run() -> sc_cli::Result<()> {
 			println!("{} bytes, model id 0x{}", bytes.len(), hex::encode(id.0));
 			Ok(())
 		},
+		Some(Subcommand::Zk(ZkCmd::Setup(cmd))) => zk_setup(cmd),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let (sealing, worker) = (cli.sealing, cli.worker.clone());
@@ -137,4 +138,33 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 	}
+}
+
+/// `verity-node zk setup`.
+fn zk_setup(cmd: &crate::cli::ZkSetupCmd) -> sc_cli::Result<()> {
+	use verity_zkml::{onnx, prover};
+	let bytes = std::fs::read(&cmd.model)?;
+	let id = crate::worker::store::model_id(&bytes);
+	let options = onnx::ImportOptions { input_frac: cmd.input_frac, ..Default::default() };
+	let ir = onnx::import(&bytes, options).map_err(|e| format!("cannot import the model: {e}"))?;
+	let started = std::time::Instant::now();
+	let key = match cmd.insecure_seed {
+		Some(seed) => {
+			eprintln!("WARNING: --insecure-seed: anyone who knows the seed can forge proofs");
+			prover::setup_seeded(&ir, seed)
+		},
+		None => prover::setup(&ir, &mut ark_std::rand::rngs::OsRng),
+	}
+	.map_err(|e| format!("setup failed: {e}"))?;
+	let vk = crate::worker::zk::write_keys(&cmd.out, &id, &ir, &key)?;
+	let constraints = prover::constraint_count(&ir).map_err(|e| e.to_string())?;
+	let hex = |b: &[u8]| format!("0x{}", hex::encode(b));
+	println!("model id        {}", hex(&id.0));
+	println!("inputs/outputs  {} / {} (i8, {} fractional bits)", ir.input_len, ir.output_len(), ir.input_frac);
+	println!("constraints     {constraints}");
+	println!("verifying key   {} bytes, blake2-256 {}", vk.len(), hex(&sp_io::hashing::blake2_256(&vk)));
+	println!("proving key     {} bytes", prover::encode_proving_key(&key).len());
+	println!("setup took      {:.2} s", started.elapsed().as_secs_f64());
+	println!("written to      {}", cmd.out.display());
+	Ok(())
 }

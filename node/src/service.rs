@@ -16,13 +16,18 @@ use verity_runtime::{apis::RuntimeApi, opaque::Block};
 
 use crate::{cli::Sealing, worker::WorkerParams};
 
-/// The host functions the runtime may call.
+/// The host functions the runtime may call: Substrate's, and the BLS12-381 pairing and
+/// multi-scalar multiplication the settlement pallet verifies proofs with.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions);
 /// The host functions the runtime may call, with those of the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 /// The client of the full node.
 pub type FullClient =

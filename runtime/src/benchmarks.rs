@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_operators, Operators]
 	[pallet_models, Models]
 	[pallet_inference, Inference]
+	[pallet_settlement, Settlement]
 );

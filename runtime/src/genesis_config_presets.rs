@@ -2,7 +2,8 @@
 //!
 //! - `development` (`--dev`): Alice is the only validator and the sudo key; she is also an
 //!   operator of every role (validator, inference, verifier, oracle), bonded, and serves the demo
-//!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it).
+//!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it;
+//!   `Fast` and `Zk`, with [`DEMO_MODEL_VK`]).
 //! - `local_testnet` (`--chain local`): Alice, Bob and Charlie are validators, bonded as
 //!   validator operators (Alice of every role); Alice is sudo.
 //!
@@ -42,6 +43,11 @@ pub const DEMO_MODEL_ID: ModelId =
 /// Where workers find the demo model: in their node's own store (`blob:` and the model id).
 pub const DEMO_MODEL_URI: &[u8] =
 	b"blob:0x3ee04f190f375419b035588f2ab562645b59ec599738e509188314d6830dec54";
+/// The Groth16 verifying key of the demo model (`node/res/demo-model.vk`): from
+/// `verity-node zk setup --insecure-seed`, a **public** seed, so anyone can forge proofs for it;
+/// fine for a development chain, never for a real one. The node's tests check that it is the
+/// key of the committed model.
+pub const DEMO_MODEL_VK: &[u8] = include_bytes!("../../node/res/demo-model.vk");
 /// The price of one job of the demo model: one VRT.
 pub const DEMO_MODEL_PRICE: Balance = UNIT;
 /// How many open jobs Alice's worker declares it takes at once. A demo inference takes well
@@ -61,7 +67,7 @@ fn demo_model(
 		IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
 		DEMO_MODEL_PRICE,
 		Perbill::from_percent(5),
-		ModeSet::FAST,
+		ModeSet { fast: true, zk: true, consensus: false },
 	)
 }
 
@@ -103,9 +109,10 @@ fn genesis(
 		endowed.into_iter().map(|account| (account, ENDOWMENT)).collect();
 	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
 	// With the demo, the first validator registers the demo model and serves it.
-	let (models, capabilities) = match validators.first() {
+	let (models, verifying_keys, capabilities) = match validators.first() {
 		Some((first, _)) if demo => (
 			vec![demo_model(first.clone())],
+			vec![(DEMO_MODEL_ID, DEMO_MODEL_VK.to_vec())],
 			vec![(
 				first.clone(),
 				CapabilitiesView {
@@ -115,7 +122,7 @@ fn genesis(
 				},
 			)],
 		),
-		_ => (Vec::new(), Vec::new()),
+		_ => (Vec::new(), Vec::new(), Vec::new()),
 	};
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -128,7 +135,7 @@ fn genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
-		models: ModelsConfig { models },
+		models: ModelsConfig { models, verifying_keys },
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
 				execution_period: EXECUTION_PERIOD,

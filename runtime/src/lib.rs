@@ -176,6 +176,8 @@ mod runtime {
 	pub type Models = pallet_models;
 	#[runtime::pallet_index(22)]
 	pub type Inference = pallet_inference;
+	#[runtime::pallet_index(23)]
+	pub type Settlement = pallet_settlement;
 }
 
 #[cfg(test)]

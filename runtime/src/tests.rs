@@ -107,6 +107,12 @@ fn development_preset_builds_with_alice_alone() {
 		assert_eq!(terms.price, DEMO_MODEL_PRICE);
 		assert_eq!(terms.input_len, Some(64));
 		assert!(terms.active && terms.modes.supports(verity_primitives::VerificationMode::Fast));
+		// `Zk` too, with the committed key, which the settlement pallet's check accepted.
+		assert!(terms.modes.supports(verity_primitives::VerificationMode::Zk) && terms.has_key);
+		assert_eq!(
+			<Models as ModelInspect<_, _>>::verifying_key(&DEMO_MODEL_ID).as_deref(),
+			Some(crate::genesis_config_presets::DEMO_MODEL_VK)
+		);
 		let eligible = <Operators as RoleInspect<_, _>>::eligible_for_model(&DEMO_MODEL_ID);
 		assert_eq!(eligible, vec![(alice.clone(), GENESIS_BOND, DEMO_CONCURRENCY)]);
 		assert_eq!(Balances::balance(&TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);

@@ -16,6 +16,8 @@ pub struct Metrics {
 	pub queue_depth: Gauge<U64>,
 	/// Wall time of one inference (tract's run, input decoding and output encoding).
 	pub inference_seconds: Histogram,
+	/// Wall time of one `Zk` job's proof (interpreter, cross-check and Groth16 prover).
+	pub proof_seconds: Histogram,
 }
 
 impl Metrics {
@@ -44,6 +46,13 @@ impl Metrics {
 							0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01,
 							0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 						]),
+				)?,
+				registry,
+			)?,
+			proof_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new("verity_worker_proof_seconds", "Time of one proof")
+						.buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
 				)?,
 				registry,
 			)?,

@@ -13,7 +13,11 @@
 //!    on block import or authoring;
 //! 4. submits `submit_result` signed with the operator's key, or — when the model cannot be
 //!    fetched, loaded or run — `decline_job`, so the job is reassigned or refunded at once rather
-//!    than left to its deadline. Answers that are ready at the same time go out together, one
+//!    than left to its deadline. A `Zk` job is proved instead ([`zk`]): on a blocking thread, the
+//!    reference interpreter computes the output, tract's run must agree with it, and the
+//!    Groth16 prover (with the key installed by `verity-node zk setup`, checked against the
+//!    chain's) makes the proof that `submit_proof` carries. Answers that are ready at the same
+//!    time go out together, one
 //!    `utility.force_batch` per key: a burst of jobs costs one signature, nonce and pool
 //!    validation, not one each (see `deliver`).
 //!
@@ -27,6 +31,7 @@ pub mod metrics;
 pub mod rpc;
 pub mod store;
 mod submit;
+pub mod zk;
 
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
@@ -96,6 +101,11 @@ pub struct WorkerParams {
 	/// How many models are kept loaded.
 	#[arg(long, default_value_t = 32)]
 	pub worker_models_cached: usize,
+
+	/// Where the proving keys of `Zk` models are (`0x<model id>.pk` and `.ir`, as
+	/// `verity-node zk setup` writes them). Default: `zk` in the chain's data directory.
+	#[arg(long, value_name = "DIR")]
+	pub worker_zk_keys: Option<std::path::PathBuf>,
 }
 
 /// What `worker_status` reports.
@@ -151,6 +161,8 @@ pub struct Shared {
 	pub store: ModelStore,
 	/// The loaded models.
 	pub engine: Engine,
+	/// The proving keys of `Zk` models.
+	pub zk: zk::ZkKeys,
 	enabled: bool,
 	metrics: Option<Metrics>,
 	state: Mutex<State>,
@@ -176,6 +188,9 @@ impl Shared {
 		Ok(Shared {
 			store,
 			engine: Engine::new(params.worker_models_cached),
+			zk: zk::ZkKeys::new(
+				params.worker_zk_keys.clone().unwrap_or_else(|| data_path.join("zk")),
+			),
 			enabled: params.worker,
 			metrics,
 			state: Default::default(),
@@ -219,6 +234,12 @@ impl Shared {
 		state.latencies.push_back(elapsed.as_secs_f64() * 1000.0);
 		if let Some(metrics) = &self.metrics {
 			metrics.inference_seconds.observe(elapsed.as_secs_f64());
+		}
+	}
+
+	fn record_proof_time(&self, elapsed: Duration) {
+		if let Some(metrics) = &self.metrics {
+			metrics.proof_seconds.observe(elapsed.as_secs_f64());
 		}
 	}
 
@@ -269,6 +290,11 @@ struct Answer {
 /// The most answers submitted in one transaction (a `submit_result` weighs a few milliseconds).
 const MAX_BATCH: usize = 64;
 
+/// An output as the chain takes it.
+fn bounded<T: TryFrom<Vec<u8>>>(output: Vec<u8>) -> Result<T, Failure> {
+	output.try_into().map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
+}
+
 /// A job the worker took, with the operator key it was assigned to.
 struct Work {
 	job: Job,
@@ -289,6 +315,19 @@ pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, 
 				log::info!(target: LOG_TARGET, "demo model 0x{} in the store", hex::encode(id.0))
 			},
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot store the demo model: {e}"),
+		}
+		if !shared.zk.has(&demo::DEMO_MODEL_ID) {
+			match demo::demo_zk_keys().and_then(|(ir, key)| {
+				zk::write_keys(shared.zk.dir(), &demo::DEMO_MODEL_ID, &ir, &key)
+					.map_err(|e| e.to_string())
+			}) {
+				Ok(_) => log::info!(
+					target: LOG_TARGET,
+					"demo model's proving key written to {}",
+					shared.zk.dir().display()
+				),
+				Err(e) => log::warn!(target: LOG_TARGET, "cannot make the demo model's keys: {e}"),
+			}
 		}
 	}
 }
@@ -454,21 +493,71 @@ impl Worker {
 		}
 	}
 
-	/// Executes one job and submits its result, or declines it.
+	/// Executes one job and submits its result (with its proof for a `Zk` job), or declines it.
 	async fn serve(self, work: Work, _slot: OwnedSemaphorePermit) {
 		let id = work.job.id;
-		let output = self.execute(&work.job).await.and_then(|output| {
-			output
-				.try_into()
-				.map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
-		});
-		match output {
-			Ok(output) => {
-				let call = pallet_inference::Call::submit_result { job: id, output };
-				self.answer(work.worker, id, RuntimeCall::Inference(call), Ok(()))
-			},
+		let call = match work.job.mode {
+			VerificationMode::Zk => self.prove(&work).await.and_then(|(output, proof)| {
+				Ok(pallet_inference::Call::submit_proof {
+					job: id,
+					output: bounded(output)?,
+					proof: proof
+						.try_into()
+						.map_err(|_| Failure::new("prove", "the proof is too long"))?,
+				})
+			}),
+			_ => self.execute(&work.job).await.and_then(|output| {
+				Ok(pallet_inference::Call::submit_result { job: id, output: bounded(output)? })
+			}),
+		};
+		match call {
+			Ok(call) => self.answer(work.worker, id, RuntimeCall::Inference(call), Ok(())),
 			Err(failure) => self.decline(work, failure),
 		}
+	}
+
+	/// Proves a `Zk` job off the async executor: checks the installed key against the chain's,
+	/// runs the reference interpreter, cross-checks tract, proves.
+	async fn prove(&self, work: &Work) -> Result<(Vec<u8>, Vec<u8>), Failure> {
+		let job = &work.job;
+		let loaded = match self.shared.engine.get(&job.model) {
+			Some(loaded) => loaded,
+			None => self.load(job).await?,
+		};
+		let best = self.client.info().best_hash;
+		let chain_key = self
+			.client
+			.runtime_api()
+			.verifying_key(best, job.model)
+			.map_err(|e| Failure::new("zk-key", e))?
+			.ok_or_else(|| Failure::new("zk-key", "the model has no verifying key on chain"))?;
+		let shared = self.shared.clone();
+		let (model, input) = (job.model, job.input.clone());
+		let digest = verity_primitives::zk_binding(job.id, &AccountId::from(work.worker));
+		let started = Instant::now();
+		let proved = tokio::task::spawn_blocking(move || {
+			let keys = shared.zk.get(&model).map_err(|e| Failure::new("zk-key", e))?;
+			if keys.vk_bytes != chain_key {
+				return Err(Failure::new(
+					"zk-key",
+					"the installed proving key is not the one whose verifying key is on chain",
+				));
+			}
+			zk::prove_job(&keys, &input, &digest, |real| {
+				loaded.run(real).map_err(|e| e.to_string())
+			})
+			.map_err(|e| {
+				let reason = match e {
+					zk::ProveError::Mismatch { .. } => "mismatch",
+					_ => "prove",
+				};
+				Failure::new(reason, e)
+			})
+		})
+		.await
+		.map_err(|e| Failure::new("prove", e))??;
+		self.shared.record_proof_time(started.elapsed());
+		Ok(proved)
 	}
 
 	fn decline(&self, work: Work, failure: Failure) {
@@ -587,7 +676,7 @@ impl Worker {
 	/// Fetches, loads and runs the job's model on its input.
 	async fn execute(&self, job: &Job) -> Result<Vec<u8>, Failure> {
 		if job.mode != VerificationMode::Fast {
-			return Err(Failure::new("mode", format!("{:?} jobs are not served yet", job.mode)));
+			return Err(Failure::new("mode", format!("{:?} jobs are not served", job.mode)));
 		}
 		let loaded = match self.shared.engine.get(&job.model) {
 			Some(loaded) => loaded,

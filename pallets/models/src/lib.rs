@@ -177,6 +177,8 @@ pub mod pallet {
 		/// Models at genesis: id, owner, URI, I/O shapes, price, royalty, modes. They are
 		/// registered as by `register_model`: the owner must be able to pay the deposit.
 		pub models: Vec<(ModelId, T::AccountId, Vec<u8>, IoView, BalanceOf<T>, Perbill, ModeSet)>,
+		/// Verifying keys at genesis, set as by their owner's `set_verifying_key`.
+		pub verifying_keys: Vec<(ModelId, Vec<u8>)>,
 	}
 
 	#[pallet::genesis_build]
@@ -188,6 +190,14 @@ pub mod pallet {
 					.expect("genesis model's shapes have at most MaxShapeDims dimensions");
 				Pallet::<T>::do_register(*model, owner, uri, io, *price, *royalty, *modes)
 					.expect("genesis model registers");
+			}
+			for (model, vk) in &self.verifying_keys {
+				let owner = Models::<T>::get(model)
+					.map(|entry| entry.owner)
+					.expect("a genesis key's model is registered at genesis");
+				let vk = VerifyingKeyOf::<T>::try_from(vk.clone())
+					.expect("a genesis key has at most MaxKeyLen bytes");
+				Pallet::<T>::do_set_key(&owner, *model, vk).expect("a genesis key is valid");
 			}
 		}
 	}
@@ -304,15 +314,7 @@ pub mod pallet {
 			vk: VerifyingKeyOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
-			ensure!(entry.owner == who, Error::<T>::NotOwner);
-			ensure!(!entry.retired, Error::<T>::Retired);
-			ensure!(entry.modes.supports(VerificationMode::Zk), Error::<T>::ZkNotSupported);
-			ensure!(!vk.is_empty(), Error::<T>::EmptyKey);
-			ensure!(T::KeyCheck::check(&vk), Error::<T>::InvalidKey);
-			VerifyingKeys::<T>::insert(model, vk);
-			Self::deposit_event(Event::VerifyingKeySet { model });
-			Ok(())
+			Self::do_set_key(&who, model, vk)
 		}
 
 		/// Retire `model`: it takes no new jobs; the deposit returns to the owner.
@@ -472,6 +474,26 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		models.sort_by_key(|(model, _)| *model);
 		models
+	}
+
+	/// Sets the key of `model` for its owner `who` (the call and genesis).
+	pub(crate) fn do_set_key(
+		who: &T::AccountId,
+		model: ModelId,
+		vk: VerifyingKeyOf<T>,
+	) -> frame_support::dispatch::DispatchResult {
+		let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		frame_support::ensure!(entry.owner == *who, Error::<T>::NotOwner);
+		frame_support::ensure!(!entry.retired, Error::<T>::Retired);
+		frame_support::ensure!(
+			entry.modes.supports(VerificationMode::Zk),
+			Error::<T>::ZkNotSupported
+		);
+		frame_support::ensure!(!vk.is_empty(), Error::<T>::EmptyKey);
+		frame_support::ensure!(T::KeyCheck::check(&vk), Error::<T>::InvalidKey);
+		VerifyingKeys::<T>::insert(model, vk);
+		Self::deposit_event(Event::VerifyingKeySet { model });
+		Ok(())
 	}
 
 	/// The verifying key of `model`, if one is set.

@@ -107,6 +107,7 @@ pub type GenesisModel = (ModelId, u64, Vec<u8>, IoView, u64, Perbill, ModeSet);
 #[derive(Default)]
 pub struct ExtBuilder {
 	models: Vec<GenesisModel>,
+	keys: Vec<(ModelId, Vec<u8>)>,
 }
 
 impl ExtBuilder {
@@ -124,6 +125,12 @@ impl ExtBuilder {
 		self
 	}
 
+	/// Adds a genesis verifying key.
+	pub fn key(mut self, id: ModelId, vk: &[u8]) -> Self {
+		self.keys.push((id, vk.to_vec()));
+		self
+	}
+
 	/// The externalities.
 	pub fn build_ext(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -131,7 +138,7 @@ impl ExtBuilder {
 		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 			.assimilate_storage(&mut storage)
 			.unwrap();
-		pallet_models::GenesisConfig::<Test> { models: self.models }
+		pallet_models::GenesisConfig::<Test> { models: self.models, verifying_keys: self.keys }
 			.assimilate_storage(&mut storage)
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);

@@ -579,6 +579,28 @@ mod genesis {
 	}
 
 	#[test]
+	fn genesis_keys_are_checked_and_set() {
+		ExtBuilder::default().model(model_id(1), 1, zk()).key(model_id(1), b"vk").build_and_execute(
+			|| assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk".to_vec())),
+		);
+	}
+
+	#[test]
+	#[should_panic(expected = "a genesis key is valid")]
+	fn a_genesis_key_that_fails_the_check_fails_the_build() {
+		ExtBuilder::default()
+			.model(model_id(1), 1, zk())
+			.key(model_id(1), &[BAD_KEY_BYTE])
+			.build_ext();
+	}
+
+	#[test]
+	#[should_panic(expected = "a genesis key's model is registered at genesis")]
+	fn a_genesis_key_without_its_model_fails_the_build() {
+		ExtBuilder::default().key(model_id(1), b"vk").build_ext();
+	}
+
+	#[test]
 	#[should_panic(expected = "genesis model registers")]
 	fn a_genesis_model_whose_owner_cannot_pay_fails_the_build() {
 		ExtBuilder::default().model(model_id(1), PAUPER, ModeSet::FAST).build_ext();

@@ -79,6 +79,17 @@ pub fn prove<R: RngCore + CryptoRng>(
 	Ok((output, proof))
 }
 
+/// How many constraints the circuit of `model` has.
+pub fn constraint_count(model: &Model) -> Result<usize, ZkError> {
+	use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+	let cs = ConstraintSystem::<Fr>::new_ref();
+	cs.set_mode(SynthesisMode::Setup);
+	ModelCircuit { model, input: None, binding: None, claim: None }
+		.generate_constraints(cs.clone())
+		.map_err(ZkError::Synthesis)?;
+	Ok(cs.num_constraints())
+}
+
 /// The public inputs of a proof by [`prove`].
 pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
 	public::public_inputs(binding, input, output)

@@ -68,8 +68,8 @@ impl pallet_models::Config for Runtime {
 	type MaxKeyLen = ConstU32<{ 16 * 1024 }>;
 	type MaxShapeDims = ConstU32<8>;
 	type MaxModels = ConstU32<4096>;
-	/// Keys are checked when proof settlement lands.
-	type KeyCheck = ();
+	/// Groth16 keys on BLS12-381, validated by the settlement pallet.
+	type KeyCheck = crate::Settlement;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = crate::weights::pallet_models::WeightInfo<Runtime>;
 }
@@ -94,9 +94,17 @@ impl pallet_inference::Config for Runtime {
 	/// Deadline processing takes at most a quarter of a block; with the current (debug-node)
 	/// weights this, not the step count, bounds the entries a block handles.
 	type MaxDeadlineWeight = MaxDeadlineWeight;
+	type Verifier = crate::Settlement;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
+}
+
+impl pallet_settlement::Config for Runtime {
+	/// 160 public inputs: the binding and about 4.9 KB of packed input and output; such a key
+	/// is 16 KB, `MaxKeyLen`.
+	type MaxPublicInputs = ConstU32<160>;
+	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;
 }
 
 /// Sets up models and operators for the job market's benchmarks through the real pallets.

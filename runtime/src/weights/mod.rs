@@ -9,3 +9,4 @@
 pub mod pallet_inference;
 pub mod pallet_models;
 pub mod pallet_operators;
+pub mod pallet_settlement;

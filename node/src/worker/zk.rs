@@ -1,0 +1,178 @@
+//! The prover's side of `Zk` jobs: the keys the operator installed, the cross-check of tract
+//! against the reference interpreter, and proving.
+//!
+//! Keys live in one directory (`--worker-zk-keys`, by default `zk` in the chain's data
+//! directory) as `verity-node zk setup` writes them, by model id: `0x<id>.pk` (the proving key,
+//! which holds the verifying key) and `0x<id>.ir` (the model's IR, SCALE-encoded). Before it
+//! proves, the worker checks that the key's verifying key is the one on chain: a stale or wrong
+//! key would only earn a slash.
+
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::Arc,
+};
+
+use codec::{Decode, Encode};
+use parking_lot::Mutex;
+use verity_primitives::ModelId;
+use verity_zkml::{interpreter, onnx, prover, public, verifier, Model};
+
+/// How far (in steps of the output's last bit) tract's output, quantized, may be from the
+/// interpreter's before the worker refuses to prove. Both run the same model, tract in `f32`
+/// and the interpreter in integers with the weights quantized to 8 bits, so they differ by
+/// rounding; a larger gap means the IR is not the model (a bad import or a wrong key file).
+pub const CROSS_CHECK_TOLERANCE: i16 = 8;
+
+/// A model's keys and IR.
+pub struct ZkModel {
+	/// The IR the key was made for.
+	pub ir: Model,
+	/// The proving key.
+	pub key: prover::ProvingKey,
+	/// The verifying key, as the chain stores it.
+	pub vk_bytes: Vec<u8>,
+}
+
+/// The key directory and the keys loaded from it.
+pub struct ZkKeys {
+	dir: PathBuf,
+	loaded: Mutex<HashMap<ModelId, Arc<ZkModel>>>,
+}
+
+fn file(dir: &Path, model: &ModelId, extension: &str) -> PathBuf {
+	dir.join(format!("0x{}.{extension}", hex::encode(model.0)))
+}
+
+/// Writes a model's keys and IR into `dir` (what `zk setup` and the dev chain do); returns the
+/// verifying key's bytes.
+pub fn write_keys(
+	dir: &Path,
+	model: &ModelId,
+	ir: &Model,
+	key: &prover::ProvingKey,
+) -> std::io::Result<Vec<u8>> {
+	std::fs::create_dir_all(dir)?;
+	let vk = prover::verifying_key_bytes(&key.vk);
+	std::fs::write(file(dir, model, "pk"), prover::encode_proving_key(key))?;
+	std::fs::write(file(dir, model, "ir"), ir.encode())?;
+	std::fs::write(file(dir, model, "vk"), &vk)?;
+	Ok(vk)
+}
+
+impl ZkKeys {
+	/// Keys in `dir`.
+	pub fn new(dir: PathBuf) -> Self {
+		ZkKeys { dir, loaded: Default::default() }
+	}
+
+	/// The directory.
+	pub fn dir(&self) -> &Path {
+		&self.dir
+	}
+
+	/// Whether the keys of `model` are installed.
+	pub fn has(&self, model: &ModelId) -> bool {
+		file(&self.dir, model, "pk").exists() && file(&self.dir, model, "ir").exists()
+	}
+
+	/// The keys of `model`, loaded once (blocking: call off the async executor).
+	pub fn get(&self, model: &ModelId) -> Result<Arc<ZkModel>, String> {
+		if let Some(loaded) = self.loaded.lock().get(model) {
+			return Ok(loaded.clone());
+		}
+		let read = |extension: &str| {
+			let path = file(&self.dir, model, extension);
+			std::fs::read(&path).map_err(|e| format!("no {extension} key file {}: {e}", path.display()))
+		};
+		let ir = Model::decode(&mut &read("ir")?[..]).map_err(|e| format!("bad IR file: {e}"))?;
+		ir.validate().map_err(|e| format!("bad IR file: {e}"))?;
+		let key = prover::decode_proving_key(&read("pk")?).map_err(|e| e.to_string())?;
+		let vk_bytes = prover::verifying_key_bytes(&key.vk);
+		let loaded = Arc::new(ZkModel { ir, key, vk_bytes });
+		self.loaded.lock().insert(*model, loaded.clone());
+		Ok(loaded)
+	}
+}
+
+/// Why a `Zk` job cannot be proved.
+#[derive(Debug)]
+pub enum ProveError {
+	/// The input is not one `i8` for each of the IR's inputs.
+	Input(String),
+	/// tract and the interpreter disagree beyond [`CROSS_CHECK_TOLERANCE`].
+	Mismatch { gap: i16 },
+	/// tract failed.
+	Run(String),
+	/// The prover failed.
+	Prove(String),
+}
+
+impl std::fmt::Display for ProveError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Input(e) => write!(f, "bad input: {e}"),
+			Self::Mismatch { gap } => write!(
+				f,
+				"tract and the reference interpreter disagree by {gap} steps (at most \
+				 {CROSS_CHECK_TOLERANCE}): the IR is not this model"
+			),
+			Self::Run(e) => write!(f, "tract: {e}"),
+			Self::Prove(e) => write!(f, "prover: {e}"),
+		}
+	}
+}
+
+/// The largest gap between tract's output (`f32`, quantized at the IR's scale) and the
+/// interpreter's.
+pub fn cross_check_gap(ir: &Model, tract_output: &[f32], reference: &[i8]) -> i16 {
+	let quantized = onnx::quantize_input(tract_output, ir.input_frac);
+	if quantized.len() != reference.len() {
+		return i16::MAX;
+	}
+	quantized
+		.iter()
+		.zip(reference)
+		.map(|(a, b)| (i16::from(*a) - i16::from(*b)).abs())
+		.max()
+		.unwrap_or(0)
+}
+
+/// Proves a job: runs the interpreter, cross-checks tract (`run_tract` takes and returns
+/// little-endian `f32` bytes), and makes the proof bound to `binding_digest`. Returns the `i8`
+/// output bytes and the compressed proof. Blocking and CPU-heavy.
+pub fn prove_job(
+	model: &ZkModel,
+	input: &[u8],
+	binding_digest: &[u8; 32],
+	run_tract: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
+) -> Result<(Vec<u8>, Vec<u8>), ProveError> {
+	let ir = &model.ir;
+	if input.len() != ir.input_len as usize {
+		return Err(ProveError::Input(format!(
+			"{} bytes for {} inputs",
+			input.len(),
+			ir.input_len
+		)));
+	}
+	let x = public::as_i8(input);
+	let reference = interpreter::run(ir, &x).map_err(|e| ProveError::Input(format!("{e:?}")))?;
+	let real: Vec<u8> = onnx::dequantize(&x, ir.input_frac)
+		.iter()
+		.flat_map(|v| v.to_le_bytes())
+		.collect();
+	let tract: Vec<f32> = run_tract(&real)
+		.map_err(ProveError::Run)?
+		.chunks_exact(4)
+		.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+		.collect();
+	let gap = cross_check_gap(ir, &tract, &reference);
+	if gap > CROSS_CHECK_TOLERANCE {
+		return Err(ProveError::Mismatch { gap });
+	}
+	let binding = public::binding(binding_digest);
+	let mut rng = ark_std::rand::rngs::OsRng;
+	let (output, proof) = prover::prove(&model.key, ir, &x, binding, &mut rng)
+		.map_err(|e| ProveError::Prove(e.to_string()))?;
+	Ok((output.iter().map(|v| *v as u8).collect(), verifier::encode_proof(&proof)))
+}
