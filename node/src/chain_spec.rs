@@ -5,7 +5,13 @@ use verity_primitives::currency::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
 use verity_runtime::WASM_BINARY;
 
 /// A chain spec of the Verity runtime.
-pub type ChainSpec = sc_service::GenericChainSpec;
+///
+/// Building the genesis state runs the runtime, whose settlement pallet checks the genesis
+/// verifying keys with the BLS12-381 host functions: the chain spec registers them too.
+pub type ChainSpec = sc_service::GenericChainSpec<
+	sc_service::NoExtension,
+	sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
+>;
 
 /// What wallets show: VRT with 12 decimals.
 fn properties() -> sc_service::Properties {
