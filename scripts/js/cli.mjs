@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // verity — a command-line client of a Verity node.
 //
-//   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast]
+//   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast|Zk] [--frac 4]
 //       runs a job on the dev chain's demo model (16 inputs) as Charlie and prints the output
 //   node cli.mjs register FILE.onnx --input 1,16 --output 1,4 [--price 1] [--as bob] [--serve-as alice]
 //       puts the model into the node's store, registers it, and lets an operator serve it
@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  connect, account, encodeF32, decodeF32, putModel, registerModel, serveModels, runJob, UNIT,
+  connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, UNIT,
 } from './verity.mjs';
 
 /** The dev chain's demo model (`node/res/demo-model.onnx`), as `scripts/gen-demo-model.sh` wrote it. */
@@ -24,6 +24,7 @@ const { values: opts, positionals } = parseArgs({
     as: { type: 'string' },
     'serve-as': { type: 'string', default: 'alice' },
     mode: { type: 'string', default: 'Fast' },
+    frac: { type: 'string', default: '4' },
     input: { type: 'string' },
     output: { type: 'string' },
     price: { type: 'string', default: '1' },
@@ -38,11 +39,14 @@ try {
   if (command === 'demo' || command === 'submit') {
     const model = command === 'demo' ? DEMO_MODEL : arg;
     const values = opts.values ? opts.values.split(',').map(Number) : Array.from({ length: 16 }, (_, i) => i / 8 - 1);
-    const result = await runJob(api, account(opts.as ?? 'charlie'), { model, input: encodeF32(values), mode: opts.mode });
+    const zk = opts.mode === 'Zk';
+    const input = zk ? encodeI8(values, Number(opts.frac)) : encodeF32(values);
+    const result = await runJob(api, account(opts.as ?? 'charlie'), { model, input, mode: opts.mode });
+    const decode = (bytes) => (zk ? decodeI8(bytes, Number(opts.frac)) : decodeF32(bytes));
     console.log(JSON.stringify({
       job: result.job, worker: result.worker, status: result.status,
       paid: result.paid?.toString(), reason: result.reason,
-      output: result.output ? decodeF32(result.output) : null,
+      output: result.output ? decode(result.output) : null,
     }));
     if (result.status !== 'Settled') process.exitCode = 1;
   } else if (command === 'register') {

@@ -7,7 +7,8 @@
 //   const { job, output } = await runJob(api, charlie, { model, input: encodeF32(values) });
 //
 // Tensors travel as the chain stores them: little-endian elements, row-major (`encodeF32`,
-// `decodeF32`).
+// `decodeF32`). `Zk` jobs take and return the model's quantized tensors, one `i8` an element
+// (`encodeI8`, `decodeI8`): the values the proof is about.
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -41,6 +42,19 @@ export function encodeF32(values) {
 export function decodeF32(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+/**
+ * `values` quantized for a `Zk` job: one `i8` a value, `round(v · 2^frac)` clamped to
+ * [-128, 127] (`frac` is the model's, printed by `verity-node zk setup`; the demo model's is 4).
+ */
+export function encodeI8(values, frac = 4) {
+  return Uint8Array.from(values, (v) => Math.max(-128, Math.min(127, Math.round(v * 2 ** frac))) & 0xff);
+}
+
+/** A `Zk` job's output (`i8` bytes at `frac` fractional bits) as real values. */
+export function decodeI8(bytes, frac = 4) {
+  return Array.from(bytes, (b) => ((b << 24) >> 24) / 2 ** frac);
 }
 
 /** A dispatch error as `pallet.Error: docs`. */

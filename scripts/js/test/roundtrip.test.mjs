@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
-  connect, account, encodeF32, decodeF32, putModel, registerModel, serveModels, runJob,
+  connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
   estimateFee, submitJob, job, UNIT,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
@@ -39,6 +39,24 @@ test('a job on the demo model settles, with the same output for the same input',
   // Same input, same output: the result is deterministic.
   const again = await runJob(api, account('dave'), { model: DEMO_MODEL, input: encodeF32(values) });
   assert.deepEqual(decodeF32(again.output), output);
+});
+
+test('a Zk job on the demo model settles on a verified proof', async () => {
+  const values = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
+  assert.equal(await estimateFee(api, DEMO_MODEL, 'Zk'), 2n * UNIT);
+  // A Zk input is the quantized tensor: one i8 an element, not 64 bytes of f32.
+  await assert.rejects(
+    submitJob(api, account('charlie'), { model: DEMO_MODEL, input: encodeF32(values), mode: 'Zk' }),
+    /inference\.InputSizeMismatch/,
+  );
+  const result = await runJob(api, account('charlie'), { model: DEMO_MODEL, input: encodeI8(values), mode: 'Zk' });
+  assert.equal(result.status, 'Settled');
+  assert.equal(result.paid, 2n * UNIT);
+  const output = decodeI8(result.output);
+  assert.equal(output.length, 4);
+  // The quantized model approximates the float one: within a few steps of 1/16.
+  const fast = await runJob(api, account('dave'), { model: DEMO_MODEL, input: encodeF32(values) });
+  decodeF32(fast.output).forEach((v, i) => assert.ok(Math.abs(v - output[i]) <= 0.5, `${v} vs ${output[i]}`));
 });
 
 test('a model registered from the client is served', async () => {
