@@ -160,9 +160,18 @@ fn zk_setup(cmd: &crate::cli::ZkSetupCmd) -> sc_cli::Result<()> {
 	let constraints = prover::constraint_count(&ir).map_err(|e| e.to_string())?;
 	let hex = |b: &[u8]| format!("0x{}", hex::encode(b));
 	println!("model id        {}", hex(&id.0));
-	println!("inputs/outputs  {} / {} (i8, {} fractional bits)", ir.input_len, ir.output_len(), ir.input_frac);
+	println!(
+		"inputs/outputs  {} / {} (i8, {} fractional bits)",
+		ir.input_len,
+		ir.output_len(),
+		ir.input_frac
+	);
 	println!("constraints     {constraints}");
-	println!("verifying key   {} bytes, blake2-256 {}", vk.len(), hex(&sp_io::hashing::blake2_256(&vk)));
+	println!(
+		"verifying key   {} bytes, blake2-256 {}",
+		vk.len(),
+		hex(&sp_io::hashing::blake2_256(&vk))
+	);
 	println!("proving key     {} bytes", prover::encode_proving_key(&key).len());
 	println!("setup took      {:.2} s", started.elapsed().as_secs_f64());
 	println!("written to      {}", cmd.out.display());

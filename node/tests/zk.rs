@@ -141,13 +141,11 @@ async fn the_chain_refuses_proofs_for_another_job_changed_outputs_and_malformed_
 
 	// Job 0: a malformed proof is an error that changes nothing (Alice pays the fee).
 	let (output, proof) = prove(0, &zk_input(0));
-	let events = node
-		.submit_and_watch(submit_proof(0, output.clone(), vec![7; 192]), &alice.pair())
-		.await;
-	assert!(events.iter().any(|e| matches!(
-		e,
-		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })
-	)));
+	let events =
+		node.submit_and_watch(submit_proof(0, output.clone(), vec![7; 192]), &alice.pair()).await;
+	assert!(events
+		.iter()
+		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));
 	assert_eq!(status(job(&node, 0).await), pallet_inference::JobStatus::Assigned);
 	// Then the right proof settles it.
 	let events = node.submit_and_watch(submit_proof(0, output, proof.clone()), &alice.pair()).await;

@@ -18,7 +18,8 @@ pub const DEMO_SEED: u64 = 0x5645_5249_5459; // "VERITY"
 pub const DEMO_MODEL: &[u8] = include_bytes!("../../res/demo-model.onnx");
 
 /// The demo model's id (checked against the runtime's by the node's tests).
-pub const DEMO_MODEL_ID: verity_primitives::ModelId = verity_runtime::genesis_config_presets::DEMO_MODEL_ID;
+pub const DEMO_MODEL_ID: verity_primitives::ModelId =
+	verity_runtime::genesis_config_presets::DEMO_MODEL_ID;
 
 /// The public seed of the demo model's Groth16 setup: anyone can rebuild the dev chain's keys,
 /// and so forge proofs for them. `zk setup --insecure-seed` takes it.
@@ -27,7 +28,8 @@ pub const DEMO_ZK_SEED: u64 = 0x5645_5249_5459_5a4b; // "VERITYZK"
 /// The demo model's IR and (seeded, insecure) proving key, whose verifying key is in the dev
 /// chain's genesis.
 pub fn demo_zk_keys() -> Result<(verity_zkml::Model, verity_zkml::prover::ProvingKey), String> {
-	let ir = verity_zkml::onnx::import(DEMO_MODEL, Default::default()).map_err(|e| e.to_string())?;
+	let ir =
+		verity_zkml::onnx::import(DEMO_MODEL, Default::default()).map_err(|e| e.to_string())?;
 	let key = verity_zkml::prover::setup_seeded(&ir, DEMO_ZK_SEED).map_err(|e| e.to_string())?;
 	Ok((ir, key))
 }

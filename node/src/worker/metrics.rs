@@ -51,8 +51,9 @@ impl Metrics {
 			)?,
 			proof_seconds: register(
 				Histogram::with_opts(
-					HistogramOpts::new("verity_worker_proof_seconds", "Time of one proof")
-						.buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+					HistogramOpts::new("verity_worker_proof_seconds", "Time of one proof").buckets(
+						vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+					),
 				)?,
 				registry,
 			)?,

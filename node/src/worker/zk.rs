@@ -83,7 +83,8 @@ impl ZkKeys {
 		}
 		let read = |extension: &str| {
 			let path = file(&self.dir, model, extension);
-			std::fs::read(&path).map_err(|e| format!("no {extension} key file {}: {e}", path.display()))
+			std::fs::read(&path)
+				.map_err(|e| format!("no {extension} key file {}: {e}", path.display()))
 		};
 		let ir = Model::decode(&mut &read("ir")?[..]).map_err(|e| format!("bad IR file: {e}"))?;
 		ir.validate().map_err(|e| format!("bad IR file: {e}"))?;
@@ -157,10 +158,8 @@ pub fn prove_job(
 	}
 	let x = public::as_i8(input);
 	let reference = interpreter::run(ir, &x).map_err(|e| ProveError::Input(format!("{e:?}")))?;
-	let real: Vec<u8> = onnx::dequantize(&x, ir.input_frac)
-		.iter()
-		.flat_map(|v| v.to_le_bytes())
-		.collect();
+	let real: Vec<u8> =
+		onnx::dequantize(&x, ir.input_frac).iter().flat_map(|v| v.to_le_bytes()).collect();
 	let tract: Vec<f32> = run_tract(&real)
 		.map_err(ProveError::Run)?
 		.chunks_exact(4)

@@ -300,8 +300,7 @@ pub fn check_invariants() {
 pub fn prove(job: verity_primitives::JobId, worker: u64, input: &[i8]) -> (Vec<u8>, Vec<u8>) {
 	use ark_std::rand::SeedableRng;
 	let fixture = zk_fixture();
-	let binding =
-		verity_zkml::public::binding(&verity_primitives::zk_binding(job, &worker));
+	let binding = verity_zkml::public::binding(&verity_primitives::zk_binding(job, &worker));
 	let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(job.0);
 	let (output, proof) =
 		verity_zkml::prover::prove(&fixture.key, &fixture.model, input, binding, &mut rng).unwrap();

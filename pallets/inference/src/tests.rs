@@ -1025,8 +1025,8 @@ mod zk {
 			assert_eq!(bond(worker), bond_before - Perbill::from_percent(10) * bond_before);
 			assert_eq!(escrow(BOB), 0);
 			assert_eq!(free(BOB), ENDOWMENT);
-			assert!(System::events().iter().any(|record| record.event ==
-				pallet_settlement::Event::<Test>::ProofRejected { job: b, worker }.into()));
+			assert!(System::events().iter().any(|record| record.event
+				== pallet_settlement::Event::<Test>::ProofRejected { job: b, worker }.into()));
 			assert_eq!(
 				System::events().pop().unwrap().event,
 				Event::<Test>::JobRefunded { job: b, reason: RefundReason::BadProof }.into()

@@ -580,9 +580,12 @@ mod genesis {
 
 	#[test]
 	fn genesis_keys_are_checked_and_set() {
-		ExtBuilder::default().model(model_id(1), 1, zk()).key(model_id(1), b"vk").build_and_execute(
-			|| assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk".to_vec())),
-		);
+		ExtBuilder::default()
+			.model(model_id(1), 1, zk())
+			.key(model_id(1), b"vk")
+			.build_and_execute(|| {
+				assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk".to_vec()))
+			});
 	}
 
 	#[test]

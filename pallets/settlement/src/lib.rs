@@ -82,8 +82,10 @@ impl<T: Config> Pallet<T> {
 		output: &[u8],
 		proof: &[u8],
 	) -> Result<(), ProofError> {
-		let key = verifier::decode_checked_key::<Engine>(key).map_err(|_| ProofError::KeyMismatch)?;
-		let proof = verifier::decode_proof::<Engine>(proof).map_err(|_| ProofError::MalformedProof)?;
+		let key =
+			verifier::decode_checked_key::<Engine>(key).map_err(|_| ProofError::KeyMismatch)?;
+		let proof =
+			verifier::decode_proof::<Engine>(proof).map_err(|_| ProofError::MalformedProof)?;
 		let binding = public::binding(&verity_primitives::zk_binding(job, worker));
 		let inputs = public::public_inputs(binding, &public::as_i8(input), &public::as_i8(output));
 		verifier::verify(&key, &inputs, &proof).map_err(|error| match error {
@@ -106,8 +108,9 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 		let result = Self::check(job, worker, key, input, output, proof);
 		match result {
 			Ok(()) => Self::deposit_event(Event::ProofVerified { job, worker: worker.clone() }),
-			Err(ProofError::Invalid) =>
-				Self::deposit_event(Event::ProofRejected { job, worker: worker.clone() }),
+			Err(ProofError::Invalid) => {
+				Self::deposit_event(Event::ProofRejected { job, worker: worker.clone() })
+			},
 			Err(_) => {},
 		}
 		result

@@ -24,7 +24,8 @@ impl pallet_settlement::Config for Test {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	let storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -41,7 +41,13 @@ fn fixture() -> Fixture {
 	}
 }
 
-fn verify(f: &Fixture, job: JobId, worker: u64, output: &[u8], proof: &[u8]) -> Result<(), ProofError> {
+fn verify(
+	f: &Fixture,
+	job: JobId,
+	worker: u64,
+	output: &[u8],
+	proof: &[u8],
+) -> Result<(), ProofError> {
 	<Settlement as VerifyProof<u64>>::verify(job, &worker, &f.key, &f.input, output, proof)
 }
 
@@ -78,14 +84,26 @@ fn a_proof_for_another_job_worker_or_output_is_rejected_with_an_event() {
 fn malformed_proofs_and_mismatched_keys_are_errors_without_events() {
 	let f = fixture();
 	new_test_ext().execute_with(|| {
-		for proof in [vec![], vec![0u8; 10], vec![0xff; verifier::PROOF_LEN], [f.proof.clone(), vec![1]].concat()] {
-			assert_eq!(verify(&f, JOB, WORKER, &f.output, &proof), Err(ProofError::MalformedProof), "{proof:?}");
+		for proof in [
+			vec![],
+			vec![0u8; 10],
+			vec![0xff; verifier::PROOF_LEN],
+			[f.proof.clone(), vec![1]].concat(),
+		] {
+			assert_eq!(
+				verify(&f, JOB, WORKER, &f.output, &proof),
+				Err(ProofError::MalformedProof),
+				"{proof:?}"
+			);
 		}
 		// A key for a model of more public inputs: the key does not fit the job.
 		let other = Fixture { key: synthetic_key(9), ..fixture() };
 		assert_eq!(verify(&other, JOB, WORKER, &f.output, &f.proof), Err(ProofError::KeyMismatch));
 		let garbage = Fixture { key: vec![1, 2, 3], ..fixture() };
-		assert_eq!(verify(&garbage, JOB, WORKER, &f.output, &f.proof), Err(ProofError::KeyMismatch));
+		assert_eq!(
+			verify(&garbage, JOB, WORKER, &f.output, &f.proof),
+			Err(ProofError::KeyMismatch)
+		);
 		assert!(System::events().is_empty());
 	});
 }
@@ -113,7 +131,10 @@ fn keys_are_checked_on_entry() {
 fn the_synthetic_proof_is_well_formed_and_verifies_under_no_key() {
 	let f = fixture();
 	new_test_ext().execute_with(|| {
-		assert_eq!(verify(&f, JOB, WORKER, &f.output, &synthetic_proof()), Err(ProofError::Invalid));
+		assert_eq!(
+			verify(&f, JOB, WORKER, &f.output, &synthetic_proof()),
+			Err(ProofError::Invalid)
+		);
 	});
 }
 

@@ -33,8 +33,9 @@ impl std::fmt::Display for ZkError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			Self::Model(error) => write!(f, "invalid model: {error}"),
-			Self::InputLength { expected, got } =>
-				write!(f, "the model takes {expected} inputs, got {got}"),
+			Self::InputLength { expected, got } => {
+				write!(f, "the model takes {expected} inputs, got {got}")
+			},
 			Self::Synthesis(error) => write!(f, "constraint system: {error}"),
 			Self::Serialization(error) => write!(f, "key encoding: {error}"),
 		}
@@ -44,10 +45,7 @@ impl std::fmt::Display for ZkError {
 impl std::error::Error for ZkError {}
 
 /// Makes the proving key (which holds the verifying key) of `model`.
-pub fn setup<R: RngCore + CryptoRng>(
-	model: &Model,
-	rng: &mut R,
-) -> Result<ProvingKey, ZkError> {
+pub fn setup<R: RngCore + CryptoRng>(model: &Model, rng: &mut R) -> Result<ProvingKey, ZkError> {
 	model.validate().map_err(ZkError::Model)?;
 	let circuit = ModelCircuit { model, input: None, binding: None, claim: None };
 	Groth16::<Bls12_381>::generate_random_parameters_with_reduction(circuit, rng)
@@ -130,7 +128,9 @@ mod tests {
 	}
 
 	fn input(model: &Model, salt: i8) -> Vec<i8> {
-		(0..model.input_len as usize).map(|i| (i as i8).wrapping_mul(7).wrapping_add(salt)).collect()
+		(0..model.input_len as usize)
+			.map(|i| (i as i8).wrapping_mul(7).wrapping_add(salt))
+			.collect()
 	}
 
 	fn rng() -> StdRng {
@@ -180,7 +180,8 @@ mod tests {
 	fn malformed_keys_and_proofs_are_errors() {
 		let model = demo();
 		let key = setup_seeded(&model, 1).unwrap();
-		let (_, proof) = prove(&key, &model, &input(&model, 0), binding(&[1; 32]), &mut rng()).unwrap();
+		let (_, proof) =
+			prove(&key, &model, &input(&model, 0), binding(&[1; 32]), &mut rng()).unwrap();
 		let proof_bytes = verifier::encode_proof(&proof);
 		let key_bytes = verifying_key_bytes(&key.vk);
 		let bad_proof = Err(VerifyError::MalformedProof);
@@ -195,9 +196,7 @@ mod tests {
 		// A flipped bit gives a point off the curve or outside the subgroup, or another point.
 		let mut flipped = proof_bytes.clone();
 		flipped[10] ^= 1;
-		assert!(verifier::decode_proof::<Bls12_381>(&flipped)
-			.map(|p| p != proof)
-			.unwrap_or(true));
+		assert!(verifier::decode_proof::<Bls12_381>(&flipped).map(|p| p != proof).unwrap_or(true));
 		let bad_key = Err(VerifyError::MalformedKey);
 		for bytes in [vec![], key_bytes[..200].to_vec(), [key_bytes.clone(), vec![0]].concat()] {
 			assert_eq!(verifier::decode_key::<Bls12_381>(&bytes).map(|_| ()), bad_key);
@@ -237,7 +236,10 @@ mod tests {
 		swapped[0].1 = items[1].1.clone();
 		swapped[1].1 = items[0].1.clone();
 		assert_eq!(verifier::verify_batch(&key.vk, &swapped, &r), Err(VerifyError::Invalid));
-		assert_eq!(verifier::verify_batch(&key.vk, &items, &r[..3]), Err(VerifyError::PublicInputCount));
+		assert_eq!(
+			verifier::verify_batch(&key.vk, &items, &r[..3]),
+			Err(VerifyError::PublicInputCount)
+		);
 	}
 
 	#[test]

@@ -30,7 +30,9 @@ pub enum VerifyError {
 pub const PROOF_LEN: usize = 48 + 96 + 48;
 
 /// Decodes and validates a verifying key (what the chain does once, when it is set).
-pub fn decode_key<E: Pairing<ScalarField = Fr>>(bytes: &[u8]) -> Result<VerifyingKey<E>, VerifyError> {
+pub fn decode_key<E: Pairing<ScalarField = Fr>>(
+	bytes: &[u8],
+) -> Result<VerifyingKey<E>, VerifyError> {
 	decode_key_with(bytes, Validate::Yes)
 }
 
@@ -157,8 +159,8 @@ pub fn verify_batch<E: Pairing<ScalarField = Fr>>(
 		g2.push(proof.b);
 	}
 	g1.extend(a_terms);
-	let l = E::G1::msm(bases, &combined).map_err(|_| VerifyError::PublicInputCount)? +
-		first.mul_bigint(r_sum.into_bigint());
+	let l = E::G1::msm(bases, &combined).map_err(|_| VerifyError::PublicInputCount)?
+		+ first.mul_bigint(r_sum.into_bigint());
 	let c = E::G1::msm(&c_points, coefficients).map_err(|_| VerifyError::PublicInputCount)?;
 	let alpha = key.alpha_g1.mul_bigint(r_sum.into_bigint());
 	g1.extend([l.into_affine(), c.into_affine(), alpha.into_affine()]);
@@ -175,7 +177,11 @@ pub fn verify_batch<E: Pairing<ScalarField = Fr>>(
 
 /// Random-looking batch coefficients of 128 bits from `seed` (e.g. a hash of the proofs and
 /// their public inputs), one per proof.
-pub fn batch_coefficients(seed: &[u8; 32], count: usize, hash: impl Fn(&[u8]) -> [u8; 32]) -> Vec<Fr> {
+pub fn batch_coefficients(
+	seed: &[u8; 32],
+	count: usize,
+	hash: impl Fn(&[u8]) -> [u8; 32],
+) -> Vec<Fr> {
 	(0..count as u64)
 		.map(|i| {
 			let mut message = [0u8; 40];
