@@ -191,7 +191,11 @@ async fn the_market_rpc_methods_report_models_operators_and_jobs() {
 		},
 		other => panic!("expected UNKNOWN_MODEL, got {other:?}"),
 	}
-	match node.call::<String>("inference_estimateFee", rpc_params![&demo, "Zk"]).await {
+	// The demo model takes `Zk` jobs at twice the price, not `Consensus` ones.
+	let fee: String = node.call("inference_estimateFee", rpc_params![&demo, "Zk"]).await.unwrap();
+	assert_eq!(fee, (2 * UNIT).to_string());
+	let consensus = serde_json::json!({ "Consensus": 2 });
+	match node.call::<String>("inference_estimateFee", rpc_params![&demo, consensus]).await {
 		Err(jsonrpsee::core::client::Error::Call(e)) => {
 			assert_eq!(e.code(), pallet_inference_rpc::MODE_NOT_SUPPORTED)
 		},
