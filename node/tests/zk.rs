@@ -89,6 +89,13 @@ async fn the_dev_worker_proves_a_zk_job_and_the_chain_settles_it() {
 	let (ir, _) = demo::demo_zk_keys().unwrap();
 	let expected = interpreter::run(&ir, &input).unwrap();
 
+	// The dev node makes the demo model's proving key in the background at start.
+	let pk = node.chain_dir().join("zk").join(format!("0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
+	node.wait_until("the demo proving key is written", Duration::from_secs(120), |_| {
+		let exists = pk.exists();
+		async move { exists.then_some(()) }
+	})
+	.await;
 	let before = node.free_balance(&charlie.to_account_id()).await;
 	node.submit_and_watch(submit_zk_job(&input), &charlie.pair()).await;
 	let settled = node

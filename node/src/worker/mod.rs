@@ -316,18 +316,24 @@ pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, 
 			},
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot store the demo model: {e}"),
 		}
-		if !shared.zk.has(&demo::DEMO_MODEL_ID) {
-			match demo::demo_zk_keys().and_then(|(ir, key)| {
-				zk::write_keys(shared.zk.dir(), &demo::DEMO_MODEL_ID, &ir, &key)
-					.map_err(|e| e.to_string())
-			}) {
-				Ok(_) => log::info!(
-					target: LOG_TARGET,
-					"demo model's proving key written to {}",
-					shared.zk.dir().display()
-				),
-				Err(e) => log::warn!(target: LOG_TARGET, "cannot make the demo model's keys: {e}"),
-			}
+		// The demo model's (seeded) proving key, made on a background thread: a few seconds of
+		// CPU that must not hold up the node's start. A `Zk` job that comes first is declined.
+		if shared.enabled && !shared.zk.has(&demo::DEMO_MODEL_ID) {
+			let dir = shared.zk.dir().to_path_buf();
+			std::thread::spawn(move || {
+				match demo::demo_zk_keys().and_then(|(ir, key)| {
+					zk::write_keys(&dir, &demo::DEMO_MODEL_ID, &ir, &key).map_err(|e| e.to_string())
+				}) {
+					Ok(_) => log::info!(
+						target: LOG_TARGET,
+						"demo model's proving key written to {}",
+						dir.display()
+					),
+					Err(e) => {
+						log::warn!(target: LOG_TARGET, "cannot make the demo model's keys: {e}")
+					},
+				}
+			});
 		}
 	}
 }

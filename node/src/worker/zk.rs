@@ -54,9 +54,12 @@ pub fn write_keys(
 ) -> std::io::Result<Vec<u8>> {
 	std::fs::create_dir_all(dir)?;
 	let vk = prover::verifying_key_bytes(&key.vk);
-	std::fs::write(file(dir, model, "pk"), prover::encode_proving_key(key))?;
 	std::fs::write(file(dir, model, "ir"), ir.encode())?;
 	std::fs::write(file(dir, model, "vk"), &vk)?;
+	// The proving key last, through a rename: a reader never sees half of it.
+	let partial = file(dir, model, "pk.partial");
+	std::fs::write(&partial, prover::encode_proving_key(key))?;
+	std::fs::rename(&partial, file(dir, model, "pk"))?;
 	Ok(vk)
 }
 

@@ -118,7 +118,9 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 
 	fn verify_weight(input_len: u32, output_len: u32) -> Weight {
 		let inputs = public::public_input_count(input_len as usize, output_len as usize);
-		T::WeightInfo::verify(u32::try_from(inputs).unwrap_or(u32::MAX))
+		// A key takes at most `MaxPublicInputs`; a job with more fails before the MSM.
+		let inputs = u32::try_from(inputs).unwrap_or(u32::MAX).min(T::MaxPublicInputs::get());
+		T::WeightInfo::verify(inputs)
 	}
 }
 

@@ -58,7 +58,9 @@ fn bench(c: &mut Criterion) {
 				d
 			});
 			group.bench_function(BenchmarkId::new("verify-batch-16", &name), |b| {
-				b.iter(|| verifier::verify_batch::<Bls12_381>(&key.vk, &items, &r).expect("verifies"))
+				b.iter(|| {
+					verifier::verify_batch::<Bls12_381>(&key.vk, &items, &r).expect("verifies")
+				})
 			});
 		}
 	}
