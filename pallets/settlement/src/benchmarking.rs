@@ -22,7 +22,7 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn verify(n: Linear<3, { T::MaxPublicInputs::get() }>) -> Result<(), BenchmarkError> {
+	fn verify_proof(n: Linear<3, { T::MaxPublicInputs::get() }>) -> Result<(), BenchmarkError> {
 		let key = synthetic_key(n);
 		let proof = synthetic_proof();
 		// `n - 2` full input chunks and one output chunk: `n` public inputs with the binding.

@@ -120,7 +120,7 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 		let inputs = public::public_input_count(input_len as usize, output_len as usize);
 		// A key takes at most `MaxPublicInputs`; a job with more fails before the MSM.
 		let inputs = u32::try_from(inputs).unwrap_or(u32::MAX).min(T::MaxPublicInputs::get());
-		T::WeightInfo::verify(inputs)
+		T::WeightInfo::verify_proof(inputs)
 	}
 }
 

@@ -10,12 +10,12 @@ use frame_support::weights::Weight;
 pub trait WeightInfo {
 	/// `n`: public inputs of the key (one multi-scalar multiplication of `n` points, then one
 	/// multi-pairing of four pairs).
-	fn verify(n: u32) -> Weight;
+	fn verify_proof(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
 	// No storage; a nominal 5 ms plus 0.1 ms an input, so tests see the weight grow.
-	fn verify(n: u32) -> Weight {
+	fn verify_proof(n: u32) -> Weight {
 		Weight::from_parts(5_000_000_000, 0)
 			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(u64::from(n)))
 	}

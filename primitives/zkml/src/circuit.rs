@@ -172,6 +172,90 @@ pub fn neuron(
 	Ok(Lc::from(q) + p1 + p2)
 }
 
+/// The Poseidon permutation (see [`crate::poseidon`]) on `state`, in constraints: three per
+/// S-box (`x², x⁴, x⁵`), so 3 · (8 · 3 + 57) = 243 a permutation; round constants and the MDS
+/// matrix are linear and free. `values` carries the prover's state (`None` while setting up).
+// Indices are below the fixed width 3.
+#[allow(clippy::indexing_slicing)]
+pub fn poseidon_permutation(
+	cs: &ConstraintSystemRef<Fr>,
+	params: &crate::poseidon::Params,
+	state: &mut [Lc; 3],
+	values: &mut Option<[Fr; 3]>,
+) -> Result<(), SynthesisError> {
+	use crate::poseidon::{sbox, Params};
+	for (round, ark) in params.ark.iter().enumerate() {
+		let full = Params::is_full(round);
+		for (k, (lc, c)) in state.iter_mut().zip(ark).enumerate() {
+			*lc = lc.clone() + (*c, Variable::One);
+			if let Some(v) = values.as_mut() {
+				v[k] += c;
+			}
+			if !full && k > 0 {
+				continue;
+			}
+			let x = values.map(|v| v[k]);
+			let x2 = witness(cs, x.map(|x| x.square()))?;
+			let x4 = witness(cs, x.map(|x| x.square().square()))?;
+			let x5 = witness(cs, x.map(sbox))?;
+			let input = lc.clone();
+			cs.enforce_r1cs_constraint(|| input.clone(), || input.clone(), || Lc::from(x2))?;
+			cs.enforce_r1cs_constraint(|| Lc::from(x2), || Lc::from(x2), || Lc::from(x4))?;
+			cs.enforce_r1cs_constraint(|| Lc::from(x4), || input, || Lc::from(x5))?;
+			*lc = Lc::from(x5);
+			if let Some(v) = values.as_mut() {
+				v[k] = sbox(v[k]);
+			}
+		}
+		let old = state.clone();
+		for (lc, row) in state.iter_mut().zip(&params.mds) {
+			let mut mixed = Lc::new();
+			for (m, y) in row.iter().zip(&old) {
+				mixed = mixed + (*m, y);
+			}
+			*lc = mixed;
+		}
+		if let Some(v) = values.as_mut() {
+			let old = *v;
+			for (x, row) in v.iter_mut().zip(&params.mds) {
+				*x = row.iter().zip(&old).map(|(m, y)| *m * y).sum();
+			}
+		}
+	}
+	Ok(())
+}
+
+/// The Poseidon hash (see [`crate::poseidon::Params::hash`]) of the linear combinations
+/// `elements` (whose values are `values`, as many), in constraints; returns the hash and its
+/// value.
+// Indices are below the width 3 and, for `values`, below `elements.len()`, which the caller
+// makes equal.
+#[allow(clippy::indexing_slicing)]
+pub fn poseidon_hash(
+	cs: &ConstraintSystemRef<Fr>,
+	elements: &[Lc],
+	values: Option<Vec<Fr>>,
+) -> Result<(Lc, Option<Fr>), SynthesisError> {
+	let params = crate::poseidon::Params::get();
+	let len = Fr::from(elements.len() as u64);
+	let mut state = [Lc::from((len, Variable::One)), Lc::new(), Lc::new()];
+	let mut state_values = values.as_ref().map(|_| [len, Fr::ZERO, Fr::ZERO]);
+	for (k, pair) in elements.chunks(2).enumerate() {
+		for (j, e) in pair.iter().enumerate() {
+			state[j + 1] = state[j + 1].clone() + e;
+			if let (Some(s), Some(v)) = (state_values.as_mut(), values.as_ref()) {
+				s[j + 1] += v[2 * k + j];
+			}
+		}
+		poseidon_permutation(cs, &params, &mut state, &mut state_values)?;
+	}
+	if elements.is_empty() {
+		poseidon_permutation(cs, &params, &mut state, &mut state_values)?;
+	}
+	let [_, out, _] = state;
+	Ok((out, state_values.map(|[_, out, _]| out)))
+}
+
 /// Enforces that the public inputs `packed` pack the values `lcs` (each known to be in
 /// `[-128, 127]`).
 fn enforce_packed(
@@ -394,6 +478,62 @@ mod tests {
 			let claimed = cs.new_witness_variable(|| Ok(fr(w.output(false) + 1))).unwrap();
 			cs.enforce_r1cs_constraint(|| y - claimed, one, Lc::new).unwrap();
 			assert!(!cs.is_satisfied().unwrap());
+		}
+	}
+
+	mod poseidon {
+		use super::*;
+		use crate::poseidon;
+
+		fn elements(n: u64) -> Vec<Fr> {
+			(0..n).map(|i| Fr::from(i * 1_000_003 + 5)).collect()
+		}
+
+		/// Hashes `values` in a circuit and enforces the result equals `claimed`.
+		fn check(values: &[Fr], claimed: Fr) -> (bool, usize) {
+			let cs = cs();
+			let vars: Vec<Lc> =
+				values.iter().map(|v| Lc::from(witness(&cs, Some(*v)).unwrap())).collect();
+			let (out, value) = poseidon_hash(&cs, &vars, Some(values.to_vec())).unwrap();
+			assert_eq!(value, Some(poseidon::hash(values)));
+			let public = cs.new_input_variable(|| Ok(claimed)).unwrap();
+			cs.enforce_r1cs_constraint(|| out - public, one, Lc::new).unwrap();
+			(cs.is_satisfied().unwrap(), cs.num_constraints())
+		}
+
+		#[test]
+		fn the_gadget_computes_the_native_hash() {
+			for n in [1, 2, 5, 26] {
+				let values = elements(n);
+				let (ok, constraints) = check(&values, poseidon::hash(&values));
+				assert!(ok, "{n} elements");
+				// 243 a permutation, one permutation a pair, one for the final equality.
+				assert_eq!(constraints, 243 * n.div_ceil(2) as usize + 1);
+			}
+		}
+
+		#[test]
+		fn a_wrong_hash_or_a_changed_element_fails() {
+			let values = elements(4);
+			let hash = poseidon::hash(&values);
+			assert!(!check(&values, hash + Fr::ONE).0);
+			let mut changed = values.clone();
+			changed[3] += Fr::ONE;
+			assert!(!check(&changed, hash).0);
+		}
+
+		#[test]
+		fn a_wrong_sbox_witness_fails() {
+			// The state is the constants (2, 0, 0); a prover whose witnesses start from
+			// (3, 0, 0) puts x² = 9 where 2·2 = 4 is enforced.
+			let params = poseidon::Params::get();
+			for (claimed, ok) in [(2u64, true), (3, false)] {
+				let cs = cs();
+				let mut state = [constant(2), constant(0), constant(0)];
+				let mut values = Some([Fr::from(claimed), Fr::ZERO, Fr::ZERO]);
+				poseidon_permutation(&cs, &params, &mut state, &mut values).unwrap();
+				assert_eq!(cs.is_satisfied().unwrap(), ok);
+			}
 		}
 	}
 

@@ -29,6 +29,7 @@ pub mod interpreter;
 pub mod ir;
 #[cfg(feature = "std")]
 pub mod onnx;
+pub mod poseidon;
 #[cfg(feature = "std")]
 pub mod prover;
 pub mod public;

@@ -11,7 +11,7 @@ use frame_support::weights::Weight;
 pub struct WeightInfo<T>(PhantomData<T>);
 
 impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
-	fn verify(n: u32) -> Weight {
-		<() as pallet_settlement::WeightInfo>::verify(n)
+	fn verify_proof(n: u32) -> Weight {
+		<() as pallet_settlement::WeightInfo>::verify_proof(n)
 	}
 }
