@@ -39,5 +39,18 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn commit_input(n: Linear<1, 600>) -> Result<(), BenchmarkError> {
+		let elements =
+			verity_zkml::public::pack(&alloc::vec![9i8; (n as usize).saturating_mul(31)]);
+		let hash;
+		#[block]
+		{
+			hash = verity_zkml::poseidon::hash(&elements);
+		}
+		assert_ne!(hash, verity_zkml::poseidon::hash(&[]));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

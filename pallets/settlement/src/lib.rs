@@ -8,8 +8,9 @@
 //!   `sp-crypto-ec-utils`' curve, whose multi-Miller loop, final exponentiation and
 //!   multi-scalar multiplications are host functions (the node registers them). The public
 //!   inputs are the job binding ([`verity_primitives::zk_binding`] of the job and its worker),
-//!   the packed input and the packed output ([`verity_zkml::public`]), so a proof holds for one
-//!   job, one worker, one input and one output only.
+//!   the packed input (or, above `COMMIT_ABOVE` bytes, its Poseidon commitment) and the packed
+//!   output ([`verity_zkml::public`]), so a proof holds for one job, one worker, one input and
+//!   one output only.
 //! - **Keys**: [`pallet_models::VerifyingKeyCheck`] — a key is decoded with full validation
 //!   (points on the curve and in the prime-order subgroup) when its owner sets it, and must take
 //!   at most [`Config::MaxPublicInputs`] public inputs; it is read back unvalidated afterwards.
@@ -120,7 +121,11 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 		let inputs = public::public_input_count(input_len as usize, output_len as usize);
 		// A key takes at most `MaxPublicInputs`; a job with more fails before the MSM.
 		let inputs = u32::try_from(inputs).unwrap_or(u32::MAX).min(T::MaxPublicInputs::get());
+		let input_len = input_len as usize;
+		let hashed =
+			if input_len > public::COMMIT_ABOVE { public::packed_len(input_len) } else { 0 };
 		T::WeightInfo::verify_proof(inputs)
+			.saturating_add(T::WeightInfo::commit_input(u32::try_from(hashed).unwrap_or(u32::MAX)))
 	}
 }
 

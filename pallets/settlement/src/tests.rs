@@ -143,4 +143,7 @@ fn verification_weight_grows_with_public_inputs() {
 	let small = <Settlement as VerifyProof<u64>>::verify_weight(16, 4);
 	let large = <Settlement as VerifyProof<u64>>::verify_weight(784, 10);
 	assert!(large.ref_time() > small.ref_time());
+	// Above `COMMIT_ABOVE` bytes the input is hashed, not packed: the hash is charged.
+	let committed = <Settlement as VerifyProof<u64>>::verify_weight(5000, 10);
+	assert!(committed.ref_time() > large.ref_time());
 }

@@ -33,7 +33,7 @@ use ark_relations::gr1cs::{
 use crate::{
 	interpreter::activation,
 	ir::Model,
-	public::{pack, PACK_BYTES},
+	public::{input_public, input_public_len, pack, packed_len, COMMIT_ABOVE, PACK_BYTES},
 };
 
 /// A linear combination over the scalar field.
@@ -256,23 +256,45 @@ pub fn poseidon_hash(
 	Ok((out, state_values.map(|[_, out, _]| out)))
 }
 
-/// Enforces that the public inputs `packed` pack the values `lcs` (each known to be in
-/// `[-128, 127]`).
+/// The values `lcs` (each known to be in `[-128, 127]`) packed as [`pack`] packs them: linear,
+/// no constraints.
+fn packed_lcs(lcs: &[Lc]) -> Vec<Lc> {
+	lcs.chunks(PACK_BYTES)
+		.map(|chunk| {
+			let mut sum = Lc::new();
+			let mut power = Fr::ONE;
+			for lc in chunk {
+				sum = sum + (power, &(lc.clone() + &constant(128)));
+				power *= Fr::from(256u64);
+			}
+			sum
+		})
+		.collect()
+}
+
+/// Enforces that the public inputs `packed` pack the values `lcs`.
 fn enforce_packed(
 	cs: &ConstraintSystemRef<Fr>,
 	packed: &[Variable],
 	lcs: &[Lc],
 ) -> Result<(), SynthesisError> {
-	for (public, chunk) in packed.iter().zip(lcs.chunks(PACK_BYTES)) {
-		let mut sum = Lc::new();
-		let mut power = Fr::ONE;
-		for lc in chunk {
-			sum = sum + (power, &(lc.clone() + &constant(128)));
-			power *= Fr::from(256u64);
-		}
+	for (public, sum) in packed.iter().zip(packed_lcs(lcs)) {
 		cs.enforce_r1cs_constraint(|| sum - *public, one, Lc::new)?;
 	}
 	Ok(())
+}
+
+/// Enforces that the public input `commitment` is the Poseidon hash of the packed `lcs`, whose
+/// values are `values`.
+fn enforce_committed(
+	cs: &ConstraintSystemRef<Fr>,
+	commitment: &[Variable],
+	lcs: &[Lc],
+	values: Option<&[i8]>,
+) -> Result<(), SynthesisError> {
+	let [commitment] = commitment else { return Err(SynthesisError::Unsatisfiable) };
+	let (hash, _) = poseidon_hash(cs, &packed_lcs(lcs), values.map(pack))?;
+	cs.enforce_r1cs_constraint(|| hash - *commitment, one, Lc::new)
 }
 
 /// The circuit of `model` on `input` (`None` while setting up), bound to `binding`.
@@ -301,12 +323,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
 			.transpose()
 			.map_err(|_| SynthesisError::Unsatisfiable)?;
 		let (packed_in, packed_out) = match &self.claim {
-			Some((input, output)) => (Some(pack(input)), Some(pack(output))),
-			None => (input.as_ref().map(|i| pack(i)), output.as_ref().map(|o| pack(o))),
+			Some((input, output)) => (Some(input_public(input)), Some(pack(output))),
+			None => (input.as_ref().map(|i| input_public(i)), output.as_ref().map(|o| pack(o))),
 		};
-		let chunks = |n: usize| n.div_ceil(PACK_BYTES);
 
-		// Public inputs first: binding, packed input, packed output.
+		// Public inputs first: binding, input (packed, or its commitment), packed output.
 		let binding =
 			cs.new_input_variable(|| self.binding.ok_or(SynthesisError::AssignmentMissing))?;
 		let public = |count: usize, packed: &Option<Vec<Fr>>| {
@@ -321,8 +342,8 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
 				})
 				.collect::<Result<Vec<_>, _>>()
 		};
-		let public_in = public(chunks(input_len), &packed_in)?;
-		let public_out = public(chunks(model.output_len() as usize), &packed_out)?;
+		let public_in = public(input_public_len(input_len), &packed_in)?;
+		let public_out = public(packed_len(model.output_len() as usize), &packed_out)?;
 		let square = witness(&cs, self.binding.map(|b| b.square()))?;
 		cs.enforce_r1cs_constraint(
 			|| Lc::from(binding),
@@ -330,7 +351,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
 			|| Lc::from(square),
 		)?;
 
-		// The input: i8 witnesses, range-checked, packed into the public input.
+		// The input: i8 witnesses, range-checked, packed into the public input or committed.
 		let mut x: Vec<Lc> = Vec::with_capacity(input_len);
 		let mut values: Option<Vec<i64>> =
 			input.as_ref().map(|i| i.iter().map(|v| i64::from(*v)).collect());
@@ -340,7 +361,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
 			range_check(&cs, Lc::from(var) + &constant(128), value.map(|v| (v + 128) as u64), 8)?;
 			x.push(Lc::from(var));
 		}
-		enforce_packed(&cs, &public_in, &x)?;
+		if input_len > COMMIT_ABOVE {
+			enforce_committed(&cs, &public_in, &x, input.as_deref())?;
+		} else {
+			enforce_packed(&cs, &public_in, &x)?;
+		}
 
 		// The layers.
 		for layer in &model.layers {

@@ -177,6 +177,36 @@ mod tests {
 	}
 
 	#[test]
+	fn a_large_input_is_committed_by_poseidon_and_bound_to_the_proof() {
+		let inputs = crate::public::COMMIT_ABOVE as u32 + 32;
+		let model = Model {
+			input_len: inputs,
+			input_frac: 4,
+			layers: vec![crate::Dense {
+				inputs,
+				outputs: 2,
+				weights: (0..2 * inputs).map(|i| (i % 7) as i8 - 3).collect(),
+				bias: vec![5, -5],
+				shift: 8,
+				relu: false,
+			}],
+		};
+		let key = setup_seeded(&model, 4).unwrap();
+		// Binding, one commitment, one packed output chunk.
+		assert_eq!(verifier::public_input_count(&key.vk), 3);
+		let x: Vec<i8> = (0..inputs).map(|i| (i % 200) as i8).collect();
+		let b = binding(&[5; 32]);
+		let (output, proof) = prove(&key, &model, &x, b, &mut rng()).unwrap();
+		assert_eq!(verifier::verify(&key.vk, &public_inputs(b, &x, &output), &proof), Ok(()));
+		let mut changed = x.clone();
+		changed[3990] = changed[3990].wrapping_add(1);
+		assert_eq!(
+			verifier::verify(&key.vk, &public_inputs(b, &changed, &output), &proof),
+			Err(VerifyError::Invalid)
+		);
+	}
+
+	#[test]
 	fn malformed_keys_and_proofs_are_errors() {
 		let model = demo();
 		let key = setup_seeded(&model, 1).unwrap();

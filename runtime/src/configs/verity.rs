@@ -101,8 +101,9 @@ impl pallet_inference::Config for Runtime {
 }
 
 impl pallet_settlement::Config for Runtime {
-	/// 160 public inputs: the binding and about 4.9 KB of packed input and output; such a key
-	/// is 16 KB, `MaxKeyLen`.
+	/// 160 public inputs: the binding, an input packed up to 3 968 bytes (larger inputs are one
+	/// Poseidon commitment) and up to about 1 KB of packed output; such a key is 16 KB,
+	/// `MaxKeyLen`.
 	type MaxPublicInputs = ConstU32<160>;
 	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;
 }

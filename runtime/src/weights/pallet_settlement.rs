@@ -14,4 +14,7 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	fn verify_proof(n: u32) -> Weight {
 		<() as pallet_settlement::WeightInfo>::verify_proof(n)
 	}
+	fn commit_input(n: u32) -> Weight {
+		<() as pallet_settlement::WeightInfo>::commit_input(n)
+	}
 }
