@@ -119,13 +119,39 @@ async fn the_dev_worker_proves_a_zk_job_and_the_chain_settles_it() {
 		job: JobId(0),
 		paid: 2 * UNIT,
 	})));
+	// A burst: the proofs that are ready together go out as one `submit_proofs`, checked with
+	// one multi-pairing.
+	const BURST: u64 = 4;
+	let context = node.chain_context().await;
+	let nonce = node.next_nonce(&charlie.to_account_id()).await;
+	for i in 0..BURST {
+		let xt = verity_node::tx::signed(
+			submit_zk_job(&zk_input(10 + i as u32)),
+			&charlie.pair(),
+			nonce + i as u32,
+			0,
+			context,
+		);
+		node.submit(&verity_node::tx::to_hex(&xt)).await;
+	}
+	for i in 1..=BURST {
+		let done = node
+			.wait_until("the burst's jobs settle", Duration::from_secs(120), |n| async move {
+				job(n, i).await.filter(|j| j.status != pallet_inference::JobStatus::Assigned)
+			})
+			.await;
+		assert_eq!(done.status, pallet_inference::JobStatus::Settled, "job {i}: {done:?}");
+		let expected = interpreter::run(&ir, &zk_input(10 + i as u32 - 1)).unwrap();
+		assert_eq!(done.output, Some(bytes(&expected)));
+	}
+
 	let metrics = node.metrics().await;
 	let proofs = metrics
 		.lines()
 		.find(|line| line.starts_with("verity_worker_proof_seconds_count"))
 		.and_then(|line| line.rsplit(' ').next())
 		.and_then(|value| value.parse::<f64>().ok());
-	assert_eq!(proofs, Some(1.0), "{metrics}");
+	assert_eq!(proofs, Some(1.0 + BURST as f64), "{metrics}");
 }
 
 #[tokio::test]

@@ -282,13 +282,47 @@ type Outcome = Result<(), Failure>;
 /// A job's answer waiting to be submitted: `submit_result` or `decline_job`.
 struct Answer {
 	worker: sr25519::Public,
+	model: ModelId,
 	job: JobId,
 	call: RuntimeCall,
 	outcome: Outcome,
 }
 
 /// The most answers submitted in one transaction (a `submit_result` weighs a few milliseconds).
-const MAX_BATCH: usize = 64;
+const MAX_BATCH: usize = pallet_inference::MAX_PROOF_BATCH as usize;
+
+/// The calls of `answers`, with the proofs of `Zk` jobs of one model that are ready together
+/// in one `submit_proofs` (checked on chain with one multi-pairing). One bad item fails the
+/// whole `submit_proofs` (its jobs are served again after [`RESUBMIT_AFTER`] blocks).
+fn combine_proofs(answers: &[Answer]) -> Vec<RuntimeCall> {
+	let mut calls = Vec::new();
+	let mut proofs: Vec<(ModelId, Vec<_>)> = Vec::new();
+	for answer in answers {
+		match &answer.call {
+			RuntimeCall::Inference(pallet_inference::Call::submit_proof { job, output, proof }) => {
+				let item = (*job, output.clone(), proof.clone());
+				match proofs.iter_mut().find(|(model, _)| *model == answer.model) {
+					Some((_, items)) => items.push(item),
+					None => proofs.push((answer.model, vec![item])),
+				}
+			},
+			call => calls.push(call.clone()),
+		}
+	}
+	for (_, mut items) in proofs {
+		let call = match items.len() {
+			1 => {
+				let (job, output, proof) = items.remove(0);
+				pallet_inference::Call::submit_proof { job, output, proof }
+			},
+			_ => pallet_inference::Call::submit_proofs {
+				proofs: sp_runtime::BoundedVec::truncate_from(items),
+			},
+		};
+		calls.push(RuntimeCall::Inference(call));
+	}
+	calls
+}
 
 /// An output as the chain takes it.
 fn bounded<T: TryFrom<Vec<u8>>>(output: Vec<u8>) -> Result<T, Failure> {
@@ -517,7 +551,7 @@ impl Worker {
 			}),
 		};
 		match call {
-			Ok(call) => self.answer(work.worker, id, RuntimeCall::Inference(call), Ok(())),
+			Ok(call) => self.answer(&work, RuntimeCall::Inference(call), Ok(())),
 			Err(failure) => self.decline(work, failure),
 		}
 	}
@@ -526,10 +560,7 @@ impl Worker {
 	/// runs the reference interpreter, cross-checks tract, proves.
 	async fn prove(&self, work: &Work) -> Result<(Vec<u8>, Vec<u8>), Failure> {
 		let job = &work.job;
-		let loaded = match self.shared.engine.get(&job.model) {
-			Some(loaded) => loaded,
-			None => self.load(job).await?,
-		};
+		let loaded = self.load(job).await?;
 		let best = self.client.info().best_hash;
 		let chain_key = self
 			.client
@@ -575,16 +606,17 @@ impl Worker {
 			failure.reason
 		);
 		let call = RuntimeCall::Inference(pallet_inference::Call::decline_job { job: work.job.id });
-		self.answer(work.worker, work.job.id, call, Err(failure))
+		self.answer(&work, call, Err(failure))
 	}
 
 	/// Hands an answer to the delivery task.
-	fn answer(&self, worker: sr25519::Public, job: JobId, call: RuntimeCall, outcome: Outcome) {
+	fn answer(&self, work: &Work, call: RuntimeCall, outcome: Outcome) {
+		let (worker, model, job) = (work.worker, work.job.model, work.job.id);
 		{
 			let mut state = self.shared.state.lock();
 			state.running = state.running.saturating_sub(1);
 		}
-		if self.answers.send(Answer { worker, job, call, outcome }).is_err() {
+		if self.answers.send(Answer { worker, model, job, call, outcome }).is_err() {
 			log::warn!(target: LOG_TARGET, "job {}: the delivery task is gone", job.0);
 		}
 	}
@@ -606,8 +638,7 @@ impl Worker {
 				by_worker.entry(answer.worker).or_default().push(answer);
 			}
 			for (worker, answers) in by_worker {
-				let mut calls: Vec<RuntimeCall> =
-					answers.iter().map(|answer| answer.call.clone()).collect();
+				let mut calls = combine_proofs(&answers);
 				let call = match calls.len() {
 					1 => calls.remove(0),
 					_ => RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
@@ -648,6 +679,9 @@ impl Worker {
 	/// Fetches and loads the job's model. Jobs of one model that arrive together wait for the
 	/// first to load it instead of each fetching and loading it again.
 	async fn load(&self, job: &Job) -> Result<Arc<engine::Loaded>, Failure> {
+		if let Some(loaded) = self.shared.engine.get(&job.model) {
+			return Ok(loaded);
+		}
 		let lock = self.loading.lock().entry(job.model).or_default().clone();
 		let _one_load_per_model = lock.lock().await;
 		match self.shared.engine.get(&job.model) {
@@ -684,10 +718,7 @@ impl Worker {
 		if job.mode != VerificationMode::Fast {
 			return Err(Failure::new("mode", format!("{:?} jobs are not served", job.mode)));
 		}
-		let loaded = match self.shared.engine.get(&job.model) {
-			Some(loaded) => loaded,
-			None => self.load(job).await?,
-		};
+		let loaded = self.load(job).await?;
 		let input = job.input.clone();
 		let started = Instant::now();
 		let output = tokio::task::spawn_blocking(move || loaded.run(&input))

@@ -102,6 +102,9 @@ use verity_primitives::{
 	VerificationMode, VerifyProof,
 };
 
+/// The most proofs one `submit_proofs` carries.
+pub const MAX_PROOF_BATCH: u32 = 64;
+
 const LOG_TARGET: &str = "runtime::inference";
 
 /// What the benchmarks need from the model registry and the operators, which this pallet only
@@ -337,6 +340,12 @@ pub mod pallet {
 		NotZkJob,
 		/// The output's length is not the element count of the model's output tensor.
 		OutputSizeMismatch,
+		/// A batch of proofs is empty.
+		EmptyBatch,
+		/// A batch of proofs mixes models (one batch is checked under one key).
+		MixedModels,
+		/// A batch of proofs names a job twice.
+		DuplicateJob,
 		/// The proof's bytes are not a valid compressed Groth16 proof.
 		MalformedProof,
 		/// The model's verifying key does not fit its input and output (a bad registration, not
@@ -450,34 +459,76 @@ pub mod pallet {
 			proof: ProofOf,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let mut record = Self::assigned_to(job, &who)?;
-			ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
-			let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
-			ensure!(
-				terms.output_elements == u32::try_from(output.len()).ok(),
-				Error::<T>::OutputSizeMismatch
-			);
-			let key = T::Models::verifying_key(&record.model).ok_or(Error::<T>::NoVerifyingKey)?;
-			let JobInput::Inline(input) = &record.input else {
-				return Err(Error::<T>::FeedsNotAvailable.into());
-			};
-			let weight = Self::submit_proof_weight(input.len() as u32, output.len() as u32);
+			let (record, key) = Self::provable(job, &who, &output)?;
+			let weight = Self::submit_proof_weight(record.input_len(), output.len() as u32);
+			Self::apply_proof(job, record, &who, &key, output, &proof)?;
+			Ok(Some(weight).into())
+		}
 
-			match T::Verifier::verify(job, &who, &key, input, &output, &proof) {
-				Ok(()) => {
-					let output_hash = sp_io::hashing::blake2_256(&output);
-					record.output = Some(output);
-					Self::deposit_event(Event::ResultSubmitted { job, output_hash });
-					Self::settle(job, record)?;
-				},
-				Err(ProofError::Invalid) => {
-					let fraction = Params::<T>::get().bad_proof_slash;
-					T::Operators::slash_fraction(&who, fraction, SlashReason::BadResult);
-					Self::refund(job, record, RefundReason::BadProof)?;
-				},
+		/// Deliver the outputs and proofs of several `Zk` jobs of one model at once: the chain
+		/// checks all the proofs with one multi-pairing, which costs far less than checking
+		/// them one by one (see the README). If the batch does not verify, each proof is checked
+		/// alone and handled as by `submit_proof`: the valid ones settle, the others slash and
+		/// refund.
+		///
+		/// - **Dispatch origin**: signed; the worker assigned to every job.
+		/// - **Errors**: those of [`Pallet::submit_proof`], and [`Error::EmptyBatch`],
+		///   [`Error::MixedModels`], [`Error::DuplicateJob`]. An error in any item changes
+		///   nothing.
+		/// - **Events**: those of `submit_proof`, for each job.
+		#[pallet::call_index(6)]
+		#[pallet::weight(Pallet::<T>::submit_proofs_weight(
+			proofs.len() as u32,
+			T::MaxInputLen::get(),
+			T::MaxOutputLen::get(),
+			true,
+		))]
+		pub fn submit_proofs(
+			origin: OriginFor<T>,
+			proofs: BoundedVec<(JobId, OutputOf<T>, ProofOf), ConstU32<MAX_PROOF_BATCH>>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
+			let mut jobs: Vec<(JobId, JobOf<T>, OutputOf<T>, ProofOf)> = Vec::new();
+			let mut key = Vec::new();
+			for (index, (job, output, proof)) in proofs.into_iter().enumerate() {
+				ensure!(jobs.iter().all(|(seen, ..)| *seen != job), Error::<T>::DuplicateJob);
+				let (record, job_key) = Self::provable(job, &who, &output)?;
+				if let Some((_, first, ..)) = jobs.first() {
+					ensure!(first.model == record.model, Error::<T>::MixedModels);
+				}
+				if index == 0 {
+					key = job_key;
+				}
+				jobs.push((job, record, output, proof));
+			}
+			let (input_len, output_len) = jobs
+				.first()
+				.map(|(_, record, output, _)| (record.input_len(), output.len() as u32))
+				.unwrap_or_default();
+			let count = jobs.len() as u32;
+			let items: Vec<_> = jobs
+				.iter()
+				.map(|(job, record, output, proof)| {
+					(*job, &who, record.input_bytes(), &output[..], &proof[..])
+				})
+				.collect();
+			let verified = T::Verifier::verify_batch(&key, &items);
+			drop(items);
+			let fell_back = match verified {
+				Ok(()) => false,
+				Err(ProofError::Invalid) => true,
 				Err(ProofError::MalformedProof) => return Err(Error::<T>::MalformedProof.into()),
 				Err(ProofError::KeyMismatch) => return Err(Error::<T>::KeyMismatch.into()),
+			};
+			for (job, record, output, proof) in jobs {
+				if fell_back {
+					Self::apply_proof(job, record, &who, &key, output, &proof)?;
+				} else {
+					Self::accept_output(job, record, output)?;
+				}
 			}
+			let weight = Self::submit_proofs_weight(count, input_len, output_len, fell_back);
 			Ok(Some(weight).into())
 		}
 
@@ -558,6 +609,76 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::DeadlinePassed
 		);
 		Ok(record)
+	}
+
+	/// The open `Zk` job `job` of `worker` and its model's key, if `output` has the model's
+	/// output length: what `submit_proof` and `submit_proofs` check before verifying.
+	fn provable(
+		job: JobId,
+		worker: &T::AccountId,
+		output: &OutputOf<T>,
+	) -> Result<(JobOf<T>, Vec<u8>), DispatchError> {
+		let record = Self::assigned_to(job, worker)?;
+		frame_support::ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
+		frame_support::ensure!(
+			matches!(record.input, JobInput::Inline(_)),
+			Error::<T>::FeedsNotAvailable
+		);
+		let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
+		frame_support::ensure!(
+			terms.output_elements == u32::try_from(output.len()).ok(),
+			Error::<T>::OutputSizeMismatch
+		);
+		let key = T::Models::verifying_key(&record.model).ok_or(Error::<T>::NoVerifyingKey)?;
+		Ok((record, key))
+	}
+
+	/// Verifies one proof and settles the job, or slashes its worker and refunds it.
+	fn apply_proof(
+		job: JobId,
+		record: JobOf<T>,
+		worker: &T::AccountId,
+		key: &[u8],
+		output: OutputOf<T>,
+		proof: &[u8],
+	) -> DispatchResult {
+		match T::Verifier::verify(job, worker, key, record.input_bytes(), &output, proof) {
+			Ok(()) => Self::accept_output(job, record, output),
+			Err(ProofError::Invalid) => {
+				let fraction = Params::<T>::get().bad_proof_slash;
+				T::Operators::slash_fraction(worker, fraction, SlashReason::BadResult);
+				Self::refund(job, record, RefundReason::BadProof)
+			},
+			Err(ProofError::MalformedProof) => Err(Error::<T>::MalformedProof.into()),
+			Err(ProofError::KeyMismatch) => Err(Error::<T>::KeyMismatch.into()),
+		}
+	}
+
+	/// Records a verified (or `Fast`) output and settles the job.
+	fn accept_output(job: JobId, mut record: JobOf<T>, output: OutputOf<T>) -> DispatchResult {
+		let output_hash = sp_io::hashing::blake2_256(&output);
+		record.output = Some(output);
+		Self::deposit_event(Event::ResultSubmitted { job, output_hash });
+		Self::settle(job, record)
+	}
+
+	/// The weight of `submit_proofs` for `count` proofs of `input_len` input and `output_len`
+	/// output bytes: the batch check, the bookkeeping of each job as in `submit_proof`, and,
+	/// if the batch fails (`fell_back`), each proof checked alone.
+	pub fn submit_proofs_weight(
+		count: u32,
+		input_len: u32,
+		output_len: u32,
+		fell_back: bool,
+	) -> Weight {
+		let each = Self::submit_proof_weight(input_len, output_len);
+		let bookkeeping = if fell_back {
+			each
+		} else {
+			each.saturating_sub(T::Verifier::verify_weight(input_len, output_len))
+		};
+		T::Verifier::verify_batch_weight(count, input_len, output_len)
+			.saturating_add(bookkeeping.saturating_mul(u64::from(count)))
 	}
 
 	/// The weight of `submit_proof` for `input_len` input and `output_len` output bytes: the

@@ -1102,6 +1102,103 @@ mod zk {
 		});
 	}
 
+	/// Jobs submitted until one worker holds two; returns them and the worker.
+	fn two_jobs_of_one_worker() -> (u64, JobId, JobId) {
+		let mut by_worker: Vec<(u64, JobId)> = Vec::new();
+		loop {
+			let id = submit_zk(ALICE);
+			let worker = job(id).worker;
+			if let Some((_, first)) = by_worker.iter().find(|(w, _)| *w == worker) {
+				return (worker, *first, id);
+			}
+			by_worker.push((worker, id));
+		}
+	}
+
+	fn batch(
+		items: Vec<(JobId, Vec<u8>, Vec<u8>)>,
+	) -> BoundedVec<
+		(JobId, OutputOf<Test>, ProofOf),
+		frame_support::traits::ConstU32<MAX_PROOF_BATCH>,
+	> {
+		BoundedVec::try_from(
+			items
+				.into_iter()
+				.map(|(j, o, p)| (j, output(&o), BoundedVec::try_from(p).unwrap()))
+				.collect::<Vec<_>>(),
+		)
+		.unwrap()
+	}
+
+	#[test]
+	fn a_batch_of_valid_proofs_settles_every_job() {
+		zk_execute(|| {
+			let (worker, a, b) = two_jobs_of_one_worker();
+			let (out_a, proof_a) = prove(a, worker, &zk_input());
+			let (out_b, proof_b) = prove(b, worker, &zk_input());
+			assert_ok!(Inference::submit_proofs(
+				signed(worker),
+				batch(vec![(a, out_a, proof_a), (b, out_b, proof_b)])
+			));
+			assert_eq!(job(a).status, JobStatus::Settled);
+			assert_eq!(job(b).status, JobStatus::Settled);
+			let verified = System::events()
+				.iter()
+				.filter(|r| {
+					matches!(
+						r.event,
+						RuntimeEvent::Settlement(pallet_settlement::Event::ProofVerified { .. })
+					)
+				})
+				.count();
+			assert_eq!(verified, 2);
+		});
+	}
+
+	#[test]
+	fn a_batch_with_a_bad_proof_settles_the_good_ones_and_slashes_for_the_bad() {
+		zk_execute(|| {
+			let (worker, a, b) = two_jobs_of_one_worker();
+			let (out_a, proof_a) = prove(a, worker, &zk_input());
+			// B answered with A's proof.
+			let bond_before = bond(worker);
+			assert_ok!(Inference::submit_proofs(
+				signed(worker),
+				batch(vec![(a, out_a.clone(), proof_a.clone()), (b, out_a, proof_a)])
+			));
+			assert_eq!(job(a).status, JobStatus::Settled);
+			assert_eq!(job(b).status, JobStatus::Refunded(RefundReason::BadProof));
+			assert!(bond(worker) < bond_before);
+		});
+	}
+
+	#[test]
+	fn malformed_empty_or_duplicate_batches_change_nothing() {
+		zk_execute(|| {
+			let (worker, a, b) = two_jobs_of_one_worker();
+			let (out_a, proof_a) = prove(a, worker, &zk_input());
+			let (out_b, _) = prove(b, worker, &zk_input());
+			assert_noop!(
+				Inference::submit_proofs(
+					signed(worker),
+					batch(vec![(a, out_a.clone(), proof_a.clone()), (b, out_b, vec![9; 192])])
+				),
+				Error::<Test>::MalformedProof
+			);
+			assert_noop!(
+				Inference::submit_proofs(signed(worker), batch(vec![])),
+				Error::<Test>::EmptyBatch
+			);
+			assert_noop!(
+				Inference::submit_proofs(
+					signed(worker),
+					batch(vec![(a, out_a.clone(), proof_a.clone()), (a, out_a, proof_a)])
+				),
+				Error::<Test>::DuplicateJob
+			);
+		});
+	}
+
 	#[test]
 	fn a_missed_proof_deadline_slashes_and_reassigns() {
 		zk_execute(|| {

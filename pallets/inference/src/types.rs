@@ -143,6 +143,21 @@ pub struct Job<T: Config> {
 /// A job of the runtime's configuration.
 pub type JobOf<T> = Job<T>;
 
+impl<T: crate::Config> Job<T> {
+	/// The inline input's bytes (none for a feed input).
+	pub fn input_bytes(&self) -> &[u8] {
+		match &self.input {
+			JobInput::Inline(bytes) => bytes,
+			JobInput::Feeds(_) => &[],
+		}
+	}
+
+	/// The inline input's length.
+	pub fn input_len(&self) -> u32 {
+		self.input_bytes().len() as u32
+	}
+}
+
 /// The governable parameters of the market.
 #[derive(
 	Clone,

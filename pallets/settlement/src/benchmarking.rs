@@ -25,9 +25,12 @@ mod benchmarks {
 	fn verify_proof(n: Linear<3, { T::MaxPublicInputs::get() }>) -> Result<(), BenchmarkError> {
 		let key = synthetic_key(n);
 		let proof = synthetic_proof();
-		// `n - 2` full input chunks and one output chunk: `n` public inputs with the binding.
-		let input = alloc::vec![7u8; (n as usize).saturating_sub(2).saturating_mul(31)];
-		let output = alloc::vec![3u8; 4];
+		// The binding, then packed input chunks (at most 128: a longer input is hashed) and
+		// output chunks: `n` public inputs.
+		let chunks = (n as usize).saturating_sub(1);
+		let input_chunks = chunks.saturating_sub(1).min(128);
+		let input = alloc::vec![7u8; input_chunks.saturating_mul(31)];
+		let output = alloc::vec![3u8; chunks.saturating_sub(input_chunks).saturating_mul(31)];
 		let worker: T::AccountId = account("worker", 0, 0);
 		let result;
 		#[block]
@@ -35,6 +38,24 @@ mod benchmarks {
 			result = Pallet::<T>::check(JobId(1), &worker, &key, &input, &output, &proof);
 		}
 		// The synthetic proof ran the whole check and failed it.
+		assert_eq!(result, Err(ProofError::Invalid));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn verify_batch(n: Linear<1, 64>) -> Result<(), BenchmarkError> {
+		let key = synthetic_key(3);
+		let proof = synthetic_proof();
+		let worker: T::AccountId = account("worker", 0, 0);
+		let (input, output) = (alloc::vec![7u8; 31], alloc::vec![3u8; 4]);
+		let items: Vec<_> = (0..u64::from(n))
+			.map(|j| (JobId(j), &worker, &input[..], &output[..], &proof[..]))
+			.collect();
+		let result;
+		#[block]
+		{
+			result = <Pallet<T> as VerifyProof<T::AccountId>>::verify_batch(&key, &items);
+		}
 		assert_eq!(result, Err(ProofError::Invalid));
 		Ok(())
 	}

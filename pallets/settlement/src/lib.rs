@@ -39,7 +39,7 @@ pub mod weights;
 use alloc::vec::Vec;
 use frame_support::{traits::Get, weights::Weight};
 use sp_crypto_ec_utils::bls12_381::Bls12_381;
-use verity_primitives::{JobId, ProofError, VerifyProof};
+use verity_primitives::{JobId, ProofError, ProofItem, VerifyProof};
 use verity_zkml::{public, verifier, verifier::VerifyError};
 
 /// The pairing engine the chain verifies with: BLS12-381 on host functions.
@@ -115,6 +115,45 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 			Err(_) => {},
 		}
 		result
+	}
+
+	fn verify_batch(key: &[u8], items: &[ProofItem<'_, T::AccountId>]) -> Result<(), ProofError> {
+		let key =
+			verifier::decode_checked_key::<Engine>(key).map_err(|_| ProofError::KeyMismatch)?;
+		let mut batch = alloc::vec::Vec::with_capacity(items.len());
+		// The coefficients come from a hash of everything the prover chose (Fiat–Shamir): no
+		// prover knows them before it fixes its proofs.
+		let mut transcript = alloc::vec::Vec::new();
+		for (job, worker, input, output, proof) in items {
+			let decoded =
+				verifier::decode_proof::<Engine>(proof).map_err(|_| ProofError::MalformedProof)?;
+			let binding = public::binding(&verity_primitives::zk_binding(*job, *worker));
+			let inputs =
+				public::public_inputs(binding, &public::as_i8(input), &public::as_i8(output));
+			codec::Encode::encode_to(&(job, worker, output, proof), &mut transcript);
+			batch.push((inputs, decoded));
+		}
+		let seed = sp_io::hashing::blake2_256(&transcript);
+		let coefficients =
+			verifier::batch_coefficients(&seed, batch.len(), sp_io::hashing::blake2_256);
+		verifier::verify_batch(&key, &batch, &coefficients).map_err(|error| match error {
+			VerifyError::Invalid => ProofError::Invalid,
+			VerifyError::MalformedProof => ProofError::MalformedProof,
+			VerifyError::MalformedKey | VerifyError::PublicInputCount => ProofError::KeyMismatch,
+		})?;
+		for (job, worker, ..) in items {
+			Self::deposit_event(Event::ProofVerified { job: *job, worker: (*worker).clone() });
+		}
+		Ok(())
+	}
+
+	fn verify_batch_weight(count: u32, input_len: u32, output_len: u32) -> Weight {
+		// The batch's pairings, plus per proof what a single verification spends on its
+		// public inputs (the MSM and any input hash) above the pairing of the smallest key.
+		let per_proof = Self::verify_weight(input_len, output_len)
+			.saturating_sub(T::WeightInfo::verify_proof(3));
+		T::WeightInfo::verify_batch(count)
+			.saturating_add(per_proof.saturating_mul(u64::from(count)))
 	}
 
 	fn verify_weight(input_len: u32, output_len: u32) -> Weight {

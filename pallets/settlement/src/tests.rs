@@ -147,3 +147,52 @@ fn verification_weight_grows_with_public_inputs() {
 	let committed = <Settlement as VerifyProof<u64>>::verify_weight(5000, 10);
 	assert!(committed.ref_time() > large.ref_time());
 }
+
+#[test]
+fn a_batch_verifies_only_if_every_proof_does() {
+	let f = fixture();
+	new_test_ext().execute_with(|| {
+		let other_key = {
+			use ark_std::rand::SeedableRng;
+			let pk = prover::setup_seeded(&model(), 11).unwrap();
+			// Same key as the fixture: a second proof for another job under it.
+			let input: Vec<i8> = (0..16).map(|i| (i * 3 - 20) as i8).collect();
+			let binding = public::binding(&zk_binding(JobId(4), &WORKER));
+			let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(2);
+			let (output, proof) = prover::prove(&pk, &model(), &input, binding, &mut rng).unwrap();
+			(
+				input.iter().map(|v| *v as u8).collect::<Vec<u8>>(),
+				output.iter().map(|v| *v as u8).collect::<Vec<u8>>(),
+				verifier::encode_proof(&proof),
+			)
+		};
+		let (input2, output2, proof2) = &other_key;
+		let batch = |second_job: JobId| {
+			vec![
+				(JOB, &WORKER, &f.input[..], &f.output[..], &f.proof[..]),
+				(second_job, &WORKER, &input2[..], &output2[..], &proof2[..]),
+			]
+		};
+		assert_eq!(
+			<Settlement as VerifyProof<u64>>::verify_batch(&f.key, &batch(JobId(4))),
+			Ok(())
+		);
+		assert_eq!(System::events().len(), 2);
+		System::reset_events();
+		// The second proof claimed for another job spoils the batch; no events.
+		assert_eq!(
+			<Settlement as VerifyProof<u64>>::verify_batch(&f.key, &batch(JobId(5))),
+			Err(ProofError::Invalid)
+		);
+		assert!(System::events().is_empty());
+		let mut malformed = batch(JobId(4));
+		malformed[1].4 = &[1, 2, 3];
+		assert_eq!(
+			<Settlement as VerifyProof<u64>>::verify_batch(&f.key, &malformed),
+			Err(ProofError::MalformedProof)
+		);
+		let weight = <Settlement as VerifyProof<u64>>::verify_batch_weight(16, 16, 4);
+		let single = <Settlement as VerifyProof<u64>>::verify_weight(16, 4);
+		assert!(weight.ref_time() < single.ref_time() * 16);
+	});
+}

@@ -14,6 +14,8 @@ pub trait WeightInfo {
 	/// `n`: packed elements of an input above `COMMIT_ABOVE` bytes, hashed with Poseidon into
 	/// its commitment.
 	fn commit_input(n: u32) -> Weight;
+	/// `n`: proofs of one key (three public inputs each) verified with one multi-pairing.
+	fn verify_batch(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -21,6 +23,11 @@ impl WeightInfo for () {
 	fn verify_proof(n: u32) -> Weight {
 		Weight::from_parts(5_000_000_000, 0)
 			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(u64::from(n)))
+	}
+	// A nominal 5 ms and 1.5 ms a proof.
+	fn verify_batch(n: u32) -> Weight {
+		Weight::from_parts(5_000_000_000, 0)
+			.saturating_add(Weight::from_parts(1_500_000_000, 0).saturating_mul(u64::from(n)))
 	}
 	// A nominal 1 ms a packed element.
 	fn commit_input(n: u32) -> Weight {

@@ -429,7 +429,19 @@ pub trait VerifyProof<AccountId> {
 	/// The most [`Self::verify`] costs for a job of `input_len` input and `output_len` output
 	/// bytes.
 	fn verify_weight(input_len: u32, output_len: u32) -> sp_runtime::Weight;
+
+	/// Whether every proof of `items` (job, worker, input, output, proof), all under `key`,
+	/// verifies, checked together with one multi-pairing (a `ProofVerified` event each if so).
+	/// `Err(Invalid)` says that at least one does not: verify them one by one to find which.
+	fn verify_batch(key: &[u8], items: &[ProofItem<'_, AccountId>]) -> Result<(), ProofError>;
+
+	/// The most [`Self::verify_batch`] costs for `count` proofs of `input_len` input and
+	/// `output_len` output bytes.
+	fn verify_batch_weight(count: u32, input_len: u32, output_len: u32) -> sp_runtime::Weight;
 }
+
+/// One proof of a batch: job, worker, input, output, proof.
+pub type ProofItem<'a, AccountId> = (JobId, &'a AccountId, &'a [u8], &'a [u8], &'a [u8]);
 
 #[cfg(test)]
 mod tests {

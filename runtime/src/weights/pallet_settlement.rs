@@ -14,6 +14,9 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	fn verify_proof(n: u32) -> Weight {
 		<() as pallet_settlement::WeightInfo>::verify_proof(n)
 	}
+	fn verify_batch(n: u32) -> Weight {
+		<() as pallet_settlement::WeightInfo>::verify_batch(n)
+	}
 	fn commit_input(n: u32) -> Weight {
 		<() as pallet_settlement::WeightInfo>::commit_input(n)
 	}
