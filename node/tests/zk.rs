@@ -175,7 +175,7 @@ async fn the_chain_refuses_proofs_for_another_job_changed_outputs_and_malformed_
 	// Job 0: a malformed proof is an error that changes nothing (Alice pays the fee).
 	let (output, proof) = prove(0, &zk_input(0));
 	let events =
-		node.submit_and_watch(submit_proof(0, output.clone(), vec![7; 192]), &alice.pair()).await;
+		node.submit_and_watch(submit_proof(0, output.clone(), vec![7; 384]), &alice.pair()).await;
 	assert!(events
 		.iter()
 		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));

@@ -144,7 +144,7 @@ pub fn cross_check_gap(ir: &Model, tract_output: &[f32], reference: &[i8]) -> i1
 
 /// Proves a job: runs the interpreter, cross-checks tract (`run_tract` takes and returns
 /// little-endian `f32` bytes), and makes the proof bound to `binding_digest`. Returns the `i8`
-/// output bytes and the compressed proof. Blocking and CPU-heavy.
+/// output bytes and the (uncompressed) proof. Blocking and CPU-heavy.
 pub fn prove_job(
 	model: &ZkModel,
 	input: &[u8],

@@ -346,7 +346,7 @@ pub mod pallet {
 		MixedModels,
 		/// A batch of proofs names a job twice.
 		DuplicateJob,
-		/// The proof's bytes are not a valid compressed Groth16 proof.
+		/// The proof's bytes are not a valid (uncompressed, 384-byte) Groth16 proof.
 		MalformedProof,
 		/// The model's verifying key does not fit its input and output (a bad registration, not
 		/// the worker's fault: the worker should decline the job).
@@ -442,7 +442,7 @@ pub mod pallet {
 		///
 		/// - **Dispatch origin**: signed; the assigned worker.
 		/// - **Details**: `output` is the model's `i8` output (one byte an element of the output
-		///   tensor), `proof` a compressed Groth16 proof over the job binding, the input and the
+		///   tensor), `proof` an uncompressed Groth16 proof over the job binding, the input and the
 		///   output. A malformed proof is an error and changes nothing.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],

@@ -296,7 +296,7 @@ pub fn check_invariants() {
 	Models::do_try_state().unwrap();
 }
 
-/// The `i8` output and compressed proof `worker` makes for `job` on `input`.
+/// The `i8` output and (uncompressed) proof `worker` makes for `job` on `input`.
 pub fn prove(job: verity_primitives::JobId, worker: u64, input: &[i8]) -> (Vec<u8>, Vec<u8>) {
 	use ark_std::rand::SeedableRng;
 	let fixture = zk_fixture();

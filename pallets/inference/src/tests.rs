@@ -1052,7 +1052,7 @@ mod zk {
 			let id = submit_zk(ALICE);
 			let (out, proof) = prove(id, job(id).worker, &zk_input());
 			assert_noop!(submit_proof(id, &out, &proof[..100]), Error::<Test>::MalformedProof);
-			assert_noop!(submit_proof(id, &out, &[0xff; 192]), Error::<Test>::MalformedProof);
+			assert_noop!(submit_proof(id, &out, &[0xff; 384]), Error::<Test>::MalformedProof);
 			assert_noop!(submit_proof(id, &out, &[]), Error::<Test>::MalformedProof);
 			assert_noop!(submit_proof(id, &out[..3], &proof), Error::<Test>::OutputSizeMismatch);
 			assert_noop!(
@@ -1181,7 +1181,7 @@ mod zk {
 			assert_noop!(
 				Inference::submit_proofs(
 					signed(worker),
-					batch(vec![(a, out_a.clone(), proof_a.clone()), (b, out_b, vec![9; 192])])
+					batch(vec![(a, out_a.clone(), proof_a.clone()), (b, out_b, vec![9; 384])])
 				),
 				Error::<Test>::MalformedProof
 			);

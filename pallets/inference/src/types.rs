@@ -46,8 +46,9 @@ pub type JobInputOf<T> = JobInput<T>;
 /// A job's output as stored.
 pub type OutputOf<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
 
-/// The longest proof a worker may submit: a compressed Groth16 proof on BLS12-381 is 192 bytes.
-pub type ProofOf = BoundedVec<u8, frame_support::traits::ConstU32<256>>;
+/// The longest proof a worker may submit: an uncompressed Groth16 proof on BLS12-381 is 384
+/// bytes.
+pub type ProofOf = BoundedVec<u8, frame_support::traits::ConstU32<384>>;
 
 /// Why a job's escrow went back to its requester.
 #[derive(

@@ -11,10 +11,11 @@ use frame_support::traits::Get;
 const KEY_FIXED: u32 = 96 + 3 * 192 + 8;
 const G1_LEN: u32 = 96;
 
-/// The longest valid key of at most `len` bytes (the shortest, one base, if none fits).
-pub fn key_of_len(len: u32) -> Vec<u8> {
+/// The longest valid key of at most `len` bytes and `max_inputs` public inputs (the shortest,
+/// one base, if none fits).
+pub fn key_of_len(len: u32, max_inputs: u32) -> Vec<u8> {
 	let bases = len.saturating_sub(KEY_FIXED) / G1_LEN;
-	synthetic_key(bases.saturating_sub(1))
+	synthetic_key(bases.saturating_sub(1).min(max_inputs))
 }
 
 #[benchmarks]

@@ -14,7 +14,7 @@
 //! - **Keys**: [`pallet_models::VerifyingKeyCheck`] — a key is decoded with full validation
 //!   (points on the curve and in the prime-order subgroup) when its owner sets it, and must take
 //!   at most [`Config::MaxPublicInputs`] public inputs; it is read back unvalidated afterwards.
-//! - **Proofs** arrive compressed ([`verity_zkml::verifier::PROOF_LEN`] bytes) and are decoded
+//! - **Proofs** arrive uncompressed ([`verity_zkml::verifier::PROOF_LEN`] bytes) and are decoded
 //!   with validation every time: a malformed proof is an error that changes nothing (the
 //!   submitter pays its transaction fee), never a panic.
 //!
@@ -177,7 +177,7 @@ impl<T: Config> pallet_models::VerifyingKeyCheck for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_key(len: u32) -> Vec<u8> {
-		benchmarking::key_of_len(len)
+		benchmarking::key_of_len(len, T::MaxPublicInputs::get())
 	}
 }
 

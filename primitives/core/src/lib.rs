@@ -407,7 +407,7 @@ pub enum ProofError {
 	/// The stored key cannot be used with this job (it takes another number of public inputs,
 	/// or does not decode). Not the worker's fault.
 	KeyMismatch,
-	/// The proof's bytes are not a valid compressed proof.
+	/// The proof's bytes are not a valid (uncompressed) proof.
 	MalformedProof,
 	/// The proof does not verify: the output, the job or the model is not what it claims.
 	Invalid,

@@ -4,7 +4,9 @@
 //!
 //! Keys travel uncompressed and are validated (points on the curve, in the prime-order
 //! subgroup) once, when a model owner sets them; the chain stores them checked and reads them
-//! back without re-validating. Proofs travel compressed and are always validated.
+//! back without re-validating. Proofs travel uncompressed too (384 bytes): decompressing takes
+//! square roots, which the runtime would compute in wasm at several milliseconds a proof, while
+//! checking an uncompressed point is cheap. They are always validated.
 
 use alloc::vec::Vec;
 use ark_bls12_381::Fr;
@@ -18,7 +20,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate
 pub enum VerifyError {
 	/// The key's bytes are not an uncompressed Groth16 key of valid points.
 	MalformedKey,
-	/// The proof's bytes are not a compressed Groth16 proof of valid points.
+	/// The proof's bytes are not an uncompressed Groth16 proof of valid points.
 	MalformedProof,
 	/// The key expects another number of public inputs.
 	PublicInputCount,
@@ -26,8 +28,8 @@ pub enum VerifyError {
 	Invalid,
 }
 
-/// The size of a compressed BLS12-381 proof: two G1 points and one G2 point.
-pub const PROOF_LEN: usize = 48 + 96 + 48;
+/// The size of an uncompressed BLS12-381 proof: two G1 points and one G2 point.
+pub const PROOF_LEN: usize = 96 + 192 + 96;
 
 /// Decodes and validates a verifying key (what the chain does once, when it is set).
 pub fn decode_key<E: Pairing<ScalarField = Fr>>(
@@ -62,9 +64,10 @@ pub fn public_input_count<E: Pairing>(key: &VerifyingKey<E>) -> usize {
 	key.gamma_abc_g1.len().saturating_sub(1)
 }
 
-/// Decodes and validates a compressed proof; points at infinity are refused.
+/// Decodes and validates an uncompressed proof (points on the curve and in the subgroup);
+/// points at infinity are refused.
 pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyError> {
-	let proof = Proof::<E>::deserialize_with_mode(&mut bytes, Compress::Yes, Validate::Yes)
+	let proof = Proof::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::Yes)
 		.map_err(|_| VerifyError::MalformedProof)?;
 	// No honest proof has a point at infinity, and encodings of it differ between curve
 	// implementations (the host-function curve reads all-ones bytes as infinity): refuse it.
@@ -85,7 +88,7 @@ pub fn encode_key<E: Pairing>(key: &VerifyingKey<E>) -> Vec<u8> {
 /// Encodes a proof the way [`decode_proof`] reads it.
 pub fn encode_proof<E: Pairing>(proof: &Proof<E>) -> Vec<u8> {
 	let mut out = Vec::with_capacity(PROOF_LEN);
-	let _ = proof.serialize_with_mode(&mut out, Compress::Yes);
+	let _ = proof.serialize_with_mode(&mut out, Compress::No);
 	out
 }
 
