@@ -355,6 +355,18 @@ fn market_worst_cases_fit_a_block() {
 			"{name} takes {weight:?} of {max_extrinsic:?}"
 		);
 	}
+	// A proof, and a full batch of proofs in its worst case (the longest inputs and outputs,
+	// the batch failing and every proof checked again alone), fit an extrinsic with room.
+	let (input, output) = (16 * 1024, 4 * 1024);
+	let proof = crate::Inference::submit_proof_weight(input, output);
+	assert!(proof.ref_time().saturating_mul(10) < max_extrinsic.ref_time(), "{proof:?}");
+	let batch = crate::Inference::submit_proofs_weight(
+		pallet_inference::MAX_PROOF_BATCH,
+		input,
+		output,
+		true,
+	);
+	assert!(batch.ref_time().saturating_mul(3) / 2 < max_extrinsic.ref_time(), "{batch:?}");
 	// The deadline work of one block, every entry in its worst case, fits a quarter block.
 	let budget = crate::Inference::deadline_budget();
 	let deadline_work = Weights::deadline_step()

@@ -289,39 +289,65 @@ struct Answer {
 }
 
 /// The most answers submitted in one transaction (a `submit_result` weighs a few milliseconds).
-const MAX_BATCH: usize = pallet_inference::MAX_PROOF_BATCH as usize;
+const MAX_BATCH: usize = 64;
 
-/// The calls of `answers`, with the proofs of `Zk` jobs of one model that are ready together
-/// in one `submit_proofs` (checked on chain with one multi-pairing). One bad item fails the
-/// whole `submit_proofs` (its jobs are served again after [`RESUBMIT_AFTER`] blocks).
-fn combine_proofs(answers: &[Answer]) -> Vec<RuntimeCall> {
-	let mut calls = Vec::new();
-	let mut proofs: Vec<(ModelId, Vec<_>)> = Vec::new();
+/// The transactions that deliver `answers`, each with the answers it carries: the `Fast`
+/// results and declines together (`utility.force_batch` when there are several), and the
+/// proofs of `Zk` jobs of one model that are ready together in `submit_proofs` of at most
+/// [`pallet_inference::MAX_PROOF_BATCH`] (checked on chain with one multi-pairing), each its
+/// own transaction, as a proof's weight is large. One bad item fails its whole
+/// `submit_proofs`; those jobs are served again after [`RESUBMIT_AFTER`] blocks.
+fn transactions(answers: Vec<Answer>) -> Vec<(RuntimeCall, Vec<Answer>)> {
+	let mut plain: Vec<Answer> = Vec::new();
+	let mut proofs: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	for answer in answers {
-		match &answer.call {
-			RuntimeCall::Inference(pallet_inference::Call::submit_proof { job, output, proof }) => {
-				let item = (*job, output.clone(), proof.clone());
-				match proofs.iter_mut().find(|(model, _)| *model == answer.model) {
-					Some((_, items)) => items.push(item),
-					None => proofs.push((answer.model, vec![item])),
-				}
-			},
-			call => calls.push(call.clone()),
+		let is_proof = matches!(
+			answer.call,
+			RuntimeCall::Inference(pallet_inference::Call::submit_proof { .. })
+		);
+		if !is_proof {
+			plain.push(answer);
+			continue;
+		}
+		match proofs.iter_mut().find(|(model, group)| {
+			*model == answer.model && group.len() < pallet_inference::MAX_PROOF_BATCH as usize
+		}) {
+			Some((_, group)) => group.push(answer),
+			None => proofs.push((answer.model, vec![answer])),
 		}
 	}
-	for (_, mut items) in proofs {
-		let call = match items.len() {
-			1 => {
-				let (job, output, proof) = items.remove(0);
-				pallet_inference::Call::submit_proof { job, output, proof }
-			},
-			_ => pallet_inference::Call::submit_proofs {
-				proofs: sp_runtime::BoundedVec::truncate_from(items),
+	let mut out = Vec::new();
+	if !plain.is_empty() {
+		let mut calls: Vec<RuntimeCall> = plain.iter().map(|a| a.call.clone()).collect();
+		let call = match calls.len() {
+			1 => calls.remove(0),
+			_ => RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
+		};
+		out.push((call, plain));
+	}
+	for (_, group) in proofs {
+		let call = match group.as_slice() {
+			[single] => single.call.clone(),
+			_ => {
+				let items = group
+					.iter()
+					.filter_map(|a| match &a.call {
+						RuntimeCall::Inference(pallet_inference::Call::submit_proof {
+							job,
+							output,
+							proof,
+						}) => Some((*job, output.clone(), proof.clone())),
+						_ => None,
+					})
+					.collect::<Vec<_>>();
+				RuntimeCall::Inference(pallet_inference::Call::submit_proofs {
+					proofs: sp_runtime::BoundedVec::truncate_from(items),
+				})
 			},
 		};
-		calls.push(RuntimeCall::Inference(call));
+		out.push((call, group));
 	}
-	calls
+	out
 }
 
 /// An output as the chain takes it.
@@ -638,13 +664,10 @@ impl Worker {
 				by_worker.entry(answer.worker).or_default().push(answer);
 			}
 			for (worker, answers) in by_worker {
-				let mut calls = combine_proofs(&answers);
-				let call = match calls.len() {
-					1 => calls.remove(0),
-					_ => RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
-				};
-				let submitted = self.submitter.submit(worker, call).await;
-				self.delivered(&answers, submitted);
+				for (call, answers) in transactions(answers) {
+					let submitted = self.submitter.submit(worker, call).await;
+					self.delivered(&answers, submitted);
+				}
 			}
 		}
 	}

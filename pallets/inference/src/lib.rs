@@ -102,8 +102,9 @@ use verity_primitives::{
 	VerificationMode, VerifyProof,
 };
 
-/// The most proofs one `submit_proofs` carries.
-pub const MAX_PROOF_BATCH: u32 = 64;
+/// The most proofs one `submit_proofs` carries: its worst case (the largest inputs and outputs,
+/// every proof checked again alone) must fit one extrinsic (a runtime test checks it).
+pub const MAX_PROOF_BATCH: u32 = 8;
 
 const LOG_TARGET: &str = "runtime::inference";
 
@@ -465,9 +466,9 @@ pub mod pallet {
 			Ok(Some(weight).into())
 		}
 
-		/// Deliver the outputs and proofs of several `Zk` jobs of one model at once: the chain
-		/// checks all the proofs with one multi-pairing, which costs far less than checking
-		/// them one by one (see the README). If the batch does not verify, each proof is checked
+		/// Deliver the outputs and proofs of several `Zk` jobs of one model at once (at most
+		/// [`MAX_PROOF_BATCH`]): the chain checks all the proofs with one multi-pairing, which
+		/// costs far less than checking them one by one (see the README). If the batch does not verify, each proof is checked
 		/// alone and handled as by `submit_proof`: the valid ones settle, the others slash and
 		/// refund.
 		///
