@@ -104,7 +104,7 @@ use verity_primitives::{
 
 /// The most proofs one `submit_proofs` carries: its worst case (the largest inputs and outputs,
 /// every proof checked again alone) must fit one extrinsic (a runtime test checks it).
-pub const MAX_PROOF_BATCH: u32 = 8;
+pub const MAX_PROOF_BATCH: u32 = 4;
 
 const LOG_TARGET: &str = "runtime::inference";
 
