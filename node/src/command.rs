@@ -145,7 +145,7 @@ fn zk_setup(cmd: &crate::cli::ZkSetupCmd) -> sc_cli::Result<()> {
 	use verity_zkml::{onnx, prover};
 	let bytes = std::fs::read(&cmd.model)?;
 	let id = crate::worker::store::model_id(&bytes);
-	let options = onnx::ImportOptions { input_frac: cmd.input_frac, ..Default::default() };
+	let options = onnx::ImportOptions { input_frac: cmd.input_frac };
 	let ir = onnx::import(&bytes, options).map_err(|e| format!("cannot import the model: {e}"))?;
 	let started = std::time::Instant::now();
 	let key = match cmd.insecure_seed {

@@ -137,7 +137,7 @@ pub fn cross_check_gap(ir: &Model, tract_output: &[f32], reference: &[i8]) -> i1
 	quantized
 		.iter()
 		.zip(reference)
-		.map(|(a, b)| (i16::from(*a) - i16::from(*b)).abs())
+		.map(|(a, b)| i16::from(*a).abs_diff(i16::from(*b)) as i16)
 		.max()
 		.unwrap_or(0)
 }
@@ -166,7 +166,7 @@ pub fn prove_job(
 	let tract: Vec<f32> = run_tract(&real)
 		.map_err(ProveError::Run)?
 		.chunks_exact(4)
-		.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+		.map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
 		.collect();
 	let gap = cross_check_gap(ir, &tract, &reference);
 	if gap > CROSS_CHECK_TOLERANCE {

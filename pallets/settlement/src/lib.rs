@@ -184,6 +184,7 @@ impl<T: Config> pallet_models::VerifyingKeyCheck for Pallet<T> {
 /// The bytes of a key with `inputs` public inputs, from arbitrary valid points (for benchmarks
 /// and tests of the check; nobody knows a proof for it).
 #[cfg(any(test, feature = "runtime-benchmarks"))]
+#[allow(clippy::arithmetic_side_effects)] // group arithmetic
 pub fn synthetic_key(inputs: u32) -> Vec<u8> {
 	use ark_ec::{AffineRepr, CurveGroup};
 	use sp_crypto_ec_utils::bls12_381::{G1Affine, G2Affine, ScalarField};
@@ -202,6 +203,7 @@ pub fn synthetic_key(inputs: u32) -> Vec<u8> {
 /// A well-formed proof that verifies under no key (benchmarks: verification costs the same
 /// whether it succeeds).
 #[cfg(any(test, feature = "runtime-benchmarks"))]
+#[allow(clippy::arithmetic_side_effects)] // group arithmetic
 pub fn synthetic_proof() -> Vec<u8> {
 	use ark_ec::{AffineRepr, CurveGroup};
 	use sp_crypto_ec_utils::bls12_381::{G1Affine, G2Affine, ScalarField};

@@ -1,6 +1,8 @@
 //! Settlement tests with real proofs from `verity-zkml`'s prover: what verifies, what is
 //! rejected (and the event), what is an error.
 
+#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use crate::{mock::*, synthetic_key, synthetic_proof, Event};
 use ark_bls12_381::Bls12_381 as NativeEngine;
 use pallet_models::VerifyingKeyCheck;

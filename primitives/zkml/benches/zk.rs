@@ -2,6 +2,8 @@
 //! shape and a 784-128-10 MNIST-sized MLP. Verification here is native arkworks; on chain the
 //! same pairings run as the node's host functions (see `benchmark pallet` for settlement).
 
+#![allow(clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use ark_bls12_381::Bls12_381;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};

@@ -12,6 +12,9 @@
 //! (a last odd element is paired with zero; no element is one permutation of the initial
 //! state), and the first rate element is the hash.
 
+// Field arithmetic is modular and cannot overflow; the hex digits are bytes below 16.
+#![allow(clippy::arithmetic_side_effects)]
+
 use alloc::vec::Vec;
 use ark_bls12_381::Fr;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
@@ -65,7 +68,7 @@ impl Params {
 
 	/// Whether round `round` is a full round.
 	pub fn is_full(round: usize) -> bool {
-		round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + PARTIAL_ROUNDS
+		!(FULL_ROUNDS / 2..FULL_ROUNDS / 2 + PARTIAL_ROUNDS).contains(&round)
 	}
 
 	/// The permutation.

@@ -75,7 +75,7 @@ pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
 
 /// How many public inputs a model of `input_len` inputs and `output_len` outputs has.
 pub const fn public_input_count(input_len: usize, output_len: usize) -> usize {
-	1 + input_public_len(input_len) + packed_len(output_len)
+	input_public_len(input_len).saturating_add(packed_len(output_len)).saturating_add(1)
 }
 
 /// `bytes` read as `i8` values (the wire form of a `Zk` job's input and output).

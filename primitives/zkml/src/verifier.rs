@@ -8,6 +8,9 @@
 //! square roots, which the runtime would compute in wasm at several milliseconds a proof, while
 //! checking an uncompressed point is cheap. They are always validated.
 
+// Group and field arithmetic is modular and cannot overflow.
+#![allow(clippy::arithmetic_side_effects)]
+
 use alloc::vec::Vec;
 use ark_bls12_381::Fr;
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
