@@ -460,7 +460,8 @@ pub mod pallet {
 			proof: ProofOf,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let (record, key) = Self::provable(job, &who, &output)?;
+			let record = Self::provable(job, &who, &output)?;
+			let key = Self::zk_key(&record.model)?;
 			let weight = Self::submit_proof_weight(record.input_len(), output.len() as u32);
 			Self::apply_proof(job, record, &who, &key, output, &proof)?;
 			Ok(Some(weight).into())
@@ -491,18 +492,17 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
 			let mut jobs: Vec<(JobId, JobOf<T>, OutputOf<T>, ProofOf)> = Vec::new();
-			let mut key = Vec::new();
-			for (index, (job, output, proof)) in proofs.into_iter().enumerate() {
+			for (job, output, proof) in proofs {
 				ensure!(jobs.iter().all(|(seen, ..)| *seen != job), Error::<T>::DuplicateJob);
-				let (record, job_key) = Self::provable(job, &who, &output)?;
+				let record = Self::provable(job, &who, &output)?;
 				if let Some((_, first, ..)) = jobs.first() {
 					ensure!(first.model == record.model, Error::<T>::MixedModels);
 				}
-				if index == 0 {
-					key = job_key;
-				}
 				jobs.push((job, record, output, proof));
 			}
+			// One model, so one key, read once.
+			let model = jobs.first().map(|(_, record, ..)| record.model);
+			let key = Self::zk_key(&model.ok_or(Error::<T>::EmptyBatch)?)?;
 			let (input_len, output_len) = jobs
 				.first()
 				.map(|(_, record, output, _)| (record.input_len(), output.len() as u32))
@@ -612,13 +612,13 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
-	/// The open `Zk` job `job` of `worker` and its model's key, if `output` has the model's
-	/// output length: what `submit_proof` and `submit_proofs` check before verifying.
+	/// The open `Zk` job `job` of `worker`, if `output` has the model's output length: what
+	/// `submit_proof` and `submit_proofs` check of each job before verifying.
 	fn provable(
 		job: JobId,
 		worker: &T::AccountId,
 		output: &OutputOf<T>,
-	) -> Result<(JobOf<T>, Vec<u8>), DispatchError> {
+	) -> Result<JobOf<T>, DispatchError> {
 		let record = Self::assigned_to(job, worker)?;
 		frame_support::ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
 		frame_support::ensure!(
@@ -630,8 +630,12 @@ impl<T: Config> Pallet<T> {
 			terms.output_elements == u32::try_from(output.len()).ok(),
 			Error::<T>::OutputSizeMismatch
 		);
-		let key = T::Models::verifying_key(&record.model).ok_or(Error::<T>::NoVerifyingKey)?;
-		Ok((record, key))
+		Ok(record)
+	}
+
+	/// The verifying key of `model`.
+	fn zk_key(model: &ModelId) -> Result<Vec<u8>, DispatchError> {
+		T::Models::verifying_key(model).ok_or_else(|| Error::<T>::NoVerifyingKey.into())
 	}
 
 	/// Verifies one proof and settles the job, or slashes its worker and refunds it.

@@ -89,11 +89,16 @@ impl<T: Config> Pallet<T> {
 			verifier::decode_proof::<Engine>(proof).map_err(|_| ProofError::MalformedProof)?;
 		let binding = public::binding(&verity_primitives::zk_binding(job, worker));
 		let inputs = public::public_inputs(binding, &public::as_i8(input), &public::as_i8(output));
-		verifier::verify(&key, &inputs, &proof).map_err(|error| match error {
-			VerifyError::Invalid => ProofError::Invalid,
-			VerifyError::MalformedProof => ProofError::MalformedProof,
-			VerifyError::MalformedKey | VerifyError::PublicInputCount => ProofError::KeyMismatch,
-		})
+		verifier::verify(&key, &inputs, &proof).map_err(proof_error)
+	}
+}
+
+/// What a verifier error means for the job: a key that does not fit it is not the worker's fault.
+fn proof_error(error: VerifyError) -> ProofError {
+	match error {
+		VerifyError::Invalid => ProofError::Invalid,
+		VerifyError::MalformedProof => ProofError::MalformedProof,
+		VerifyError::MalformedKey | VerifyError::PublicInputCount => ProofError::KeyMismatch,
 	}
 }
 
@@ -136,11 +141,7 @@ impl<T: Config> VerifyProof<T::AccountId> for Pallet<T> {
 		let seed = sp_io::hashing::blake2_256(&transcript);
 		let coefficients =
 			verifier::batch_coefficients(&seed, batch.len(), sp_io::hashing::blake2_256);
-		verifier::verify_batch(&key, &batch, &coefficients).map_err(|error| match error {
-			VerifyError::Invalid => ProofError::Invalid,
-			VerifyError::MalformedProof => ProofError::MalformedProof,
-			VerifyError::MalformedKey | VerifyError::PublicInputCount => ProofError::KeyMismatch,
-		})?;
+		verifier::verify_batch(&key, &batch, &coefficients).map_err(proof_error)?;
 		for (job, worker, ..) in items {
 			Self::deposit_event(Event::ProofVerified { job: *job, worker: (*worker).clone() });
 		}

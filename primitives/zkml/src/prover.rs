@@ -11,7 +11,7 @@ use ark_relations::gr1cs::SynthesisError;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{rngs::StdRng, CryptoRng, RngCore, SeedableRng};
 
-use crate::{circuit::ModelCircuit, interpreter, ir::Model, public};
+use crate::{circuit::ModelCircuit, interpreter, ir::Model};
 
 /// A proving key on BLS12-381 (it holds the verifying key, `vk`).
 pub type ProvingKey = ark_groth16::ProvingKey<Bls12_381>;
@@ -88,11 +88,6 @@ pub fn constraint_count(model: &Model) -> Result<usize, ZkError> {
 	Ok(cs.num_constraints())
 }
 
-/// The public inputs of a proof by [`prove`].
-pub fn public_inputs(binding: Fr, input: &[i8], output: &[i8]) -> Vec<Fr> {
-	public::public_inputs(binding, input, output)
-}
-
 /// A proving key's bytes (uncompressed: fast to load).
 pub fn encode_proving_key(key: &ProvingKey) -> Vec<u8> {
 	let mut out = Vec::with_capacity(key.serialized_size(Compress::No));
@@ -119,7 +114,7 @@ mod tests {
 	use super::*;
 	use crate::{
 		onnx::{import, mlp, ImportOptions},
-		public::binding,
+		public::{binding, public_inputs},
 		verifier::{self, VerifyError},
 	};
 

@@ -108,6 +108,20 @@ fn input_point<E: Pairing<ScalarField = Fr>>(
 	Ok(sum + *first)
 }
 
+/// `-γ`, `-δ`, `-β`: the key's G2 points as the checks pair them (moving the right-hand side
+/// of `e(A, B) = e(α, β) · e(L, γ) · e(C, δ)` to the left).
+fn negated_g2<E: Pairing>(key: &VerifyingKey<E>) -> [E::G2Affine; 3] {
+	[key.gamma_g2, key.delta_g2, key.beta_g2].map(|p| (-p.into_group()).into_affine())
+}
+
+/// Whether a multi-Miller loop's result is one after the final exponentiation.
+fn is_one<E: Pairing>(miller: ark_ec::pairing::MillerLoopOutput<E>) -> Result<(), VerifyError> {
+	match E::final_exponentiation(miller) {
+		Some(result) if result.0.is_one() => Ok(()),
+		_ => Err(VerifyError::Invalid),
+	}
+}
+
 /// Checks `e(A, B) = e(α, β) · e(L, γ) · e(C, δ)` as one multi-pairing of four pairs.
 pub fn verify<E: Pairing<ScalarField = Fr>>(
 	key: &VerifyingKey<E>,
@@ -115,19 +129,12 @@ pub fn verify<E: Pairing<ScalarField = Fr>>(
 	proof: &Proof<E>,
 ) -> Result<(), VerifyError> {
 	let l = input_point(key, public)?;
+	let [gamma, delta, beta] = negated_g2(key);
 	let pairs = E::multi_miller_loop(
 		[proof.a, l.into_affine(), proof.c, key.alpha_g1],
-		[
-			proof.b,
-			(-key.gamma_g2.into_group()).into_affine(),
-			(-key.delta_g2.into_group()).into_affine(),
-			(-key.beta_g2.into_group()).into_affine(),
-		],
+		[proof.b, gamma, delta, beta],
 	);
-	match E::final_exponentiation(pairs) {
-		Some(result) if result.0.is_one() => Ok(()),
-		_ => Err(VerifyError::Invalid),
-	}
+	is_one(pairs)
 }
 
 /// Checks several proofs under one key with one multi-pairing: with random `r_i`,
@@ -170,15 +177,8 @@ pub fn verify_batch<E: Pairing<ScalarField = Fr>>(
 	let c = E::G1::msm(&c_points, coefficients).map_err(|_| VerifyError::PublicInputCount)?;
 	let alpha = key.alpha_g1.mul_bigint(r_sum.into_bigint());
 	g1.extend([l.into_affine(), c.into_affine(), alpha.into_affine()]);
-	g2.extend([
-		(-key.gamma_g2.into_group()).into_affine(),
-		(-key.delta_g2.into_group()).into_affine(),
-		(-key.beta_g2.into_group()).into_affine(),
-	]);
-	match E::final_exponentiation(E::multi_miller_loop(g1, g2)) {
-		Some(result) if result.0.is_one() => Ok(()),
-		_ => Err(VerifyError::Invalid),
-	}
+	g2.extend(negated_g2(key));
+	is_one(E::multi_miller_loop(g1, g2))
 }
 
 /// Random-looking batch coefficients of 128 bits from `seed` (e.g. a hash of the proofs and
