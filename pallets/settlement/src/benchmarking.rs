@@ -6,9 +6,9 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 
-/// Bytes of an uncompressed key: α (G1), β, γ, δ (G2), the length of the input bases (u64) and
-/// the bases (G1).
-const KEY_FIXED: u32 = 96 + 3 * 192 + 8;
+/// Bytes of an uncompressed key: α (G1), β, γ, δ (G2), the length of the input bases (u64), the
+/// bases (G1) and `e(α, β)` (576).
+const KEY_FIXED: u32 = 96 + 3 * 192 + 8 + 576;
 const G1_LEN: u32 = 96;
 
 /// The longest valid key of at most `len` bytes and `max_inputs` public inputs (the shortest,

@@ -161,7 +161,7 @@ mod tests {
 		// Under another model's key: rejected.
 		let other_key = setup_seeded(&model, 2).unwrap();
 		assert_eq!(
-			verifier::verify(&other_key.vk, &public_inputs(job_a, &x, &output), &proof),
+			verifier::verify(&other_key.vk.clone().into(), &public_inputs(job_a, &x, &output), &proof),
 			rejected
 		);
 		// Too few public inputs: an error, not a panic.
@@ -188,15 +188,15 @@ mod tests {
 		};
 		let key = setup_seeded(&model, 4).unwrap();
 		// Binding, one commitment, one packed output chunk.
-		assert_eq!(verifier::public_input_count(&key.vk), 3);
+		assert_eq!(verifier::public_input_count(&verifier::Key::<Bls12_381>::from(key.vk.clone())), 3);
 		let x: Vec<i8> = (0..inputs).map(|i| (i % 200) as i8).collect();
 		let b = binding(&[5; 32]);
 		let (output, proof) = prove(&key, &model, &x, b, &mut rng()).unwrap();
-		assert_eq!(verifier::verify(&key.vk, &public_inputs(b, &x, &output), &proof), Ok(()));
+		assert_eq!(verifier::verify(&key.vk.clone().into(), &public_inputs(b, &x, &output), &proof), Ok(()));
 		let mut changed = x.clone();
 		changed[3990] = changed[3990].wrapping_add(1);
 		assert_eq!(
-			verifier::verify(&key.vk, &public_inputs(b, &changed, &output), &proof),
+			verifier::verify(&key.vk.clone().into(), &public_inputs(b, &changed, &output), &proof),
 			Err(VerifyError::Invalid)
 		);
 	}
@@ -229,6 +229,16 @@ mod tests {
 		let mut off_curve = key_bytes.clone();
 		off_curve[5] ^= 1;
 		assert_eq!(verifier::decode_key::<Bls12_381>(&off_curve).map(|_| ()), bad_key);
+		// The key ends with `e(α, β)` (576 bytes); one that is not the key's pairing is refused,
+		// though it still decodes unchecked.
+		let mut wrong_pairing = key_bytes.clone();
+		let last = wrong_pairing.len() - 1;
+		wrong_pairing[last - 100] ^= 1;
+		assert_eq!(verifier::decode_key::<Bls12_381>(&wrong_pairing).map(|_| ()), bad_key);
+		assert!(verifier::decode_checked_key::<Bls12_381>(&wrong_pairing).is_ok());
+		// So is a key without it.
+		let bare = &key_bytes[..key_bytes.len() - 576];
+		assert_eq!(verifier::decode_key::<Bls12_381>(bare).map(|_| ()), bad_key);
 	}
 
 	#[test]
@@ -250,19 +260,19 @@ mod tests {
 			out
 		};
 		let r = verifier::batch_coefficients(&[9; 32], items.len(), hash);
-		assert_eq!(verifier::verify_batch(&key.vk, &items, &r), Ok(()));
+		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &items, &r), Ok(()));
 		// One proof for the wrong job spoils the batch.
 		items[2].0[0] = binding(&[77; 32]);
-		assert_eq!(verifier::verify_batch(&key.vk, &items, &r), Err(VerifyError::Invalid));
+		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &items, &r), Err(VerifyError::Invalid));
 		// Two proofs swapped between jobs too.
 		items[2].0[0] = binding(&[2; 32]);
-		assert_eq!(verifier::verify_batch(&key.vk, &items, &r), Ok(()));
+		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &items, &r), Ok(()));
 		let mut swapped = items.clone();
 		swapped[0].1 = items[1].1.clone();
 		swapped[1].1 = items[0].1.clone();
-		assert_eq!(verifier::verify_batch(&key.vk, &swapped, &r), Err(VerifyError::Invalid));
+		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &swapped, &r), Err(VerifyError::Invalid));
 		assert_eq!(
-			verifier::verify_batch(&key.vk, &items, &r[..3]),
+			verifier::verify_batch(&key.vk.clone().into(), &items, &r[..3]),
 			Err(VerifyError::PublicInputCount)
 		);
 	}

@@ -2,18 +2,23 @@
 //! `sp-crypto-ec-utils`' BLS12-381, whose pairings and multi-scalar multiplications are host
 //! functions, and native code on `ark-bls12-381`. Both serialize points the same way.
 //!
-//! Keys travel uncompressed and are validated (points on the curve, in the prime-order
-//! subgroup) once, when a model owner sets them; the chain stores them checked and reads them
-//! back without re-validating. Proofs travel uncompressed too (384 bytes): decompressing takes
-//! square roots, which the runtime would compute in wasm at several milliseconds a proof, while
-//! checking an uncompressed point is cheap. They are always validated.
+//! A key as the chain takes it ([`Key`]) is the uncompressed Groth16 key followed by `e(α, β)`,
+//! so a verification runs three Miller loops instead of four. Keys are validated (points on the
+//! curve and in the prime-order subgroup, `e(α, β)` recomputed) once, when a model owner sets
+//! them; the chain stores them checked and reads them back without re-validating. Proofs travel
+//! uncompressed too (384 bytes): decompressing takes square roots, which the runtime would
+//! compute in wasm at several milliseconds a proof, while checking an uncompressed point is
+//! cheap. They are always validated.
 
 // Group and field arithmetic is modular and cannot overflow.
 #![allow(clippy::arithmetic_side_effects)]
 
 use alloc::vec::Vec;
 use ark_bls12_381::Fr;
-use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{
+	pairing::{Pairing, PairingOutput},
+	AffineRepr, CurveGroup, VariableBaseMSM,
+};
 use ark_ff::{AdditiveGroup, One, PrimeField};
 use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -34,37 +39,59 @@ pub enum VerifyError {
 /// The size of an uncompressed BLS12-381 proof: two G1 points and one G2 point.
 pub const PROOF_LEN: usize = 96 + 192 + 96;
 
-/// Decodes and validates a verifying key (what the chain does once, when it is set).
-pub fn decode_key<E: Pairing<ScalarField = Fr>>(
-	bytes: &[u8],
-) -> Result<VerifyingKey<E>, VerifyError> {
-	decode_key_with(bytes, Validate::Yes)
+/// A verifying key with `e(α, β)`, the pairing every proof under it is checked against.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Key<E: Pairing> {
+	/// The Groth16 key.
+	pub vk: VerifyingKey<E>,
+	/// `e(α, β)`.
+	pub alpha_beta: PairingOutput<E>,
+}
+
+impl<E: Pairing> From<VerifyingKey<E>> for Key<E> {
+	fn from(vk: VerifyingKey<E>) -> Self {
+		let alpha_beta = E::pairing(vk.alpha_g1, vk.beta_g2);
+		Self { vk, alpha_beta }
+	}
+}
+
+/// Decodes and validates a key (what the chain does once, when it is set): its points, and
+/// `e(α, β)` against a fresh pairing.
+pub fn decode_key<E: Pairing<ScalarField = Fr>>(bytes: &[u8]) -> Result<Key<E>, VerifyError> {
+	let key = decode_key_with::<E>(bytes, Validate::Yes)?;
+	if E::pairing(key.vk.alpha_g1, key.vk.beta_g2) != key.alpha_beta {
+		return Err(VerifyError::MalformedKey);
+	}
+	Ok(key)
 }
 
 /// Decodes a key that was validated when it was stored.
 pub fn decode_checked_key<E: Pairing<ScalarField = Fr>>(
 	bytes: &[u8],
-) -> Result<VerifyingKey<E>, VerifyError> {
+) -> Result<Key<E>, VerifyError> {
 	decode_key_with(bytes, Validate::No)
 }
 
 fn decode_key_with<E: Pairing<ScalarField = Fr>>(
 	mut bytes: &[u8],
 	validate: Validate,
-) -> Result<VerifyingKey<E>, VerifyError> {
-	let key = VerifyingKey::<E>::deserialize_with_mode(&mut bytes, Compress::No, validate)
+) -> Result<Key<E>, VerifyError> {
+	let vk = VerifyingKey::<E>::deserialize_with_mode(&mut bytes, Compress::No, validate)
+		.map_err(|_| VerifyError::MalformedKey)?;
+	// `decode_key` compares it with the pairing it computes, which is in the target group.
+	let alpha_beta = PairingOutput::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
 		.map_err(|_| VerifyError::MalformedKey)?;
 	// Trailing bytes would let two encodings stand for one key; a key with no input base
 	// cannot be used.
-	if !bytes.is_empty() || key.gamma_abc_g1.is_empty() {
+	if !bytes.is_empty() || vk.gamma_abc_g1.is_empty() {
 		return Err(VerifyError::MalformedKey);
 	}
-	Ok(key)
+	Ok(Key { vk, alpha_beta })
 }
 
 /// How many public inputs `key` takes.
-pub fn public_input_count<E: Pairing>(key: &VerifyingKey<E>) -> usize {
-	key.gamma_abc_g1.len().saturating_sub(1)
+pub fn public_input_count<E: Pairing>(key: &Key<E>) -> usize {
+	key.vk.gamma_abc_g1.len().saturating_sub(1)
 }
 
 /// Decodes and validates an uncompressed proof (points on the curve and in the subgroup);
@@ -80,11 +107,14 @@ pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyErro
 	Ok(proof)
 }
 
-/// Encodes a key the way [`decode_key`] reads it.
-pub fn encode_key<E: Pairing>(key: &VerifyingKey<E>) -> Vec<u8> {
-	let mut out = Vec::with_capacity(key.serialized_size(Compress::No));
+/// Encodes a key, with `e(α, β)`, the way [`decode_key`] reads it.
+pub fn encode_key<E: Pairing>(vk: &VerifyingKey<E>) -> Vec<u8> {
+	let alpha_beta = E::pairing(vk.alpha_g1, vk.beta_g2);
+	let mut out =
+		Vec::with_capacity(vk.serialized_size(Compress::No) + alpha_beta.serialized_size(Compress::No));
 	// Writing to a `Vec` cannot fail.
-	let _ = key.serialize_with_mode(&mut out, Compress::No);
+	let _ = vk.serialize_with_mode(&mut out, Compress::No);
+	let _ = alpha_beta.serialize_with_mode(&mut out, Compress::No);
 	out
 }
 
@@ -108,56 +138,59 @@ fn input_point<E: Pairing<ScalarField = Fr>>(
 	Ok(sum + *first)
 }
 
-/// `-γ`, `-δ`, `-β`: the key's G2 points as the checks pair them (moving the right-hand side
-/// of `e(A, B) = e(α, β) · e(L, γ) · e(C, δ)` to the left).
-fn negated_g2<E: Pairing>(key: &VerifyingKey<E>) -> [E::G2Affine; 3] {
-	[key.gamma_g2, key.delta_g2, key.beta_g2].map(|p| (-p.into_group()).into_affine())
+/// `-γ`, `-δ`: the key's G2 points as the checks pair them (moving `e(L, γ) · e(C, δ)` from
+/// the right-hand side of `e(A, B) = e(α, β) · e(L, γ) · e(C, δ)` to the left).
+fn negated_g2<E: Pairing>(key: &VerifyingKey<E>) -> [E::G2Affine; 2] {
+	[-key.gamma_g2, -key.delta_g2]
 }
 
-/// Whether a multi-Miller loop's result is one after the final exponentiation.
-fn is_one<E: Pairing>(miller: ark_ec::pairing::MillerLoopOutput<E>) -> Result<(), VerifyError> {
+/// Whether a multi-Miller loop's result is `expected` after the final exponentiation.
+fn check<E: Pairing>(
+	miller: ark_ec::pairing::MillerLoopOutput<E>,
+	expected: PairingOutput<E>,
+) -> Result<(), VerifyError> {
 	match E::final_exponentiation(miller) {
-		Some(result) if result.0.is_one() => Ok(()),
+		Some(result) if result == expected => Ok(()),
 		_ => Err(VerifyError::Invalid),
 	}
 }
 
-/// Checks `e(A, B) = e(α, β) · e(L, γ) · e(C, δ)` as one multi-pairing of four pairs.
+/// Checks `e(A, B) · e(L, -γ) · e(C, -δ) = e(α, β)`: three Miller loops and one final
+/// exponentiation.
 pub fn verify<E: Pairing<ScalarField = Fr>>(
-	key: &VerifyingKey<E>,
+	key: &Key<E>,
 	public: &[Fr],
 	proof: &Proof<E>,
 ) -> Result<(), VerifyError> {
-	let l = input_point(key, public)?;
-	let [gamma, delta, beta] = negated_g2(key);
-	let pairs = E::multi_miller_loop(
-		[proof.a, l.into_affine(), proof.c, key.alpha_g1],
-		[proof.b, gamma, delta, beta],
-	);
-	is_one(pairs)
+	let l = input_point(&key.vk, public)?;
+	let [gamma, delta] = negated_g2(&key.vk);
+	let pairs = E::multi_miller_loop([proof.a, l.into_affine(), proof.c], [proof.b, gamma, delta]);
+	check(pairs, key.alpha_beta)
 }
 
 /// Checks several proofs under one key with one multi-pairing: with random `r_i`,
-/// `Π e(r_i·A_i, B_i) = e(Σr_i·α, β) · e(Σr_i·L_i, γ) · e(Σr_i·C_i, δ)`. `coefficients` gives
-/// the `r_i`; they must be unknown to whoever made the proofs (a hash of all of them, say),
-/// or two wrong proofs could cancel out. `Ok` means every proof verifies, except with
+/// `Π e(r_i·A_i, B_i) · e(Σr_i·L_i, -γ) · e(Σr_i·C_i, -δ) · e(Σr_i·α, -β) = 1`. `coefficients`
+/// gives the `r_i`; they must be unknown to whoever made the proofs (a hash of all of them,
+/// say), or two wrong proofs could cancel out. `Ok` means every proof verifies, except with
 /// probability about 2^-128 per coefficient draw; on `Err(Invalid)` check them one by one to
-/// find the bad ones.
+/// find the bad ones. (`α` is paired again rather than raising `e(α, β)` to `Σr_i`: one more
+/// Miller loop on the host costs less than that exponentiation in wasm.)
 pub fn verify_batch<E: Pairing<ScalarField = Fr>>(
-	key: &VerifyingKey<E>,
+	key: &Key<E>,
 	items: &[(Vec<Fr>, Proof<E>)],
 	coefficients: &[Fr],
 ) -> Result<(), VerifyError> {
 	if items.len() != coefficients.len() {
 		return Err(VerifyError::PublicInputCount);
 	}
-	let (first, bases) = key.gamma_abc_g1.split_first().ok_or(VerifyError::MalformedKey)?;
+	let vk = &key.vk;
+	let (first, bases) = vk.gamma_abc_g1.split_first().ok_or(VerifyError::MalformedKey)?;
 	// Σ r_i · public_i, per input position, then one MSM over the key's bases.
 	let mut combined = alloc::vec![Fr::ZERO; bases.len()];
 	let mut r_sum = Fr::ZERO;
+	// Projective points, made affine together below (one field inversion, not one each).
 	let mut g1 = Vec::with_capacity(items.len().saturating_add(3));
 	let mut g2 = Vec::with_capacity(items.len().saturating_add(3));
-	let mut a_terms = Vec::with_capacity(items.len());
 	let mut c_points = Vec::with_capacity(items.len());
 	for ((public, proof), r) in items.iter().zip(coefficients) {
 		if public.len() != bases.len() {
@@ -167,18 +200,17 @@ pub fn verify_batch<E: Pairing<ScalarField = Fr>>(
 			*sum += *r * x;
 		}
 		r_sum += r;
-		a_terms.push(proof.a.mul_bigint(r.into_bigint()).into_affine());
+		g1.push(proof.a.mul_bigint(r.into_bigint()));
 		c_points.push(proof.c);
 		g2.push(proof.b);
 	}
-	g1.extend(a_terms);
 	let l = E::G1::msm(bases, &combined).map_err(|_| VerifyError::PublicInputCount)?
 		+ first.mul_bigint(r_sum.into_bigint());
 	let c = E::G1::msm(&c_points, coefficients).map_err(|_| VerifyError::PublicInputCount)?;
-	let alpha = key.alpha_g1.mul_bigint(r_sum.into_bigint());
-	g1.extend([l.into_affine(), c.into_affine(), alpha.into_affine()]);
-	g2.extend(negated_g2(key));
-	is_one(E::multi_miller_loop(g1, g2))
+	g1.extend([l, c, vk.alpha_g1.mul_bigint(r_sum.into_bigint())]);
+	let [gamma, delta] = negated_g2(vk);
+	g2.extend([gamma, delta, -vk.beta_g2]);
+	check(E::multi_miller_loop(E::G1::normalize_batch(&g1), g2), PairingOutput::ZERO)
 }
 
 /// Random-looking batch coefficients of 128 bits from `seed` (e.g. a hash of the proofs and

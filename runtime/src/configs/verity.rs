@@ -64,8 +64,9 @@ impl pallet_models::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ModelDeposit = ModelDeposit;
 	type MaxUriLen = ConstU32<256>;
-	/// A Groth16 verifying key on BLS12-381 with a few dozen public inputs fits easily.
-	type MaxKeyLen = ConstU32<{ 16 * 1024 }>;
+	/// A Groth16 verifying key on BLS12-381 with `e(α, β)` and 160 public inputs (settlement's
+	/// `MaxPublicInputs`) is 16 712 bytes.
+	type MaxKeyLen = ConstU32<{ 17 * 1024 }>;
 	type MaxShapeDims = ConstU32<8>;
 	type MaxModels = ConstU32<4096>;
 	/// Groth16 keys on BLS12-381, validated by the settlement pallet.
@@ -102,7 +103,7 @@ impl pallet_inference::Config for Runtime {
 
 impl pallet_settlement::Config for Runtime {
 	/// 160 public inputs: the binding, an input packed up to 3 968 bytes (larger inputs are one
-	/// Poseidon commitment) and up to about 1 KB of packed output; such a key is 16 KB,
+	/// Poseidon commitment) and up to about 1 KB of packed output; such a key is 16.3 KiB, within
 	/// `MaxKeyLen`.
 	type MaxPublicInputs = ConstU32<160>;
 	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;
