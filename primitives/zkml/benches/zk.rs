@@ -4,7 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use ark_bls12_381::Bls12_381;
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use verity_zkml::{
@@ -70,5 +71,35 @@ fn bench(c: &mut Criterion) {
 	group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The parts a verification is made of, to see where its time goes and what a batch cannot
+/// avoid: a Miller loop per pair (a batch needs one per proof, each proof's `B` differs), one
+/// final exponentiation, and decoding a proof with its subgroup checks.
+fn parts(c: &mut Criterion) {
+	let mut group = c.benchmark_group("pairing");
+	group.sample_size(20);
+	let g1: Vec<G1Affine> =
+		(0..19u64).map(|k| (G1Affine::generator() * Fr::from(k + 3)).into_affine()).collect();
+	let g2: Vec<G2Affine> =
+		(0..19u64).map(|k| (G2Affine::generator() * Fr::from(k + 5)).into_affine()).collect();
+	for pairs in [3, 19] {
+		group.bench_function(BenchmarkId::new("miller-loop", pairs), |b| {
+			b.iter(|| Bls12_381::multi_miller_loop(g1[..pairs].to_vec(), g2[..pairs].to_vec()))
+		});
+	}
+	let miller = Bls12_381::multi_miller_loop(g1[..3].to_vec(), g2[..3].to_vec());
+	group.bench_function("final-exponentiation", |b| {
+		b.iter(|| Bls12_381::final_exponentiation(miller))
+	});
+	let proof = verifier::encode_proof(&ark_groth16::Proof::<Bls12_381> {
+		a: g1[0],
+		b: g2[0],
+		c: g1[1],
+	});
+	group.bench_function("decode-proof", |b| {
+		b.iter(|| verifier::decode_proof::<Bls12_381>(&proof).expect("decodes"))
+	});
+	group.finish();
+}
+
+criterion_group!(benches, bench, parts);
 criterion_main!(benches);

@@ -55,8 +55,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `338`
 		//  Estimated: `3915`
-		// Minimum execution time: 1_118_054_000 picoseconds.
-		Weight::from_parts(1_302_858_000, 0)
+		// Minimum execution time: 1_118_314_000 picoseconds.
+		Weight::from_parts(1_200_055_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -64,17 +64,17 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
 	/// Storage: `Models::VerifyingKeys` (r:0 w:1)
-	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(16436), added: 18911, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[1, 16384]`.
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[1, 17408]`.
 	fn set_verifying_key(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 1_864_124_000 picoseconds.
-		Weight::from_parts(820_683_481, 0)
+		// Minimum execution time: 3_118_761_000 picoseconds.
+		Weight::from_parts(1_130_442_904, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
-			// Standard Error: 46_773
-			.saturating_add(Weight::from_parts(2_717_228, 0).saturating_mul(k.into()))
+			// Standard Error: 24_247
+			.saturating_add(Weight::from_parts(2_576_152, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 951_012_000 picoseconds.
-		Weight::from_parts(1_055_517_000, 0)
+		// Minimum execution time: 975_988_000 picoseconds.
+		Weight::from_parts(1_361_447_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 320_748_000 picoseconds.
-		Weight::from_parts(352_848_000, 0)
+		// Minimum execution time: 344_352_000 picoseconds.
+		Weight::from_parts(540_207_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 958_346_000 picoseconds.
-		Weight::from_parts(1_225_924_000, 0)
+		// Minimum execution time: 965_649_000 picoseconds.
+		Weight::from_parts(1_437_408_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))

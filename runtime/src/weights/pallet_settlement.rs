@@ -48,32 +48,32 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_984_315_000 picoseconds.
-		Weight::from_parts(9_027_434_766, 0)
+		// Minimum execution time: 4_462_505_000 picoseconds.
+		Weight::from_parts(5_329_492_536, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 2_745_585
-			.saturating_add(Weight::from_parts(102_278_033, 0).saturating_mul(n.into()))
+			// Standard Error: 1_483_754
+			.saturating_add(Weight::from_parts(81_306_353, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 64]`.
 	fn verify_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 8_539_353_000 picoseconds.
-		Weight::from_parts(10_514_273_498, 0)
+		// Minimum execution time: 7_199_797_000 picoseconds.
+		Weight::from_parts(10_558_478_655, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 59_871_746
-			.saturating_add(Weight::from_parts(1_977_441_344, 0).saturating_mul(n.into()))
+			// Standard Error: 42_577_340
+			.saturating_add(Weight::from_parts(1_530_233_916, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 600]`.
 	fn commit_input(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 857_398_000 picoseconds.
-		Weight::from_parts(1_037_044_476, 0)
+		// Minimum execution time: 876_404_000 picoseconds.
+		Weight::from_parts(1_314_358_386, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_706_933
-			.saturating_add(Weight::from_parts(87_640_222, 0).saturating_mul(n.into()))
+			// Standard Error: 1_232_628
+			.saturating_add(Weight::from_parts(84_423_381, 0).saturating_mul(n.into()))
 	}
 }
