@@ -53,6 +53,18 @@ fn verify(
 	<Settlement as VerifyProof<u64>>::verify(job, &worker, &f.key, &f.input, output, proof)
 }
 
+/// `proof` with `A = (x, y)` moved to `(4x, 8y)`: a point on the isomorphic curve
+/// `y² = x³ + 256`, which passes the host curve's subgroup check (that assumes the point is on
+/// BLS12-381) but not the verifier's.
+fn off_curve_a(proof: &[u8]) -> Vec<u8> {
+	use ark_bls12_381::Fq;
+	use sp_crypto_ec_utils::bls12_381::G1Affine;
+	let mut p = verifier::decode_proof::<crate::Engine>(proof).unwrap();
+	p.a = G1Affine::new_unchecked(p.a.x * Fq::from(4u64), p.a.y * Fq::from(8u64));
+	assert!(!p.a.is_on_curve() && p.a.is_in_correct_subgroup_assuming_on_curve());
+	verifier::encode_proof(&p)
+}
+
 fn last_event() -> Option<RuntimeEvent> {
 	System::events().pop().map(|record| record.event)
 }
@@ -91,6 +103,7 @@ fn malformed_proofs_and_mismatched_keys_are_errors_without_events() {
 			vec![0u8; 10],
 			vec![0xff; verifier::PROOF_LEN],
 			[f.proof.clone(), vec![1]].concat(),
+			off_curve_a(&f.proof),
 		] {
 			assert_eq!(
 				verify(&f, JOB, WORKER, &f.output, &proof),

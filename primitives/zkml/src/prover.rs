@@ -201,6 +201,49 @@ mod tests {
 		);
 	}
 
+	/// `(x, y) ↦ (4x, 8y)` maps BLS12-381 onto `y² = x³ + 4·2⁶`, another curve with the same
+	/// group law formulas, so the image of a subgroup point passes the subgroup checks that
+	/// assume the point is on the curve (as arkworks' uncompressed decoding does).
+	fn off_curve<P: ark_ec::short_weierstrass::SWCurveConfig>(
+		p: ark_ec::short_weierstrass::Affine<P>,
+	) -> ark_ec::short_weierstrass::Affine<P> {
+		let two = P::BaseField::from(2u64);
+		let (x, y) = (p.x * two * two, p.y * two * two * two);
+		let q = ark_ec::short_weierstrass::Affine::<P>::new_unchecked(x, y);
+		assert!(!q.is_on_curve() && q.is_in_correct_subgroup_assuming_on_curve());
+		q
+	}
+
+	#[test]
+	fn points_off_the_curve_are_refused_in_proofs_and_keys() {
+		let model = demo();
+		let key = setup_seeded(&model, 1).unwrap();
+		let (_, proof) =
+			prove(&key, &model, &input(&model, 0), binding(&[1; 32]), &mut rng()).unwrap();
+		for bad in [
+			Proof { a: off_curve(proof.a), ..proof.clone() },
+			Proof { b: off_curve(proof.b), ..proof.clone() },
+			Proof { c: off_curve(proof.c), ..proof.clone() },
+		] {
+			assert_eq!(
+				verifier::decode_proof::<Bls12_381>(&verifier::encode_proof(&bad)),
+				Err(VerifyError::MalformedProof)
+			);
+		}
+		let vk = &key.vk;
+		for bad in [
+			VerifyingKey { alpha_g1: off_curve(vk.alpha_g1), ..vk.clone() },
+			VerifyingKey { beta_g2: off_curve(vk.beta_g2), ..vk.clone() },
+			VerifyingKey { gamma_g2: off_curve(vk.gamma_g2), ..vk.clone() },
+			VerifyingKey { delta_g2: off_curve(vk.delta_g2), ..vk.clone() },
+		] {
+			assert_eq!(
+				verifier::decode_key::<Bls12_381>(&verifying_key_bytes(&bad)).map(|_| ()),
+				Err(VerifyError::MalformedKey)
+			);
+		}
+	}
+
 	#[test]
 	fn malformed_keys_and_proofs_are_errors() {
 		let model = demo();

@@ -21,7 +21,7 @@ use ark_ec::{
 };
 use ark_ff::{AdditiveGroup, One, PrimeField};
 use ark_groth16::{Proof, VerifyingKey};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Valid, Validate};
 
 /// Why a proof was not checked, or did not verify.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -76,8 +76,11 @@ fn decode_key_with<E: Pairing<ScalarField = Fr>>(
 	mut bytes: &[u8],
 	validate: Validate,
 ) -> Result<Key<E>, VerifyError> {
-	let vk = VerifyingKey::<E>::deserialize_with_mode(&mut bytes, Compress::No, validate)
+	let vk = VerifyingKey::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
 		.map_err(|_| VerifyError::MalformedKey)?;
+	if validate == Validate::Yes {
+		vk.check().map_err(|_| VerifyError::MalformedKey)?;
+	}
 	// `decode_key` compares it with the pairing it computes, which is in the target group.
 	let alpha_beta = PairingOutput::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
 		.map_err(|_| VerifyError::MalformedKey)?;
@@ -97,8 +100,12 @@ pub fn public_input_count<E: Pairing>(key: &Key<E>) -> usize {
 /// Decodes and validates an uncompressed proof (points on the curve and in the subgroup);
 /// points at infinity are refused.
 pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyError> {
-	let proof = Proof::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::Yes)
+	let proof = Proof::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
 		.map_err(|_| VerifyError::MalformedProof)?;
+	// `Validate::Yes` would not do: BLS12-381's uncompressed decoding (arkworks, and
+	// `sp-crypto-ec-utils`' curve) checks the subgroup of a point as if it were on the curve,
+	// which a point on an isomorphic curve, `(u²x, u³y)`, passes. `check` tests both.
+	proof.check().map_err(|_| VerifyError::MalformedProof)?;
 	// No honest proof has a point at infinity, and encodings of it differ between curve
 	// implementations (the host-function curve reads all-ones bytes as infinity): refuse it.
 	if !bytes.is_empty() || proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
