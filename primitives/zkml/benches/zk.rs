@@ -62,9 +62,7 @@ fn bench(c: &mut Criterion) {
 				d
 			});
 			group.bench_function(BenchmarkId::new("verify-batch-16", &name), |b| {
-				b.iter(|| {
-					verifier::verify_batch::<Bls12_381>(&vk, &items, &r).expect("verifies")
-				})
+				b.iter(|| verifier::verify_batch::<Bls12_381>(&vk, &items, &r).expect("verifies"))
 			});
 		}
 	}
@@ -90,11 +88,8 @@ fn parts(c: &mut Criterion) {
 	group.bench_function("final-exponentiation", |b| {
 		b.iter(|| Bls12_381::final_exponentiation(miller))
 	});
-	let proof = verifier::encode_proof(&ark_groth16::Proof::<Bls12_381> {
-		a: g1[0],
-		b: g2[0],
-		c: g1[1],
-	});
+	let proof =
+		verifier::encode_proof(&ark_groth16::Proof::<Bls12_381> { a: g1[0], b: g2[0], c: g1[1] });
 	group.bench_function("decode-proof", |b| {
 		b.iter(|| verifier::decode_proof::<Bls12_381>(&proof).expect("decodes"))
 	});

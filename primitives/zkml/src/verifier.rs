@@ -82,8 +82,9 @@ fn decode_key_with<E: Pairing<ScalarField = Fr>>(
 		vk.check().map_err(|_| VerifyError::MalformedKey)?;
 	}
 	// `decode_key` compares it with the pairing it computes, which is in the target group.
-	let alpha_beta = PairingOutput::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
-		.map_err(|_| VerifyError::MalformedKey)?;
+	let alpha_beta =
+		PairingOutput::<E>::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
+			.map_err(|_| VerifyError::MalformedKey)?;
 	// Trailing bytes would let two encodings stand for one key; a key with no input base
 	// cannot be used.
 	if !bytes.is_empty() || vk.gamma_abc_g1.is_empty() {
@@ -117,8 +118,9 @@ pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyErro
 /// Encodes a key, with `e(α, β)`, the way [`decode_key`] reads it.
 pub fn encode_key<E: Pairing>(vk: &VerifyingKey<E>) -> Vec<u8> {
 	let alpha_beta = E::pairing(vk.alpha_g1, vk.beta_g2);
-	let mut out =
-		Vec::with_capacity(vk.serialized_size(Compress::No) + alpha_beta.serialized_size(Compress::No));
+	let mut out = Vec::with_capacity(
+		vk.serialized_size(Compress::No) + alpha_beta.serialized_size(Compress::No),
+	);
 	// Writing to a `Vec` cannot fail.
 	let _ = vk.serialize_with_mode(&mut out, Compress::No);
 	let _ = alpha_beta.serialize_with_mode(&mut out, Compress::No);

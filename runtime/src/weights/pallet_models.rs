@@ -55,8 +55,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `338`
 		//  Estimated: `3915`
-		// Minimum execution time: 1_118_314_000 picoseconds.
-		Weight::from_parts(1_200_055_000, 0)
+		// Minimum execution time: 1_104_879_000 picoseconds.
+		Weight::from_parts(1_232_177_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -70,11 +70,11 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 3_118_761_000 picoseconds.
-		Weight::from_parts(1_130_442_904, 0)
+		// Minimum execution time: 3_219_290_000 picoseconds.
+		Weight::from_parts(2_073_141_461, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
-			// Standard Error: 24_247
-			.saturating_add(Weight::from_parts(2_576_152, 0).saturating_mul(k.into()))
+			// Standard Error: 51_549
+			.saturating_add(Weight::from_parts(2_636_548, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 975_988_000 picoseconds.
-		Weight::from_parts(1_361_447_000, 0)
+		// Minimum execution time: 977_101_000 picoseconds.
+		Weight::from_parts(1_349_715_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 344_352_000 picoseconds.
-		Weight::from_parts(540_207_000, 0)
+		// Minimum execution time: 325_106_000 picoseconds.
+		Weight::from_parts(407_088_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 965_649_000 picoseconds.
-		Weight::from_parts(1_437_408_000, 0)
+		// Minimum execution time: 960_129_000 picoseconds.
+		Weight::from_parts(1_306_925_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))

@@ -48,32 +48,32 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_462_505_000 picoseconds.
-		Weight::from_parts(5_329_492_536, 0)
+		// Minimum execution time: 4_365_444_000 picoseconds.
+		Weight::from_parts(5_902_690_138, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_483_754
-			.saturating_add(Weight::from_parts(81_306_353, 0).saturating_mul(n.into()))
+			// Standard Error: 1_849_990
+			.saturating_add(Weight::from_parts(79_396_216, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 64]`.
 	fn verify_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_199_797_000 picoseconds.
-		Weight::from_parts(10_558_478_655, 0)
+		// Minimum execution time: 5_607_920_000 picoseconds.
+		Weight::from_parts(8_344_873_927, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 42_577_340
-			.saturating_add(Weight::from_parts(1_530_233_916, 0).saturating_mul(n.into()))
+			// Standard Error: 36_186_861
+			.saturating_add(Weight::from_parts(1_529_085_579, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 600]`.
 	fn commit_input(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 876_404_000 picoseconds.
-		Weight::from_parts(1_314_358_386, 0)
+		// Minimum execution time: 847_489_000 picoseconds.
+		Weight::from_parts(638_886_890, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_232_628
-			.saturating_add(Weight::from_parts(84_423_381, 0).saturating_mul(n.into()))
+			// Standard Error: 359_824
+			.saturating_add(Weight::from_parts(80_779_723, 0).saturating_mul(n.into()))
 	}
 }
