@@ -10,7 +10,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /root/.cache/verity-target/debug/verity-node
+// /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
@@ -55,8 +55,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `338`
 		//  Estimated: `3915`
-		// Minimum execution time: 1_104_879_000 picoseconds.
-		Weight::from_parts(1_232_177_000, 0)
+		// Minimum execution time: 84_608_000 picoseconds.
+		Weight::from_parts(99_094_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -70,11 +70,11 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 3_219_290_000 picoseconds.
-		Weight::from_parts(2_073_141_461, 0)
+		// Minimum execution time: 2_101_094_000 picoseconds.
+		Weight::from_parts(1_039_488_059, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
-			// Standard Error: 51_549
-			.saturating_add(Weight::from_parts(2_636_548, 0).saturating_mul(k.into()))
+			// Standard Error: 14_863
+			.saturating_add(Weight::from_parts(1_289_482, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 977_101_000 picoseconds.
-		Weight::from_parts(1_349_715_000, 0)
+		// Minimum execution time: 74_328_000 picoseconds.
+		Weight::from_parts(107_620_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579`
 		//  Estimated: `3915`
-		// Minimum execution time: 325_106_000 picoseconds.
-		Weight::from_parts(407_088_000, 0)
+		// Minimum execution time: 24_605_000 picoseconds.
+		Weight::from_parts(31_719_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `3915`
-		// Minimum execution time: 960_129_000 picoseconds.
-		Weight::from_parts(1_306_925_000, 0)
+		// Minimum execution time: 73_517_000 picoseconds.
+		Weight::from_parts(85_569_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))

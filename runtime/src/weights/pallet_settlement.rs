@@ -10,7 +10,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /root/.cache/verity-target/debug/verity-node
+// /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
@@ -48,32 +48,32 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_365_444_000 picoseconds.
-		Weight::from_parts(5_902_690_138, 0)
+		// Minimum execution time: 3_256_933_000 picoseconds.
+		Weight::from_parts(4_027_198_327, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 1_849_990
-			.saturating_add(Weight::from_parts(79_396_216, 0).saturating_mul(n.into()))
+			// Standard Error: 478_769
+			.saturating_add(Weight::from_parts(24_967_301, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 64]`.
 	fn verify_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_607_920_000 picoseconds.
-		Weight::from_parts(8_344_873_927, 0)
+		// Minimum execution time: 4_363_030_000 picoseconds.
+		Weight::from_parts(4_841_846_011, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 36_186_861
-			.saturating_add(Weight::from_parts(1_529_085_579, 0).saturating_mul(n.into()))
+			// Standard Error: 11_779_340
+			.saturating_add(Weight::from_parts(922_121_449, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 600]`.
 	fn commit_input(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 847_489_000 picoseconds.
-		Weight::from_parts(638_886_890, 0)
+		// Minimum execution time: 348_360_000 picoseconds.
+		Weight::from_parts(451_970_888, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 359_824
-			.saturating_add(Weight::from_parts(80_779_723, 0).saturating_mul(n.into()))
+			// Standard Error: 588_787
+			.saturating_add(Weight::from_parts(79_290_045, 0).saturating_mul(n.into()))
 	}
 }
