@@ -92,7 +92,7 @@ impl pallet_inference::Config for Runtime {
 	/// sixteen blocks, then `MarketBusy`.
 	type MaxDeadlinesPerBlock = ConstU32<200>;
 	type MaxDeadlineWork = ConstU32<256>;
-	/// Deadline processing takes at most a quarter of a block; with the current (debug-node)
+	/// Deadline processing takes at most a quarter of a block; with the current (release-node)
 	/// weights this, not the step count, bounds the entries a block handles.
 	type MaxDeadlineWeight = MaxDeadlineWeight;
 	type Verifier = crate::Settlement;
