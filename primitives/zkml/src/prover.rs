@@ -109,7 +109,7 @@ pub fn verifying_key_bytes(key: &VerifyingKey<Bls12_381>) -> Vec<u8> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)] // field arithmetic is modular
 mod tests {
 	use super::*;
 	use crate::{
