@@ -161,11 +161,7 @@ mod tests {
 		// Under another model's key: rejected.
 		let other_key = setup_seeded(&model, 2).unwrap();
 		assert_eq!(
-			verifier::verify(
-				&other_key.vk.clone().into(),
-				&public_inputs(job_a, &x, &output),
-				&proof
-			),
+			verifier::verify(&other_key.vk.into(), &public_inputs(job_a, &x, &output), &proof),
 			rejected
 		);
 		// Too few public inputs: an error, not a panic.
@@ -191,22 +187,17 @@ mod tests {
 			}],
 		};
 		let key = setup_seeded(&model, 4).unwrap();
+		let vk = verifier::Key::from(key.vk.clone());
 		// Binding, one commitment, one packed output chunk.
-		assert_eq!(
-			verifier::public_input_count(&verifier::Key::<Bls12_381>::from(key.vk.clone())),
-			3
-		);
+		assert_eq!(verifier::public_input_count(&vk), 3);
 		let x: Vec<i8> = (0..inputs).map(|i| (i % 200) as i8).collect();
 		let b = binding(&[5; 32]);
 		let (output, proof) = prove(&key, &model, &x, b, &mut rng()).unwrap();
-		assert_eq!(
-			verifier::verify(&key.vk.clone().into(), &public_inputs(b, &x, &output), &proof),
-			Ok(())
-		);
+		assert_eq!(verifier::verify(&vk, &public_inputs(b, &x, &output), &proof), Ok(()));
 		let mut changed = x.clone();
 		changed[3990] = changed[3990].wrapping_add(1);
 		assert_eq!(
-			verifier::verify(&key.vk.clone().into(), &public_inputs(b, &changed, &output), &proof),
+			verifier::verify(&vk, &public_inputs(b, &changed, &output), &proof),
 			Err(VerifyError::Invalid)
 		);
 	}
@@ -313,25 +304,20 @@ mod tests {
 			out
 		};
 		let r = verifier::batch_coefficients(&[9; 32], items.len(), hash);
-		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &items, &r), Ok(()));
+		let vk = verifier::Key::from(key.vk.clone());
+		assert_eq!(verifier::verify_batch(&vk, &items, &r), Ok(()));
 		// One proof for the wrong job spoils the batch.
 		items[2].0[0] = binding(&[77; 32]);
-		assert_eq!(
-			verifier::verify_batch(&key.vk.clone().into(), &items, &r),
-			Err(VerifyError::Invalid)
-		);
+		assert_eq!(verifier::verify_batch(&vk, &items, &r), Err(VerifyError::Invalid));
 		// Two proofs swapped between jobs too.
 		items[2].0[0] = binding(&[2; 32]);
-		assert_eq!(verifier::verify_batch(&key.vk.clone().into(), &items, &r), Ok(()));
+		assert_eq!(verifier::verify_batch(&vk, &items, &r), Ok(()));
 		let mut swapped = items.clone();
 		swapped[0].1 = items[1].1.clone();
 		swapped[1].1 = items[0].1.clone();
+		assert_eq!(verifier::verify_batch(&vk, &swapped, &r), Err(VerifyError::Invalid));
 		assert_eq!(
-			verifier::verify_batch(&key.vk.clone().into(), &swapped, &r),
-			Err(VerifyError::Invalid)
-		);
-		assert_eq!(
-			verifier::verify_batch(&key.vk.clone().into(), &items, &r[..3]),
+			verifier::verify_batch(&vk, &items, &r[..3]),
 			Err(VerifyError::PublicInputCount)
 		);
 	}

@@ -50,16 +50,21 @@ pub struct Key<E: Pairing> {
 
 impl<E: Pairing> From<VerifyingKey<E>> for Key<E> {
 	fn from(vk: VerifyingKey<E>) -> Self {
-		let alpha_beta = E::pairing(vk.alpha_g1, vk.beta_g2);
+		let alpha_beta = alpha_beta(&vk);
 		Self { vk, alpha_beta }
 	}
+}
+
+/// `e(α, β)` of `vk`: one pairing.
+fn alpha_beta<E: Pairing>(vk: &VerifyingKey<E>) -> PairingOutput<E> {
+	E::pairing(vk.alpha_g1, vk.beta_g2)
 }
 
 /// Decodes and validates a key (what the chain does once, when it is set): its points, and
 /// `e(α, β)` against a fresh pairing.
 pub fn decode_key<E: Pairing<ScalarField = Fr>>(bytes: &[u8]) -> Result<Key<E>, VerifyError> {
 	let key = decode_key_with::<E>(bytes, Validate::Yes)?;
-	if E::pairing(key.vk.alpha_g1, key.vk.beta_g2) != key.alpha_beta {
+	if alpha_beta(&key.vk) != key.alpha_beta {
 		return Err(VerifyError::MalformedKey);
 	}
 	Ok(key)
@@ -117,7 +122,7 @@ pub fn decode_proof<E: Pairing>(mut bytes: &[u8]) -> Result<Proof<E>, VerifyErro
 
 /// Encodes a key, with `e(α, β)`, the way [`decode_key`] reads it.
 pub fn encode_key<E: Pairing>(vk: &VerifyingKey<E>) -> Vec<u8> {
-	let alpha_beta = E::pairing(vk.alpha_g1, vk.beta_g2);
+	let alpha_beta = alpha_beta(vk);
 	let mut out = Vec::with_capacity(
 		vk.serialized_size(Compress::No) + alpha_beta.serialized_size(Compress::No),
 	);
