@@ -175,5 +175,17 @@ fn zk_setup(cmd: &crate::cli::ZkSetupCmd) -> sc_cli::Result<()> {
 	println!("proving key     {} bytes", prover::encode_proving_key(&key).len());
 	println!("setup took      {:.2} s", started.elapsed().as_secs_f64());
 	println!("written to      {}", cmd.out.display());
+	eprintln!("{ZK_TRUST}");
 	Ok(())
 }
+
+/// What `zk setup` tells whoever runs it: until a multi-party setup exists, a key made here is
+/// only as sound as the machine and the person that made it.
+pub const ZK_TRUST: &str = "\
+TRUST: this key came from a setup run by one party, here. Whoever knows its secrets (the
+randomness this run drew from the OS, gone once it exits, unless this machine kept or leaked it)
+can make a valid proof of ANY output for this model. A Zk job's proof is therefore only as sound
+as the model owner's setup: a requester should use Zk models whose owner it trusts not to forge,
+or who does not also run a bonded inference operator, and check the key's blake2-256 above
+against the one the owner published. A multi-party setup, sound if any one participant was
+honest, is planned (see the README).";

@@ -211,3 +211,25 @@ async fn the_chain_refuses_proofs_for_another_job_changed_outputs_and_malformed_
 	assert_eq!(jobs.len(), 3);
 	assert!(jobs.iter().all(|j| j.status != pallet_inference::JobStatus::Assigned));
 }
+
+#[test]
+fn zk_setup_says_what_its_key_is_worth() {
+	let dir = std::env::temp_dir().join(format!("verity-zk-setup-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let model = dir.join("model.onnx");
+	std::fs::write(&model, demo::mlp(&[16, 8, 4], 3)).unwrap();
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_verity-node"))
+		.args(["zk", "setup"])
+		.arg(&model)
+		.arg("--out")
+		.arg(dir.join("keys"))
+		.output()
+		.unwrap();
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(stderr.contains("TRUST:"), "{stderr}");
+	assert!(stderr.contains("valid proof of ANY output"), "{stderr}");
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	assert!(stdout.contains("verifying key"), "{stdout}");
+	let _ = std::fs::remove_dir_all(&dir);
+}

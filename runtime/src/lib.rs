@@ -119,7 +119,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on the next runtime upgrade.
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_inference::migrations::v1::MigrateToV1<Runtime>,);
 
 /// Dispatches blocks to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -155,9 +155,9 @@ fn a_bonded_and_keyed_validator_joins_at_the_next_session() {
 		assert_ok!(Operators::register(
 			origin(),
 			RoleSet::of(&[Role::Validator]),
-			Default::default()
+			Default::default(),
+			20_000 * UNIT
 		));
-		assert_ok!(Operators::bond(origin(), 20_000 * UNIT));
 		let generated = SessionKeys::generate(&dave.encode(), None);
 		assert_ok!(Session::set_keys(origin(), generated.keys, generated.proof.encode()));
 
@@ -182,9 +182,9 @@ fn a_validator_without_keys_or_bond_is_not_chosen() {
 		assert_ok!(Operators::register(
 			RuntimeOrigin::signed(dave.clone()),
 			RoleSet::of(&[Role::Validator]),
-			Default::default()
+			Default::default(),
+			20_000 * UNIT
 		));
-		assert_ok!(Operators::bond(RuntimeOrigin::signed(dave.clone()), 20_000 * UNIT));
 		Session::rotate_session();
 		Session::rotate_session();
 		assert!(!Session::validators().contains(&dave));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// verity — a command-line client of a Verity node.
+// verity — a command-line client of a Verity node (`node cli.mjs --help`).
 //
 //   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast|Zk] [--frac 4]
 //       runs a job on the dev chain's demo model (16 inputs) as Charlie and prints the output
@@ -7,58 +7,158 @@
 //       puts the model into the node's store, registers it, and lets an operator serve it
 //   node cli.mjs submit MODEL --values 0.1,0.2,... [--as charlie] [--mode Fast]
 //       submits a job on f32 values, waits for JobSettled and prints the output
+//
+// Bad arguments exit with 2, a failure at run time (a refused call, an unreachable node) with 1,
+// each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, UNIT,
-} from './verity.mjs';
+
+const USAGE = `usage: cli.mjs [--url URL] COMMAND [ARG] [OPTIONS]
+
+commands:
+  demo             run a job on the dev chain's demo model (16 inputs) and print its result
+  register FILE    put the ONNX model FILE into the node's store, register it and let an
+                   operator serve it; prints {"model": ID}
+  submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
+  help             print this text
+
+options:
+  --url URL            the node's WebSocket RPC (default ws://127.0.0.1:9944)
+  --as ACCOUNT         the signer: a dev account (alice, bob, ...), a //Seed or a mnemonic
+                       (default charlie for demo and submit, bob for register)
+  --values V,V,...     demo, submit: the input values (required by submit; the demo's default
+                       is 16 values from -1 by 1/8); write --values=-1,... for a negative first
+  --mode Fast|Zk       demo, submit: the verification mode (default Fast)
+  --frac N             demo, submit: fractional bits of a Zk job's i8 tensors (default 4)
+  --input SHAPE        register: the input tensor's shape, as 1,16 (required)
+  --output SHAPE       register: the output tensor's shape, as 1,4 (required)
+  --price VRT          register: the price of a job (default 1)
+  --serve-as ACCOUNT   register: the operator that serves the model (default alice)
+  -h, --help           print this text
+
+A job's result is one line of JSON on stdout; the exit code is 1 if the job was refunded.
+An error is one line on stderr, "cli.mjs: ...": exit code 2 for bad arguments, 1 for a failure
+at run time (a refused call, an RPC error, an unreadable file, a node that cannot be reached).
+Environment: VERITY_DEBUG=1 prints the error's stack trace and polkadot.js's own logs too.
+`;
+
+/** The options each command takes (`--url` goes with every one). */
+const COMMANDS = {
+  demo: { args: [], options: ['as', 'values', 'mode', 'frac'] },
+  register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
+  submit: { args: ['MODEL'], options: ['as', 'values', 'mode', 'frac'] },
+};
 
 /** The dev chain's demo model (`node/res/demo-model.onnx`), as `scripts/gen-demo-model.sh` wrote it. */
 const DEMO_MODEL = JSON.parse(readFileSync(new URL('./demo-model.json', import.meta.url))).id;
 
-const { values: opts, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string', default: 'ws://127.0.0.1:9944' },
-    as: { type: 'string' },
-    'serve-as': { type: 'string', default: 'alice' },
-    mode: { type: 'string', default: 'Fast' },
-    frac: { type: 'string', default: '4' },
-    input: { type: 'string' },
-    output: { type: 'string' },
-    price: { type: 'string', default: '1' },
-    values: { type: 'string' },
-  },
-});
+const DEBUG = !['', '0', undefined].includes(process.env.VERITY_DEBUG);
 
-const shape = (text) => text.split(',').map(Number);
-const [command, arg] = positionals;
-const api = await connect(opts.url);
-try {
-  if (command === 'demo' || command === 'submit') {
-    const model = command === 'demo' ? DEMO_MODEL : arg;
-    const values = opts.values ? opts.values.split(',').map(Number) : Array.from({ length: 16 }, (_, i) => i / 8 - 1);
-    const zk = opts.mode === 'Zk';
-    const input = zk ? encodeI8(values, Number(opts.frac)) : encodeF32(values);
-    const result = await runJob(api, account(opts.as ?? 'charlie'), { model, input, mode: opts.mode });
-    const decode = (bytes) => (zk ? decodeI8(bytes, Number(opts.frac)) : decodeF32(bytes));
-    console.log(JSON.stringify({
-      job: result.job, worker: result.worker, status: result.status,
-      paid: result.paid?.toString(), reason: result.reason,
-      output: result.output ? decode(result.output) : null,
-    }));
-    if (result.status !== 'Settled') process.exitCode = 1;
-  } else if (command === 'register') {
-    const model = await putModel(api, readFileSync(arg));
-    const price = BigInt(Math.round(Number(opts.price) * 1e6)) * UNIT / 1_000_000n;
-    await registerModel(api, account(opts.as ?? 'bob'), { model, input: shape(opts.input), output: shape(opts.output), price });
-    await serveModels(api, account(opts['serve-as']), [DEMO_MODEL, model]);
-    console.log(JSON.stringify({ model }));
-  } else {
-    console.error('usage: cli.mjs [--url URL] demo | register FILE --input S --output S | submit MODEL --values V');
-    process.exitCode = 2;
+class UsageError extends Error {}
+
+/** The comma-separated numbers of option `name`, each accepted by `ok`. */
+function numbers(name, text, ok = Number.isFinite, what = 'numbers') {
+  const list = text.split(',').map((s) => (s.trim() ? Number(s) : NaN));
+  if (!list.every(ok)) throw new UsageError(`--${name} takes ${what}, not '${text}'`);
+  return list;
+}
+
+/** The command line as `{ command, arg, opts }`; throws a `UsageError` if it is not one. */
+function parse(args) {
+  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values'];
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) });
+  } catch (error) {
+    throw new UsageError(error.message);
   }
-} finally {
-  await api.disconnect();
+  const { values: opts, positionals: [command, ...rest] } = parsed;
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : null;
+  if (!command) throw new UsageError('no command given');
+  if (!spec) throw new UsageError(`unknown command '${command}'`);
+  if (rest.length < spec.args.length) throw new UsageError(`${command} needs ${spec.args.join(' ')}`);
+  if (rest.length > spec.args.length) throw new UsageError(`unexpected argument '${rest[spec.args.length]}'`);
+  const stray = Object.keys(opts).find((name) => name !== 'url' && !spec.options.includes(name));
+  if (stray) throw new UsageError(`${command} takes no --${stray}`);
+
+  opts.url ??= 'ws://127.0.0.1:9944';
+  if (!/^wss?:\/\/./.test(opts.url)) throw new UsageError(`--url must be ws://... or wss://..., not '${opts.url}'`);
+  if (command === 'register') {
+    for (const name of ['input', 'output']) {
+      if (opts[name] === undefined) throw new UsageError(`register needs --${name} SHAPE`);
+      opts[name] = numbers(name, opts[name], (n) => Number.isInteger(n) && n > 0, 'a shape such as 1,16');
+    }
+    [opts.price] = numbers('price', opts.price ?? '1', (n) => Number.isFinite(n) && n >= 0, 'one number of VRT');
+    opts.as ??= 'bob';
+    opts['serve-as'] ??= 'alice';
+  } else {
+    if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
+      throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
+    }
+    if (command === 'submit' && opts.values === undefined) throw new UsageError('submit needs --values V,V,...');
+    opts.values = opts.values === undefined ? Array.from({ length: 16 }, (_, i) => i / 8 - 1) : numbers('values', opts.values);
+    opts.mode ??= 'Fast';
+    if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast or Zk, not '${opts.mode}'`);
+    [opts.frac] = numbers('frac', opts.frac ?? '4', (n) => Number.isInteger(n) && n >= 0, 'a whole number');
+    opts.as ??= 'charlie';
+  }
+  return { command, arg: rest[0], opts };
+}
+
+async function run({ command, arg, opts }) {
+  // Loaded here, once the arguments are good: polkadot.js takes a while to load.
+  const {
+    connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, UNIT,
+  } = await import('./verity.mjs');
+  const onnx = command === 'register' ? readFileSync(arg) : null;
+  const api = await connect(opts.url);
+  try {
+    if (command === 'register') {
+      const model = await putModel(api, onnx, { input: opts.input, output: opts.output });
+      const price = BigInt(Math.round(opts.price * 1e6)) * UNIT / 1_000_000n;
+      await registerModel(api, account(opts.as), { model, input: opts.input, output: opts.output, price });
+      await serveModels(api, account(opts['serve-as']), [DEMO_MODEL, model]);
+      console.log(JSON.stringify({ model }));
+    } else {
+      const model = command === 'demo' ? DEMO_MODEL : arg;
+      const zk = opts.mode === 'Zk';
+      const input = zk ? encodeI8(opts.values, opts.frac) : encodeF32(opts.values);
+      const result = await runJob(api, account(opts.as), { model, input, mode: opts.mode });
+      const decode = (bytes) => (zk ? decodeI8(bytes, opts.frac) : decodeF32(bytes));
+      console.log(JSON.stringify({
+        job: result.job, worker: result.worker, status: result.status,
+        paid: result.paid?.toString(), reason: result.reason,
+        output: result.output ? decode(result.output) : null,
+      }));
+      if (result.status !== 'Settled') process.exitCode = 1;
+    }
+  } finally {
+    await api.disconnect();
+  }
+}
+
+/** Reports `error` as one line on stderr (its stack too with VERITY_DEBUG) and sets the exit code. */
+function fail(error, code, hint = '') {
+  const message = String(error?.message ?? error).trim().replace(/\s*\n\s*/g, ' ');
+  process.stderr.write(`cli.mjs: ${message}${hint}\n`);
+  if (DEBUG && error?.stack) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = code;
+}
+
+// polkadot.js logs its own view of a failure (`RPC-CORE: ...`) to the console; the CLI reports
+// each error once, itself.
+if (!DEBUG) console.error = console.warn = () => {};
+
+const args = process.argv.slice(2);
+if (args.some((a) => ['-h', '--help', 'help'].includes(a))) {
+  process.stdout.write(USAGE);
+} else {
+  let request;
+  try {
+    request = parse(args);
+  } catch (error) {
+    fail(error, 2, ' (see cli.mjs --help)');
+  }
+  if (request) await run(request).catch((error) => fail(error, 1));
 }

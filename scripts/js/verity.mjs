@@ -17,11 +17,27 @@ import { u8aToHex, hexToU8a } from '@polkadot/util';
 /** One VRT (12 decimals). */
 export const UNIT = 10n ** 12n;
 
-/** Connects to a node's WebSocket RPC. */
-export async function connect(url = 'ws://127.0.0.1:9944') {
-  const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true, throwOnConnect: true });
-  await api.isReady;
-  return api;
+/**
+ * Connects to a node's WebSocket RPC. Rejects if the node cannot be reached or is not ready
+ * within `timeoutMs`: the provider does not retry (polkadot.js would, forever, by default), and a
+ * connection lost later fails the pending calls instead of waiting for the node to come back.
+ */
+export async function connect(url = 'ws://127.0.0.1:9944', { timeoutMs = 10_000 } = {}) {
+  const api = new ApiPromise({ provider: new WsProvider(url, false), noInitWarn: true });
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    api.connect().catch(() => {}); // a failure rejects `isReadyOrError` too
+    await Promise.race([api.isReadyOrError, timeout]);
+    return api;
+  } catch (error) {
+    await api.disconnect().catch(() => {});
+    throw new Error(`cannot connect to ${url}: ${error.message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A development account (`alice`, `bob`, ...), or any `//Seed` / mnemonic. */
@@ -90,9 +106,20 @@ export function send(api, signer, tx) {
   });
 }
 
-/** Puts ONNX `bytes` into the node's model store (`blobs_put`, unsafe RPC); returns the model id. */
-export async function putModel(api, bytes) {
-  return (await api.rpc('blobs_put', u8aToHex(bytes))).toString();
+/**
+ * Puts ONNX `bytes` into the node's model store (`blobs_put`, unsafe RPC); returns the model id.
+ * With `input` and `output` shapes (f32 tensors, as `registerModel` registers them), the node
+ * refuses bytes that are not an ONNX model running with those tensors, before anything is on chain.
+ */
+export async function putModel(api, bytes, { input, output } = {}) {
+  const params = [u8aToHex(bytes)];
+  if (input && output) params.push(f32Io(input, output));
+  return (await api.rpc('blobs_put', ...params)).toString();
+}
+
+/** The io spec of a model with f32 input and output tensors of shapes `input` and `output`. */
+function f32Io(input, output) {
+  return { input: { dtype: 'F32', shape: input }, output: { dtype: 'F32', shape: output } };
 }
 
 /**
@@ -101,7 +128,7 @@ export async function putModel(api, bytes) {
  * node's own store, for a model put there with `putModel`.
  */
 export async function registerModel(api, owner, { model, input, output, price = UNIT, royaltyPercent = 5, uri = `blob:${model}`, modes = { fast: true, zk: false, consensus: false } }) {
-  const io = { input: { dtype: 'F32', shape: input }, output: { dtype: 'F32', shape: output } };
+  const io = f32Io(input, output);
   const royalty = royaltyPercent * 10_000_000; // Perbill
   return send(api, owner, api.tx.models.registerModel(model, uri, io, price, royalty, modes));
 }
@@ -131,8 +158,10 @@ export async function job(api, id) {
 export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
-    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`job ${id} did not end within ${timeoutMs} ms`)); }, timeoutMs);
-    const finish = (value) => { clearTimeout(timer); unsubscribe(); resolve(value); };
+    let timer;
+    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
+    const [finish, fail] = [end(resolve), end(reject)];
+    timer = setTimeout(() => fail(new Error(`job ${id} did not end within ${timeoutMs} ms`)), timeoutMs);
     const check = async (blockHash) => {
       const events = await (await api.at(blockHash)).query.system.events();
       for (const { event } of events) {
@@ -146,7 +175,7 @@ export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
         }
       }
     };
-    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(reject); })
+    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
       .then(async (u) => {
         unsubscribe = u;
         // The job may have ended before the subscription started.
@@ -156,7 +185,8 @@ export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
         } else if (view && view.status.isRefunded) {
           finish({ status: 'Refunded', reason: view.status.asRefunded.toString() });
         }
-      }, reject);
+      })
+      .catch(fail);
   });
 }
 

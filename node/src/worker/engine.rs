@@ -122,6 +122,21 @@ fn to_le<T, const N: usize>(
 	Ok(values?.iter().flat_map(element).collect())
 }
 
+/// Checks that `bytes` are an ONNX model, and, given the tensors it is declared with (`io`),
+/// that tract loads it for that input and a run on a zero input gives the declared output:
+/// what the node checks before it stores a model (`blobs_put`), since the chain never sees the
+/// bytes and a model that cannot run only gets its jobs declined.
+pub fn check(bytes: &[u8], io: Option<&IoView>) -> Result<(), EngineError> {
+	let Some(io) = io else {
+		return tract_onnx::onnx()
+			.model_for_read(&mut &bytes[..])
+			.map(|_| ())
+			.map_err(|e| EngineError::Load(format!("not an ONNX model: {e:#}")));
+	};
+	let loaded = Loaded::new(bytes, io)?;
+	loaded.run(&vec![0u8; loaded.input.byte_len()]).map(|_| ())
+}
+
 /// A model ready to run.
 pub struct Loaded {
 	plan: Arc<TypedRunnableModel>,

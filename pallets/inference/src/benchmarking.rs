@@ -1,4 +1,5 @@
-//! Benchmarks (v2) of every call of the job market and of its deadline processing.
+//! Benchmarks (v2) of every call of the job market and of its deadline processing, each with
+//! the deadline queues it searches full (see [`congest`]), so weights hold for a busy market.
 
 // A benchmark's setup failing is a broken benchmark: it may panic.
 #![allow(clippy::expect_used, clippy::arithmetic_side_effects)]
@@ -18,15 +19,44 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-/// A model served by `n` workers. The ranges stop one below [`Config::MaxOperators`]: a chain's
-/// genesis may already hold an inference operator (Alice on the dev chain).
-fn market<T: Config>(n: u32) -> ModelId {
+/// A model with outputs of `output_len` bytes served by `n` workers. The ranges stop one below
+/// [`Config::MaxOperators`]: a chain's genesis may already hold an inference operator (Alice on
+/// the dev chain).
+fn market_with_output<T: Config>(n: u32, output_len: u32) -> ModelId {
 	let owner = funded::<T>("owner", 0);
-	let model = T::BenchmarkHelper::register_model(&owner, 0);
+	let model = T::BenchmarkHelper::register_model(&owner, 0, output_len);
 	for i in 0..n {
 		T::BenchmarkHelper::register_worker(&funded::<T>("worker", i), model);
 	}
 	model
+}
+
+fn market<T: Config>(n: u32) -> ModelId {
+	market_with_output::<T>(n, T::MaxOutputLen::get())
+}
+
+/// Fills the deadline queues of the [`SCHEDULE_SPREAD`] blocks from `from` but the last, so
+/// scheduling an entry at `from` searches them all before it finds room: the worst case of a
+/// busy market. The entries name no job, so processing them does nothing.
+fn congest<T: Config>(from: BlockNumberFor<T>) {
+	let capacity = Inference::<T>::queue_capacity();
+	let mut block = from;
+	let mut filler = u64::MAX;
+	for _ in 1..SCHEDULE_SPREAD {
+		let queue: Vec<JobId> = (0..capacity)
+			.map(|_| {
+				filler -= 1;
+				JobId(filler)
+			})
+			.collect();
+		Deadlines::<T>::insert(block, BoundedVec::truncate_from(queue));
+		block = block.saturating_add(One::one());
+	}
+}
+
+/// The block a job submitted now would have its deadline in.
+fn deadline_now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number().saturating_add(Params::<T>::get().execution_period)
 }
 
 fn max_input<T: Config>() -> JobInputOf<T> {
@@ -35,7 +65,11 @@ fn max_input<T: Config>() -> JobInputOf<T> {
 
 /// A requester with one open `Fast` job on a model served by `n` workers.
 fn open_job<T: Config>(n: u32) -> (T::AccountId, JobId) {
-	let model = market::<T>(n);
+	open_job_of::<T>(market::<T>(n))
+}
+
+/// A requester with one open `Fast` job of `model`.
+fn open_job_of<T: Config>(model: ModelId) -> (T::AccountId, JobId) {
 	let requester = funded::<T>("requester", 0);
 	let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
 		.unwrap_or_else(|_| Zero::zero())
@@ -63,6 +97,7 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_job(n: Linear<1, { T::MaxOperators::get() - 1 }>) {
 		let model = market::<T>(n);
+		congest::<T>(deadline_now::<T>());
 		let requester = funded::<T>("requester", 0);
 		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
 			.unwrap_or_else(|_| Zero::zero());
@@ -73,8 +108,11 @@ mod benchmarks {
 
 	#[benchmark]
 	fn submit_result(o: Linear<1, { T::MaxOutputLen::get() }>) {
-		let (_, id) = open_job::<T>(1);
+		let (_, id) = open_job_of::<T>(market_with_output::<T>(1, o));
 		let worker = worker_of::<T>(id);
+		// Settling schedules the pruning.
+		let now = frame_system::Pallet::<T>::block_number();
+		congest::<T>(now.saturating_add(Params::<T>::get().retention_period));
 		let output = BoundedVec::truncate_from(alloc::vec![1u8; o as usize]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker), id, output);
@@ -84,6 +122,12 @@ mod benchmarks {
 	#[benchmark]
 	fn cancel_job() {
 		let (requester, id) = open_job::<T>(1);
+		// The costly case: the deadline passed, so the worker is slashed; the pruning is
+		// scheduled in a busy market.
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		DeadlineCursor::<T>::put(deadline);
+		congest::<T>(deadline.saturating_add(Params::<T>::get().retention_period));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), id);
 		assert!(Jobs::<T>::get(id).is_some_and(|job| !job.status.is_open()));
@@ -93,6 +137,12 @@ mod benchmarks {
 	fn decline_job(n: Linear<2, { T::MaxOperators::get() - 1 }>) {
 		let (_, id) = open_job::<T>(n);
 		let worker = worker_of::<T>(id);
+		// Declined late (a slash), reassigned in a busy market.
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		let late = deadline.saturating_sub(One::one());
+		frame_system::Pallet::<T>::set_block_number(late);
+		DeadlineCursor::<T>::put(late);
+		congest::<T>(deadline_now::<T>());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker), id);
 		assert!(Jobs::<T>::get(id).is_some_and(|job| job.attempts == 2));
@@ -125,11 +175,27 @@ mod benchmarks {
 		let (_, id) = open_job::<T>(n);
 		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
 		frame_system::Pallet::<T>::set_block_number(deadline);
+		DeadlineCursor::<T>::put(deadline);
+		congest::<T>(deadline_now::<T>());
 		#[block]
 		{
 			Inference::<T>::process_entry(id, deadline);
 		}
 		assert!(Jobs::<T>::get(id).is_some_and(|job| job.attempts == 2));
+	}
+
+	#[benchmark]
+	fn prune_job() {
+		let (requester, id) = open_job::<T>(1);
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		Pallet::<T>::cancel_job(RawOrigin::Signed(requester.clone()).into(), id)
+			.expect("an overdue job is cancelled");
+		let later = deadline.saturating_add(Params::<T>::get().retention_period);
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(!Jobs::<T>::contains_key(id));
 	}
 
 	impl_benchmark_test_suite!(Inference, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -10,9 +10,32 @@
 //! `submit_result`; in `Fast` mode the result is accepted at once and the fee is split between the
 //! worker, the model owner (royalty) and the treasury, the rest of `max_fee` going back to the
 //! requester. A worker that misses its deadline loses part of its bond (through [`Slash`]) and the
-//! job is reassigned once, then refunded. A requester may cancel before a result. **Every job
-//! ends in exactly one terminal state, `Settled` or `Refunded`, and its escrow is either paid out
-//! or returned in full**; the requester's money is never slashed.
+//! job is reassigned once, then refunded. **Every job ends in exactly one terminal state,
+//! `Settled` or `Refunded`, and its escrow is either paid out or returned in full**; the
+//! requester's money is never slashed.
+//!
+//! ## Hardening: who can hurt whom
+//!
+//! - *Cancelling* is allowed only in the block the worker was assigned (before it could have
+//!   seen the job) or once its deadline has passed without a result (the worker is then slashed
+//!   as for a missed deadline). A result waits in the transaction pool in clear text; a
+//!   requester who could cancel in between would read it and pay nothing.
+//! - *Declining* is free in the block after assignment (a worker that cannot load the model
+//!   says so at once); later it costs the decliner [`MarketParams::missed_deadline_slash`] in
+//!   proportion to the part of its execution period it held the job, so holding jobs and
+//!   declining at the last block costs about what missing the deadline does.
+//!   [`MarketParams::max_concurrent_jobs`] caps what one worker may hold.
+//! - *Storage*: each job holds [`Config::JobDeposit`] from its requester until it is pruned,
+//!   so jobs of zero-price models still pay for the storage they take. Pruning is scheduled;
+//!   if the queues around the pruning block are full, anyone may `prune_job` once the
+//!   retention period is over.
+//! - *Keys*: a `Zk` job pins the version of the model's verifying key at submission. A key
+//!   replaced while the job runs refunds the job ([`RefundReason::KeyChanged`]) and slashes
+//!   nobody: an owner cannot get an honest worker slashed by front-running its proof.
+//! - *Outputs*: a `Fast` output must have the byte length of the model's output tensor.
+//! - *A requester that is also the job's worker* pays itself the worker's share; the royalty
+//!   and the treasury's share still leave its escrow, and a missed deadline slashes its bond
+//!   like anyone's. Nothing is gained by it.
 //!
 //! ## Terms
 //!
@@ -58,11 +81,12 @@
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
-//! - every requester's [`HoldReason::JobEscrow`] hold equals the `max_fee` of its open jobs;
-//! - every open job has a deadline entry in the queue at or after the cursor, and its worker's
-//!   load counts it;
+//! - every requester's [`HoldReason::JobEscrow`] hold equals the `max_fee` of its open jobs,
+//!   and its [`HoldReason::JobDeposit`] hold the deposits of its kept jobs;
+//! - every open job has a deadline entry in the queue at or after the cursor, its worker's load
+//!   counts it, and so does its model's [`ModelJobs`]; no queue is left behind the cursor;
 //! - [`NextJobId`] is above every job id; the indexes [`WorkerJobs`] and [`RequesterJobs`] match
-//!   the jobs.
+//!   the jobs, both ways.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -74,6 +98,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -98,8 +123,8 @@ use sp_runtime::{
 	DispatchError,
 };
 use verity_primitives::{
-	JobId, ModelId, ModelInspect, ModelTerms, ProofError, RoleInspect, Slash, SlashReason,
-	VerificationMode, VerifyProof,
+	JobId, ModelId, ModelInspect, ModelTerms, ModelUsage, ProofError, RoleInspect, Slash,
+	SlashReason, VerificationMode, VerifyProof,
 };
 
 /// The most proofs one `submit_proofs` carries: its worst case (the largest inputs and outputs,
@@ -112,8 +137,10 @@ const LOG_TARGET: &str = "runtime::inference";
 /// knows through read traits.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Registers a model (supporting `Fast`) owned by `owner`, numbered `seed`; returns its id.
-	fn register_model(owner: &AccountId, seed: u32) -> ModelId;
+	/// Registers a model (supporting `Fast`) owned by `owner`, numbered `seed`, taking inputs
+	/// of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes; returns its
+	/// id.
+	fn register_model(owner: &AccountId, seed: u32, output_len: u32) -> ModelId;
 	/// Makes `who` (funded) an active inference operator serving `model`, taking many jobs.
 	fn register_worker(who: &AccountId, model: ModelId);
 }
@@ -130,8 +157,9 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 added the jobs' assignment block, pinned key version and
+	/// deposit, and the concurrency ceiling of the parameters ([`crate::migrations::v1`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -158,6 +186,10 @@ pub mod pallet {
 		/// Receives the treasury's share of fees.
 		#[pallet::constant]
 		type Treasury: Get<Self::AccountId>;
+
+		/// Held from the requester for each job until it is pruned: pays for the job's storage.
+		#[pallet::constant]
+		type JobDeposit: Get<BalanceOf<Self>>;
 
 		/// Who may change the market parameters (governance).
 		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -211,6 +243,9 @@ pub mod pallet {
 		/// A job's escrow, held from its requester while the job is open.
 		#[codec(index = 0)]
 		JobEscrow,
+		/// A job's storage deposit, held from its requester until the job is pruned.
+		#[codec(index = 1)]
+		JobDeposit,
 	}
 
 	/// The jobs, open and recently finished. `Twox64Concat`: ids are a counter the pallet
@@ -249,6 +284,11 @@ pub mod pallet {
 		BoundedVec<JobId, T::MaxDeadlinesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// How many open jobs each model has (a model with open jobs cannot be reaped). Model ids are
+	/// hashes of user-supplied bytes: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ModelJobs<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
 
 	/// The first block whose deadline queue has not been worked through.
 	#[pallet::storage]
@@ -291,6 +331,8 @@ pub mod pallet {
 		JobReassigned { job: JobId, from: T::AccountId, to: T::AccountId },
 		/// The worker declined the job.
 		JobDeclined { job: JobId, worker: T::AccountId },
+		/// A finished job was removed from storage and its deposit returned.
+		JobPruned { job: JobId },
 		/// Governance changed the market parameters.
 		ParamsSet { params: MarketParamsOf<T> },
 	}
@@ -317,7 +359,7 @@ pub mod pallet {
 		MaxFeeTooLow,
 		/// No operator can take the job now.
 		NoEligibleOperator,
-		/// The requester's free balance cannot cover `max_fee`.
+		/// The requester's free balance cannot cover `max_fee` and the job deposit.
 		InsufficientBalance,
 		/// The deadline queues around the job's deadline are full; try again in a few blocks.
 		MarketBusy,
@@ -331,6 +373,13 @@ pub mod pallet {
 		ResultAlreadySubmitted,
 		/// The job has finished (settled or refunded).
 		JobFinished,
+		/// The job is still open.
+		JobOpen,
+		/// A job may be cancelled only in the block its worker was assigned, or once its
+		/// deadline has passed without a result.
+		TooEarlyToCancel,
+		/// The job's retention period is not over.
+		TooEarlyToPrune,
 		/// The worker's deadline has passed.
 		DeadlinePassed,
 		/// The output is empty.
@@ -339,7 +388,8 @@ pub mod pallet {
 		ProofRequired,
 		/// Only `Zk` jobs take proofs.
 		NotZkJob,
-		/// The output's length is not the element count of the model's output tensor.
+		/// The output's length is not that of the model's output tensor (its bytes for `Fast`,
+		/// its element count for `Zk`).
 		OutputSizeMismatch,
 		/// A batch of proofs is empty.
 		EmptyBatch,
@@ -415,7 +465,8 @@ pub mod pallet {
 		///   the model owner and the treasury, and the rest of the escrow returned.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
-		///   [`Error::EmptyOutput`].
+		///   [`Error::EmptyOutput`], [`Error::ProofRequired`], [`Error::OutputSizeMismatch`]
+		///   (the output is not the byte length of the model's output tensor).
 		/// - **Events**: [`Event::ResultSubmitted`], [`Event::JobSettled`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
@@ -430,6 +481,11 @@ pub mod pallet {
 			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
 			// bare result.
 			ensure!(record.mode == VerificationMode::Fast, Error::<T>::ProofRequired);
+			let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(
+				terms.output_len == u32::try_from(output.len()).ok(),
+				Error::<T>::OutputSizeMismatch
+			);
 
 			let output_hash = sp_io::hashing::blake2_256(&output);
 			record.output = Some(output);
@@ -444,7 +500,9 @@ pub mod pallet {
 		/// - **Dispatch origin**: signed; the assigned worker.
 		/// - **Details**: `output` is the model's `i8` output (one byte an element of the output
 		///   tensor), `proof` an uncompressed Groth16 proof over the job binding, the input and the
-		///   output. A malformed proof is an error and changes nothing.
+		///   output. A malformed proof is an error and changes nothing. If the model's owner
+		///   replaced the key the job was pinned to, the job is refunded
+		///   ([`RefundReason::KeyChanged`]) and nobody is slashed.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
 		///   [`Error::NotZkJob`], [`Error::OutputSizeMismatch`], [`Error::NoVerifyingKey`],
@@ -460,7 +518,12 @@ pub mod pallet {
 			proof: ProofOf,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let record = Self::provable(job, &who, &output)?;
+			let record = Self::assigned_to(job, &who)?;
+			let key_version = Self::provable(&record, &output)?;
+			if record.key_version != key_version {
+				Self::refund(job, record, RefundReason::KeyChanged)?;
+				return Ok(Some(T::WeightInfo::deadline_timeout(0)).into());
+			}
 			let key = Self::zk_key(&record.model)?;
 			let weight = Self::submit_proof_weight(record.input_len(), output.len() as u32);
 			Self::apply_proof(job, record, &who, &key, output, &proof)?;
@@ -474,9 +537,12 @@ pub mod pallet {
 		/// refund.
 		///
 		/// - **Dispatch origin**: signed; the worker assigned to every job.
-		/// - **Errors**: those of [`Pallet::submit_proof`], and [`Error::EmptyBatch`],
-		///   [`Error::MixedModels`], [`Error::DuplicateJob`]. An error in any item changes
-		///   nothing.
+		/// - **Details**: items whose job is no longer the caller's to prove (finished,
+		///   cancelled, reassigned, past its deadline, already answered) are skipped; items whose
+		///   pinned key was replaced are refunded as by `submit_proof`.
+		/// - **Errors**: those of [`Pallet::submit_proof`] for the items kept (when every item
+		///   is skipped, the first item's), and [`Error::EmptyBatch`], [`Error::MixedModels`],
+		///   [`Error::DuplicateJob`]. An error changes nothing.
 		/// - **Events**: those of `submit_proof`, for each job.
 		#[pallet::call_index(6)]
 		#[pallet::weight(Pallet::<T>::submit_proofs_weight(
@@ -492,13 +558,42 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
 			let mut jobs: Vec<(JobId, JobOf<T>, OutputOf<T>, ProofOf)> = Vec::new();
+			let mut changed: Vec<(JobId, JobOf<T>)> = Vec::new();
+			let mut seen: Vec<JobId> = Vec::new();
+			let mut skipped: Option<DispatchError> = None;
 			for (job, output, proof) in proofs {
-				ensure!(jobs.iter().all(|(seen, ..)| *seen != job), Error::<T>::DuplicateJob);
-				let record = Self::provable(job, &who, &output)?;
-				if let Some((_, first, ..)) = jobs.first() {
-					ensure!(first.model == record.model, Error::<T>::MixedModels);
+				ensure!(!seen.contains(&job), Error::<T>::DuplicateJob);
+				seen.push(job);
+				// A job that finished or moved on since the worker proved it is not an error
+				// of the batch: the others still count.
+				let record = match Self::assigned_to(job, &who) {
+					Ok(record) => record,
+					Err(error) => {
+						skipped.get_or_insert(error);
+						continue;
+					},
+				};
+				let key_version = Self::provable(&record, &output)?;
+				let first = jobs.first().map(|(_, first, ..)| first.model);
+				let first = first.or_else(|| changed.first().map(|(_, first)| first.model));
+				ensure!(first.is_none_or(|model| model == record.model), Error::<T>::MixedModels);
+				if record.key_version == key_version {
+					jobs.push((job, record, output, proof));
+				} else {
+					changed.push((job, record));
 				}
-				jobs.push((job, record, output, proof));
+			}
+			if jobs.is_empty() && changed.is_empty() {
+				return Err(skipped.unwrap_or_else(|| Error::<T>::EmptyBatch.into()).into());
+			}
+			let refunds = changed.len() as u32;
+			for (job, record) in changed {
+				Self::refund(job, record, RefundReason::KeyChanged)?;
+			}
+			let refunds_weight =
+				T::WeightInfo::deadline_timeout(0).saturating_mul(u64::from(refunds));
+			if jobs.is_empty() {
+				return Ok(Some(refunds_weight).into());
 			}
 			// One model, so one key, read once.
 			let model = jobs.first().map(|(_, record, ..)| record.model);
@@ -529,16 +624,24 @@ pub mod pallet {
 					Self::accept_output(job, record, output)?;
 				}
 			}
-			let weight = Self::submit_proofs_weight(count, input_len, output_len, fell_back);
+			let weight = Self::submit_proofs_weight(count, input_len, output_len, fell_back)
+				.saturating_add(refunds_weight);
 			Ok(Some(weight).into())
 		}
 
-		/// Cancel a job before its result: the escrow returns in full.
+		/// Cancel a job: the escrow returns in full.
 		///
 		/// - **Dispatch origin**: signed; the requester.
+		/// - **Details**: only in the block its worker was assigned (the worker, which watches
+		///   imported blocks, cannot have started) or once the worker's deadline has passed
+		///   without a result; the worker is then slashed as for a missed deadline and the job
+		///   is not reassigned. In between, the result may already wait in the transaction pool,
+		///   so a cancel would take it for free.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotRequester`],
-		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`].
-		/// - **Events**: [`Event::JobRefunded`] with [`RefundReason::Cancelled`].
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`],
+		///   [`Error::TooEarlyToCancel`].
+		/// - **Events**: [`Event::JobRefunded`] with [`RefundReason::Cancelled`], and `Slashed`
+		///   after a deadline.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::cancel_job())]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
@@ -547,25 +650,38 @@ pub mod pallet {
 			ensure!(record.requester == who, Error::<T>::NotRequester);
 			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
 			ensure!(record.status.is_open(), Error::<T>::JobFinished);
+			let now = frame_system::Pallet::<T>::block_number();
+			let overdue = now >= record.deadline;
+			ensure!(overdue || now == record.assigned_at, Error::<T>::TooEarlyToCancel);
+			if overdue {
+				let fraction = Params::<T>::get().missed_deadline_slash;
+				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
+			}
 			Self::refund(job, record, RefundReason::Cancelled)
 		}
 
 		/// Decline an assigned job (the worker cannot run it: its model bytes do not match their
 		/// hash, or the model fails to load). The job goes to another eligible operator if it has
-		/// not been reassigned yet, else its escrow returns in full. Declining costs no bond: a
-		/// worker that declines only forgoes the fee.
+		/// not been reassigned yet, else its escrow returns in full. Declining in the block after
+		/// assignment is free; later it costs [`MarketParams::missed_deadline_slash`] of the
+		/// bond in proportion to the part of the execution period the job was held (see
+		/// [`Pallet::decline_cost`]).
 		///
 		/// - **Dispatch origin**: signed; the job's worker.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
-		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`].
-		/// - **Events**: [`Event::JobDeclined`], then [`Event::JobReassigned`] or
-		///   [`Event::JobRefunded`] with [`RefundReason::Declined`].
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`].
+		/// - **Events**: `Slashed` (late), [`Event::JobDeclined`], then [`Event::JobReassigned`]
+		///   or [`Event::JobRefunded`] with [`RefundReason::Declined`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::decline_job(T::MaxOperators::get()))]
 		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			// Past its deadline a worker cannot decline its way out of the slash.
 			let record = Self::assigned_to(job, &who)?;
+			let cost = Self::decline_cost(&record, frame_system::Pallet::<T>::block_number());
+			if !cost.is_zero() {
+				T::Operators::slash_fraction(&who, cost, SlashReason::LateDecline);
+			}
 			Self::deposit_event(Event::JobDeclined { job, worker: who });
 			let operators = Self::reassign_or_refund(job, record, RefundReason::Declined)?;
 			Ok(Some(T::WeightInfo::decline_job(operators)).into())
@@ -587,6 +703,25 @@ pub mod pallet {
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
 		}
+
+		/// Remove a finished job whose retention period is over and return its deposit to the
+		/// requester: for the jobs whose pruning could not be scheduled (the queues around their
+		/// pruning block were full); the others are pruned by the deadline queue.
+		///
+		/// - **Dispatch origin**: signed; anyone.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::JobOpen`], [`Error::TooEarlyToPrune`].
+		/// - **Events**: [`Event::JobPruned`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::prune_job())]
+		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(!record.status.is_open(), Error::<T>::JobOpen);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(Self::prunable(&record, now), Error::<T>::TooEarlyToPrune);
+			Self::prune(job, record);
+			Ok(())
+		}
 	}
 }
 
@@ -594,6 +729,7 @@ impl<T: Config> Pallet<T> {
 	fn params_valid(params: &MarketParamsOf<T>) -> bool {
 		!params.execution_period.is_zero()
 			&& params.zk_price_factor > 0
+			&& params.max_concurrent_jobs > 0
 			&& params.treasury_share.saturating_add(params.verifier_share)
 				< sp_runtime::Perbill::one()
 	}
@@ -612,14 +748,10 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
-	/// The open `Zk` job `job` of `worker`, if `output` has the model's output length: what
-	/// `submit_proof` and `submit_proofs` check of each job before verifying.
-	fn provable(
-		job: JobId,
-		worker: &T::AccountId,
-		output: &OutputOf<T>,
-	) -> Result<JobOf<T>, DispatchError> {
-		let record = Self::assigned_to(job, worker)?;
+	/// Whether `record`, an assigned job, is a `Zk` job and `output` has the model's output
+	/// length: what `submit_proof` and `submit_proofs` check of each job before verifying.
+	/// Returns the version of the model's current key.
+	fn provable(record: &JobOf<T>, output: &OutputOf<T>) -> Result<u32, DispatchError> {
 		frame_support::ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
 		frame_support::ensure!(
 			matches!(record.input, JobInput::Inline(_)),
@@ -630,7 +762,46 @@ impl<T: Config> Pallet<T> {
 			terms.output_elements == u32::try_from(output.len()).ok(),
 			Error::<T>::OutputSizeMismatch
 		);
-		Ok(record)
+		Ok(terms.key_version)
+	}
+
+	/// What declining `record` at block `now` costs its worker, as a part of its bond: nothing
+	/// in the block after assignment (the first the worker can act in), then
+	/// [`MarketParams::missed_deadline_slash`] times the part of the execution period held
+	/// since, so declining at the last block costs about what missing the deadline does.
+	pub fn decline_cost(record: &JobOf<T>, now: BlockNumberFor<T>) -> sp_runtime::Perbill {
+		let period = record.deadline.saturating_sub(record.assigned_at);
+		let held = now.saturating_sub(record.assigned_at).saturating_sub(One::one());
+		if held.is_zero() || period.is_zero() {
+			return sp_runtime::Perbill::zero();
+		}
+		let held: u128 = held.unique_saturated_into();
+		let period: u128 = period.unique_saturated_into();
+		let part = sp_runtime::Perbill::from_rational(held, period);
+		part.saturating_mul(Params::<T>::get().missed_deadline_slash)
+	}
+
+	/// Whether the finished job `record` may be pruned at `now`.
+	fn prunable(record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
+		record
+			.finished_at
+			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
+	}
+
+	/// Removes the finished job `job` and returns its deposit.
+	fn prune(job: JobId, record: JobOf<T>) {
+		if !record.deposit.is_zero() {
+			// Only this pallet touches the hold; best effort keeps pruning possible regardless.
+			let _ = T::Currency::release(
+				&HoldReason::JobDeposit.into(),
+				&record.requester,
+				record.deposit,
+				Precision::BestEffort,
+			);
+		}
+		Jobs::<T>::remove(job);
+		RequesterJobs::<T>::remove(&record.requester, job);
+		Self::deposit_event(Event::JobPruned { job });
 	}
 
 	/// The verifying key of `model`.
@@ -773,13 +944,20 @@ impl<T: Config> Pallet<T> {
 		let worker = worker.ok_or(Error::<T>::NoEligibleOperator)?;
 		let deadline = now.saturating_add(Params::<T>::get().execution_period);
 		let slot = Self::free_slot(deadline).ok_or(Error::<T>::MarketBusy)?;
+		let deposit = T::JobDeposit::get();
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, max_fee)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		if !deposit.is_zero() {
+			// The call is transactional: a failure here also undoes the escrow hold.
+			T::Currency::hold(&HoldReason::JobDeposit.into(), &requester, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+		}
 
 		// Nothing fails from here on.
 		NextJobId::<T>::put(next);
 		Self::push_deadline(slot, id);
 		Self::add_load(&worker, id);
+		ModelJobs::<T>::mutate(model, |count| *count = count.saturating_add(1));
 		RequesterJobs::<T>::insert(&requester, id, ());
 		Jobs::<T>::insert(
 			id,
@@ -793,7 +971,10 @@ impl<T: Config> Pallet<T> {
 				worker: worker.clone(),
 				attempts: 1,
 				submitted_at: now,
+				assigned_at: now,
 				deadline,
+				key_version: terms.key_version,
+				deposit,
 				status: JobStatus::Assigned,
 				output: None,
 				paid: Zero::zero(),
@@ -823,10 +1004,11 @@ impl<T: Config> Pallet<T> {
 		attempt: u8,
 		exclude: Option<&T::AccountId>,
 	) -> Option<T::AccountId> {
+		let ceiling = Params::<T>::get().max_concurrent_jobs;
 		let candidates: Vec<(T::AccountId, u128)> = serving
 			.into_iter()
 			.filter(|(who, _, max_jobs)| {
-				Some(who) != exclude && WorkerLoad::<T>::get(who) < *max_jobs
+				Some(who) != exclude && WorkerLoad::<T>::get(who) < (*max_jobs).min(ceiling)
 			})
 			.map(|(who, bond, _)| (who, bond.unique_saturated_into()))
 			.filter(|(_, weight)| *weight > 0)
@@ -918,11 +1100,14 @@ impl<T: Config> Pallet<T> {
 	fn finish(job: JobId, mut record: JobOf<T>, status: JobStatus) {
 		let now = frame_system::Pallet::<T>::block_number();
 		Self::remove_load(&record.worker, job);
+		ModelJobs::<T>::mutate_exists(record.model, |count| {
+			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
 		record.status = status;
 		record.finished_at = Some(now);
 		if !Self::schedule(now.saturating_add(Params::<T>::get().retention_period), job) {
-			// Every queue near the pruning block is full: the job stays readable longer; it is
-			// finished, so it holds nothing and breaks no invariant.
+			// Every queue near the pruning block is full: the job stays until someone calls
+			// `prune_job` (the requester, to get its deposit back).
 			log::warn!(target: LOG_TARGET, "job {job:?} finished but could not be scheduled for pruning");
 		}
 		Jobs::<T>::insert(job, record);
@@ -1021,6 +1206,7 @@ impl<T: Config> Pallet<T> {
 		Self::push_deadline(slot, job);
 		let from = core::mem::replace(&mut record.worker, to.clone());
 		record.attempts = attempt;
+		record.assigned_at = now;
 		record.deadline = deadline;
 		Jobs::<T>::insert(job, record);
 		Self::deposit_event(Event::JobReassigned { job, from, to });
@@ -1066,21 +1252,19 @@ impl<T: Config> Pallet<T> {
 			if record.deadline > now {
 				return;
 			}
-			let worker = record.worker.clone();
-			let fraction = Params::<T>::get().missed_deadline_slash;
-			T::Operators::slash_fraction(&worker, fraction, SlashReason::MissedDeadline);
-			if let Err(error) = Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
-			{
-				// Nothing changed (the call is transactional up to here); look again next block.
+			// The slash and what follows stand or fall together: a step that fails is retried
+			// next block, and must not slash again.
+			let step = frame_support::storage::with_storage_layer(|| {
+				let fraction = Params::<T>::get().missed_deadline_slash;
+				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
+				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
+			});
+			if let Err(error) = step {
 				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
 				Self::schedule(now.saturating_add(One::one()), job);
 			}
-		} else if record
-			.finished_at
-			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
-		{
-			Jobs::<T>::remove(job);
-			RequesterJobs::<T>::remove(&record.requester, job);
+		} else if Self::prunable(&record, now) {
+			Self::prune(job, record);
 		}
 	}
 
@@ -1115,13 +1299,17 @@ impl<T: Config> Pallet<T> {
 		use frame_support::ensure;
 
 		let cursor = DeadlineCursor::<T>::get();
-		let queued: BTreeSet<JobId> = Deadlines::<T>::iter()
-			.filter(|(block, _)| *block >= cursor)
-			.flat_map(|(_, queue)| queue.into_inner())
-			.collect();
+		ensure!(
+			Deadlines::<T>::iter_keys().all(|block| block >= cursor),
+			"a deadline queue left behind the cursor"
+		);
+		let queued: BTreeSet<JobId> =
+			Deadlines::<T>::iter().flat_map(|(_, queue)| queue.into_inner()).collect();
 		let next = NextJobId::<T>::get();
 		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut models: BTreeMap<ModelId, u32> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id at or above the counter");
 			ensure!(
@@ -1129,6 +1317,9 @@ impl<T: Config> Pallet<T> {
 				"requester index misses a job"
 			);
 			ensure!(job.fee <= job.max_fee, "a fee above its escrow");
+			ensure!(job.assigned_at < job.deadline, "a deadline not after its assignment");
+			let sum = deposits.entry(job.requester.clone()).or_insert_with(Zero::zero);
+			*sum = sum.saturating_add(job.deposit);
 			let assigned = WorkerJobs::<T>::contains_key(&job.worker, id);
 			ensure!(assigned == job.status.is_open(), "worker index out of step");
 			if job.status.is_open() {
@@ -1141,16 +1332,29 @@ impl<T: Config> Pallet<T> {
 				*sum = sum.saturating_add(job.max_fee);
 				let count = load.entry(job.worker.clone()).or_insert(0);
 				*count = count.saturating_add(1);
+				let count = models.entry(job.model).or_insert(0);
+				*count = count.saturating_add(1);
 			} else {
 				ensure!(job.finished_at.is_some(), "a finished job without its block");
 				ensure!(job.paid <= job.fee, "paid more than the fee");
 			}
 		}
-		for (who, _) in RequesterJobs::<T>::iter_keys() {
+		for (who, id) in RequesterJobs::<T>::iter_keys() {
+			ensure!(
+				Jobs::<T>::get(id).is_some_and(|job| job.requester == who),
+				"requester index has strangers"
+			);
 			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &who);
 			let expected = escrow.get(&who).copied().unwrap_or_else(Zero::zero);
 			ensure!(held == expected, "escrow hold differs from the open jobs' max_fee");
+			let held = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
+			let expected = deposits.get(&who).copied().unwrap_or_else(Zero::zero);
+			ensure!(held == expected, "deposit hold differs from the kept jobs' deposits");
 		}
+		for (model, count) in ModelJobs::<T>::iter() {
+			ensure!(models.get(&model).copied() == Some(count), "model jobs out of step");
+		}
+		ensure!(models.len() == ModelJobs::<T>::iter().count(), "model jobs miss a model");
 		for (who, id) in WorkerJobs::<T>::iter_keys() {
 			ensure!(
 				Jobs::<T>::get(id).is_some_and(|job| job.worker == who),
@@ -1162,5 +1366,11 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(load.len() == WorkerLoad::<T>::iter().count(), "worker load misses a worker");
 		Ok(())
+	}
+}
+
+impl<T: Config> ModelUsage for Pallet<T> {
+	fn open_jobs(model: &ModelId) -> u32 {
+		ModelJobs::<T>::get(model)
 	}
 }

@@ -74,6 +74,8 @@ pub const ENDOWMENT: u64 = 100_000;
 /// The demo model's price and royalty.
 pub const PRICE: u64 = 100;
 pub const ROYALTY: Perbill = Perbill::from_percent(5);
+/// The storage deposit of a job.
+pub const JOB_DEPOSIT: u64 = 3;
 /// Operators allowed per role.
 pub const MAX_OPERATORS: u32 = 8;
 
@@ -87,6 +89,7 @@ impl pallet_operators::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = Treasury;
 	type MinBondOrigin = frame_system::EnsureRoot<u64>;
+	type ForceOrigin = frame_system::EnsureRoot<u64>;
 	type UnbondingPeriod = ConstU64<10>;
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxNameLen = ConstU32<16>;
@@ -108,6 +111,7 @@ impl pallet_models::Config for Test {
 	type MaxShapeDims = ConstU32<4>;
 	type MaxModels = ConstU32<16>;
 	type KeyCheck = Settlement;
+	type Usage = Inference;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type WeightInfo = ();
 }
@@ -118,6 +122,7 @@ impl pallet_inference::Config for Test {
 	type Models = Models;
 	type Operators = Operators;
 	type Treasury = Treasury;
+	type JobDeposit = ConstU64<JOB_DEPOSIT>;
 	type ParamsOrigin = frame_system::EnsureRoot<u64>;
 	type MaxInputLen = ConstU32<64>;
 	type MaxOutputLen = ConstU32<64>;
@@ -231,9 +236,9 @@ pub fn add_worker(who: u64, bond: u64, models: &[ModelId], concurrency: u32) {
 		RuntimeOrigin::signed(who),
 		RoleSet::of(&[Role::Inference]),
 		Default::default(),
+		bond,
 	)
 	.unwrap();
-	Operators::bond(RuntimeOrigin::signed(who), bond).unwrap();
 	Operators::set_capabilities(
 		RuntimeOrigin::signed(who),
 		pallet_operators::Capabilities {
@@ -318,7 +323,7 @@ pub fn run_to_block(n: u64) {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<u64> for Test {
-	fn register_model(owner: &u64, seed: u32) -> ModelId {
+	fn register_model(owner: &u64, seed: u32, output_len: u32) -> ModelId {
 		let mut id = [0xbe; 32];
 		id[..4].copy_from_slice(&seed.to_le_bytes());
 		let id = ModelId(id);
@@ -331,8 +336,8 @@ impl crate::BenchmarkHelper<u64> for Test {
 			.unwrap(),
 		};
 		let tensor = pallet_models::TensorSpec {
-			dtype: pallet_models::DType::F32,
-			shape: BoundedVec::try_from(vec![4]).unwrap(),
+			dtype: pallet_models::DType::I8,
+			shape: BoundedVec::try_from(vec![output_len]).unwrap(),
 		};
 		Models::register_model(
 			RuntimeOrigin::signed(*owner),

@@ -74,6 +74,9 @@ pub enum RefundReason {
 	NoOperator,
 	/// Its worker's proof did not verify (the worker was slashed).
 	BadProof,
+	/// The model's owner replaced the verifying key the job was pinned to, so its proof cannot
+	/// be checked against the key it was bought under (nobody was slashed).
+	KeyChanged,
 }
 
 /// Where a job is in its life.
@@ -129,8 +132,16 @@ pub struct Job<T: Config> {
 	pub attempts: u8,
 	/// When it was submitted.
 	pub submitted_at: BlockNumberFor<T>,
+	/// When the current worker was assigned.
+	pub assigned_at: BlockNumberFor<T>,
 	/// The block from which the current worker's result is too late.
 	pub deadline: BlockNumberFor<T>,
+	/// The version of the model's verifying key a `Zk` job is verified against, pinned at
+	/// submission (`pallet-models`' `KeyVersions`).
+	pub key_version: u32,
+	/// The storage deposit held from the requester until the job is pruned
+	/// ([`crate::HoldReason::JobDeposit`]).
+	pub deposit: BalanceOf<T>,
 	/// Where it is.
 	pub status: JobStatus,
 	/// The accepted output.
@@ -189,12 +200,14 @@ pub struct MarketParams<BlockNumber> {
 	pub zk_price_factor: u32,
 	/// The part of a worker's bond it loses when its proof does not verify.
 	pub bad_proof_slash: Perbill,
+	/// The most jobs one worker holds at once, whatever concurrency it declares.
+	pub max_concurrent_jobs: u32,
 }
 
 impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
 	/// Ten blocks to deliver, a day's worth of 6 s blocks of retention, 10 % to the treasury,
 	/// 20 % to verifiers, 1 % of the bond for a missed deadline, `Zk` at twice the price, 10 %
-	/// of the bond for a proof that does not verify.
+	/// of the bond for a proof that does not verify, at most 256 jobs held by one worker.
 	fn default() -> Self {
 		Self {
 			execution_period: 10u32.into(),
@@ -204,6 +217,7 @@ impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
 			missed_deadline_slash: Perbill::from_percent(1),
 			zk_price_factor: 2,
 			bad_proof_slash: Perbill::from_percent(10),
+			max_concurrent_jobs: 256,
 		}
 	}
 }

@@ -21,6 +21,7 @@ pub trait WeightInfo {
 	/// One deadline entry in the worst case: a missed deadline, a slash and a reassignment
 	/// among `n` operators.
 	fn deadline_timeout(n: u32) -> Weight;
+	fn prune_job() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -50,5 +51,8 @@ impl WeightInfo for () {
 		RocksDbWeight::get()
 			.reads_writes(12, 12)
 			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(n))))
+	}
+	fn prune_job() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 4)
 	}
 }

@@ -120,6 +120,22 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn reap_model() -> Result<(), BenchmarkError> {
+		let owner = registered::<T>()?;
+		let vk: VerifyingKeyOf<T> =
+			BoundedVec::try_from(T::KeyCheck::benchmark_key(T::MaxKeyLen::get()))
+				.map_err(|_| BenchmarkError::Stop("the benchmark key is too long"))?;
+		Pallet::<T>::do_set_key(&owner, MODEL, vk)?;
+		Pallet::<T>::do_retire(MODEL, None)?;
+		let reaper = funded::<T>("reaper");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reaper), MODEL);
+		assert!(!Models::<T>::contains_key(MODEL));
+		assert!(!VerifyingKeys::<T>::contains_key(MODEL));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::ExtBuilder::default().build_ext(),

@@ -20,17 +20,24 @@
 //! - *URI*: where the bytes are fetched: `http://…`, `https://…`, or `blob:…` for the node's own
 //!   store.
 //! - *Deposit*: [`Config::ModelDeposit`] held from the owner ([`HoldReason::ModelDeposit`]) for
-//!   each active model, paying for its storage; released when the model is retired.
-//! - *Retired*: a model that takes no new jobs. It stays in the registry, with its key, so jobs
-//!   in flight still settle and pay the royalty, and its id cannot be registered again.
+//!   each model in the registry, paying for its storage; released when the model is reaped.
+//! - *Retired*: a model that takes no new jobs. It stays in the registry, with its key and its
+//!   deposit, so jobs in flight still settle and pay the royalty.
+//! - *Reaped*: a retired model with no open jobs ([`Config::Usage`]) may be removed by anyone:
+//!   its entry, key and registry slot are freed and the deposit returns to the owner. Until
+//!   then its id cannot be registered again. The registry's cap counts what is stored, so
+//!   registering and retiring in a loop costs a deposit each time and never closes it for good.
 //! - *Verifying key*: the Groth16 key of the model's circuit. Its bytes are checked on entry by
-//!   [`Config::KeyCheck`] (the settlement pallet's deserializer in the runtime).
+//!   [`Config::KeyCheck`] (the settlement pallet's deserializer in the runtime). Each key set is
+//!   numbered ([`KeyVersions`]); a `Zk` job pins the number at submission, so a key replaced
+//!   while the job runs cannot get its worker slashed.
 //!
 //! ## Usage
 //!
 //! `register_model(hash, uri, io, price, royalty, modes)`; for a `Zk` model,
 //! `set_verifying_key(model, vk)` before `Zk` jobs can be paid; `set_price(model, price)` to
-//! change the price of new jobs; `retire_model(model)` to stop new jobs and get the deposit back.
+//! change the price of new jobs; `retire_model(model)` to stop new jobs, then
+//! `reap_model(model)` once its jobs are done to free the slot and get the deposit back.
 //! Governance ([`Config::AdminOrigin`]) may `force_retire_model` any model.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -57,7 +64,9 @@ use frame_support::traits::{
 	Get,
 };
 use sp_runtime::{traits::Zero, Perbill};
-use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, VerificationMode};
+use verity_primitives::{
+	ModeSet, ModelId, ModelInspect, ModelTerms, ModelUsage, VerificationMode,
+};
 
 const LOG_TARGET: &str = "runtime::models";
 
@@ -129,6 +138,9 @@ pub mod pallet {
 		/// runtime; `()` accepts any non-empty bytes).
 		type KeyCheck: VerifyingKeyCheck;
 
+		/// How many open jobs a model has (the job market); a model is reaped only without any.
+		type Usage: ModelUsage;
+
 		/// Longest model URI, in bytes. At most [`MAX_URI_ARG_LEN`].
 		#[pallet::constant]
 		type MaxUriLen: Get<u32>;
@@ -166,6 +178,11 @@ pub mod pallet {
 	/// The verifying keys of `Zk` models. Keyed by model id, user-chosen: `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type VerifyingKeys<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, VerifyingKeyOf<T>>;
+
+	/// How many keys were set for each model: the version of its current key. Keyed by model
+	/// id, user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type KeyVersions<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
 
 	/// How many models [`Models`] holds, at most [`Config::MaxModels`].
 	#[pallet::storage]
@@ -209,8 +226,10 @@ pub mod pallet {
 		ModelRegistered { model: ModelId, owner: T::AccountId },
 		/// The owner of `model` set its verifying key.
 		VerifyingKeySet { model: ModelId },
-		/// `model` was retired: it takes no new jobs and its deposit was released.
+		/// `model` was retired: it takes no new jobs.
 		ModelRetired { model: ModelId },
+		/// `model` was removed from the registry with its key; `deposit` returned to `owner`.
+		ModelReaped { model: ModelId, owner: T::AccountId, deposit: BalanceOf<T> },
 		/// The owner of `model` set the price of its jobs.
 		PriceSet { model: ModelId, price: BalanceOf<T> },
 	}
@@ -246,6 +265,12 @@ pub mod pallet {
 		EmptyKey,
 		/// The verifying key failed [`Config::KeyCheck`].
 		InvalidKey,
+		/// Only a retired model can be reaped.
+		NotRetired,
+		/// The model still has open jobs.
+		InUse,
+		/// A counter overflowed.
+		Overflow,
 	}
 
 	#[pallet::hooks]
@@ -271,11 +296,11 @@ pub mod pallet {
 		///
 		/// - **Dispatch origin**: signed; the caller becomes the owner.
 		/// - **Details**: holds [`Config::ModelDeposit`] from the caller until the model is
-		///   retired. `uri` says where workers fetch the bytes; they refuse bytes with another
+		///   reaped. `uri` says where workers fetch the bytes; they refuse bytes with another
 		///   hash. `io` gives the input and output tensors, `price` the base price of a job,
 		///   `royalty` the owner's share of every fee, `modes` how jobs may be verified (a `Zk`
 		///   model also needs [`Pallet::set_verifying_key`]). An id is registered once: a
-		///   retired model keeps it.
+		///   retired model keeps it until it is reaped.
 		/// - **Errors**: [`Error::UriTooLong`], [`Error::InvalidUri`], [`Error::NoModes`],
 		///   [`Error::InvalidIoSpec`], [`Error::AlreadyRegistered`], [`Error::TooManyModels`],
 		///   [`Error::InsufficientBalance`].
@@ -301,8 +326,10 @@ pub mod pallet {
 		/// - **Details**: only for models that support `Zk`. The bytes are checked by
 		///   [`Config::KeyCheck`] before they are stored: in the runtime that is the settlement
 		///   pallet, which verifies proofs with the key (it deserializes and validates it); the
-		///   `()` check accepts any non-empty bytes. A replaced key applies to every proof
-		///   verified afterwards, jobs in flight included.
+		///   `()` check accepts any non-empty bytes. The key gets the next version number; jobs
+		///   submitted before keep the version they pinned (their proofs are not checked against
+		///   the new key).
+		/// - **Errors**: also [`Error::Overflow`].
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::Retired`],
 		///   [`Error::ZkNotSupported`], [`Error::EmptyKey`], [`Error::InvalidKey`].
 		/// - **Events**: [`Event::VerifyingKeySet`].
@@ -317,11 +344,12 @@ pub mod pallet {
 			Self::do_set_key(&who, model, vk)
 		}
 
-		/// Retire `model`: it takes no new jobs; the deposit returns to the owner.
+		/// Retire `model`: it takes no new jobs.
 		///
 		/// - **Dispatch origin**: signed, the model's owner.
-		/// - **Details**: the model stays in the registry, with its key, so jobs in flight still
-		///   settle and pay the royalty; its id cannot be registered again.
+		/// - **Details**: the model stays in the registry, with its key and deposit, so jobs in
+		///   flight still settle and pay the royalty; [`Pallet::reap_model`] removes it once they
+		///   are done.
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::AlreadyRetired`].
 		/// - **Events**: [`Event::ModelRetired`].
 		#[pallet::call_index(2)]
@@ -357,7 +385,6 @@ pub mod pallet {
 		/// Retire any model, as [`Pallet::retire_model`] does for its owner.
 		///
 		/// - **Dispatch origin**: [`Config::AdminOrigin`].
-		/// - **Details**: the deposit returns to the owner.
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::AlreadyRetired`].
 		/// - **Events**: [`Event::ModelRetired`].
 		#[pallet::call_index(4)]
@@ -365,6 +392,28 @@ pub mod pallet {
 		pub fn force_retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Self::do_retire(model, None)
+		}
+
+		/// Remove a retired model with no open jobs: its entry, key and registry slot are freed
+		/// and its deposit returns to the owner. The id may then be registered again.
+		///
+		/// - **Dispatch origin**: signed; anyone (the owner gets the deposit).
+		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotRetired`], [`Error::InUse`].
+		/// - **Events**: [`Event::ModelReaped`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reap_model())]
+		pub fn reap_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(entry.retired, Error::<T>::NotRetired);
+			ensure!(T::Usage::open_jobs(&model) == 0, Error::<T>::InUse);
+			let deposit = Self::release_deposit(&model, &entry);
+			Models::<T>::remove(model);
+			VerifyingKeys::<T>::remove(model);
+			KeyVersions::<T>::remove(model);
+			ModelCount::<T>::mutate(|count| *count = count.saturating_sub(1));
+			Self::deposit_event(Event::ModelReaped { model, owner: entry.owner, deposit });
+			Ok(())
 		}
 	}
 }
@@ -423,8 +472,31 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Retires `model`, by its owner `caller` or, with `None`, by the admin origin; releases the
-	/// deposit.
+	/// Releases the deposit of `model` (`entry`) to its owner; returns what was released.
+	fn release_deposit(model: &ModelId, entry: &ModelOf<T>) -> BalanceOf<T> {
+		if entry.deposit.is_zero() {
+			return Zero::zero();
+		}
+		// Nothing else touches this hold, so the whole deposit is there; best effort keeps
+		// reaping possible should it ever not be.
+		let released = T::Currency::release(
+			&HoldReason::ModelDeposit.into(),
+			&entry.owner,
+			entry.deposit,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		if released != entry.deposit {
+			log::warn!(
+				target: LOG_TARGET,
+				"model {model:?}: released {released:?} of a {:?} deposit",
+				entry.deposit
+			);
+		}
+		released
+	}
+
+	/// Retires `model`, by its owner `caller` or, with `None`, by the admin origin.
 	fn do_retire(
 		model: ModelId,
 		caller: Option<&T::AccountId>,
@@ -434,25 +506,6 @@ impl<T: Config> Pallet<T> {
 			frame_support::ensure!(entry.owner == *who, Error::<T>::NotOwner);
 		}
 		frame_support::ensure!(!entry.retired, Error::<T>::AlreadyRetired);
-
-		if !entry.deposit.is_zero() {
-			// Nothing else touches this hold, so the whole deposit is there; best effort keeps
-			// retirement possible should it ever not be.
-			let released = T::Currency::release(
-				&HoldReason::ModelDeposit.into(),
-				&entry.owner,
-				entry.deposit,
-				Precision::BestEffort,
-			)?;
-			if released != entry.deposit {
-				log::warn!(
-					target: LOG_TARGET,
-					"model {model:?}: released {released:?} of a {:?} deposit",
-					entry.deposit
-				);
-			}
-		}
-		entry.deposit = Zero::zero();
 		entry.retired = true;
 		Models::<T>::insert(model, entry);
 		Self::deposit_event(Event::ModelRetired { model });
@@ -491,7 +544,9 @@ impl<T: Config> Pallet<T> {
 		);
 		frame_support::ensure!(!vk.is_empty(), Error::<T>::EmptyKey);
 		frame_support::ensure!(T::KeyCheck::check(&vk), Error::<T>::InvalidKey);
+		let version = KeyVersions::<T>::get(model).checked_add(1).ok_or(Error::<T>::Overflow)?;
 		VerifyingKeys::<T>::insert(model, vk);
+		KeyVersions::<T>::insert(model, version);
 		Self::deposit_event(Event::VerifyingKeySet { model });
 		Ok(())
 	}
@@ -518,10 +573,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks the pallet's invariants:
 	/// - [`ModelCount`] is the number of models, at most [`Config::MaxModels`];
-	/// - every model has a valid URI, I/O spec and mode set; a retired model has no deposit;
+	/// - every model has a valid URI, I/O spec and mode set;
 	/// - every owner's [`HoldReason::ModelDeposit`] hold equals the sum of the deposits of its
-	///   models (so of its active models);
-	/// - every verifying key belongs to a registered model that supports `Zk`.
+	///   models, retired ones included;
+	/// - every verifying key, and every key version, belongs to a registered model that supports
+	///   `Zk`.
 	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
@@ -538,7 +594,6 @@ impl<T: Config> Pallet<T> {
 			ensure!(Self::is_valid_uri(&entry.uri), "model with an invalid URI");
 			ensure!(entry.io.is_valid(), "model with an invalid I/O spec");
 			ensure!(!entry.modes.is_empty(), "model without modes");
-			ensure!(!entry.retired || entry.deposit.is_zero(), "retired model with a deposit");
 			let sum = deposits.entry(entry.owner).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(entry.deposit);
 		}
@@ -552,6 +607,9 @@ impl<T: Config> Pallet<T> {
 			let entry = Models::<T>::get(model).ok_or("verifying key of an unknown model")?;
 			ensure!(entry.modes.supports(VerificationMode::Zk), "verifying key of a non-Zk model");
 			ensure!(!vk.is_empty(), "empty verifying key");
+		}
+		for (model, _) in KeyVersions::<T>::iter() {
+			ensure!(Models::<T>::contains_key(model), "key version of an unknown model");
 		}
 		Ok(())
 	}
@@ -568,7 +626,9 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			input_len: entry.io.input.byte_len(),
 			input_elements: entry.io.input.element_count(),
 			output_elements: entry.io.output.element_count(),
+			output_len: entry.io.output.byte_len(),
 			has_key: VerifyingKeys::<T>::contains_key(model),
+			key_version: KeyVersions::<T>::get(model),
 		})
 	}
 

@@ -67,6 +67,19 @@ pub const MAX_MODELS: u32 = 5;
 pub const BAD_KEY_BYTE: u8 = 0xff;
 
 /// Accepts non-empty keys that do not start with [`BAD_KEY_BYTE`].
+frame_support::parameter_types! {
+	/// How many open jobs the mock's market says every model has.
+	pub static OpenJobs: u32 = 0;
+}
+
+/// The mock's market: every model has [`OpenJobs`] open jobs.
+pub struct MockUsage;
+impl verity_primitives::ModelUsage for MockUsage {
+	fn open_jobs(_: &verity_primitives::ModelId) -> u32 {
+		OpenJobs::get()
+	}
+}
+
 pub struct MockKeyCheck;
 impl VerifyingKeyCheck for MockKeyCheck {
 	fn check(vk: &[u8]) -> bool {
@@ -80,6 +93,7 @@ impl pallet_models::Config for Test {
 	type ModelDeposit = ConstU64<DEPOSIT>;
 	type AdminOrigin = frame_system::EnsureRoot<u64>;
 	type KeyCheck = MockKeyCheck;
+	type Usage = MockUsage;
 	type MaxUriLen = ConstU32<MAX_URI_LEN>;
 	type MaxKeyLen = ConstU32<MAX_KEY_LEN>;
 	type MaxShapeDims = ConstU32<MAX_SHAPE_DIMS>;

@@ -13,7 +13,7 @@ use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, Verification
 use crate::{
 	mock::*, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, ModelCount, ModelView,
 	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf,
-	VerifyingKeys,
+	KeyVersions, VerifyingKeys,
 };
 
 const URI: &[u8] = b"https://models.example/a.onnx";
@@ -231,7 +231,7 @@ mod register_model {
 	}
 
 	#[test]
-	fn refuses_a_full_registry_retired_models_included() {
+	fn refuses_a_full_registry_until_a_retired_model_is_reaped() {
 		ExtBuilder::default().build_and_execute(|| {
 			for n in 1..=MAX_MODELS as u8 {
 				register(1, model_id(n), ModeSet::FAST);
@@ -239,6 +239,27 @@ mod register_model {
 			assert_ok!(Models::retire_model(signed(1), model_id(1)));
 			assert_noop!(register_with_uri(2, model_id(100), URI), Error::<Test>::TooManyModels);
 			assert_eq!(ModelCount::<Test>::get(), MAX_MODELS);
+			assert_ok!(Models::reap_model(signed(2), model_id(1)));
+			assert_ok!(register_with_uri(2, model_id(100), URI));
+			assert_eq!(ModelCount::<Test>::get(), MAX_MODELS);
+		});
+	}
+
+	#[test]
+	fn register_and_retire_in_a_loop_never_closes_the_registry() {
+		ExtBuilder::default().build_and_execute(|| {
+			// Each round costs a deposit while the model is stored and frees its slot when it
+			// is reaped: the attack of registering and retiring until the cap is reached holds
+			// at most MAX_MODELS deposits and ends when they run out.
+			for round in 0..(3 * MAX_MODELS) {
+				let id = model_id((round % 200) as u8 + 1);
+				register(1, id, ModeSet::FAST);
+				assert_ok!(Models::retire_model(signed(1), id));
+				assert_ok!(Models::reap_model(signed(1), id));
+			}
+			assert_eq!(ModelCount::<Test>::get(), 0);
+			assert_eq!(held(1), 0);
+			register(2, model_id(250), ModeSet::FAST);
 		});
 	}
 
@@ -296,6 +317,7 @@ mod set_verifying_key {
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk-one".to_vec()));
 			assert!(Models::model_view(&model_id(1)).unwrap().has_key);
 			assert_eq!(last_event(), Event::VerifyingKeySet { model: model_id(1) }.into());
+			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 1);
 
 			assert_ok!(Models::set_verifying_key(
 				signed(1),
@@ -303,6 +325,9 @@ mod set_verifying_key {
 				key(&[7; MAX_KEY_LEN as usize])
 			));
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(vec![7; MAX_KEY_LEN as usize]));
+			// A replaced key has the next version: jobs pinned to the first can tell.
+			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 2);
+			assert_eq!(Models::terms(&model_id(1)).unwrap().key_version, 2);
 		});
 	}
 
@@ -371,31 +396,19 @@ mod retire_model {
 	use super::*;
 
 	#[test]
-	fn releases_the_deposit_and_keeps_the_model() {
+	fn keeps_the_model_its_key_and_its_deposit() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, model_id(1), zk());
 			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(b"vk")));
 			assert_ok!(Models::retire_model(signed(1), model_id(1)));
 			let model = ModelsStorage::<Test>::get(model_id(1)).unwrap();
 			assert!(model.retired);
-			assert_eq!(model.deposit, 0);
-			assert_eq!(held(1), 0);
-			assert_eq!(free(1), ENDOWMENT);
-			// Still counted, still keyed: jobs in flight can settle.
+			// Still counted, still keyed, still paid for: jobs in flight can settle.
+			assert_eq!(model.deposit, DEPOSIT);
+			assert_eq!(held(1), DEPOSIT);
 			assert_eq!(ModelCount::<Test>::get(), 1);
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk".to_vec()));
 			assert_eq!(last_event(), Event::ModelRetired { model: model_id(1) }.into());
-		});
-	}
-
-	#[test]
-	fn releases_only_the_retired_models_deposit() {
-		ExtBuilder::default().build_and_execute(|| {
-			register(1, model_id(1), ModeSet::FAST);
-			register(1, model_id(2), ModeSet::FAST);
-			assert_ok!(Models::retire_model(signed(1), model_id(2)));
-			assert_eq!(held(1), DEPOSIT);
-			assert_eq!(free(1), ENDOWMENT - DEPOSIT);
 		});
 	}
 
@@ -414,17 +427,59 @@ mod retire_model {
 	}
 }
 
+mod reap_model {
+	use super::*;
+
+	#[test]
+	fn frees_the_slot_the_key_and_the_deposit() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, model_id(1), zk());
+			register(1, model_id(2), ModeSet::FAST);
+			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(b"vk")));
+			assert_ok!(Models::retire_model(signed(1), model_id(1)));
+			// Anyone may reap; the owner gets the deposit.
+			assert_ok!(Models::reap_model(signed(3), model_id(1)));
+			assert!(ModelsStorage::<Test>::get(model_id(1)).is_none());
+			assert_eq!(Models::verifying_key(&model_id(1)), None);
+			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 0);
+			assert_eq!(ModelCount::<Test>::get(), 1);
+			assert_eq!(held(1), DEPOSIT);
+			assert_eq!(free(1), ENDOWMENT - DEPOSIT);
+			assert_eq!(
+				last_event(),
+				Event::ModelReaped { model: model_id(1), owner: 1, deposit: DEPOSIT }.into()
+			);
+			// The id is free again, for anyone.
+			register(2, model_id(1), ModeSet::FAST);
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_active_and_busy_models() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Models::reap_model(signed(1), model_id(1)), Error::<Test>::UnknownModel);
+			register(1, model_id(1), ModeSet::FAST);
+			assert_noop!(Models::reap_model(signed(1), model_id(1)), Error::<Test>::NotRetired);
+			assert_ok!(Models::retire_model(signed(1), model_id(1)));
+			OpenJobs::set(1);
+			assert_noop!(Models::reap_model(signed(1), model_id(1)), Error::<Test>::InUse);
+			OpenJobs::set(0);
+			assert_ok!(Models::reap_model(signed(1), model_id(1)));
+			assert_noop!(Models::reap_model(signed(1), model_id(1)), Error::<Test>::UnknownModel);
+		});
+	}
+}
+
 mod force_retire_model {
 	use super::*;
 
 	#[test]
-	fn the_admin_retires_any_model_and_the_owner_gets_the_deposit() {
+	fn the_admin_retires_any_model() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, model_id(1), ModeSet::FAST);
 			assert_ok!(Models::force_retire_model(RuntimeOrigin::root(), model_id(1)));
 			assert!(ModelsStorage::<Test>::get(model_id(1)).unwrap().retired);
-			assert_eq!(held(1), 0);
-			assert_eq!(free(1), ENDOWMENT);
+			assert_eq!(held(1), DEPOSIT);
 			assert_eq!(last_event(), Event::ModelRetired { model: model_id(1) }.into());
 		});
 	}
@@ -499,14 +554,16 @@ mod inspect {
 				input_elements: Some(4),
 				// `I32` elements, shape [1, 2].
 				output_elements: Some(2),
+				output_len: Some(8),
 				has_key: false,
+				key_version: 0,
 			};
 			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
 			assert!(expected.modes.supports(VerificationMode::Zk));
 			assert_eq!(<Models as ModelInspect<_, _>>::verifying_key(&model_id(1)), None);
 
 			assert_ok!(Models::set_verifying_key(signed(1), model_id(1), key(b"vk")));
-			let expected = ModelTerms { has_key: true, ..expected };
+			let expected = ModelTerms { has_key: true, key_version: 1, ..expected };
 			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
 			assert_eq!(
 				<Models as ModelInspect<_, _>>::verifying_key(&model_id(1)),

@@ -14,6 +14,7 @@ pub trait WeightInfo {
 	fn retire_model() -> Weight;
 	fn set_price() -> Weight;
 	fn force_retire_model() -> Weight;
+	fn reap_model() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -36,5 +37,8 @@ impl WeightInfo for () {
 	// As `retire_model`.
 	fn force_retire_model() -> Weight {
 		RocksDbWeight::get().reads_writes(3, 3)
+	}
+	fn reap_model() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 6)
 	}
 }

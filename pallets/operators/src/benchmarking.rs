@@ -35,10 +35,22 @@ fn short_metadata<T: Config>() -> OperatorMetadataInput {
 /// A registered operator of every role with a bond.
 fn bonded_operator<T: Config>() -> T::AccountId {
 	let who = funded::<T>("operator", 0);
-	Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>())
+	let bond = bond_amount::<T>().saturating_mul(4u32.into());
+	Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>(), bond)
 		.expect("registers");
-	Pallet::<T>::do_bond(&who, bond_amount::<T>().saturating_mul(4u32.into())).expect("bonds");
 	who
+}
+
+/// Fills `role` with [`Config::MaxOperatorsPerRole`] operators, each with the role's least bond,
+/// so a newcomer with more pushes one out.
+fn fill_role<T: Config>(role: Role, seed: u32) {
+	let count = T::MaxOperatorsPerRole::get().saturating_sub(RoleCounts::<T>::get(role));
+	let bond = Pallet::<T>::required_bond(RoleSet::of(&[role])).max(One::one());
+	for i in 0..count {
+		let who = funded::<T>("member", seed.saturating_mul(1_000).saturating_add(i));
+		Pallet::<T>::do_register(&who, RoleSet::of(&[role]), short_metadata::<T>(), bond)
+			.expect("a member registers");
+	}
 }
 
 fn capabilities<T: Config>(n: u32, seed: u8) -> Capabilities<T> {
@@ -61,13 +73,21 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn register() {
+	fn register(r: Linear<0, 4>) {
+		// `r` roles are full: the newcomer looks through them and pushes an operator out of each.
+		for (index, role) in Role::ALL.into_iter().take(r as usize).enumerate() {
+			fill_role::<T>(role, index as u32);
+		}
 		let who = funded::<T>("operator", 0);
 		// The longest metadata the pallet accepts.
 		let metadata = short_metadata::<T>();
+		let bond = bond_amount::<T>().saturating_mul(4u32.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), RoleSet::of(&Role::ALL), metadata);
+		_(RawOrigin::Signed(who.clone()), RoleSet::of(&Role::ALL), metadata, bond);
 		assert!(Operators::<T>::contains_key(&who));
+		for role in Role::ALL {
+			assert!(RoleCounts::<T>::get(role) <= T::MaxOperatorsPerRole::get());
+		}
 	}
 
 	#[benchmark]
@@ -152,17 +172,37 @@ mod benchmarks {
 
 	#[benchmark]
 	fn deregister(m: Linear<0, { T::MaxModelsServed::get() }>) {
-		let who = funded::<T>("operator", 0);
-		Pallet::<T>::do_register(&who, RoleSet::of(&Role::ALL), short_metadata::<T>())
-			.expect("registers");
+		let who = bonded_operator::<T>();
+		Pallet::<T>::set_capabilities(
+			RawOrigin::Signed(who.clone()).into(),
+			capabilities::<T>(m, 1),
+		)
+		.expect("sets");
+		let bonded = Operators::<T>::get(&who).map(|o| o.bonded).unwrap_or_default();
+		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), bonded).expect("unbonds");
+		let later =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		frame_system::Pallet::<T>::set_block_number(later);
+		Pallet::<T>::withdraw_unbonded(RawOrigin::Signed(who.clone()).into()).expect("withdraws");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Operators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn force_deregister(m: Linear<0, { T::MaxModelsServed::get() }>) -> Result<(), BenchmarkError> {
+		let origin =
+			T::ForceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who = bonded_operator::<T>();
 		Pallet::<T>::set_capabilities(
 			RawOrigin::Signed(who.clone()).into(),
 			capabilities::<T>(m, 1),
 		)
 		.expect("sets");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
-		assert!(!Operators::<T>::contains_key(&who));
+		_(origin as T::RuntimeOrigin, who.clone());
+		assert!(Operators::<T>::get(&who).is_some_and(|o| o.roles.is_empty() && o.bonded.is_zero()));
+		Ok(())
 	}
 
 	#[benchmark]

@@ -19,12 +19,19 @@
 //!   [`Config::UnbondingPeriod`] blocks, in at most [`Config::MaxUnlockingChunks`] chunks.
 //! - *Active* for a role: registered for it, bonded at least its minimum, and not chilled.
 //! - *Chilled*: registered but taking no new work and not a validator candidate.
+//! - *Pushed out*: a role is full ([`Config::MaxOperatorsPerRole`]) and a newcomer registers with
+//!   a larger bond than its smallest operator: that operator loses the role. An operator left
+//!   with no role has its whole bond moved to unbonding (slashable until it unlocks, so a
+//!   pushed-out worker still answers for the jobs it holds) and may register again at once.
 //!
 //! ## Usage
 //!
-//! `register(roles, metadata)`, then `bond(amount)`; `set_capabilities(caps)` to declare the
-//! models served; `chill()`/`unchill()` to pause; `unbond(amount)`, wait, `withdraw_unbonded()`;
-//! `deregister()` once nothing is bonded. Governance sets role minimums with `set_min_bond`.
+//! `register(roles, metadata, bond)` holds `bond` (at least the roles' minimum) in the same
+//! step, so a role slot is never free to squat; `bond(amount)` adds to it;
+//! `set_capabilities(caps)` to declare the models served; `chill()`/`unchill()` to pause;
+//! `unbond(amount)`, wait, `withdraw_unbonded()`; `deregister()` once nothing is bonded.
+//! Governance sets role minimums with `set_min_bond` and removes an operator with
+//! `force_deregister`.
 //!
 //! Validators: at each new session the top [`Config::MaxValidators`] active `Validator` operators
 //! by bond that have session keys ([`Config::HasSessionKeys`]) form the next set; with fewer than
@@ -97,6 +104,9 @@ pub mod pallet {
 
 		/// Who may set the minimum bonds (governance).
 		type MinBondOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may remove any operator (governance).
+		type ForceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Blocks between `unbond` and the funds becoming withdrawable.
 		#[pallet::constant]
@@ -200,9 +210,8 @@ pub mod pallet {
 					name: name.clone().try_into().expect("genesis operator name fits the argument"),
 					endpoint: Default::default(),
 				};
-				Pallet::<T>::do_register(who, RoleSet::of(roles), metadata)
-					.expect("genesis operator registers");
-				Pallet::<T>::do_bond(who, *bond).expect("genesis operator bonds");
+				Pallet::<T>::do_register(who, RoleSet::of(roles), metadata, *bond)
+					.expect("genesis operator registers and bonds");
 			}
 			for (who, caps) in &self.capabilities {
 				let caps = Capabilities {
@@ -245,6 +254,10 @@ pub mod pallet {
 		MinBondSet { role: Role, amount: BalanceOf<T> },
 		/// The operators chose the validator set of session `session` (`count` validators).
 		ValidatorsChosen { session: u32, count: u32 },
+		/// `who` lost `role` to a newcomer with a larger bond (the role was full).
+		PushedOut { who: T::AccountId, role: Role },
+		/// Governance removed `who` from every role; its bond is unbonding.
+		ForceDeregistered { who: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -257,7 +270,8 @@ pub mod pallet {
 		NoRoles,
 		/// The role set names a role that does not exist.
 		InvalidRoles,
-		/// The role already has [`Config::MaxOperatorsPerRole`] operators.
+		/// The role already has [`Config::MaxOperatorsPerRole`] operators, none of them with a
+		/// smaller bond than the one offered.
 		TooManyOperators,
 		/// The name is longer than [`Config::MaxNameLen`].
 		NameTooLong,
@@ -299,23 +313,32 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Register the caller as an operator of `roles`.
+		/// Register the caller as an operator of `roles`, holding `bond` of its free balance.
 		///
 		/// - **Dispatch origin**: signed.
-		/// - **Details**: the operator starts with no bond; it is active for a role once it has
-		///   bonded that role's minimum.
+		/// - **Details**: `bond` must be at least the largest minimum of `roles` (and not zero),
+		///   so registering is never free. A full role admits the caller if its bond is larger
+		///   than the smallest bond in the role: that operator is pushed out of the role (see the
+		///   module docs). An operator left with no role (pushed out, or forcibly deregistered)
+		///   may register again; its unbonding funds stay as they are.
 		/// - **Errors**: [`Error::AlreadyRegistered`], [`Error::NoRoles`], [`Error::InvalidRoles`],
-		///   [`Error::TooManyOperators`], [`Error::NameTooLong`], [`Error::EndpointTooLong`].
-		/// - **Events**: [`Event::Registered`].
+		///   [`Error::NameTooLong`], [`Error::EndpointTooLong`], [`Error::ZeroAmount`],
+		///   [`Error::BondBelowMinimum`], [`Error::TooManyOperators`],
+		///   [`Error::InsufficientBalance`].
+		/// - **Events**: [`Event::PushedOut`] for each operator pushed out, [`Event::Registered`],
+		///   [`Event::Bonded`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register())]
+		#[pallet::weight(T::WeightInfo::register(roles.iter().count() as u32))]
 		pub fn register(
 			origin: OriginFor<T>,
 			roles: RoleSet,
 			metadata: OperatorMetadataInput,
-		) -> DispatchResult {
+			#[pallet::compact] bond: BalanceOf<T>,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_register(&who, roles, metadata)
+			let full = Self::do_register(&who, roles, metadata, bond)?;
+			// The caller pays for the full roles it looked through, not for every role named.
+			Ok(Some(T::WeightInfo::register(full)).into())
 		}
 
 		/// Put `amount` more of the caller's free balance on its bond.
@@ -484,6 +507,29 @@ pub mod pallet {
 			Self::deposit_event(Event::MinBondSet { role, amount });
 			Ok(())
 		}
+
+		/// Remove `who` from every role: it takes no more work, is no validator candidate, and
+		/// its whole bond starts unbonding (slashable until it unlocks, so the jobs it holds
+		/// still answer to it).
+		///
+		/// - **Dispatch origin**: [`Config::ForceOrigin`].
+		/// - **Details**: the record stays while funds are unbonding; the operator withdraws them
+		///   and deregisters as usual, or registers again.
+		/// - **Errors**: [`Error::NotOperator`] (also for an operator that has no role left).
+		/// - **Events**: [`Event::ForceDeregistered`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::force_deregister(T::MaxModelsServed::get()))]
+		pub fn force_deregister(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::ForceOrigin::ensure_origin(origin)?;
+			let mut operator = Operators::<T>::get(&who).ok_or(Error::<T>::NotOperator)?;
+			ensure!(!operator.roles.is_empty(), Error::<T>::NotOperator);
+			for role in operator.roles.iter() {
+				Self::drop_role(&who, &mut operator, role);
+			}
+			Operators::<T>::insert(&who, operator);
+			Self::deposit_event(Event::ForceDeregistered { who });
+			Ok(())
+		}
 	}
 }
 
@@ -497,10 +543,18 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		roles: RoleSet,
 		metadata: OperatorMetadataInput,
-	) -> frame_support::dispatch::DispatchResult {
-		frame_support::ensure!(!Operators::<T>::contains_key(who), Error::<T>::AlreadyRegistered);
-		frame_support::ensure!(!roles.is_empty(), Error::<T>::NoRoles);
-		frame_support::ensure!(roles.is_valid(), Error::<T>::InvalidRoles);
+		bond: BalanceOf<T>,
+	) -> Result<u32, sp_runtime::DispatchError> {
+		use frame_support::ensure;
+		// An operator left without roles (pushed out, forcibly deregistered) comes back with
+		// its unbonding funds as they are.
+		let previous = Operators::<T>::get(who);
+		ensure!(
+			previous.as_ref().is_none_or(|operator| operator.roles.is_empty()),
+			Error::<T>::AlreadyRegistered
+		);
+		ensure!(!roles.is_empty(), Error::<T>::NoRoles);
+		ensure!(roles.is_valid(), Error::<T>::InvalidRoles);
 		let metadata = OperatorMetadata::<T> {
 			name: metadata.name.into_inner().try_into().map_err(|_| Error::<T>::NameTooLong)?,
 			endpoint: metadata
@@ -509,13 +563,30 @@ impl<T: Config> Pallet<T> {
 				.try_into()
 				.map_err(|_| Error::<T>::EndpointTooLong)?,
 		};
+		ensure!(!bond.is_zero(), Error::<T>::ZeroAmount);
+		ensure!(bond >= Self::required_bond(roles), Error::<T>::BondBelowMinimum);
+		let mut pushed_out: Vec<(T::AccountId, Role)> = Vec::new();
+		let mut full = 0u32;
 		for role in roles.iter() {
-			frame_support::ensure!(
-				RoleCounts::<T>::get(role) < T::MaxOperatorsPerRole::get(),
-				Error::<T>::TooManyOperators
-			);
+			if RoleCounts::<T>::get(role) < T::MaxOperatorsPerRole::get() {
+				continue;
+			}
+			full = full.saturating_add(1);
+			let smallest = Self::smallest_member(role).filter(|(_, smallest)| *smallest < bond);
+			let (member, _) = smallest.ok_or(Error::<T>::TooManyOperators)?;
+			pushed_out.push((member, role));
 		}
+		T::Currency::hold(&HoldReason::OperatorBond.into(), who, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
+		// Nothing fails from here on.
+		for (member, role) in pushed_out {
+			if let Some(mut operator) = Operators::<T>::get(&member) {
+				Self::drop_role(&member, &mut operator, role);
+				Operators::<T>::insert(&member, operator);
+				Self::deposit_event(Event::PushedOut { who: member, role });
+			}
+		}
 		for role in roles.iter() {
 			RoleMembers::<T>::insert(role, who, ());
 			RoleCounts::<T>::mutate(role, |count| *count = count.saturating_add(1));
@@ -526,13 +597,53 @@ impl<T: Config> Pallet<T> {
 				roles,
 				metadata,
 				capabilities: Default::default(),
-				bonded: Zero::zero(),
-				unlocking: Default::default(),
+				bonded: bond,
+				unlocking: previous.map(|operator| operator.unlocking).unwrap_or_default(),
 				chilled: false,
 			},
 		);
 		Self::deposit_event(Event::Registered { who: who.clone(), roles });
-		Ok(())
+		Self::deposit_event(Event::Bonded { who: who.clone(), amount: bond });
+		Ok(full)
+	}
+
+	/// The operator of `role` with the smallest bond (the latest account among equals), and its
+	/// bond: who a newcomer with a larger bond pushes out of a full role.
+	fn smallest_member(role: Role) -> Option<(T::AccountId, BalanceOf<T>)> {
+		RoleMembers::<T>::iter_key_prefix(role)
+			.filter_map(|who| Operators::<T>::get(&who).map(|operator| (who, operator.bonded)))
+			.min_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+	}
+
+	/// Takes `role` from `operator` (the record of `who`, which the caller stores): its indexes,
+	/// and for `Inference` the models it serves. An operator left with no role has its bond
+	/// moved to unbonding, in a new chunk or, when it has as many as it may, the latest one.
+	fn drop_role(who: &T::AccountId, operator: &mut OperatorOf<T>, role: Role) {
+		if !operator.roles.contains(role) {
+			return;
+		}
+		operator.roles = operator.roles.without(role);
+		RoleMembers::<T>::remove(role, who);
+		RoleCounts::<T>::mutate(role, |count| *count = count.saturating_sub(1));
+		if role == Role::Inference {
+			for model in operator.capabilities.models.iter() {
+				ModelOperators::<T>::remove(model, who);
+			}
+		}
+		if !operator.roles.is_empty() || operator.bonded.is_zero() {
+			return;
+		}
+		let value = core::mem::take(&mut operator.bonded);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		if let Err(chunk) = operator.unlocking.try_push(UnlockChunk { value, unlock_at }) {
+			// Every chunk slot is taken: the latest chunk takes the value and the later unlock.
+			if let Some(last) = operator.unlocking.last_mut() {
+				last.value = last.value.saturating_add(chunk.value);
+				last.unlock_at = last.unlock_at.max(chunk.unlock_at);
+			}
+		}
+		Self::deposit_event(Event::Unbonded { who: who.clone(), amount: value, unlock_at });
 	}
 
 	/// Replaces `who`'s capabilities with `caps` (see [`Pallet::set_capabilities`]).
@@ -702,7 +813,8 @@ impl<T: Config> Pallet<T> {
 	/// - an account is in [`RoleMembers`] for a role exactly when its record holds the role, and
 	///   [`RoleCounts`] counts them;
 	/// - an account is in [`ModelOperators`] for a model exactly when its capabilities list it;
-	/// - no operator has an empty role set or a zero-valued unbonding chunk.
+	/// - no operator has an invalid role set or a zero-valued unbonding chunk, and one with no
+	///   role (pushed out or forcibly deregistered) has nothing bonded.
 	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
@@ -712,9 +824,10 @@ impl<T: Config> Pallet<T> {
 		let mut counts = [0u32; 4];
 		let mut model_entries = 0usize;
 		for (who, operator) in Operators::<T>::iter() {
+			ensure!(operator.roles.is_valid(), "operator with invalid roles");
 			ensure!(
-				!operator.roles.is_empty() && operator.roles.is_valid(),
-				"operator without valid roles"
+				!operator.roles.is_empty() || operator.bonded.is_zero(),
+				"an operator without roles keeps a bond"
 			);
 			ensure!(
 				operator.unlocking.iter().all(|chunk| !chunk.value.is_zero()),

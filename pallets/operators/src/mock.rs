@@ -78,6 +78,7 @@ impl pallet_operators::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = Treasury;
 	type MinBondOrigin = frame_system::EnsureRoot<u64>;
+	type ForceOrigin = frame_system::EnsureRoot<u64>;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxNameLen = ConstU32<16>;

@@ -27,8 +27,19 @@ fn metadata(name: &[u8], endpoint: &[u8]) -> OperatorMetadataInput {
 	}
 }
 
+/// The least bond `roles` need in the mock: the largest of their minimums.
+fn minimum(roles: &[Role]) -> u64 {
+	Operators::required_bond(RoleSet::of(roles))
+}
+
+/// Registers `who` for `roles`, bonding `bond`.
+fn register_with(who: u64, roles: &[Role], bond: u64) {
+	assert_ok!(Operators::register(signed(who), RoleSet::of(roles), metadata(b"op", b""), bond));
+}
+
+/// Registers `who` for `roles` with the least bond they need.
 fn register(who: u64, roles: &[Role]) {
-	assert_ok!(Operators::register(signed(who), RoleSet::of(roles), metadata(b"op", b"")));
+	register_with(who, roles, minimum(roles));
 }
 
 fn held(who: u64) -> u64 {
@@ -59,22 +70,72 @@ mod register {
 	use super::*;
 
 	#[test]
-	fn records_the_operator_and_indexes_its_roles() {
+	fn records_the_operator_holds_its_bond_and_indexes_its_roles() {
 		ExtBuilder::default().build_and_execute(|| {
 			let roles = RoleSet::of(&[Role::Inference, Role::Oracle]);
-			assert_ok!(Operators::register(signed(1), roles, metadata(b"alpha", b"https://a")));
+			assert_ok!(Operators::register(
+				signed(1),
+				roles,
+				metadata(b"alpha", b"https://a"),
+				MIN_INFERENCE
+			));
 			let operator = OperatorsStorage::<Test>::get(1).unwrap();
 			assert_eq!(operator.roles, roles);
 			assert_eq!(operator.metadata.name.to_vec(), b"alpha".to_vec());
-			assert_eq!(operator.bonded, 0);
+			assert_eq!(operator.bonded, MIN_INFERENCE);
+			assert_eq!(held(1), MIN_INFERENCE);
+			assert_eq!(free(1), ENDOWMENT - MIN_INFERENCE);
 			assert!(!operator.chilled);
 			assert!(RoleMembers::<Test>::contains_key(Role::Inference, 1));
 			assert!(RoleMembers::<Test>::contains_key(Role::Oracle, 1));
 			assert!(!RoleMembers::<Test>::contains_key(Role::Validator, 1));
 			assert_eq!(RoleCounts::<Test>::get(Role::Inference), 1);
-			assert_eq!(last_event(), Event::Registered { who: 1, roles }.into());
-			// Registered but not bonded: not active.
-			assert!(!Operators::is_active(&1, Role::Inference));
+			let events: Vec<RuntimeEvent> =
+				System::events().into_iter().map(|record| record.event).collect();
+			assert_eq!(
+				events,
+				vec![
+					Event::Registered { who: 1, roles }.into(),
+					Event::Bonded { who: 1, amount: MIN_INFERENCE }.into()
+				]
+			);
+			// Registered is bonded: active at once.
+			assert!(Operators::is_active(&1, Role::Inference));
+			assert!(Operators::is_active(&1, Role::Oracle));
+		});
+	}
+
+	#[test]
+	fn refuses_no_bond_too_little_and_more_than_the_free_balance() {
+		ExtBuilder::default().build_and_execute(|| {
+			let roles = RoleSet::of(&[Role::Validator, Role::Inference]);
+			assert_noop!(
+				Operators::register(signed(1), roles, metadata(b"", b""), 0),
+				Error::<Test>::ZeroAmount
+			);
+			// The largest minimum of the roles applies.
+			assert_noop!(
+				Operators::register(signed(1), roles, metadata(b"", b""), MIN_VALIDATOR - 1),
+				Error::<Test>::BondBelowMinimum
+			);
+			// The existential deposit stays free.
+			assert_noop!(
+				Operators::register(signed(1), roles, metadata(b"", b""), ENDOWMENT),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+	}
+
+	#[test]
+	fn a_zero_minimum_still_takes_a_bond() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_ok!(Operators::set_min_bond(RuntimeOrigin::root(), Role::Oracle, 0));
+			assert_noop!(
+				Operators::register(signed(1), RoleSet::of(&[Role::Oracle]), metadata(b"", b""), 0),
+				Error::<Test>::ZeroAmount
+			);
+			register_with(1, &[Role::Oracle], 1);
+			assert_eq!(held(1), 1);
 		});
 	}
 
@@ -83,7 +144,12 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
 			assert_noop!(
-				Operators::register(signed(1), RoleSet::of(&[Role::Oracle]), metadata(b"", b"")),
+				Operators::register(
+					signed(1),
+					RoleSet::of(&[Role::Oracle]),
+					metadata(b"", b""),
+					MIN_INFERENCE
+				),
 				Error::<Test>::AlreadyRegistered
 			);
 		});
@@ -93,12 +159,12 @@ mod register {
 	fn refuses_no_roles_and_unknown_roles() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(
-				Operators::register(signed(1), RoleSet::default(), metadata(b"", b"")),
+				Operators::register(signed(1), RoleSet::default(), metadata(b"", b""), 100),
 				Error::<Test>::NoRoles
 			);
 			let unknown = RoleSet::decode(&mut &[0b1_0010u8][..]).unwrap();
 			assert_noop!(
-				Operators::register(signed(1), unknown, metadata(b"", b"")),
+				Operators::register(signed(1), unknown, metadata(b"", b""), 100),
 				Error::<Test>::InvalidRoles
 			);
 		});
@@ -109,34 +175,123 @@ mod register {
 		ExtBuilder::default().build_and_execute(|| {
 			let roles = RoleSet::of(&[Role::Inference]);
 			assert_noop!(
-				Operators::register(signed(1), roles, metadata(&[b'n'; 17], b"")),
+				Operators::register(signed(1), roles, metadata(&[b'n'; 17], b""), MIN_INFERENCE),
 				Error::<Test>::NameTooLong
 			);
 			assert_noop!(
-				Operators::register(signed(1), roles, metadata(b"ok", &[b'e'; 33])),
+				Operators::register(signed(1), roles, metadata(b"ok", &[b'e'; 33]), MIN_INFERENCE),
 				Error::<Test>::EndpointTooLong
 			);
 			// At the limits it fits.
-			assert_ok!(Operators::register(signed(1), roles, metadata(&[b'n'; 16], &[b'e'; 32])));
+			assert_ok!(Operators::register(
+				signed(1),
+				roles,
+				metadata(&[b'n'; 16], &[b'e'; 32]),
+				MIN_INFERENCE
+			));
 		});
 	}
 
+	/// Fills the mock's Oracle role (six operators, 1..=6) with bonds of 10, 20, …, 60.
+	fn fill_oracles() {
+		for who in 1..=6 {
+			register_with(who, &[Role::Oracle], 10 * who);
+		}
+	}
+
 	#[test]
-	fn refuses_a_full_role() {
+	fn refuses_a_full_role_without_a_larger_bond() {
 		ExtBuilder::default().build_and_execute(|| {
-			for who in 1..=6 {
-				register(who, &[Role::Oracle]);
-			}
+			fill_oracles();
+			// The smallest bond in the role is 10: equal is not larger.
 			assert_noop!(
 				Operators::register(
 					signed(7),
 					RoleSet::of(&[Role::Inference, Role::Oracle]),
-					metadata(b"", b"")
+					metadata(b"", b""),
+					MIN_INFERENCE
 				),
+				Error::<Test>::TooManyOperators
+			);
+			assert_noop!(
+				Operators::register(signed(7), RoleSet::of(&[Role::Oracle]), metadata(b"", b""), 10),
 				Error::<Test>::TooManyOperators
 			);
 			// Another role still has room.
 			register(7, &[Role::Inference]);
+		});
+	}
+
+	#[test]
+	fn a_newcomer_with_a_larger_bond_pushes_out_the_smallest() {
+		ExtBuilder::default().build_and_execute(|| {
+			fill_oracles();
+			register_with(7, &[Role::Oracle], 11);
+			assert_eq!(RoleCounts::<Test>::get(Role::Oracle), 6);
+			assert!(RoleMembers::<Test>::contains_key(Role::Oracle, 7));
+			assert!(!RoleMembers::<Test>::contains_key(Role::Oracle, 1));
+			System::assert_has_event(Event::PushedOut { who: 1, role: Role::Oracle }.into());
+			// The pushed-out operator had no other role: its bond is unbonding, still held
+			// (slashable) until it unlocks, then withdrawable.
+			let pushed = OperatorsStorage::<Test>::get(1).unwrap();
+			assert!(pushed.roles.is_empty());
+			assert_eq!(pushed.bonded, 0);
+			assert_eq!(pushed.unlocking[0].value, 10);
+			assert_eq!(pushed.unlocking[0].unlock_at, 1 + UNBONDING);
+			assert_eq!(held(1), 10);
+			assert!(!Operators::is_active(&1, Role::Oracle));
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_ok!(Operators::deregister(signed(1)));
+			assert_eq!(free(1), ENDOWMENT);
+		});
+	}
+
+	#[test]
+	fn an_unbonded_operator_is_pushed_out_first() {
+		ExtBuilder::default().build_and_execute(|| {
+			fill_oracles();
+			// 4 unbonds everything: it keeps its slot with nothing bonded.
+			assert_ok!(Operators::unbond(signed(4), 40));
+			register_with(7, &[Role::Oracle], 10);
+			assert!(!RoleMembers::<Test>::contains_key(Role::Oracle, 4));
+			assert!(RoleMembers::<Test>::contains_key(Role::Oracle, 1));
+			System::assert_has_event(Event::PushedOut { who: 4, role: Role::Oracle }.into());
+		});
+	}
+
+	#[test]
+	fn an_operator_of_several_roles_loses_only_the_full_one() {
+		ExtBuilder::default().build_and_execute(|| {
+			// 8 is the smallest oracle but also an inference operator, serving a model.
+			for who in 1..=5 {
+				register_with(who, &[Role::Oracle], 100);
+			}
+			register_with(8, &[Role::Inference, Role::Oracle], MIN_INFERENCE);
+			assert_ok!(Operators::set_capabilities(signed(8), caps(&[model(1)], 1)));
+			register_with(7, &[Role::Oracle], MIN_INFERENCE + 1);
+			let operator = OperatorsStorage::<Test>::get(8).unwrap();
+			assert_eq!(operator.roles, RoleSet::of(&[Role::Inference]));
+			// Its bond backs its remaining role.
+			assert_eq!(operator.bonded, MIN_INFERENCE);
+			assert!(operator.unlocking.is_empty());
+			assert!(Operators::is_active(&8, Role::Inference));
+			assert!(ModelOperators::<Test>::contains_key(model(1), 8));
+		});
+	}
+
+	#[test]
+	fn a_pushed_out_operator_may_register_again() {
+		ExtBuilder::default().build_and_execute(|| {
+			fill_oracles();
+			register_with(7, &[Role::Oracle], 11);
+			// 1 comes back to another role at once; its unbonding chunk stays as it is.
+			register(1, &[Role::Inference]);
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.roles, RoleSet::of(&[Role::Inference]));
+			assert_eq!(operator.bonded, MIN_INFERENCE);
+			assert_eq!(operator.unlocking[0].value, 10);
+			assert_eq!(held(1), MIN_INFERENCE + 10);
 		});
 	}
 }
@@ -148,17 +303,12 @@ mod bond {
 	fn holds_the_amount_and_activates_the_role() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
-			assert_eq!(held(1), MIN_INFERENCE);
-			assert_eq!(free(1), ENDOWMENT - MIN_INFERENCE);
-			assert_eq!(OperatorsStorage::<Test>::get(1).unwrap().bonded, MIN_INFERENCE);
-			assert_eq!(last_event(), Event::Bonded { who: 1, amount: MIN_INFERENCE }.into());
-			assert!(Operators::is_active(&1, Role::Inference));
-			assert_eq!(Operators::bond_of(&1), MIN_INFERENCE);
-
-			// Bonding more adds up.
 			assert_ok!(Operators::bond(signed(1), 5));
 			assert_eq!(held(1), MIN_INFERENCE + 5);
+			assert_eq!(free(1), ENDOWMENT - MIN_INFERENCE - 5);
+			assert_eq!(OperatorsStorage::<Test>::get(1).unwrap().bonded, MIN_INFERENCE + 5);
+			assert_eq!(last_event(), Event::Bonded { who: 1, amount: 5 }.into());
+			assert_eq!(Operators::bond_of(&1), MIN_INFERENCE + 5);
 		});
 	}
 
@@ -168,7 +318,8 @@ mod bond {
 			assert_noop!(Operators::bond(signed(1), 100), Error::<Test>::NotOperator);
 			register(1, &[Role::Validator, Role::Inference]);
 			assert_noop!(Operators::bond(signed(1), 0), Error::<Test>::ZeroAmount);
-			// The largest minimum of the roles held applies.
+			// After unbonding everything, the largest minimum of the roles held applies again.
+			assert_ok!(Operators::unbond(signed(1), MIN_VALIDATOR));
 			assert_noop!(
 				Operators::bond(signed(1), MIN_VALIDATOR - 1),
 				Error::<Test>::BondBelowMinimum
@@ -180,12 +331,10 @@ mod bond {
 	fn refuses_more_than_the_free_balance() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_noop!(
-				Operators::bond(signed(1), ENDOWMENT + 1),
-				Error::<Test>::InsufficientBalance
-			);
+			let free = ENDOWMENT - MIN_INFERENCE;
+			assert_noop!(Operators::bond(signed(1), free + 1), Error::<Test>::InsufficientBalance);
 			// The existential deposit stays free.
-			assert_noop!(Operators::bond(signed(1), ENDOWMENT), Error::<Test>::InsufficientBalance);
+			assert_noop!(Operators::bond(signed(1), free), Error::<Test>::InsufficientBalance);
 		});
 	}
 }
@@ -194,8 +343,7 @@ mod unbond_and_withdraw {
 	use super::*;
 
 	fn bonded_operator(who: u64, amount: u64) {
-		register(who, &[Role::Inference]);
-		assert_ok!(Operators::bond(signed(who), amount));
+		register_with(who, &[Role::Inference], amount);
 	}
 
 	#[test]
@@ -357,14 +505,12 @@ mod capabilities {
 	#[test]
 	fn eligible_operators_are_active_inference_operators_of_the_model() {
 		ExtBuilder::default().build_and_execute(|| {
-			// 1: eligible. 2: not bonded. 3: chilled. 4: serves another model. 5: oracle only.
+			// 1: eligible. 2: unbonded. 3: chilled. 4: serves another model. 5: oracle only.
 			for who in 1..=4 {
 				register(who, &[Role::Inference]);
 			}
-			register(5, &[Role::Oracle]);
-			for who in [1, 3, 4, 5] {
-				assert_ok!(Operators::bond(signed(who), MIN_INFERENCE));
-			}
+			register_with(5, &[Role::Oracle], MIN_INFERENCE);
+			assert_ok!(Operators::unbond(signed(2), MIN_INFERENCE));
 			for who in [1, 2, 3, 5] {
 				assert_ok!(Operators::set_capabilities(signed(who), caps(&[model(1)], 3)));
 			}
@@ -389,7 +535,6 @@ mod chill {
 	fn chill_and_unchill_toggle_activity() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
 			assert_ok!(Operators::chill(signed(1)));
 			assert_eq!(last_event(), Event::Chilled { who: 1 }.into());
 			assert!(!Operators::is_active(&1, Role::Inference));
@@ -420,6 +565,9 @@ mod deregister {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference, Role::Verifier]);
 			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(1)], 1)));
+			assert_ok!(Operators::unbond(signed(1), MIN_INFERENCE));
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
 			assert_ok!(Operators::deregister(signed(1)));
 			assert!(OperatorsStorage::<Test>::get(1).is_none());
 			assert!(!RoleMembers::<Test>::contains_key(Role::Inference, 1));
@@ -434,7 +582,6 @@ mod deregister {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::NotOperator);
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), MIN_INFERENCE));
 			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::StillBonded);
 			assert_ok!(Operators::unbond(signed(1), MIN_INFERENCE));
 			assert_noop!(Operators::deregister(signed(1)), Error::<Test>::StillBonded);
@@ -442,6 +589,72 @@ mod deregister {
 			assert_ok!(Operators::withdraw_unbonded(signed(1)));
 			assert_ok!(Operators::deregister(signed(1)));
 			assert_eq!(free(1), ENDOWMENT);
+		});
+	}
+}
+
+mod force_deregister {
+	use super::*;
+
+	#[test]
+	fn takes_every_role_and_starts_unbonding_the_bond() {
+		ExtBuilder::default().build_and_execute(|| {
+			register_with(1, &[Role::Validator, Role::Inference], 200);
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(1)], 1)));
+			assert_ok!(Operators::force_deregister(RuntimeOrigin::root(), 1));
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert!(operator.roles.is_empty());
+			assert_eq!(operator.bonded, 0);
+			assert_eq!(operator.unlocking[0].value, 200);
+			// Still held, so still slashable for what it did before.
+			assert_eq!(held(1), 200);
+			assert_eq!(Operators::slash(&1, 20, SlashReason::Governance), 20);
+			assert!(!RoleMembers::<Test>::contains_key(Role::Validator, 1));
+			assert_eq!(RoleCounts::<Test>::get(Role::Inference), 0);
+			assert!(!ModelOperators::<Test>::contains_key(model(1), 1));
+			assert!(Operators::eligible_for_model(&model(1)).is_empty());
+			System::assert_has_event(Event::ForceDeregistered { who: 1 }.into());
+			System::assert_has_event(
+				Event::Unbonded { who: 1, amount: 200, unlock_at: 1 + UNBONDING }.into(),
+			);
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_ok!(Operators::deregister(signed(1)));
+			assert_eq!(free(1), ENDOWMENT - 20);
+		});
+	}
+
+	#[test]
+	fn a_full_set_of_chunks_takes_the_bond_into_the_latest() {
+		ExtBuilder::default().build_and_execute(|| {
+			register_with(1, &[Role::Inference], 500);
+			for block in 1..=3 {
+				System::set_block_number(block);
+				assert_ok!(Operators::unbond(signed(1), 10));
+			}
+			System::set_block_number(4);
+			assert_ok!(Operators::force_deregister(RuntimeOrigin::root(), 1));
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.unlocking.len(), 3);
+			assert_eq!(operator.unlocking[2].value, 10 + 470);
+			assert_eq!(operator.unlocking[2].unlock_at, 4 + UNBONDING);
+		});
+	}
+
+	#[test]
+	fn only_governance_and_only_operators_with_roles() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_noop!(Operators::force_deregister(signed(2), 1), DispatchError::BadOrigin);
+			assert_noop!(
+				Operators::force_deregister(RuntimeOrigin::root(), 2),
+				Error::<Test>::NotOperator
+			);
+			assert_ok!(Operators::force_deregister(RuntimeOrigin::root(), 1));
+			assert_noop!(
+				Operators::force_deregister(RuntimeOrigin::root(), 1),
+				Error::<Test>::NotOperator
+			);
 		});
 	}
 }
@@ -469,8 +682,7 @@ mod slash {
 	#[test]
 	fn takes_the_bond_first_then_unbonding_funds_to_the_treasury() {
 		ExtBuilder::default().build_and_execute(|| {
-			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), 300));
+			register_with(1, &[Role::Inference], 300);
 			assert_ok!(Operators::unbond(signed(1), 100));
 			let issuance = Balances::total_issuance();
 
@@ -492,8 +704,7 @@ mod slash {
 	#[test]
 	fn never_takes_more_than_is_held_nor_free_balance() {
 		ExtBuilder::default().build_and_execute(|| {
-			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), 100));
+			register_with(1, &[Role::Inference], 100);
 			assert_eq!(Operators::slash(&1, 5_000, SlashReason::BadResult), 100);
 			assert_eq!(held(1), 0);
 			assert_eq!(free(1), ENDOWMENT - 100);
@@ -511,8 +722,7 @@ mod slash {
 	#[test]
 	fn a_fraction_counts_unbonding_funds() {
 		ExtBuilder::default().build_and_execute(|| {
-			register(1, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(1), 300));
+			register_with(1, &[Role::Inference], 300);
 			assert_ok!(Operators::unbond(signed(1), 100));
 			assert_eq!(
 				Operators::slash_fraction(&1, Perbill::from_percent(10), SlashReason::Governance),
@@ -528,8 +738,7 @@ mod validators {
 	use pallet_session::SessionManager;
 
 	fn validator(who: u64, bond: u64) {
-		register(who, &[Role::Validator]);
-		assert_ok!(Operators::bond(signed(who), bond));
+		register_with(who, &[Role::Validator], bond);
 	}
 
 	#[test]
@@ -556,8 +765,7 @@ mod validators {
 		ExtBuilder::default().build_and_execute(|| {
 			validator(1, 100);
 			// An inference operator is no validator candidate.
-			register(2, &[Role::Inference]);
-			assert_ok!(Operators::bond(signed(2), 500));
+			register_with(2, &[Role::Inference], 500);
 			assert_eq!(Operators::new_session(1), None);
 			validator(3, 100);
 			assert_eq!(Operators::new_session(2), Some(vec![1, 3]));

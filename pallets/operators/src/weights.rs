@@ -8,7 +8,8 @@ use frame_support::weights::{constants::RocksDbWeight, Weight};
 
 /// The weight of each call.
 pub trait WeightInfo {
-	fn register() -> Weight;
+	/// `r`: roles that are full, whose members are looked through for one to push out.
+	fn register(r: u32) -> Weight;
 	fn bond() -> Weight;
 	fn unbond() -> Weight;
 	fn withdraw_unbonded() -> Weight;
@@ -19,11 +20,16 @@ pub trait WeightInfo {
 	/// `m`: models served.
 	fn deregister(m: u32) -> Weight;
 	fn set_min_bond() -> Weight;
+	/// `m`: models served.
+	fn force_deregister(m: u32) -> Weight;
 }
 
 impl WeightInfo for () {
-	fn register() -> Weight {
-		RocksDbWeight::get().reads_writes(6, 9)
+	fn register(r: u32) -> Weight {
+		// A full role: two reads of each member, the one pushed out rewritten.
+		RocksDbWeight::get().reads_writes(6, 9).saturating_add(
+			RocksDbWeight::get().reads_writes(129, 4).saturating_mul(u64::from(r)),
+		)
 	}
 	fn bond() -> Weight {
 		RocksDbWeight::get().reads_writes(7, 3)
@@ -49,5 +55,8 @@ impl WeightInfo for () {
 	}
 	fn set_min_bond() -> Weight {
 		RocksDbWeight::get().writes(1)
+	}
+	fn force_deregister(m: u32) -> Weight {
+		RocksDbWeight::get().reads_writes(5, 9u64.saturating_add(u64::from(m)))
 	}
 }

@@ -156,6 +156,11 @@ impl RoleSet {
 		self.0 & !RoleSet::of(&Role::ALL).0 == 0
 	}
 
+	/// The set without `role`.
+	pub fn without(self, role: Role) -> Self {
+		Self(self.0 & !role.bit())
+	}
+
 	/// The roles in the set, in [`Role::ALL`] order.
 	pub fn iter(self) -> impl Iterator<Item = Role> {
 		Role::ALL.into_iter().filter(move |role| self.contains(*role))
@@ -214,6 +219,8 @@ pub enum SlashReason {
 	BadFeed,
 	/// Governance slashed the operator.
 	Governance,
+	/// A worker declined a job it had held for a while (the longer, the more it costs).
+	LateDecline,
 }
 
 /// How other pallets take an operator's bond: only bonded (held) funds, never free balance, and
@@ -381,8 +388,14 @@ pub struct ModelTerms<AccountId, Balance> {
 	pub input_elements: Option<u32>,
 	/// The output tensor's element count: the bytes of a `Zk` job's output, one `i8` each.
 	pub output_elements: Option<u32>,
+	/// How many bytes a `Fast` output must have: the output tensor's element count times its
+	/// element size (`None` if that does not fit a `u32`).
+	pub output_len: Option<u32>,
 	/// Whether a verifying key is set, so `Zk` jobs can be settled.
 	pub has_key: bool,
+	/// Which key it is: counts the keys set for the model (0 for a key set before keys were
+	/// counted). A `Zk` job pins it at submission and is verified only against that key.
+	pub key_version: u32,
 }
 
 /// How other pallets read models.
@@ -392,6 +405,19 @@ pub trait ModelInspect<AccountId, Balance> {
 
 	/// The verifying key of `model` (checked when it was set), if any.
 	fn verifying_key(model: &ModelId) -> Option<alloc::vec::Vec<u8>>;
+}
+
+/// How the model registry asks the job market whether a model is still in use.
+pub trait ModelUsage {
+	/// How many open jobs `model` has.
+	fn open_jobs(model: &ModelId) -> u32;
+}
+
+/// No market: no model is ever in use.
+impl ModelUsage for () {
+	fn open_jobs(_: &ModelId) -> u32 {
+		0
+	}
 }
 
 /// The digest that binds a `Zk` proof to one job and its worker: a proof made for one job, or

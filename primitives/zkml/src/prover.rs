@@ -246,6 +246,25 @@ mod tests {
 	}
 
 	#[test]
+	fn keys_with_a_point_at_infinity_are_refused() {
+		use ark_ec::AffineRepr;
+		let key = setup_seeded(&demo(), 1).unwrap();
+		let vk = &key.vk;
+		assert!(verifier::decode_key::<Bls12_381>(&verifying_key_bytes(vk)).is_ok());
+		for bad in [
+			VerifyingKey { alpha_g1: AffineRepr::zero(), ..vk.clone() },
+			VerifyingKey { beta_g2: AffineRepr::zero(), ..vk.clone() },
+			VerifyingKey { gamma_g2: AffineRepr::zero(), ..vk.clone() },
+			VerifyingKey { delta_g2: AffineRepr::zero(), ..vk.clone() },
+		] {
+			assert_eq!(
+				verifier::decode_key::<Bls12_381>(&verifying_key_bytes(&bad)).map(|_| ()),
+				Err(VerifyError::MalformedKey)
+			);
+		}
+	}
+
+	#[test]
 	fn malformed_keys_and_proofs_are_errors() {
 		let model = demo();
 		let key = setup_seeded(&model, 1).unwrap();

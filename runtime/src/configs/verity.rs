@@ -27,6 +27,9 @@ parameter_types! {
 	pub const UnbondingPeriod: BlockNumber = DAYS;
 	/// What registering a model holds from its owner (returned on retirement).
 	pub const ModelDeposit: Balance = 10 * UNIT;
+	/// Held from a requester for each job until it is pruned (a day after it finished): pays
+	/// for up to 20 KiB of input and output in storage, so jobs of free models are not free.
+	pub const JobDeposit: Balance = UNIT / 10;
 	/// A quarter of a block's weight.
 	pub MaxDeadlineWeight: frame_support::weights::Weight =
 		<Runtime as frame_system::Config>::BlockWeights::get().max_block.saturating_div(4);
@@ -46,6 +49,7 @@ impl pallet_operators::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = fees::TreasuryAccount;
 	type MinBondOrigin = frame_system::EnsureRoot<AccountId>;
+	type ForceOrigin = frame_system::EnsureRoot<AccountId>;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type MaxNameLen = ConstU32<64>;
@@ -71,6 +75,7 @@ impl pallet_models::Config for Runtime {
 	type MaxModels = ConstU32<4096>;
 	/// Groth16 keys on BLS12-381, validated by the settlement pallet.
 	type KeyCheck = crate::Settlement;
+	type Usage = crate::Inference;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = crate::weights::pallet_models::WeightInfo<Runtime>;
 }
@@ -81,6 +86,7 @@ impl pallet_inference::Config for Runtime {
 	type Models = Models;
 	type Operators = Operators;
 	type Treasury = fees::TreasuryAccount;
+	type JobDeposit = JobDeposit;
 	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
 	/// 16 KiB: a 784-float image is 3 KiB.
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
@@ -117,7 +123,11 @@ pub struct BenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 #[allow(clippy::expect_used)]
 impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
-	fn register_model(owner: &AccountId, seed: u32) -> verity_primitives::ModelId {
+	fn register_model(
+		owner: &AccountId,
+		seed: u32,
+		output_len: u32,
+	) -> verity_primitives::ModelId {
 		use frame_support::BoundedVec;
 		let mut id = [0xbe; 32];
 		if let Some(prefix) = id.get_mut(..4) {
@@ -134,8 +144,8 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			]),
 		};
 		let output = pallet_models::TensorSpec {
-			dtype: pallet_models::DType::F32,
-			shape: BoundedVec::truncate_from(alloc::vec![4]),
+			dtype: pallet_models::DType::I8,
+			shape: BoundedVec::truncate_from(alloc::vec![output_len]),
 		};
 		let registered = Models::register_model(
 			crate::RuntimeOrigin::signed(owner.clone()),
@@ -158,8 +168,14 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[Role::Inference]))
 				.saturating_add(UNIT);
 		let results = [
-			Operators::register(origin(), RoleSet::of(&[Role::Inference]), Default::default()),
-			Operators::bond(origin(), bond),
+			Operators::register(
+				origin(),
+				RoleSet::of(&[Role::Inference]),
+				Default::default(),
+				bond,
+			)
+			.map(|_| ())
+			.map_err(|e| e.error),
 			Operators::set_capabilities(
 				origin(),
 				pallet_operators::Capabilities {

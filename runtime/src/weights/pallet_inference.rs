@@ -238,4 +238,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
 	}
+	fn prune_job() -> Weight {
+		Self::cancel_job()
+	}
 }

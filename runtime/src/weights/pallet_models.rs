@@ -122,4 +122,7 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
+	fn reap_model() -> Weight {
+		Self::force_retire_model()
+	}
 }

@@ -49,13 +49,9 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::RoleCounts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::RoleMembers` (r:0 w:4)
 	/// Proof: `Operators::RoleMembers` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	fn register() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `265`
-		//  Estimated: `10942`
-		// Minimum execution time: 57_307_000 picoseconds.
-		Weight::from_parts(65_342_000, 0)
-			.saturating_add(Weight::from_parts(0, 10942))
+	fn register(r: u32, ) -> Weight {
+		Weight::from_parts(65_342_000, 10942)
+			.saturating_add(Weight::from_parts(3_000_000_000, 300_000).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -185,5 +181,8 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 		Weight::from_parts(16_030_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn force_deregister(m: u32, ) -> Weight {
+		Self::deregister(m)
 	}
 }

@@ -3,8 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -83,4 +83,38 @@ test('bad input gets a clear error and opens no job', async () => {
   );
   assert.equal((await api.query.inference.nextJobId()).toNumber(), before);
   assert.equal(await job(api, before), null);
+});
+
+/** Runs `cli.mjs` against the node; resolves `{ code, stdout, stderr }`. */
+function cli(args) {
+  const script = new URL('../cli.mjs', import.meta.url).pathname;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, '--url', node.url, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+test('the CLI refuses a file that is not a model, and a model of other shapes, in one line', async () => {
+  const before = (await api.query.models.modelCount()).toNumber();
+  const notOnnx = join(node.base, 'hostname.txt');
+  writeFileSync(notOnnx, 'verity-host\n');
+  let { code, stderr } = await cli(['register', notOnnx, '--input', '1,16', '--output', '1,4']);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*does not load/);
+  assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+
+  const file = join(node.base, 'mlp-other.onnx');
+  execFileSync(nodeBinary(), ['demo-model', '--out', file, '--sizes', '16,8,2', '--seed', '5']);
+  ({ code, stderr } = await cli(['register', file, '--input', '1,16', '--output', '1,4']));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*output/);
+  // Nothing reached the chain.
+  assert.equal((await api.query.models.modelCount()).toNumber(), before);
+
+  // A refused call: one line, the chain's error by name.
+  ({ code, stderr } = await cli(['submit', `0x${'cd'.repeat(32)}`, '--values', '1']));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*UnknownModel/);
+  assert.doesNotMatch(stderr, /^\s+at /m);
 });

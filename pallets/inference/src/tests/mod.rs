@@ -1,5 +1,8 @@
 //! Tests of the job market: every call, error and event, deadlines, and a seeded random
-//! sequence of thousands of steps checking that no paid job is ever lost.
+//! sequence of thousands of steps checking that no paid job is ever lost. What an attacker
+//! would try (`hardening`) has a file of its own.
+
+mod hardening;
 
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
@@ -28,6 +31,11 @@ fn valid_input() -> JobInputOf<Test> {
 
 fn output(bytes: &[u8]) -> OutputOf<Test> {
 	BoundedVec::try_from(bytes.to_vec()).unwrap()
+}
+
+/// A `Fast` output of the mock model's size: two `f32` elements, every byte `byte`.
+fn fast_output(byte: u8) -> OutputOf<Test> {
+	output(&[byte; 8])
 }
 
 fn submit(who: u64, max_fee: u64) -> JobId {
@@ -101,7 +109,7 @@ mod submit_job {
 			let id = submit(ALICE, 150);
 			let record = job(id);
 			assert_eq!(escrow(ALICE), 150);
-			assert_eq!(free(ALICE), ENDOWMENT - 150);
+			assert_eq!(free(ALICE), ENDOWMENT - 150 - JOB_DEPOSIT);
 			assert!(WORKERS.contains(&record.worker));
 			assert_eq!(record.fee, PRICE);
 			assert_eq!(record.status, JobStatus::Assigned);
@@ -137,7 +145,7 @@ mod submit_job {
 				let id = submit(ALICE, PRICE);
 				let worker = job(id).worker;
 				picks[WORKERS.iter().position(|w| *w == worker).unwrap()] += 1;
-				assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+				assert_ok!(Inference::submit_result(signed(worker), id, fast_output(1)));
 			}
 			// Bonds are 1:2:3; the picks follow within a loose tolerance.
 			assert!(picks[0] > 50 && picks[0] < 150, "{picks:?}");
@@ -337,7 +345,7 @@ mod submit_result {
 			let issuance = Balances::total_issuance();
 			System::reset_events();
 
-			assert_ok!(Inference::submit_result(signed(worker), id, output(&[9, 9])));
+			assert_ok!(Inference::submit_result(signed(worker), id, fast_output(9)));
 
 			let split = FeeSplit::of(PRICE, ROYALTY, Params::<Test>::get().treasury_share);
 			assert_eq!(split, FeeSplit { worker: 85, royalty: 5, treasury: 10 });
@@ -345,13 +353,13 @@ mod submit_result {
 			assert_eq!(free(OWNER), owner_before + 5);
 			assert_eq!(free(TREASURY), treasury_before + 10);
 			assert_eq!(escrow(ALICE), 0);
-			assert_eq!(free(ALICE), ENDOWMENT - PRICE);
+			assert_eq!(free(ALICE), ENDOWMENT - PRICE - JOB_DEPOSIT);
 			assert_eq!(Balances::total_issuance(), issuance);
 
 			let record = job(id);
 			assert_eq!(record.status, JobStatus::Settled);
 			assert_eq!(record.paid, PRICE);
-			assert_eq!(record.output.unwrap().into_inner(), vec![9, 9]);
+			assert_eq!(record.output.unwrap().into_inner(), vec![9; 8]);
 			assert_eq!(record.finished_at, Some(1));
 			assert_eq!(WorkerLoad::<Test>::get(worker), 0);
 			assert!(!WorkerJobs::<Test>::contains_key(worker, id));
@@ -360,7 +368,7 @@ mod submit_result {
 				vec![
 					Event::ResultSubmitted {
 						job: id,
-						output_hash: sp_io::hashing::blake2_256(&[9, 9])
+						output_hash: sp_io::hashing::blake2_256(&[9; 8])
 					},
 					Event::JobSettled { job: id, paid: PRICE },
 				]
@@ -375,20 +383,20 @@ mod submit_result {
 			let worker = job(id).worker;
 			let stranger = *WORKERS.iter().find(|w| **w != worker).unwrap();
 			assert_noop!(
-				Inference::submit_result(signed(stranger), id, output(&[1])),
+				Inference::submit_result(signed(stranger), id, fast_output(1)),
 				Error::<Test>::NotAssignedWorker
 			);
 			assert_noop!(
-				Inference::submit_result(signed(worker), JobId(99), output(&[1])),
+				Inference::submit_result(signed(worker), JobId(99), fast_output(1)),
 				Error::<Test>::UnknownJob
 			);
 			assert_noop!(
 				Inference::submit_result(signed(worker), id, output(&[])),
 				Error::<Test>::EmptyOutput
 			);
-			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_ok!(Inference::submit_result(signed(worker), id, fast_output(1)));
 			assert_noop!(
-				Inference::submit_result(signed(worker), id, output(&[2])),
+				Inference::submit_result(signed(worker), id, fast_output(2)),
 				Error::<Test>::ResultAlreadySubmitted
 			);
 		});
@@ -401,7 +409,7 @@ mod submit_result {
 			let worker = job(id).worker;
 			assert_ok!(Inference::cancel_job(signed(ALICE), id));
 			assert_noop!(
-				Inference::submit_result(signed(worker), id, output(&[1])),
+				Inference::submit_result(signed(worker), id, fast_output(1)),
 				Error::<Test>::JobFinished
 			);
 		});
@@ -415,7 +423,7 @@ mod submit_result {
 			// The block of the deadline, before its hook has run.
 			System::set_block_number(record.deadline);
 			assert_noop!(
-				Inference::submit_result(signed(record.worker), id, output(&[1])),
+				Inference::submit_result(signed(record.worker), id, fast_output(1)),
 				Error::<Test>::DeadlinePassed
 			);
 		});
@@ -428,10 +436,10 @@ mod submit_result {
 			let worker = job(id).worker;
 			assert_ok!(Models::retire_model(signed(OWNER), model()));
 			let (owner_before, treasury_before) = (free(OWNER), free(TREASURY));
-			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_ok!(Inference::submit_result(signed(worker), id, fast_output(1)));
 			assert_eq!(free(OWNER), owner_before + 5);
 			assert_eq!(free(TREASURY), treasury_before + 10);
-			assert_eq!(free(ALICE), ENDOWMENT - PRICE);
+			assert_eq!(free(ALICE), ENDOWMENT - PRICE - JOB_DEPOSIT);
 		});
 	}
 }
@@ -447,7 +455,7 @@ mod cancel_job {
 			System::reset_events();
 			assert_ok!(Inference::cancel_job(signed(ALICE), id));
 			assert_eq!(escrow(ALICE), 0);
-			assert_eq!(free(ALICE), ENDOWMENT);
+			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
 			let record = job(id);
 			assert_eq!(record.status, JobStatus::Refunded(RefundReason::Cancelled));
 			assert_eq!(record.paid, 0);
@@ -477,7 +485,7 @@ mod cancel_job {
 	fn refuses_after_the_result() {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
-			assert_ok!(Inference::submit_result(signed(job(id).worker), id, output(&[1])));
+			assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(1)));
 			assert_noop!(
 				Inference::cancel_job(signed(ALICE), id),
 				Error::<Test>::ResultAlreadySubmitted
@@ -512,7 +520,7 @@ mod decline_job {
 			);
 			assert_ok!(Inference::decline_job(signed(second), id));
 			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::Declined));
-			assert_eq!(free(ALICE), ENDOWMENT);
+			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
 		});
 	}
 
@@ -554,7 +562,7 @@ mod decline_job {
 				Inference::decline_job(signed(worker), JobId(5)),
 				Error::<Test>::UnknownJob
 			);
-			assert_ok!(Inference::submit_result(signed(worker), id, output(&[1])));
+			assert_ok!(Inference::submit_result(signed(worker), id, fast_output(1)));
 			assert_noop!(
 				Inference::decline_job(signed(worker), id),
 				Error::<Test>::ResultAlreadySubmitted
@@ -594,7 +602,7 @@ mod deadlines {
 
 			// The old worker's late result is refused.
 			assert_noop!(
-				Inference::submit_result(signed(first), id, output(&[1])),
+				Inference::submit_result(signed(first), id, fast_output(1)),
 				Error::<Test>::NotAssignedWorker
 			);
 
@@ -603,7 +611,7 @@ mod deadlines {
 			assert!(bond(second) < second_bond);
 			let record = job(id);
 			assert_eq!(record.status, JobStatus::Refunded(RefundReason::DeadlineMissed));
-			assert_eq!(free(ALICE), ENDOWMENT);
+			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
 			assert_eq!(escrow(ALICE), 0);
 			assert!(events()
 				.contains(&Event::JobRefunded { job: id, reason: RefundReason::DeadlineMissed }));
@@ -615,7 +623,7 @@ mod deadlines {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			let record = job(id);
-			assert_ok!(Inference::submit_result(signed(record.worker), id, output(&[1])));
+			assert_ok!(Inference::submit_result(signed(record.worker), id, fast_output(1)));
 			let bond_before = bond(record.worker);
 			run_to_block(record.deadline + 1);
 			assert_eq!(bond(record.worker), bond_before);
@@ -784,9 +792,9 @@ mod views {
 			assert!(view.feeds.is_empty());
 			let worker = view.worker;
 			assert!(Inference::jobs_for_worker(&worker).iter().any(|j| j.id == a));
-			assert_ok!(Inference::submit_result(signed(worker), a, output(&[3])));
+			assert_ok!(Inference::submit_result(signed(worker), a, fast_output(3)));
 			assert!(!Inference::jobs_for_worker(&worker).iter().any(|j| j.id == a));
-			assert_eq!(Inference::job_view(a).unwrap().output, Some(vec![3]));
+			assert_eq!(Inference::job_view(a).unwrap().output, Some(vec![3; 8]));
 		});
 	}
 }
@@ -798,21 +806,21 @@ mod property {
 	use super::*;
 
 	/// A small deterministic generator (xorshift64*), so failures replay.
-	struct Rng(u64);
+	pub(super) struct Rng(pub(super) u64);
 	impl Rng {
-		fn next(&mut self) -> u64 {
+		pub(super) fn next(&mut self) -> u64 {
 			self.0 ^= self.0 >> 12;
 			self.0 ^= self.0 << 25;
 			self.0 ^= self.0 >> 27;
 			self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
 		}
-		fn below(&mut self, n: u64) -> u64 {
+		pub(super) fn below(&mut self, n: u64) -> u64 {
 			self.next() % n
 		}
 	}
 
 	/// The terminal events seen so far: job -> what was paid (`Some`) or refunded (`None`).
-	fn drain_terminal_events(terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>) {
+	pub(super) fn drain_terminal_events(terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>) {
 		for event in events() {
 			match event {
 				Event::JobSettled { job, paid } => {
@@ -841,6 +849,8 @@ mod property {
 			let mut slashed_total = 0u64;
 			let bonds = || WORKERS.iter().map(|w| bond(*w)).sum::<u64>();
 			for _ in 0..steps {
+				// Slashes happen in several steps (deadlines, late declines, late cancels).
+				let bonds_before = bonds();
 				let open: Vec<JobId> = WORKERS
 					.iter()
 					.flat_map(|w| WorkerJobs::<Test>::iter_key_prefix(w).collect::<Vec<_>>())
@@ -866,7 +876,7 @@ mod property {
 						let id = pick(&mut rng);
 						let record = job(id);
 						let deliver =
-							|| Inference::submit_result(signed(record.worker), id, output(&[2]));
+							|| Inference::submit_result(signed(record.worker), id, fast_output(2));
 						if record.deadline <= System::block_number() {
 							// Overdue, its deadline entry not reached yet (queues were full).
 							assert_noop!(deliver(), Error::<Test>::DeadlinePassed);
@@ -876,7 +886,14 @@ mod property {
 					},
 					6 if !open.is_empty() => {
 						let id = pick(&mut rng);
-						assert_ok!(Inference::cancel_job(signed(job(id).requester), id));
+						let record = job(id);
+						let now = System::block_number();
+						let cancel = || Inference::cancel_job(signed(record.requester), id);
+						if now == record.assigned_at || now >= record.deadline {
+							assert_ok!(cancel());
+						} else {
+							assert_noop!(cancel(), Error::<Test>::TooEarlyToCancel);
+						}
 					},
 					7 if !open.is_empty() => {
 						let id = pick(&mut rng);
@@ -888,12 +905,9 @@ mod property {
 							assert_ok!(decline());
 						}
 					},
-					_ => {
-						let before = bonds();
-						run_to_block(System::block_number() + 1 + rng.below(3));
-						slashed_total += before - bonds();
-					},
+					_ => run_to_block(System::block_number() + 1 + rng.below(3)),
 				}
+				slashed_total += bonds_before - bonds();
 				drain_terminal_events(&mut terminal);
 				// Nothing is minted or burned: fees and slashes only move.
 				assert_eq!(Balances::total_issuance(), issuance);
@@ -920,9 +934,11 @@ mod property {
 				}
 			}
 			assert_eq!(terminal.len(), submitted.len());
-			// Requesters paid exactly the fees of settled jobs; nothing else left them.
+			// Requesters paid exactly the fees of settled jobs, and hold the deposits of the jobs
+			// still kept; nothing else left them.
 			let spent: u64 = requesters.iter().map(|who| ENDOWMENT - free(*who)).sum();
-			assert_eq!(spent, paid_total);
+			let kept = Jobs::<Test>::iter_values().count() as u64;
+			assert_eq!(spent, paid_total + kept * JOB_DEPOSIT);
 			assert_eq!(escrow(ALICE) + escrow(BOB), 0);
 			// The treasury got its share of every fee and every slash.
 			let share = FeeSplit::of(PRICE, ROYALTY, Params::<Test>::get().treasury_share).treasury;
@@ -950,11 +966,11 @@ mod zk {
 	use super::*;
 
 	/// The `Zk` model's input: sixteen `i8` values.
-	fn zk_input() -> Vec<i8> {
+	pub(super) fn zk_input() -> Vec<i8> {
 		(0..16).map(|i| (i * 7 - 50) as i8).collect()
 	}
 
-	fn submit_zk(who: u64) -> JobId {
+	pub(super) fn submit_zk(who: u64) -> JobId {
 		let id = NextJobId::<Test>::get();
 		let bytes: Vec<u8> = zk_input().iter().map(|v| *v as u8).collect();
 		assert_ok!(Inference::submit_job(
@@ -967,7 +983,7 @@ mod zk {
 		id
 	}
 
-	fn submit_proof(id: JobId, output_bytes: &[u8], proof: &[u8]) -> DispatchResultWithPostInfo {
+	pub(super) fn submit_proof(id: JobId, output_bytes: &[u8], proof: &[u8]) -> DispatchResultWithPostInfo {
 		let worker = job(id).worker;
 		Inference::submit_proof(
 			signed(worker),
@@ -977,7 +993,7 @@ mod zk {
 		)
 	}
 
-	fn zk_execute(test: impl FnOnce()) {
+	pub(super) fn zk_execute(test: impl FnOnce()) {
 		execute(|| {
 			register_zk_model();
 			System::reset_events();
@@ -985,7 +1001,7 @@ mod zk {
 		});
 	}
 
-	use frame_support::dispatch::DispatchResultWithPostInfo;
+	pub(super) use frame_support::dispatch::DispatchResultWithPostInfo;
 
 	#[test]
 	fn a_verified_proof_settles_the_job() {
@@ -1001,7 +1017,7 @@ mod zk {
 			assert_eq!(job(id).paid, fee);
 			assert!(free(worker) > before);
 			assert_eq!(escrow(ALICE), 0);
-			assert_eq!(free(ALICE), ENDOWMENT - fee);
+			assert_eq!(free(ALICE), ENDOWMENT - fee - JOB_DEPOSIT);
 			let events: Vec<RuntimeEvent> =
 				System::events().into_iter().map(|record| record.event).collect();
 			assert!(events.contains(
@@ -1024,7 +1040,7 @@ mod zk {
 			assert_eq!(job(b).status, JobStatus::Refunded(RefundReason::BadProof));
 			assert_eq!(bond(worker), bond_before - Perbill::from_percent(10) * bond_before);
 			assert_eq!(escrow(BOB), 0);
-			assert_eq!(free(BOB), ENDOWMENT);
+			assert_eq!(free(BOB), ENDOWMENT - JOB_DEPOSIT);
 			assert!(System::events().iter().any(|record| record.event
 				== pallet_settlement::Event::<Test>::ProofRejected { job: b, worker }.into()));
 			assert_eq!(
@@ -1042,7 +1058,7 @@ mod zk {
 			out[0] = out[0].wrapping_add(1);
 			assert_ok!(submit_proof(id, &out, &proof));
 			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::BadProof));
-			assert_eq!(free(ALICE), ENDOWMENT);
+			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
 		});
 	}
 
@@ -1103,7 +1119,7 @@ mod zk {
 	}
 
 	/// Jobs submitted until one worker holds two; returns them and the worker.
-	fn two_jobs_of_one_worker() -> (u64, JobId, JobId) {
+	pub(super) fn two_jobs_of_one_worker() -> (u64, JobId, JobId) {
 		let mut by_worker: Vec<(u64, JobId)> = Vec::new();
 		loop {
 			let id = submit_zk(ALICE);
@@ -1115,7 +1131,7 @@ mod zk {
 		}
 	}
 
-	fn batch(
+	pub(super) fn batch(
 		items: Vec<(JobId, Vec<u8>, Vec<u8>)>,
 	) -> BoundedVec<
 		(JobId, OutputOf<Test>, ProofOf),
