@@ -43,12 +43,15 @@ async fn bob_registers_as_an_inference_operator() {
 		node.state_call("OperatorsApi_operator", Sr25519Keyring::Alice.to_account_id()).await;
 	assert!(alice.is_some_and(|a| a.active_roles == RoleSet::of(&Role::ALL)));
 
+	// Registering bonds in the same step.
+	let bond = 2_000 * UNIT;
 	let register = RuntimeCall::Operators(pallet_operators::Call::register {
 		roles: RoleSet::of(&[Role::Inference]),
 		metadata: pallet_operators::OperatorMetadataInput {
 			name: BoundedVec::truncate_from(b"bob-gpu".to_vec()),
 			endpoint: BoundedVec::truncate_from(b"https://bob.example".to_vec()),
 		},
+		bond,
 	});
 	let events = node.submit_and_watch(register, &bob.pair()).await;
 	assert!(succeeded(&events), "{events:?}");
@@ -56,15 +59,10 @@ async fn bob_registers_as_an_inference_operator() {
 		e,
 		RuntimeEvent::Operators(pallet_operators::Event::Registered { who, .. }) if *who == bob.to_account_id()
 	)));
-
-	let bond = 2_000 * UNIT;
-	let events = node
-		.submit_and_watch(
-			RuntimeCall::Operators(pallet_operators::Call::bond { amount: bond }),
-			&bob.pair(),
-		)
-		.await;
-	assert!(succeeded(&events), "{events:?}");
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Operators(pallet_operators::Event::Bonded { who, amount }) if *who == bob.to_account_id() && *amount == bond
+	)));
 
 	let view: OperatorView = node
 		.state_call::<Option<OperatorView>>("OperatorsApi_operator", bob.to_account_id())
@@ -82,6 +80,7 @@ async fn bob_registers_as_an_inference_operator() {
 	let again = RuntimeCall::Operators(pallet_operators::Call::register {
 		roles: RoleSet::of(&[Role::Oracle]),
 		metadata: Default::default(),
+		bond,
 	});
 	let events = node.submit_and_watch(again, &bob.pair()).await;
 	assert!(events

@@ -202,27 +202,29 @@ async fn the_store_takes_only_onnx_models_that_run_as_declared() {
 	// What a new user tried: a file that is not ONNX at all.
 	let message = refused(node.call("blobs_put", rpc_params![Bytes(b"verity\n".to_vec())]).await);
 	assert!(message.contains("not an ONNX model"), "{message}");
-	let message = refused(
-		node.call("blobs_put", rpc_params![Bytes(b"verity\n".to_vec()), demo_io()]).await,
-	);
+	let message =
+		refused(node.call("blobs_put", rpc_params![Bytes(b"verity\n".to_vec()), demo_io()]).await);
 	assert!(message.contains("does not load"), "{message}");
 	// An ONNX model declared with the wrong tensors: input 16 wide, declared 8; output 4 wide,
 	// declared 3.
 	let bytes = demo::mlp(&[16, 8, 4], 7);
 	let tensor =
 		|shape: Vec<u32>| pallet_models::TensorView { dtype: pallet_models::DType::F32, shape };
-	let wrong_input = pallet_models::IoView { input: tensor(vec![1, 8]), output: tensor(vec![1, 4]) };
+	let wrong_input =
+		pallet_models::IoView { input: tensor(vec![1, 8]), output: tensor(vec![1, 4]) };
 	refused(node.call("blobs_put", rpc_params![Bytes(bytes.clone()), wrong_input]).await);
 	let wrong_output =
 		pallet_models::IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 3]) };
-	let message = refused(node.call("blobs_put", rpc_params![Bytes(bytes.clone()), wrong_output]).await);
+	let message =
+		refused(node.call("blobs_put", rpc_params![Bytes(bytes.clone()), wrong_output]).await);
 	assert!(message.contains("output"), "{message}");
 	// Nothing refused was stored.
 	let id = verity_node::worker::store::model_id(&bytes);
 	let file = node.chain_dir().join("models").join(format!("{}.onnx", hex::encode(id.0)));
 	assert!(!file.exists());
 	// As declared, it is stored.
-	let put: H256 = node.call("blobs_put", rpc_params![Bytes(bytes.clone()), demo_io()]).await.unwrap();
+	let put: H256 =
+		node.call("blobs_put", rpc_params![Bytes(bytes.clone()), demo_io()]).await.unwrap();
 	assert_eq!(ModelId(put.0), id);
 	assert!(file.exists());
 }
@@ -231,8 +233,10 @@ async fn the_store_takes_only_onnx_models_that_run_as_declared() {
 async fn blobs_are_served_only_to_unsafe_rpc() {
 	// With safe RPC methods only, the store neither hands out models (some are private) nor
 	// takes them.
-	let node = Node::start_dev("blobs-safe", &["--sealing", "instant", "--rpc-methods", "safe"]).await;
-	let got: Result<Option<Bytes>, _> = node.call("blobs_get", rpc_params![H256(DEMO_MODEL_ID.0)]).await;
+	let node =
+		Node::start_dev("blobs-safe", &["--sealing", "instant", "--rpc-methods", "safe"]).await;
+	let got: Result<Option<Bytes>, _> =
+		node.call("blobs_get", rpc_params![H256(DEMO_MODEL_ID.0)]).await;
 	assert!(got.is_err(), "{got:?}");
 	let put: Result<H256, _> =
 		node.call("blobs_put", rpc_params![Bytes(demo::DEMO_MODEL.to_vec())]).await;

@@ -162,6 +162,11 @@ impl Loaded {
 		Ok(Loaded { plan, input, output })
 	}
 
+	/// The element count of the declared output tensor.
+	pub fn output_elements(&self) -> u32 {
+		u32::try_from(self.output.elements()).unwrap_or(u32::MAX)
+	}
+
 	/// Runs the model on an encoded input; returns the encoded output.
 	pub fn run(&self, input: &[u8]) -> Result<Vec<u8>, EngineError> {
 		let tensor = self.input.decode(input)?;

@@ -94,9 +94,15 @@ pub struct WorkerParams {
 	#[arg(long, default_value_t = 256 * 1024 * 1024)]
 	pub worker_max_model_size: u64,
 
-	/// Seconds a model download may take.
+	/// Seconds a model download may take (less when a job's deadline comes sooner).
 	#[arg(long, default_value_t = 120)]
 	pub worker_fetch_timeout: u64,
+
+	/// Let model downloads connect to loopback, private and link-local addresses (a model URI
+	/// is chosen by whoever registers the model; by default the worker fetches from public
+	/// addresses only).
+	#[arg(long)]
+	pub worker_allow_private_fetch: bool,
 
 	/// How many models are kept loaded.
 	#[arg(long, default_value_t = 32)]
@@ -179,6 +185,7 @@ impl Shared {
 			&data_path.join("models"),
 			params.worker_max_model_size,
 			Duration::from_secs(params.worker_fetch_timeout),
+			params.worker_allow_private_fetch,
 		)
 		.map_err(|e| e.to_string())?;
 		let metrics = match (params.worker, registry) {
@@ -412,6 +419,7 @@ pub fn spawn_worker_tasks(
 	let worker = Worker {
 		answers,
 		loading: Default::default(),
+		prefetched: Default::default(),
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -440,6 +448,8 @@ struct Worker {
 	answers: mpsc::UnboundedSender<Answer>,
 	/// One lock per model the worker has loaded (a few bytes each, one per model it serves).
 	loading: Arc<Mutex<HashMap<ModelId, Arc<tokio::sync::Mutex<()>>>>>,
+	/// The models its operators declare, fetched (or being fetched) ahead of their first job.
+	prefetched: Arc<Mutex<HashSet<ModelId>>>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -470,12 +480,14 @@ impl Worker {
 		let mut assigned: Vec<Work> = Vec::new();
 		let mut declared: u32 = 0;
 		let mut accounts = Vec::new();
+		let mut served: Vec<ModelId> = Vec::new();
 		for key in keys {
 			let account = AccountId::from(key);
 			match api.operator(best, account.clone()) {
 				// A chilled operator takes no new jobs but must still finish those it holds.
 				Ok(Some(operator)) if operator.roles.contains(Role::Inference) => {
 					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
+					served.extend(operator.capabilities.models.iter().copied());
 				},
 				Ok(_) => continue,
 				Err(e) => {
@@ -491,6 +503,7 @@ impl Worker {
 		}
 		let at_least = u32::from(!assigned.is_empty());
 		self.resize(declared.min(self.max_concurrency).max(at_least));
+		self.prefetch(served);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -526,6 +539,34 @@ impl Worker {
 			}
 		}
 		self.shared.publish_queue_depth(state.queued);
+	}
+
+	/// Fetches the models the operators declare and the worker has not fetched yet, each in a
+	/// task of its own: a model is downloaded when it is declared, not while its first job's
+	/// deadline runs. A model that cannot be fetched is tried again when a job needs it.
+	fn prefetch(&self, served: Vec<ModelId>) {
+		let new: Vec<ModelId> = {
+			let mut prefetched = self.prefetched.lock();
+			served.into_iter().filter(|model| prefetched.insert(*model)).collect()
+		};
+		for model in new {
+			let worker = self.clone();
+			self.spawner.spawn("verity-worker-prefetch", Some("worker"), async move {
+				match worker.fetch(model, None).await {
+					Ok(_) => log::info!(
+						target: LOG_TARGET,
+						"model 0x{} fetched ahead of its jobs",
+						hex::encode(model.0)
+					),
+					Err(failure) => log::warn!(
+						target: LOG_TARGET,
+						"model 0x{} declared but not fetched: {}",
+						hex::encode(model.0),
+						failure.message
+					),
+				}
+			});
+		}
 	}
 
 	/// Makes the number of slots `target`.
@@ -606,12 +647,14 @@ impl Worker {
 					"the installed proving key is not the one whose verifying key is on chain",
 				));
 			}
-			zk::prove_job(&keys, &input, &digest, |real| {
+			zk::prove_job(&keys, &input, loaded.output_elements(), &digest, |real| {
 				loaded.run(real).map_err(|e| e.to_string())
 			})
 			.map_err(|e| {
 				let reason = match e {
 					zk::ProveError::Mismatch { .. } => "mismatch",
+					zk::ProveError::Size { .. } => "size",
+					zk::ProveError::SelfCheck(_) => "self-check",
 					_ => "prove",
 				};
 				Failure::new(reason, e)
@@ -714,26 +757,42 @@ impl Worker {
 	}
 
 	async fn fetch_and_load(&self, job: &Job) -> Result<Arc<engine::Loaded>, Failure> {
-		let best = self.client.info().best_hash;
-		let model = self
-			.client
-			.runtime_api()
-			.model(best, job.model)
-			.map_err(|e| Failure::new("model", e))?
-			.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
-		let uri = String::from_utf8_lossy(&model.uri).into_owned();
-		let bytes = self
-			.shared
-			.store
-			.fetch(&job.model, &uri)
-			.await
-			.map_err(|e| Failure::new("model", e))?;
+		// A download that outlives the job's deadline is of no use to it.
+		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
+		let left =
+			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK);
+		let by = Instant::now().checked_add(Duration::from_millis(left));
+		let (bytes, io) = self.fetch(job.model, by).await?;
 		let shared = self.shared.clone();
-		let (id, io) = (job.model, model.io);
+		let id = job.model;
 		tokio::task::spawn_blocking(move || shared.engine.load(id, &bytes, &io))
 			.await
 			.map_err(|e| Failure::new("load", e))?
 			.map_err(|e| Failure::new("load", e))
+	}
+
+	/// The bytes of `model`, from the store or fetched by its URI on chain (by `by` at the
+	/// latest), and its I/O spec.
+	async fn fetch(
+		&self,
+		model: ModelId,
+		by: Option<Instant>,
+	) -> Result<(Vec<u8>, pallet_models::IoView), Failure> {
+		let best = self.client.info().best_hash;
+		let entry = self
+			.client
+			.runtime_api()
+			.model(best, model)
+			.map_err(|e| Failure::new("model", e))?
+			.ok_or_else(|| Failure::new("model", "the model is not registered"))?;
+		let uri = String::from_utf8_lossy(&entry.uri).into_owned();
+		let bytes = self
+			.shared
+			.store
+			.fetch(&model, &uri, by)
+			.await
+			.map_err(|e| Failure::new("model", e))?;
+		Ok((bytes, entry.io))
 	}
 
 	/// Fetches, loads and runs the job's model on its input.

@@ -3,12 +3,22 @@
 //! Files live in one directory under the node's chain data path, named by the hex of their id.
 //! Bytes are checked against their id when they enter the store and every time they are read, so
 //! a corrupt or tampered file is refused (and removed) rather than run. Models are fetched by the
-//! URI registered on chain: `http://` and `https://` with a size limit and a timeout, or
-//! `blob:<id>` for bytes that were put into this node's store (`blobs_put`).
+//! URI registered on chain: `http://` and `https://`, or `blob:<id>` for bytes that were put into
+//! this node's store (`blobs_put`).
+//!
+//! A URI is chosen by whoever registers a model, so a download is treated as hostile: at most
+//! [`MAX_REDIRECTS`] redirects, each followed by hand; every address a host name resolves to must
+//! be public (no loopback, private, link-local, shared or unspecified address) unless the
+//! operator allows private fetches (`--worker-allow-private-fetch`), and the connection goes to
+//! the address that was checked, so the name cannot be re-resolved elsewhere in between; the
+//! body streams to a partial file, hashed on the way and at most the size limit, and becomes the
+//! model's file only if it hashes to the model id; the whole download, redirects included, ends
+//! by its timeout (the store's, or less when the caller has a job's deadline to meet).
 
 use std::{
+	net::{IpAddr, SocketAddr},
 	path::{Path, PathBuf},
-	time::Duration,
+	time::{Duration, Instant},
 };
 
 use sp_io::hashing::blake2_256;
@@ -27,6 +37,8 @@ pub enum StoreError {
 	TooLarge { limit: u64 },
 	/// The download failed.
 	Fetch(String),
+	/// The URI's host is (or resolves to) an address the worker does not fetch from.
+	PrivateAddress(String),
 	/// Reading or writing the store failed.
 	Io(std::io::Error),
 }
@@ -46,6 +58,11 @@ impl std::fmt::Display for StoreError {
 			StoreError::UnsupportedUri(uri) => write!(f, "unsupported model URI {uri:?}"),
 			StoreError::TooLarge { limit } => write!(f, "the model is larger than {limit} bytes"),
 			StoreError::Fetch(e) => write!(f, "the download failed: {e}"),
+			StoreError::PrivateAddress(host) => write!(
+				f,
+				"{host} is a loopback, private or link-local address; \
+				 --worker-allow-private-fetch allows it"
+			),
 			StoreError::Io(e) => write!(f, "the model store failed: {e}"),
 		}
 	}
@@ -64,24 +81,56 @@ pub fn model_id(bytes: &[u8]) -> ModelId {
 	ModelId(blake2_256(bytes))
 }
 
+/// The most redirects a download follows.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// Whether a download may connect to `ip`: not loopback, private, link-local, shared (CGNAT),
+/// unspecified, broadcast or documentation space, for IPv4 and IPv6 (and IPv4 mapped in IPv6).
+pub fn is_public(ip: IpAddr) -> bool {
+	match ip {
+		IpAddr::V4(v4) => {
+			let [a, b, ..] = v4.octets();
+			!(v4.is_loopback()
+				|| v4.is_private()
+				|| v4.is_link_local()
+				|| v4.is_unspecified()
+				|| v4.is_broadcast()
+				|| v4.is_documentation()
+				|| a == 0 || (a == 100 && (64..128).contains(&b)))
+		},
+		IpAddr::V6(v6) => {
+			if let Some(v4) = v6.to_ipv4_mapped() {
+				return is_public(IpAddr::V4(v4));
+			}
+			let first = v6.segments()[0];
+			!(v6.is_loopback()
+				|| v6.is_unspecified()
+				|| (first & 0xfe00) == 0xfc00
+				|| (first & 0xffc0) == 0xfe80)
+		},
+	}
+}
+
 /// Content-addressed model bytes in a directory.
 #[derive(Debug, Clone)]
 pub struct ModelStore {
 	dir: PathBuf,
 	max_size: u64,
-	http: reqwest::Client,
+	timeout: Duration,
+	allow_private: bool,
 }
 
 impl ModelStore {
 	/// A store in `dir` (created if missing) that downloads at most `max_size` bytes a model, each
-	/// download within `timeout`.
-	pub fn open(dir: &Path, max_size: u64, timeout: Duration) -> Result<Self, StoreError> {
+	/// download within `timeout`, from public addresses only unless `allow_private`.
+	pub fn open(
+		dir: &Path,
+		max_size: u64,
+		timeout: Duration,
+		allow_private: bool,
+	) -> Result<Self, StoreError> {
 		std::fs::create_dir_all(dir)?;
-		let http = reqwest::Client::builder()
-			.timeout(timeout)
-			.build()
-			.map_err(|e| StoreError::Fetch(e.to_string()))?;
-		Ok(ModelStore { dir: dir.to_path_buf(), max_size, http })
+		Ok(ModelStore { dir: dir.to_path_buf(), max_size, timeout, allow_private })
 	}
 
 	/// The largest model this store takes.
@@ -151,8 +200,14 @@ impl ModelStore {
 	}
 
 	/// The bytes of model `id`: from the store, or else downloaded from `uri`, checked against
-	/// `id` and stored.
-	pub async fn fetch(&self, id: &ModelId, uri: &str) -> Result<Vec<u8>, StoreError> {
+	/// `id` and stored; a download ends by the store's timeout or by `by`, whichever comes first
+	/// (a job's deadline: a model that arrives after it is of no use to the job).
+	pub async fn fetch(
+		&self,
+		id: &ModelId,
+		uri: &str,
+		by: Option<Instant>,
+	) -> Result<Vec<u8>, StoreError> {
 		match self.get(id) {
 			Ok(Some(bytes)) => return Ok(bytes),
 			Ok(None) => {},
@@ -166,31 +221,113 @@ impl ModelStore {
 		if !(uri.starts_with("http://") || uri.starts_with("https://")) {
 			return Err(StoreError::UnsupportedUri(uri.to_string()));
 		}
-		let bytes = self.download(uri).await?;
-		let found = model_id(&bytes);
-		if found != *id {
-			return Err(StoreError::HashMismatch { expected: *id, found });
+		let limit = by
+			.map(|by| by.saturating_duration_since(Instant::now()))
+			.map_or(self.timeout, |left| left.min(self.timeout));
+		match tokio::time::timeout(limit, self.download(id, uri)).await {
+			Ok(downloaded) => downloaded?,
+			Err(_) => {
+				return Err(StoreError::Fetch(format!("timed out after {} s", limit.as_secs_f64())))
+			},
 		}
-		self.put(&bytes)?;
-		Ok(bytes)
+		// Read back as any stored model is: checked against its id once more.
+		self.get(id)?.ok_or(StoreError::NotStored(*id))
 	}
 
-	async fn download(&self, uri: &str) -> Result<Vec<u8>, StoreError> {
+	/// Downloads `uri` into the store as `id`, following redirects by hand (see the module docs).
+	async fn download(&self, id: &ModelId, uri: &str) -> Result<(), StoreError> {
+		let unsupported = || StoreError::UnsupportedUri(uri.to_string());
+		let mut url = reqwest::Url::parse(uri).map_err(|_| unsupported())?;
+		for _ in 0..=MAX_REDIRECTS {
+			let response = self.request(&url).await?;
+			if !response.status().is_redirection() {
+				let response =
+					response.error_for_status().map_err(|e| StoreError::Fetch(e.to_string()))?;
+				return self.save(id, response).await;
+			}
+			let location = response
+				.headers()
+				.get(reqwest::header::LOCATION)
+				.and_then(|value| value.to_str().ok())
+				.ok_or_else(|| StoreError::Fetch("a redirect without a location".into()))?;
+			url = url.join(location).map_err(|_| unsupported())?;
+			if !matches!(url.scheme(), "http" | "https") {
+				return Err(StoreError::UnsupportedUri(url.to_string()));
+			}
+		}
+		Err(StoreError::Fetch(format!("more than {MAX_REDIRECTS} redirects")))
+	}
+
+	/// One request, without following redirects, to an address of `url`'s host that was checked.
+	async fn request(&self, url: &reqwest::Url) -> Result<reqwest::Response, StoreError> {
 		let fetch = |e: reqwest::Error| StoreError::Fetch(e.to_string());
-		let mut response =
-			self.http.get(uri).send().await.and_then(|r| r.error_for_status()).map_err(fetch)?;
+		let port = url.port_or_known_default().unwrap_or(80);
+		let (name, addresses): (Option<&str>, Vec<SocketAddr>) = match url.host() {
+			Some(url::Host::Domain(name)) => {
+				let found = tokio::net::lookup_host((name, port))
+					.await
+					.map_err(|e| StoreError::Fetch(format!("cannot resolve {name}: {e}")))?;
+				(Some(name), found.collect())
+			},
+			Some(url::Host::Ipv4(ip)) => (None, vec![SocketAddr::new(ip.into(), port)]),
+			Some(url::Host::Ipv6(ip)) => (None, vec![SocketAddr::new(ip.into(), port)]),
+			None => return Err(StoreError::UnsupportedUri(url.to_string())),
+		};
+		// Every address must do: a name that resolves to a public and a private one is refused.
+		if !self.allow_private && addresses.iter().any(|address| !is_public(address.ip())) {
+			return Err(StoreError::PrivateAddress(url.host_str().unwrap_or_default().into()));
+		}
+		let address = *addresses.first().ok_or_else(|| StoreError::Fetch("no address".into()))?;
+		let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+		if let Some(name) = name {
+			// Connect to the address checked above, not to whatever the name resolves to next.
+			client = client.resolve(name, address);
+		}
+		client.build().map_err(fetch)?.get(url.clone()).send().await.map_err(fetch)
+	}
+
+	/// Streams `response`'s body into a partial file, hashing it on the way; renames it into the
+	/// store if it is at most the size limit and hashes to `id`.
+	async fn save(&self, id: &ModelId, mut response: reqwest::Response) -> Result<(), StoreError> {
+		use std::io::Write;
 		if response.content_length().is_some_and(|len| len > self.max_size) {
 			return Err(StoreError::TooLarge { limit: self.max_size });
 		}
-		// The client's timeout covers the whole download, body included.
-		let mut bytes = Vec::new();
-		while let Some(chunk) = response.chunk().await.map_err(fetch)? {
-			if (bytes.len() as u64).saturating_add(chunk.len() as u64) > self.max_size {
+		static DOWNLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+		let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let partial =
+			Partial(self.path(id).with_extension(format!("download-{}-{n}", std::process::id())));
+		// Plain file writes of a chunk at a time: short, so they stay on the async task.
+		let mut file = std::fs::File::create(&partial.0)?;
+		let mut hash = blake2b_simd::Params::new().hash_length(32).to_state();
+		let mut size = 0u64;
+		while let Some(chunk) =
+			response.chunk().await.map_err(|e| StoreError::Fetch(e.to_string()))?
+		{
+			size = size.saturating_add(chunk.len() as u64);
+			if size > self.max_size {
 				return Err(StoreError::TooLarge { limit: self.max_size });
 			}
-			bytes.extend_from_slice(&chunk);
+			hash.update(&chunk);
+			file.write_all(&chunk)?;
 		}
-		Ok(bytes)
+		file.sync_all()?;
+		let found = ModelId(hash.finalize().as_bytes().try_into().unwrap_or_default());
+		if found != *id {
+			return Err(StoreError::HashMismatch { expected: *id, found });
+		}
+		std::fs::rename(&partial.0, self.path(id))?;
+		Ok(())
+	}
+}
+
+/// A download's partial file: removed when dropped (an error, a timeout that drops the download
+/// midway); once renamed into the store there is nothing left to remove.
+struct Partial(PathBuf);
+
+impl Drop for Partial {
+	fn drop(&mut self) {
+		let _ = std::fs::remove_file(&self.0);
 	}
 }
 
@@ -198,8 +335,9 @@ impl ModelStore {
 mod tests {
 	use super::*;
 
+	/// A store that may fetch from this machine's test servers.
 	fn store(dir: &Path) -> ModelStore {
-		ModelStore::open(dir, 1024, Duration::from_secs(5)).unwrap()
+		ModelStore::open(dir, 1024, Duration::from_secs(5), true).unwrap()
 	}
 
 	fn temp_dir(name: &str) -> PathBuf {
@@ -252,30 +390,125 @@ mod tests {
 		let dir = temp_dir("blob");
 		let store = store(&dir);
 		let missing = model_id(b"missing");
-		assert!(matches!(store.fetch(&missing, "blob:").await, Err(StoreError::NotStored(_))));
 		assert!(matches!(
-			store.fetch(&missing, "ftp://example.invalid/m.onnx").await,
+			store.fetch(&missing, "blob:", None).await,
+			Err(StoreError::NotStored(_))
+		));
+		assert!(matches!(
+			store.fetch(&missing, "ftp://example.invalid/m.onnx", None).await,
 			Err(StoreError::UnsupportedUri(_))
 		));
 		let id = store.put(b"model bytes").unwrap();
-		assert_eq!(store.fetch(&id, "blob:").await.unwrap(), b"model bytes".to_vec());
+		assert_eq!(store.fetch(&id, "blob:", None).await.unwrap(), b"model bytes".to_vec());
 	}
 
 	/// Serves `body` once per connection over plain HTTP on a local port.
 	async fn serve(body: Vec<u8>) -> String {
+		let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+		respond([head.into_bytes(), body].concat(), Duration::ZERO).await
+	}
+
+	/// Answers every connection with `response` after `delay`; returns the server's URL.
+	async fn respond(response: Vec<u8>, delay: Duration) -> String {
 		use tokio::io::{AsyncReadExt, AsyncWriteExt};
 		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = listener.local_addr().unwrap();
 		tokio::spawn(async move {
 			while let Ok((mut socket, _)) = listener.accept().await {
-				let mut request = [0u8; 1024];
-				let _ = socket.read(&mut request).await;
-				let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
-				let _ = socket.write_all(head.as_bytes()).await;
-				let _ = socket.write_all(&body).await;
+				let response = response.clone();
+				tokio::spawn(async move {
+					let mut request = [0u8; 1024];
+					let _ = socket.read(&mut request).await;
+					tokio::time::sleep(delay).await;
+					let _ = socket.write_all(&response).await;
+				});
 			}
 		});
 		format!("http://{address}/model.onnx")
+	}
+
+	/// Redirects every request to `to`.
+	async fn redirect(to: &str) -> String {
+		let head = format!("HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\n\r\n");
+		respond(head.into_bytes(), Duration::ZERO).await
+	}
+
+	#[test]
+	fn only_public_addresses_are_public() {
+		for private in [
+			"127.0.0.1",
+			"10.1.2.3",
+			"172.16.0.1",
+			"192.168.1.1",
+			"169.254.169.254",
+			"0.0.0.0",
+			"100.64.0.1",
+			"255.255.255.255",
+			"::1",
+			"::",
+			"fd00::1",
+			"fe80::1",
+			"::ffff:127.0.0.1",
+			"::ffff:10.0.0.1",
+		] {
+			assert!(!is_public(private.parse().unwrap()), "{private}");
+		}
+		for public in ["1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
+			assert!(is_public(public.parse().unwrap()), "{public}");
+		}
+	}
+
+	#[tokio::test]
+	async fn refuses_private_addresses_unless_allowed() {
+		let dir = temp_dir("private");
+		let strict = ModelStore::open(&dir, 1024, Duration::from_secs(5), false).unwrap();
+		let uri = serve(b"served model".to_vec()).await;
+		let id = model_id(b"served model");
+		assert!(matches!(strict.fetch(&id, &uri, None).await, Err(StoreError::PrivateAddress(_))));
+		// By name too: localhost resolves to loopback.
+		let by_name = uri.replace("127.0.0.1", "localhost");
+		assert!(matches!(
+			strict.fetch(&id, &by_name, None).await,
+			Err(StoreError::PrivateAddress(_))
+		));
+		assert_eq!(strict.get(&id).unwrap(), None);
+		assert_eq!(store(&dir).fetch(&id, &uri, None).await.unwrap(), b"served model".to_vec());
+	}
+
+	#[tokio::test]
+	async fn follows_a_few_redirects_and_no_more() {
+		let dir = temp_dir("redirects");
+		let store = store(&dir);
+		let id = model_id(b"served model");
+		let target = serve(b"served model".to_vec()).await;
+		let mut uri = target.clone();
+		for _ in 0..MAX_REDIRECTS {
+			uri = redirect(&uri).await;
+		}
+		assert_eq!(store.fetch(&id, &uri, None).await.unwrap(), b"served model".to_vec());
+		std::fs::remove_file(store.path(&id)).unwrap();
+		let too_far = redirect(&uri).await;
+		let error = store.fetch(&id, &too_far, None).await.unwrap_err().to_string();
+		assert!(error.contains("redirects"), "{error}");
+		// A redirect elsewhere than http(s) is refused.
+		let ftp = redirect("ftp://example.invalid/m.onnx").await;
+		assert!(matches!(store.fetch(&id, &ftp, None).await, Err(StoreError::UnsupportedUri(_))));
+	}
+
+	#[tokio::test]
+	async fn a_download_ends_by_the_deadline_and_leaves_nothing_behind() {
+		let dir = temp_dir("slow");
+		let store = store(&dir);
+		let body = b"served model".to_vec();
+		let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+		let slow = respond([head.into_bytes(), body].concat(), Duration::from_secs(3)).await;
+		let id = model_id(b"served model");
+		let started = Instant::now();
+		let by = Some(started + Duration::from_millis(300));
+		let error = store.fetch(&id, &slow, by).await.unwrap_err().to_string();
+		assert!(error.contains("timed out"), "{error}");
+		assert!(started.elapsed() < Duration::from_secs(2));
+		assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 	}
 
 	#[tokio::test]
@@ -284,19 +517,28 @@ mod tests {
 		let store = store(&dir);
 		let uri = serve(b"served model".to_vec()).await;
 		let id = model_id(b"served model");
-		assert_eq!(store.fetch(&id, &uri).await.unwrap(), b"served model".to_vec());
+		assert_eq!(store.fetch(&id, &uri, None).await.unwrap(), b"served model".to_vec());
 		assert_eq!(store.get(&id).unwrap(), Some(b"served model".to_vec()));
 
 		// Bytes that do not hash to the registered id are refused and not stored.
 		let wrong = model_id(b"another model");
-		assert!(matches!(store.fetch(&wrong, &uri).await, Err(StoreError::HashMismatch { .. })));
+		assert!(matches!(
+			store.fetch(&wrong, &uri, None).await,
+			Err(StoreError::HashMismatch { .. })
+		));
 		assert_eq!(store.get(&wrong).unwrap(), None);
 
 		// Too large.
 		let big = serve(vec![7; 2048]).await;
 		assert!(matches!(
-			store.fetch(&model_id(&[7; 2048]), &big).await,
+			store.fetch(&model_id(&[7; 2048]), &big, None).await,
 			Err(StoreError::TooLarge { limit: 1024 })
 		));
+		// Nothing partial is left behind.
+		assert!(std::fs::read_dir(&dir).unwrap().all(|entry| entry
+			.unwrap()
+			.path()
+			.extension()
+			.is_some_and(|e| e == "onnx")));
 	}
 }

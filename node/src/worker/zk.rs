@@ -3,9 +3,12 @@
 //!
 //! Keys live in one directory (`--worker-zk-keys`, by default `zk` in the chain's data
 //! directory) as `verity-node zk setup` writes them, by model id: `0x<id>.pk` (the proving key,
-//! which holds the verifying key) and `0x<id>.ir` (the model's IR, SCALE-encoded). Before it
-//! proves, the worker checks that the key's verifying key is the one on chain: a stale or wrong
-//! key would only earn a slash.
+//! which holds the verifying key) and `0x<id>.ir` (the model's IR, SCALE-encoded). The model
+//! owner hands these files over, so the worker trusts none of it: the proving key's points are
+//! validated when it is loaded; before proving, the key's verifying key must be the one on
+//! chain and the IR's input and output sizes those the chain registered; after proving, the
+//! proof is verified natively under the chain's key. A job that fails any of these is declined
+//! (no slash) rather than answered with a proof the chain would reject (a slash).
 
 use std::{
 	collections::HashMap,
@@ -91,7 +94,8 @@ impl ZkKeys {
 		};
 		let ir = Model::decode(&mut &read("ir")?[..]).map_err(|e| format!("bad IR file: {e}"))?;
 		ir.validate().map_err(|e| format!("bad IR file: {e}"))?;
-		let key = prover::decode_proving_key(&read("pk")?).map_err(|e| e.to_string())?;
+		let key = prover::decode_proving_key_checked(&read("pk")?)
+			.map_err(|e| format!("bad proving key: {e}"))?;
 		let vk_bytes = prover::verifying_key_bytes(&key.vk);
 		let loaded = Arc::new(ZkModel { ir, key, vk_bytes });
 		self.loaded.lock().insert(*model, loaded.clone());
@@ -104,6 +108,10 @@ impl ZkKeys {
 pub enum ProveError {
 	/// The input is not one `i8` for each of the IR's inputs.
 	Input(String),
+	/// The IR's output is not the size the chain registered for the model.
+	Size { ir: u32, chain: u32 },
+	/// The proof does not verify under the chain's key (the proving key is not what it claims).
+	SelfCheck(String),
 	/// tract and the interpreter disagree beyond [`CROSS_CHECK_TOLERANCE`].
 	Mismatch { gap: i16 },
 	/// tract failed.
@@ -116,6 +124,12 @@ impl std::fmt::Display for ProveError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			Self::Input(e) => write!(f, "bad input: {e}"),
+			Self::Size { ir, chain } => {
+				write!(f, "the IR has {ir} outputs, the model on chain {chain}")
+			},
+			Self::SelfCheck(e) => {
+				write!(f, "the proof does not verify under the chain's key ({e}): bad proving key")
+			},
 			Self::Mismatch { gap } => write!(
 				f,
 				"tract and the reference interpreter disagree by {gap} steps (at most \
@@ -142,16 +156,21 @@ pub fn cross_check_gap(ir: &Model, tract_output: &[f32], reference: &[i8]) -> i1
 		.unwrap_or(0)
 }
 
-/// Proves a job: runs the interpreter, cross-checks tract (`run_tract` takes and returns
-/// little-endian `f32` bytes), and makes the proof bound to `binding_digest`. Returns the `i8`
-/// output bytes and the (uncompressed) proof. Blocking and CPU-heavy.
+/// Proves a job: checks the IR's output size against the chain's (`chain_outputs`), runs the
+/// interpreter, cross-checks tract (`run_tract` takes and returns little-endian `f32` bytes),
+/// makes the proof bound to `binding_digest` and verifies it under the verifying key. Returns
+/// the `i8` output bytes and the (uncompressed) proof. Blocking and CPU-heavy.
 pub fn prove_job(
 	model: &ZkModel,
 	input: &[u8],
+	chain_outputs: u32,
 	binding_digest: &[u8; 32],
 	run_tract: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
 ) -> Result<(Vec<u8>, Vec<u8>), ProveError> {
 	let ir = &model.ir;
+	if ir.output_len() != chain_outputs {
+		return Err(ProveError::Size { ir: ir.output_len(), chain: chain_outputs });
+	}
 	if input.len() != ir.input_len as usize {
 		return Err(ProveError::Input(format!(
 			"{} bytes for {} inputs",
@@ -176,5 +195,81 @@ pub fn prove_job(
 	let mut rng = ark_std::rand::rngs::OsRng;
 	let (output, proof) = prover::prove(&model.key, ir, &x, binding, &mut rng)
 		.map_err(|e| ProveError::Prove(e.to_string()))?;
+	prover::check_proof(&model.vk_bytes, binding, &x, &output, &proof)
+		.map_err(|e| ProveError::SelfCheck(format!("{e:?}")))?;
 	Ok((output.iter().map(|v| *v as u8).collect(), verifier::encode_proof(&proof)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+mod tests {
+	use super::*;
+
+	fn ir() -> Model {
+		onnx::import(&onnx::mlp(&[16, 16, 4], 1), onnx::ImportOptions::default()).unwrap()
+	}
+
+	fn zk_model(ir: Model, key: prover::ProvingKey, vk_of: &prover::ProvingKey) -> ZkModel {
+		ZkModel { ir, key, vk_bytes: prover::verifying_key_bytes(&vk_of.vk) }
+	}
+
+	/// Proves on input 0..16 with a stand-in for tract that answers what the interpreter does.
+	fn prove(model: &ZkModel, chain_outputs: u32) -> Result<(Vec<u8>, Vec<u8>), ProveError> {
+		let input: Vec<u8> = (0..16u8).collect();
+		let reference = interpreter::run(&model.ir, &public::as_i8(&input)).unwrap();
+		let frac = model.ir.input_frac;
+		let tract: Vec<u8> =
+			onnx::dequantize(&reference, frac).iter().flat_map(|v| v.to_le_bytes()).collect();
+		prove_job(model, &input, chain_outputs, &[7; 32], |_| Ok(tract))
+	}
+
+	#[test]
+	fn a_good_key_proves_and_its_proof_checks_out() {
+		let ir = ir();
+		let key = prover::setup_seeded(&ir, 1).unwrap();
+		let vk = key.clone();
+		let (output, proof) = prove(&zk_model(ir, key, &vk), 4).unwrap();
+		assert_eq!(output.len(), 4);
+		assert_eq!(proof.len(), verifier::PROOF_LEN);
+	}
+
+	#[test]
+	fn a_poisoned_proving_key_is_caught_before_the_proof_is_sent() {
+		// The owner hands over a proving key whose verifying key is the chain's but whose other
+		// points come from another setup: every proof it makes fails on chain.
+		let ir = ir();
+		let honest = prover::setup_seeded(&ir, 1).unwrap();
+		let other = prover::setup_seeded(&ir, 2).unwrap();
+		let poisoned = prover::ProvingKey { vk: honest.vk.clone(), ..other };
+		let model = zk_model(ir, poisoned, &honest);
+		assert!(matches!(prove(&model, 4), Err(ProveError::SelfCheck(_))));
+	}
+
+	#[test]
+	fn an_ir_of_another_output_size_is_not_proved() {
+		let ir = ir();
+		let key = prover::setup_seeded(&ir, 1).unwrap();
+		let vk = key.clone();
+		let model = zk_model(ir, key, &vk);
+		assert!(matches!(prove(&model, 3), Err(ProveError::Size { ir: 4, chain: 3 })));
+	}
+
+	#[test]
+	fn a_corrupt_proving_key_file_does_not_load() {
+		let dir = std::env::temp_dir().join(format!("verity-zk-keys-{}", std::process::id()));
+		let ir = ir();
+		let key = prover::setup_seeded(&ir, 1).unwrap();
+		let model = ModelId([3; 32]);
+		write_keys(&dir, &model, &ir, &key).unwrap();
+		assert!(ZkKeys::new(dir.clone()).get(&model).is_ok());
+		// A flipped bit in a point: off the curve or out of the subgroup.
+		let pk = file(&dir, &model, "pk");
+		let mut bytes = std::fs::read(&pk).unwrap();
+		let middle = bytes.len() / 2;
+		bytes[middle] ^= 0x10;
+		std::fs::write(&pk, bytes).unwrap();
+		let error = ZkKeys::new(dir.clone()).get(&model).err().unwrap();
+		assert!(error.contains("bad proving key"), "{error}");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
 }

@@ -331,10 +331,10 @@ pub mod pallet {
 		JobReassigned { job: JobId, from: T::AccountId, to: T::AccountId },
 		/// The worker declined the job.
 		JobDeclined { job: JobId, worker: T::AccountId },
-		/// A finished job was removed from storage and its deposit returned.
-		JobPruned { job: JobId },
 		/// Governance changed the market parameters.
 		ParamsSet { params: MarketParamsOf<T> },
+		/// A finished job was removed from storage and its deposit returned.
+		JobPruned { job: JobId },
 	}
 
 	#[pallet::error]
@@ -373,13 +373,6 @@ pub mod pallet {
 		ResultAlreadySubmitted,
 		/// The job has finished (settled or refunded).
 		JobFinished,
-		/// The job is still open.
-		JobOpen,
-		/// A job may be cancelled only in the block its worker was assigned, or once its
-		/// deadline has passed without a result.
-		TooEarlyToCancel,
-		/// The job's retention period is not over.
-		TooEarlyToPrune,
 		/// The worker's deadline has passed.
 		DeadlinePassed,
 		/// The output is empty.
@@ -406,6 +399,16 @@ pub mod pallet {
 		InvalidParams,
 		/// A counter or an amount overflowed.
 		Overflow,
+		/// The job is still open.
+		JobOpen,
+		/// A job may be cancelled only in the block its worker was assigned, or once its
+		/// deadline has passed without a result.
+		TooEarlyToCancel,
+		/// The job's retention period is not over.
+		TooEarlyToPrune,
+		/// The model's output is longer than [`Config::MaxOutputLen`]: no result could be
+		/// delivered.
+		OutputTooLong,
 	}
 
 	#[pallet::hooks]
@@ -602,7 +605,8 @@ pub mod pallet {
 				.first()
 				.map(|(_, record, output, _)| (record.input_len(), output.len() as u32))
 				.unwrap_or_default();
-			let count = jobs.len() as u32;
+			// Skipped items were read too: the batch is charged for every item it carried.
+			let count = seen.len() as u32;
 			let items: Vec<_> = jobs
 				.iter()
 				.map(|(job, record, output, proof)| {
@@ -653,7 +657,7 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			let overdue = now >= record.deadline;
 			ensure!(overdue || now == record.assigned_at, Error::<T>::TooEarlyToCancel);
-			if overdue {
+			if overdue && !Self::key_replaced(&record) {
 				let fraction = Params::<T>::get().missed_deadline_slash;
 				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
 			}
@@ -683,6 +687,11 @@ pub mod pallet {
 				T::Operators::slash_fraction(&who, cost, SlashReason::LateDecline);
 			}
 			Self::deposit_event(Event::JobDeclined { job, worker: who });
+			// Nobody can prove a job whose pinned key was replaced: it goes back to its requester.
+			if Self::key_replaced(&record) {
+				Self::refund(job, record, RefundReason::KeyChanged)?;
+				return Ok(Some(T::WeightInfo::decline_job(0)).into());
+			}
 			let operators = Self::reassign_or_refund(job, record, RefundReason::Declined)?;
 			Ok(Some(T::WeightInfo::decline_job(operators)).into())
 		}
@@ -766,19 +775,30 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What declining `record` at block `now` costs its worker, as a part of its bond: nothing
-	/// in the block after assignment (the first the worker can act in), then
-	/// [`MarketParams::missed_deadline_slash`] times the part of the execution period held
-	/// since, so declining at the last block costs about what missing the deadline does.
+	/// in the block after assignment (the first the worker can act in), then growing in step
+	/// with the blocks held to [`MarketParams::missed_deadline_slash`] at the last block before
+	/// the deadline, so holding a job to decline it late costs what missing the deadline does.
+	/// Nothing either when the model's owner replaced the key the job was pinned to: the worker
+	/// cannot prove it.
 	pub fn decline_cost(record: &JobOf<T>, now: BlockNumberFor<T>) -> sp_runtime::Perbill {
-		let period = record.deadline.saturating_sub(record.assigned_at);
+		// Blocks the worker may act in: assigned_at + 1 ..= deadline - 1.
+		let span = record.deadline.saturating_sub(record.assigned_at).saturating_sub(2u32.into());
 		let held = now.saturating_sub(record.assigned_at).saturating_sub(One::one());
-		if held.is_zero() || period.is_zero() {
+		if held.is_zero() || span.is_zero() || Self::key_replaced(record) {
 			return sp_runtime::Perbill::zero();
 		}
-		let held: u128 = held.unique_saturated_into();
-		let period: u128 = period.unique_saturated_into();
-		let part = sp_runtime::Perbill::from_rational(held, period);
+		let held: u128 = held.min(span).unique_saturated_into();
+		let span: u128 = span.unique_saturated_into();
+		let part = sp_runtime::Perbill::from_rational(held, span);
 		part.saturating_mul(Params::<T>::get().missed_deadline_slash)
+	}
+
+	/// Whether `record` is a `Zk` job whose model's key was replaced since it was submitted:
+	/// its worker cannot deliver a proof the chain would check, and must not pay for that.
+	fn key_replaced(record: &JobOf<T>) -> bool {
+		record.mode == VerificationMode::Zk
+			&& T::Models::terms(&record.model)
+				.is_some_and(|terms| terms.key_version != record.key_version)
 	}
 
 	/// Whether the finished job `record` may be pruned at `now`.
@@ -916,12 +936,13 @@ impl<T: Config> Pallet<T> {
 			EstimateError::Overflow => Error::<T>::Overflow,
 		})?;
 		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
-		// quantized input the proof is about.
-		let expected_len = match mode {
-			VerificationMode::Fast => terms.input_len,
+		// quantized input the proof is about. Outputs likewise; one longer than a result may be
+		// could never be delivered.
+		let (expected_len, output_len) = match mode {
+			VerificationMode::Fast => (terms.input_len, terms.output_len),
 			VerificationMode::Zk => {
 				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
-				terms.input_elements
+				(terms.input_elements, terms.output_elements)
 			},
 			VerificationMode::Consensus(_) => return Err(Error::<T>::ModeNotAvailable.into()),
 		};
@@ -935,6 +956,10 @@ impl<T: Config> Pallet<T> {
 			},
 			JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
 		}
+		frame_support::ensure!(
+			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
+			Error::<T>::OutputTooLong
+		);
 		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
 
 		let id = NextJobId::<T>::get();
@@ -1255,9 +1280,14 @@ impl<T: Config> Pallet<T> {
 			// The slash and what follows stand or fall together: a step that fails is retried
 			// next block, and must not slash again.
 			let step = frame_support::storage::with_storage_layer(|| {
+				// A worker whose key was replaced under it could not prove: no slash, and the
+				// job goes back to its requester rather than to another worker.
+				if Self::key_replaced(&record) {
+					return Self::refund(job, record, RefundReason::KeyChanged);
+				}
 				let fraction = Params::<T>::get().missed_deadline_slash;
 				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
-				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
+				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed).map(|_| ())
 			});
 			if let Err(error) = step {
 				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
@@ -1265,6 +1295,13 @@ impl<T: Config> Pallet<T> {
 			}
 		} else if Self::prunable(&record, now) {
 			Self::prune(job, record);
+		} else if let Some(at) = record.finished_at {
+			// An entry past every block the job's deadline entries can sit in is its pruning,
+			// come early because the retention period grew since: schedule it again (if the
+			// queues are full, `prune_job` remains). Earlier entries are stale deadlines.
+			if now > record.deadline.saturating_add(SCHEDULE_SPREAD.into()) {
+				Self::schedule(at.saturating_add(Params::<T>::get().retention_period), job);
+			}
 		}
 	}
 

@@ -6,7 +6,9 @@ pub mod v1 {
 	use crate::{BalanceOf, Config, JobInputOf, JobOf, JobStatus, MarketParams, OutputOf, Pallet};
 	use codec::{Decode, Encode};
 	use frame_support::{
-		migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade, weights::Weight,
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
 	};
 	use frame_system::pallet_prelude::BlockNumberFor;
 	use sp_runtime::{traits::Zero, Perbill};
@@ -50,8 +52,8 @@ pub mod v1 {
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV1<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let old_params = crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(
-				|old| {
+			let old_params =
+				crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(|old| {
 					old.map(|old| MarketParams {
 						execution_period: old.execution_period,
 						retention_period: old.retention_period,
@@ -63,15 +65,21 @@ pub mod v1 {
 						max_concurrent_jobs: MarketParams::<BlockNumberFor<T>>::default()
 							.max_concurrent_jobs,
 					})
-				},
-			);
+				});
 			if old_params.is_err() {
 				log::error!(target: crate::LOG_TARGET, "v1: the parameters did not decode");
 			}
 			let period = crate::Params::<T>::get().execution_period;
-			let mut jobs = 0u64;
+			let (mut jobs, mut open) = (0u64, 0u64);
+			// The open jobs of each model, which version 0 did not count.
+			let mut models = alloc::collections::btree_map::BTreeMap::<ModelId, u32>::new();
 			crate::Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
 				jobs = jobs.saturating_add(1);
+				if old.status.is_open() {
+					open = open.saturating_add(1);
+					let count = models.entry(old.model).or_insert(0);
+					*count = count.saturating_add(1);
+				}
 				Some(JobOf::<T> {
 					assigned_at: sp_runtime::traits::Saturating::saturating_sub(
 						old.deadline,
@@ -95,15 +103,14 @@ pub mod v1 {
 					finished_at: old.finished_at,
 				})
 			});
-			// The open jobs of each model, which version 0 did not count.
-			for (_, job) in crate::Jobs::<T>::iter() {
-				if job.status.is_open() {
-					crate::ModelJobs::<T>::mutate(job.model, |n| *n = n.saturating_add(1));
-				}
+			let written = models.len() as u64;
+			for (model, count) in models {
+				crate::ModelJobs::<T>::insert(model, count);
 			}
+			log::info!(target: crate::LOG_TARGET, "v1: {jobs} jobs rewritten, {open} open");
 			T::DbWeight::get().reads_writes(
-				jobs.saturating_mul(2).saturating_add(1),
-				jobs.saturating_mul(2).saturating_add(1),
+				jobs.saturating_add(2),
+				jobs.saturating_add(written).saturating_add(1),
 			)
 		}
 	}
@@ -164,9 +171,23 @@ pub mod v1 {
 					&params.encode(),
 				);
 
+				// And an open job, which the model's count of open jobs must include.
+				let open = OldJob::<Test> {
+					status: JobStatus::Assigned,
+					paid: 0,
+					finished_at: None,
+					..OldJob::<Test>::decode(&mut &old.encode()[..]).unwrap()
+				};
+				frame_support::storage::unhashed::put_raw(
+					&crate::Jobs::<Test>::hashed_key_for(JobId(1)),
+					&open.encode(),
+				);
+
 				MigrateToV1::<Test>::on_runtime_upgrade();
 
 				assert_eq!(StorageVersion::get::<Pallet<Test>>(), 1);
+				assert_eq!(crate::ModelJobs::<Test>::get(model()), 1);
+				assert!(crate::Jobs::<Test>::get(JobId(1)).unwrap().status.is_open());
 				let params = crate::Params::<Test>::get();
 				assert_eq!((params.execution_period, params.zk_price_factor), (7, 3));
 				assert_eq!(params.max_concurrent_jobs, 256);

@@ -160,6 +160,17 @@ pub fn zk_fixture() -> &'static ZkFixture {
 	})
 }
 
+/// Another valid key of the `Zk` model (another setup): no proof of the fixture verifies under
+/// it.
+pub fn other_zk_key() -> Vec<u8> {
+	static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+	KEY.get_or_init(|| {
+		let key = verity_zkml::prover::setup_seeded(&zk_fixture().model, 4).unwrap();
+		verity_zkml::verifier::encode_key(&key.vk)
+	})
+	.clone()
+}
+
 /// The id of the `Zk` model.
 pub fn zk_model() -> ModelId {
 	ModelId([9; 32])

@@ -64,9 +64,7 @@ use frame_support::traits::{
 	Get,
 };
 use sp_runtime::{traits::Zero, Perbill};
-use verity_primitives::{
-	ModeSet, ModelId, ModelInspect, ModelTerms, ModelUsage, VerificationMode,
-};
+use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, ModelUsage, VerificationMode};
 
 const LOG_TARGET: &str = "runtime::models";
 
@@ -271,6 +269,9 @@ pub mod pallet {
 		InUse,
 		/// A counter overflowed.
 		Overflow,
+		/// The key is the one already set (setting it again would only move its version, and
+		/// refund the model's `Zk` jobs in flight).
+		KeyUnchanged,
 	}
 
 	#[pallet::hooks]
@@ -328,8 +329,8 @@ pub mod pallet {
 		///   pallet, which verifies proofs with the key (it deserializes and validates it); the
 		///   `()` check accepts any non-empty bytes. The key gets the next version number; jobs
 		///   submitted before keep the version they pinned (their proofs are not checked against
-		///   the new key).
-		/// - **Errors**: also [`Error::Overflow`].
+		///   the new key). Setting the current key again is refused.
+		/// - **Errors**: also [`Error::KeyUnchanged`], [`Error::Overflow`].
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::Retired`],
 		///   [`Error::ZkNotSupported`], [`Error::EmptyKey`], [`Error::InvalidKey`].
 		/// - **Events**: [`Event::VerifyingKeySet`].
@@ -544,6 +545,10 @@ impl<T: Config> Pallet<T> {
 		);
 		frame_support::ensure!(!vk.is_empty(), Error::<T>::EmptyKey);
 		frame_support::ensure!(T::KeyCheck::check(&vk), Error::<T>::InvalidKey);
+		frame_support::ensure!(
+			VerifyingKeys::<T>::get(model).is_none_or(|current| current != vk),
+			Error::<T>::KeyUnchanged
+		);
 		let version = KeyVersions::<T>::get(model).checked_add(1).ok_or(Error::<T>::Overflow)?;
 		VerifyingKeys::<T>::insert(model, vk);
 		KeyVersions::<T>::insert(model, version);

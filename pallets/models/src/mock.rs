@@ -66,7 +66,6 @@ pub const MAX_MODELS: u32 = 5;
 /// Keys starting with this byte fail the mock's key check.
 pub const BAD_KEY_BYTE: u8 = 0xff;
 
-/// Accepts non-empty keys that do not start with [`BAD_KEY_BYTE`].
 frame_support::parameter_types! {
 	/// How many open jobs the mock's market says every model has.
 	pub static OpenJobs: u32 = 0;
@@ -80,6 +79,7 @@ impl verity_primitives::ModelUsage for MockUsage {
 	}
 }
 
+/// Accepts non-empty keys that do not start with [`BAD_KEY_BYTE`].
 pub struct MockKeyCheck;
 impl VerifyingKeyCheck for MockKeyCheck {
 	fn check(vk: &[u8]) -> bool {

@@ -11,9 +11,9 @@ use sp_runtime::{DispatchError, Perbill};
 use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, VerificationMode};
 
 use crate::{
-	mock::*, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, ModelCount, ModelView,
+	mock::*, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, KeyVersions, ModelCount, ModelView,
 	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf,
-	KeyVersions, VerifyingKeys,
+	VerifyingKeys,
 };
 
 const URI: &[u8] = b"https://models.example/a.onnx";
@@ -328,6 +328,11 @@ mod set_verifying_key {
 			// A replaced key has the next version: jobs pinned to the first can tell.
 			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 2);
 			assert_eq!(Models::terms(&model_id(1)).unwrap().key_version, 2);
+			// Setting the same key again would only move the version: refused.
+			assert_noop!(
+				Models::set_verifying_key(signed(1), model_id(1), key(&[7; MAX_KEY_LEN as usize])),
+				Error::<Test>::KeyUnchanged
+			);
 		});
 	}
 

@@ -41,15 +41,23 @@ fn bonded_operator<T: Config>() -> T::AccountId {
 	who
 }
 
-/// Fills `role` with [`Config::MaxOperatorsPerRole`] operators, each with the role's least bond,
-/// so a newcomer with more pushes one out.
+/// Fills `role` with [`Config::MaxOperatorsPerRole`] operators, each with the role's least bond
+/// (and, for `Inference`, serving the most models), so a newcomer with more pushes one out and
+/// clears its index.
 fn fill_role<T: Config>(role: Role, seed: u32) {
 	let count = T::MaxOperatorsPerRole::get().saturating_sub(RoleCounts::<T>::get(role));
 	let bond = Pallet::<T>::required_bond(RoleSet::of(&[role])).max(One::one());
 	for i in 0..count {
-		let who = funded::<T>("member", seed.saturating_mul(1_000).saturating_add(i));
+		let who: T::AccountId = account("member", seed.saturating_mul(1_000).saturating_add(i), 0);
+		let balance =
+			bond.saturating_mul(2u32.into()).saturating_add(T::Currency::minimum_balance());
+		T::Currency::set_balance(&who, balance);
 		Pallet::<T>::do_register(&who, RoleSet::of(&[role]), short_metadata::<T>(), bond)
 			.expect("a member registers");
+		if role == Role::Inference {
+			Pallet::<T>::do_set_capabilities(who, capabilities::<T>(T::MaxModelsServed::get(), 3))
+				.expect("a member declares its models");
+		}
 	}
 }
 

@@ -343,8 +343,8 @@ pub mod pallet {
 
 		/// Put `amount` more of the caller's free balance on its bond.
 		///
-		/// - **Dispatch origin**: signed, a registered operator.
-		/// - **Errors**: [`Error::NotOperator`], [`Error::ZeroAmount`],
+		/// - **Dispatch origin**: signed, a registered operator with a role.
+		/// - **Errors**: [`Error::NotOperator`] (also without a role), [`Error::ZeroAmount`],
 		///   [`Error::BondBelowMinimum`] (the new total is below a role minimum),
 		///   [`Error::InsufficientBalance`].
 		/// - **Events**: [`Event::Bonded`].
@@ -678,6 +678,8 @@ impl<T: Config> Pallet<T> {
 		amount: BalanceOf<T>,
 	) -> frame_support::dispatch::DispatchResult {
 		let mut operator = Operators::<T>::get(who).ok_or(Error::<T>::NotOperator)?;
+		// An operator pushed out of every role registers again to bond.
+		frame_support::ensure!(!operator.roles.is_empty(), Error::<T>::NotOperator);
 		frame_support::ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let bonded = operator.bonded.checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 		frame_support::ensure!(

@@ -90,8 +90,11 @@ mod register {
 			assert!(RoleMembers::<Test>::contains_key(Role::Oracle, 1));
 			assert!(!RoleMembers::<Test>::contains_key(Role::Validator, 1));
 			assert_eq!(RoleCounts::<Test>::get(Role::Inference), 1);
-			let events: Vec<RuntimeEvent> =
-				System::events().into_iter().map(|record| record.event).collect();
+			let events: Vec<RuntimeEvent> = System::events()
+				.into_iter()
+				.map(|record| record.event)
+				.filter(|event| matches!(event, RuntimeEvent::Operators(_)))
+				.collect();
 			assert_eq!(
 				events,
 				vec![
@@ -207,14 +210,10 @@ mod register {
 			assert_noop!(
 				Operators::register(
 					signed(7),
-					RoleSet::of(&[Role::Inference, Role::Oracle]),
+					RoleSet::of(&[Role::Oracle]),
 					metadata(b"", b""),
-					MIN_INFERENCE
+					10
 				),
-				Error::<Test>::TooManyOperators
-			);
-			assert_noop!(
-				Operators::register(signed(7), RoleSet::of(&[Role::Oracle]), metadata(b"", b""), 10),
 				Error::<Test>::TooManyOperators
 			);
 			// Another role still has room.
@@ -277,6 +276,34 @@ mod register {
 			assert!(operator.unlocking.is_empty());
 			assert!(Operators::is_active(&8, Role::Inference));
 			assert!(ModelOperators::<Test>::contains_key(model(1), 8));
+		});
+	}
+
+	#[test]
+	fn a_pushed_out_operator_cannot_bond_without_a_role() {
+		ExtBuilder::default().build_and_execute(|| {
+			fill_oracles();
+			register_with(7, &[Role::Oracle], 11);
+			assert_noop!(Operators::bond(signed(1), 50), Error::<Test>::NotOperator);
+		});
+	}
+
+	#[test]
+	fn a_newcomer_to_two_full_roles_pushes_out_their_smallest() {
+		ExtBuilder::default().build_and_execute(|| {
+			// 1 is the smallest of both full roles: it loses both, and is left without a role.
+			register_with(1, &[Role::Oracle, Role::Verifier], 30);
+			for who in 2..=6 {
+				register_with(who, &[Role::Oracle, Role::Verifier], 100);
+			}
+			register_with(7, &[Role::Oracle, Role::Verifier], 31);
+			System::assert_has_event(Event::PushedOut { who: 1, role: Role::Oracle }.into());
+			System::assert_has_event(Event::PushedOut { who: 1, role: Role::Verifier }.into());
+			let pushed = OperatorsStorage::<Test>::get(1).unwrap();
+			assert!(pushed.roles.is_empty());
+			assert_eq!(pushed.unlocking[0].value, 30);
+			assert_eq!(RoleCounts::<Test>::get(Role::Oracle), 6);
+			assert_eq!(RoleCounts::<Test>::get(Role::Verifier), 6);
 		});
 	}
 

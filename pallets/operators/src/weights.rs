@@ -27,9 +27,9 @@ pub trait WeightInfo {
 impl WeightInfo for () {
 	fn register(r: u32) -> Weight {
 		// A full role: two reads of each member, the one pushed out rewritten.
-		RocksDbWeight::get().reads_writes(6, 9).saturating_add(
-			RocksDbWeight::get().reads_writes(129, 4).saturating_mul(u64::from(r)),
-		)
+		RocksDbWeight::get()
+			.reads_writes(6, 9)
+			.saturating_add(RocksDbWeight::get().reads_writes(129, 4).saturating_mul(u64::from(r)))
 	}
 	fn bond() -> Weight {
 		RocksDbWeight::get().reads_writes(7, 3)

@@ -103,6 +103,29 @@ pub fn decode_proving_key(bytes: &[u8]) -> Result<ProvingKey, ZkError> {
 		.map_err(|e| ZkError::Serialization(e.to_string()))
 }
 
+/// Reads a proving key and validates every point (on the curve, in the subgroup): what a worker
+/// does with a key it was handed, once, when it loads it.
+pub fn decode_proving_key_checked(bytes: &[u8]) -> Result<ProvingKey, ZkError> {
+	ark_groth16::ProvingKey::deserialize_with_mode(bytes, Compress::No, Validate::Yes)
+		.map_err(|e| ZkError::Serialization(e.to_string()))
+}
+
+/// Verifies `proof` natively under `vk_bytes` (a verifying key as the chain stores it) for the
+/// job `binding`, `input` and `output`, as the chain would: what a worker checks before it
+/// submits, so a proof the chain would reject (a poisoned proving key, a prover fault) is
+/// declined, at no cost, instead of slashed.
+pub fn check_proof(
+	vk_bytes: &[u8],
+	binding: Fr,
+	input: &[i8],
+	output: &[i8],
+	proof: &Proof<Bls12_381>,
+) -> Result<(), crate::verifier::VerifyError> {
+	let key = crate::verifier::decode_key::<Bls12_381>(vk_bytes)?;
+	let public = crate::public::public_inputs(binding, input, output);
+	crate::verifier::verify(&key, &public, proof)
+}
+
 /// The verifying key of a proving key, as the chain stores it.
 pub fn verifying_key_bytes(key: &VerifyingKey<Bls12_381>) -> Vec<u8> {
 	crate::verifier::encode_key(key)
@@ -246,7 +269,7 @@ mod tests {
 	}
 
 	#[test]
-	fn keys_with_a_point_at_infinity_are_refused() {
+	fn keys_with_a_point_at_infinity_or_gamma_equal_to_delta_are_refused() {
 		use ark_ec::AffineRepr;
 		let key = setup_seeded(&demo(), 1).unwrap();
 		let vk = &key.vk;
@@ -256,6 +279,8 @@ mod tests {
 			VerifyingKey { beta_g2: AffineRepr::zero(), ..vk.clone() },
 			VerifyingKey { gamma_g2: AffineRepr::zero(), ..vk.clone() },
 			VerifyingKey { delta_g2: AffineRepr::zero(), ..vk.clone() },
+			// γ = δ: anyone could pass any proof.
+			VerifyingKey { delta_g2: vk.gamma_g2, ..vk.clone() },
 		] {
 			assert_eq!(
 				verifier::decode_key::<Bls12_381>(&verifying_key_bytes(&bad)).map(|_| ()),

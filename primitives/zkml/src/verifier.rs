@@ -85,15 +85,18 @@ fn decode_key_with<E: Pairing<ScalarField = Fr>>(
 		.map_err(|_| VerifyError::MalformedKey)?;
 	if validate == Validate::Yes {
 		vk.check().map_err(|_| VerifyError::MalformedKey)?;
-		// No honest setup yields a point at infinity here, and some are fatal: with γ or δ at
-		// infinity a pairing term vanishes and anyone can make a proof of any output.
-		if vk.alpha_g1.is_zero()
-			|| vk.beta_g2.is_zero()
-			|| vk.gamma_g2.is_zero()
-			|| vk.delta_g2.is_zero()
-		{
-			return Err(VerifyError::MalformedKey);
-		}
+	}
+	// No honest setup yields these, and they are fatal: with γ or δ at infinity a pairing term
+	// vanishes, and with γ = δ the input term and C share a pairing, so C = -L(x) with A = α,
+	// B = β passes for any input and output. Cheap enough to check at every decoding, so keys
+	// stored before the check existed are held to it too.
+	if vk.alpha_g1.is_zero()
+		|| vk.beta_g2.is_zero()
+		|| vk.gamma_g2.is_zero()
+		|| vk.delta_g2.is_zero()
+		|| vk.gamma_g2 == vk.delta_g2
+	{
+		return Err(VerifyError::MalformedKey);
 	}
 	// `decode_key` compares it with the pairing it computes, which is in the target group.
 	let alpha_beta =

@@ -123,11 +123,7 @@ pub struct BenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 #[allow(clippy::expect_used)]
 impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
-	fn register_model(
-		owner: &AccountId,
-		seed: u32,
-		output_len: u32,
-	) -> verity_primitives::ModelId {
+	fn register_model(owner: &AccountId, seed: u32, output_len: u32) -> verity_primitives::ModelId {
 		use frame_support::BoundedVec;
 		let mut id = [0xbe; 32];
 		if let Some(prefix) = id.get_mut(..4) {

@@ -7,20 +7,17 @@ fn treasury() -> u64 {
 	free(TREASURY)
 }
 
-/// The job's worker, and the other two.
-fn worker_and_others(id: JobId) -> (u64, Vec<u64>) {
-	let worker = job(id).worker;
-	(worker, WORKERS.iter().copied().filter(|w| *w != worker).collect())
-}
-
-/// The owner sets the `Zk` model's key again (the same bytes): its version moves on.
+/// The owner replaces the `Zk` model's key with another and then the fixture's again: the key
+/// is the one proofs are made with, at a version two higher.
 fn replace_zk_key() {
-	let key = verity_zkml::verifier::encode_key(&zk_fixture().key.vk);
-	assert_ok!(Models::set_verifying_key(
-		signed(OWNER),
-		zk_model(),
-		BoundedVec::try_from(key).unwrap()
-	));
+	let fixture = verity_zkml::verifier::encode_key(&zk_fixture().key.vk);
+	for key in [other_zk_key(), fixture] {
+		assert_ok!(Models::set_verifying_key(
+			signed(OWNER),
+			zk_model(),
+			BoundedVec::try_from(key).unwrap()
+		));
+	}
 }
 
 mod storage_deposit {
@@ -89,7 +86,8 @@ mod storage_deposit {
 				);
 			}
 			assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(1)));
-			assert!(Deadlines::<Test>::iter().all(|(_, queue)| !queue.contains(&id)));
+			// Its pruning is nowhere (its old deadline entry, at block 11, does nothing).
+			assert!((51..51 + 16).all(|block| !Deadlines::<Test>::get(block).contains(&id)));
 			assert_noop!(Inference::prune_job(signed(BOB), id), Error::<Test>::TooEarlyToPrune);
 			run_to_block(51 + 16);
 			assert!(Jobs::<Test>::contains_key(id), "nobody scheduled its pruning");
@@ -189,17 +187,15 @@ mod decline {
 	}
 
 	#[test]
-	fn declining_at_the_last_block_costs_about_a_missed_deadline() {
+	fn declining_at_the_last_block_costs_a_missed_deadline() {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			let worker = job(id).worker;
 			let bond_before = bond(worker);
 			let record = job(id);
-			let period = record.deadline - record.assigned_at;
 			run_to_block(record.deadline - 1);
 			let cost = Inference::decline_cost(&record, record.deadline - 1);
-			let expected = Perbill::from_rational(period - 2, period) * Perbill::from_percent(1);
-			assert_eq!(cost, expected);
+			assert_eq!(cost, Params::<Test>::get().missed_deadline_slash);
 			assert_ok!(Inference::decline_job(signed(worker), id));
 			assert_eq!(bond(worker), bond_before - cost * bond_before);
 			assert!(bond(worker) < bond_before);
@@ -222,11 +218,18 @@ mod decline {
 			let costs: Vec<Perbill> = (record.assigned_at..record.deadline)
 				.map(|now| Inference::decline_cost(&record, now))
 				.collect();
+			// Blocks held after the free one: 0, 0, 1/8, 2/8 … 8/8 of the missed-deadline slash.
+			let period = (record.deadline - record.assigned_at) as u32;
+			assert_eq!(costs.len() as u32, period);
+			for (held, cost) in costs.iter().enumerate().skip(1) {
+				let part = Perbill::from_rational(held as u32 - 1, period - 2);
+				let expected =
+					sp_runtime::Saturating::saturating_mul(part, Perbill::from_percent(1));
+				assert_eq!(*cost, expected, "held {held}");
+			}
 			assert_eq!(costs[0], Perbill::zero());
 			assert_eq!(costs[1], Perbill::zero());
-			assert!(costs.windows(2).all(|pair| pair[0] <= pair[1]));
-			assert!(*costs.last().unwrap() > Perbill::zero());
-			assert!(*costs.last().unwrap() < Perbill::from_percent(1));
+			assert_eq!(costs[period as usize - 1], Perbill::from_percent(1));
 		});
 	}
 
@@ -361,10 +364,34 @@ mod zk_keys {
 			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
 			// Jobs submitted now pin the new key and settle on it.
 			let id = submit_zk(BOB);
-			assert_eq!(job(id).key_version, 2);
+			assert_eq!(job(id).key_version, 3);
 			let (out, proof) = prove(id, job(id).worker, &zk_input());
 			assert_ok!(submit_proof(id, &out, &proof));
 			assert_eq!(job(id).status, JobStatus::Settled);
+		});
+	}
+
+	#[test]
+	fn a_worker_whose_key_was_replaced_is_not_slashed_whatever_it_does() {
+		zk_execute(|| {
+			// It declines late: free, and the job goes back to its requester.
+			let declined = submit_zk(ALICE);
+			// It does nothing until the deadline: no slash either, refunded.
+			let silent = submit_zk(BOB);
+			replace_zk_key();
+			let bonds: Vec<u64> = WORKERS.iter().map(|w| bond(*w)).collect();
+			run_to_block(job(declined).deadline - 1);
+			assert_eq!(
+				Inference::decline_cost(&job(declined), System::block_number()),
+				Perbill::zero()
+			);
+			assert_ok!(Inference::decline_job(signed(job(declined).worker), declined));
+			assert_eq!(job(declined).status, JobStatus::Refunded(RefundReason::KeyChanged));
+			run_to_block(job(silent).deadline);
+			assert_eq!(job(silent).status, JobStatus::Refunded(RefundReason::KeyChanged));
+			assert_eq!(WORKERS.iter().map(|w| bond(*w)).collect::<Vec<_>>(), bonds);
+			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
+			assert_eq!(free(BOB), ENDOWMENT - JOB_DEPOSIT);
 		});
 	}
 
@@ -448,24 +475,27 @@ mod zk_keys {
 mod try_state_assertions {
 	use super::*;
 
-	fn fails(corrupt: impl FnOnce()) {
+	/// With one open job of ALICE's, `corrupt` makes the check fail with `message`.
+	fn fails(message: &'static str, corrupt: impl FnOnce()) {
 		new_test_ext().execute_with(|| {
 			submit(ALICE, PRICE);
 			Inference::do_try_state().unwrap();
 			corrupt();
-			assert!(Inference::do_try_state().is_err());
+			assert_eq!(Inference::do_try_state(), Err(message.into()));
 		});
 	}
 
 	#[test]
 	fn a_requester_index_entry_without_its_job() {
-		fails(|| RequesterJobs::<Test>::insert(BOB, JobId(0), ()));
-		fails(|| RequesterJobs::<Test>::insert(ALICE, JobId(5), ()));
+		fails("requester index has strangers", || RequesterJobs::<Test>::insert(BOB, JobId(0), ()));
+		fails("requester index has strangers", || {
+			RequesterJobs::<Test>::insert(ALICE, JobId(5), ())
+		});
 	}
 
 	#[test]
 	fn a_deadline_queue_behind_the_cursor() {
-		fails(|| {
+		fails("a deadline queue left behind the cursor", || {
 			DeadlineCursor::<Test>::put(5);
 			Deadlines::<Test>::insert(3, BoundedVec::try_from(vec![JobId(9)]).unwrap());
 		});
@@ -473,20 +503,20 @@ mod try_state_assertions {
 
 	#[test]
 	fn a_model_count_out_of_step() {
-		fails(|| ModelJobs::<Test>::insert(model(), 2));
-		fails(|| ModelJobs::<Test>::insert(lonely_model(), 1));
+		fails("model jobs out of step", || ModelJobs::<Test>::insert(model(), 2));
+		fails("model jobs out of step", || ModelJobs::<Test>::insert(lonely_model(), 1));
 	}
 
 	#[test]
 	fn a_deposit_hold_out_of_step() {
-		fails(|| {
+		fails("deposit hold differs from the kept jobs' deposits", || {
 			Jobs::<Test>::mutate(JobId(0), |job| job.as_mut().unwrap().deposit = 1);
 		});
 	}
 
 	#[test]
 	fn an_open_job_without_its_deadline_entry() {
-		fails(|| {
+		fails("an open job without a deadline entry", || {
 			let _ = Deadlines::<Test>::clear(u32::MAX, None);
 		});
 	}
@@ -548,7 +578,10 @@ mod zk_walk {
 						let proven = if rng.below(8) == 0 { JobId(id.0 + 1_000) } else { id };
 						let (out, proof) = prove(proven, worker, &zk_input());
 						if job(id).deadline <= now {
-							assert_noop!(submit_proof(id, &out, &proof), Error::<Test>::DeadlinePassed);
+							assert_noop!(
+								submit_proof(id, &out, &proof),
+								Error::<Test>::DeadlinePassed
+							);
 						} else {
 							assert_ok!(submit_proof(id, &out, &proof));
 						}
@@ -632,7 +665,11 @@ mod zk_walk {
 			let share = FeeSplit::of(fee, ROYALTY, Params::<Test>::get().treasury_share).treasury;
 			assert_eq!(free(TREASURY), 1 + settled * share + slashed);
 			// The walk went where it should.
-			assert!(submitted.len() > 40 && settled > 10, "{} jobs, {settled} settled", submitted.len());
+			assert!(
+				submitted.len() > 40 && settled > 10,
+				"{} jobs, {settled} settled",
+				submitted.len()
+			);
 			assert!(key_changes > 0 && batches > 0);
 			assert!(reasons.values().any(|r| *r == RefundReason::KeyChanged));
 			assert!(reasons.values().any(|r| *r == RefundReason::BadProof));

@@ -2,9 +2,9 @@
 //! sequence of thousands of steps checking that no paid job is ever lost. What an attacker
 //! would try (`hardening`) has a file of its own.
 
-mod hardening;
-
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+mod hardening;
 
 use frame_support::{
 	assert_noop, assert_ok,
@@ -820,7 +820,9 @@ mod property {
 	}
 
 	/// The terminal events seen so far: job -> what was paid (`Some`) or refunded (`None`).
-	pub(super) fn drain_terminal_events(terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>) {
+	pub(super) fn drain_terminal_events(
+		terminal: &mut std::collections::BTreeMap<JobId, Vec<Option<u64>>>,
+	) {
 		for event in events() {
 			match event {
 				Event::JobSettled { job, paid } => {
@@ -983,7 +985,11 @@ mod zk {
 		id
 	}
 
-	pub(super) fn submit_proof(id: JobId, output_bytes: &[u8], proof: &[u8]) -> DispatchResultWithPostInfo {
+	pub(super) fn submit_proof(
+		id: JobId,
+		output_bytes: &[u8],
+		proof: &[u8],
+	) -> DispatchResultWithPostInfo {
 		let worker = job(id).worker;
 		Inference::submit_proof(
 			signed(worker),
