@@ -89,9 +89,9 @@ mod benchmarks {
 		let who = funded::<T>("operator", 0);
 		// The longest metadata the pallet accepts.
 		let metadata = short_metadata::<T>();
-		let bond = bond_amount::<T>().saturating_mul(4u32.into());
+		let amount = bond_amount::<T>().saturating_mul(4u32.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), RoleSet::of(&Role::ALL), metadata, bond);
+		_(RawOrigin::Signed(who.clone()), RoleSet::of(&Role::ALL), metadata, amount);
 		assert!(Operators::<T>::contains_key(&who));
 		for role in Role::ALL {
 			assert!(RoleCounts::<T>::get(role) <= T::MaxOperatorsPerRole::get());
