@@ -76,6 +76,28 @@ pub enum Subcommand {
 	/// Zero-knowledge tools: `zk setup MODEL.onnx --out DIR`.
 	#[command(subcommand)]
 	Zk(ZkCmd),
+
+	/// Try an ONNX model out within memory and time bounds: what the worker runs in a child
+	/// process before it loads a model. Exit code 0: passed; 2: it does not load or run; 3: it
+	/// is over the bounds.
+	#[command(hide = true)]
+	ModelCheck(ModelCheckCmd),
+}
+
+/// `verity-node model-check MODEL.onnx --io JSON --max-memory BYTES --max-run-ms MS`.
+#[derive(Debug, clap::Args)]
+pub struct ModelCheckCmd {
+	/// The ONNX model.
+	pub model: std::path::PathBuf,
+	/// The model's declared tensors, as `blobs_put` takes them (JSON).
+	#[arg(long)]
+	pub io: String,
+	/// The most bytes its tensors may take.
+	#[arg(long)]
+	pub max_memory: u64,
+	/// The longest one run may take, in milliseconds.
+	#[arg(long)]
+	pub max_run_ms: u64,
 }
 
 /// `verity-node zk …`.

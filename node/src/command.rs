@@ -130,6 +130,7 @@ pub fn run() -> sc_cli::Result<()> {
 			Ok(())
 		},
 		Some(Subcommand::Zk(ZkCmd::Setup(cmd))) => zk_setup(cmd),
+		Some(Subcommand::ModelCheck(cmd)) => std::process::exit(model_check(cmd)),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let (sealing, worker) = (cli.sealing, cli.worker.clone());
@@ -137,6 +138,33 @@ pub fn run() -> sc_cli::Result<()> {
 				service::new_full(config, sealing, worker).map_err(sc_cli::Error::Service)
 			})
 		},
+	}
+}
+
+/// `verity-node model-check`: the exit code, the reason of a refusal on stderr.
+fn model_check(cmd: &crate::cli::ModelCheckCmd) -> i32 {
+	use crate::worker::engine::{self, EngineError, Limits};
+	let refuse = |code: i32, why: String| {
+		eprintln!("{why}");
+		code
+	};
+	let io = match serde_json::from_str::<pallet_models::IoView>(&cmd.io) {
+		Ok(io) => io,
+		Err(e) => return refuse(engine::TRIAL_EXIT_LOAD, format!("bad --io: {e}")),
+	};
+	let bytes = match std::fs::read(&cmd.model) {
+		Ok(bytes) => bytes,
+		Err(e) => return refuse(engine::TRIAL_EXIT_LOAD, format!("cannot read the model: {e}")),
+	};
+	let limits = Limits {
+		memory: cmd.max_memory,
+		run_time: std::time::Duration::from_millis(cmd.max_run_ms),
+		checker: None,
+	};
+	match engine::trial(&bytes, &io, &limits) {
+		Ok(()) => 0,
+		Err(EngineError::Limits(why)) => refuse(engine::TRIAL_EXIT_LIMITS, why),
+		Err(e) => refuse(engine::TRIAL_EXIT_LOAD, e.to_string()),
 	}
 }
 

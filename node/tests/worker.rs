@@ -11,7 +11,8 @@ use std::time::Duration;
 use common::Node;
 use frame_support::BoundedVec;
 use jsonrpsee::rpc_params;
-use sp_core::{Bytes, H256};
+use serde_json::Value;
+use sp_core::{Bytes, Pair as _, H256};
 use sp_keyring::Sr25519Keyring;
 use verity_node::worker::{demo, engine::Loaded, WorkerStatus};
 use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, VerificationMode};
@@ -109,6 +110,122 @@ async fn the_dev_worker_serves_the_demo_model() {
 	assert_eq!(metric(&metrics, "verity_worker_jobs_executed_total", ""), Some(JOBS as f64));
 	assert!(metric(&metrics, "verity_worker_inference_seconds_count", "").unwrap() >= 1.0);
 	assert_eq!(metric(&metrics, "verity_worker_queue_depth", ""), Some(0.0));
+}
+
+#[tokio::test]
+async fn the_worker_signs_with_the_worker_key_the_operator_named() {
+	let node = Node::start_dev("worker-key", &["--sealing", "instant", "--worker"]).await;
+	let (alice, charlie) = (Sr25519Keyring::Alice, Sr25519Keyring::Charlie);
+	let key = sp_core::sr25519::Pair::from_string("//AliceWorker", None).unwrap();
+	let worker = AccountId::from(key.public());
+
+	// The node gets the worker key; Alice funds it (for its fees) and names it.
+	let public = format!("0x{}", hex::encode(key.public().0));
+	let _: Value =
+		node.call("author_insertKey", rpc_params!["vrty", "//AliceWorker", public]).await.unwrap();
+	let fund = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: worker.clone().into(),
+		value: 10 * UNIT,
+	});
+	node.submit_and_watch(fund, &alice.pair()).await;
+	let name =
+		RuntimeCall::Operators(pallet_operators::Call::set_worker { worker: Some(worker.clone()) });
+	let events = node.submit_and_watch(name, &alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Operators(pallet_operators::Event::WorkerSet { worker: Some(w), .. }) if *w == worker
+	)));
+	let signs_for: Option<AccountId> =
+		node.state_call("OperatorsApi_operator_for_key", worker.clone()).await;
+	assert_eq!(signs_for, Some(alice.to_account_id()));
+
+	// A job for Alice is delivered by the worker key: Alice's key signs nothing more.
+	let alice_nonce = node.next_nonce(&alice.to_account_id()).await;
+	let alice_before = node.free_balance(&alice.to_account_id()).await;
+	node.submit_and_watch(submit_job(DEMO_MODEL_ID, demo_input(3)), &charlie.pair()).await;
+	let settled = node
+		.wait_until("the job settles", Duration::from_secs(60), |n| async move {
+			job(n, 0).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+		})
+		.await;
+	assert_eq!(settled.worker, alice.to_account_id());
+	assert_eq!(node.next_nonce(&alice.to_account_id()).await, alice_nonce);
+	assert_eq!(node.next_nonce(&worker).await, 1);
+	// Alice is paid her share; the worker paid the transaction fee.
+	assert!(node.free_balance(&alice.to_account_id()).await > alice_before);
+	assert!(node.free_balance(&worker).await < 10 * UNIT);
+}
+
+#[tokio::test]
+async fn a_model_over_the_memory_bound_is_refused_and_its_jobs_declined() {
+	// A node whose models may take 1 MiB; the model's weights alone take about 1.1 MB.
+	let node = Node::start_dev(
+		"limits",
+		&["--sealing", "instant", "--worker", "--worker-max-model-memory", "1"],
+	)
+	.await;
+	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	let bytes = demo::mlp(&[16, 1024, 256, 4], 5);
+	let io = demo_io();
+
+	// Declared with its tensors, the store refuses it: the trial process says why.
+	let refused = node
+		.call::<H256>("blobs_put", rpc_params![Bytes(bytes.clone()), io.clone()])
+		.await
+		.unwrap_err()
+		.to_string();
+	assert!(refused.contains("over the node's limits"), "{refused}");
+
+	// Stored without its tensors (only checked as ONNX) and registered, its job is declined
+	// by the worker's trial and refunded; the model is refused for good.
+	let id: H256 = node.call("blobs_put", rpc_params![Bytes(bytes.clone())]).await.unwrap();
+	let model = ModelId(id.0);
+	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::truncate_from(shape),
+	};
+	let register = RuntimeCall::Models(pallet_models::Call::register_model {
+		hash: model,
+		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(id.0)).into_bytes()),
+		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
+		price: UNIT,
+		royalty: sp_runtime::Perbill::from_percent(5),
+		modes: ModeSet::FAST,
+	});
+	node.submit_and_watch(register, &bob.pair()).await;
+	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
+		caps: pallet_operators::Capabilities {
+			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),
+			max_concurrent_jobs: 4,
+			accelerator: false,
+		},
+	});
+	node.submit_and_watch(serve, &alice.pair()).await;
+	for id in 0..2 {
+		node.submit_and_watch(submit_job(model, demo_input(id)), &bob.pair()).await;
+		let refunded = node
+			.wait_until("the job is refunded", Duration::from_secs(60), |n| async move {
+				job(n, id as u64)
+					.await
+					.filter(|j| j.status != pallet_inference::JobStatus::Assigned)
+			})
+			.await;
+		assert_eq!(
+			refunded.status,
+			pallet_inference::JobStatus::Refunded(pallet_inference::RefundReason::NoOperator)
+		);
+	}
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert_eq!(status.models_refused, vec![format!("0x{}", hex::encode(model.0))]);
+	assert_eq!((status.executed, status.failed), (0, 2));
+	let failures = metric(&node.metrics().await, "verity_worker_job_failures_total", "limits");
+	assert_eq!(failures, Some(2.0));
+	// The demo model still runs.
+	node.submit_and_watch(submit_job(DEMO_MODEL_ID, demo_input(9)), &bob.pair()).await;
+	node.wait_until("the demo job settles", Duration::from_secs(60), |n| async move {
+		job(n, 2).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+	})
+	.await;
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@
 //!   operator of every role (validator, inference, verifier, oracle), bonded, and serves the demo
 //!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it;
 //!   `Fast` and `Zk`, with [`DEMO_MODEL_VK`]).
-//! - `local_testnet` (`--chain local`): Alice, Bob and Charlie are validators, bonded as
-//!   validator operators (Alice of every role); Alice is sudo.
+//! - `local_testnet` (`--chain local`): Alice, Bob, Charlie and Dave are validators, bonded as
+//!   validator operators (Alice of every role); Alice is sudo. Four, so that one may fail or be
+//!   disabled for an offence while GRANDPA still finalizes (it needs more than two thirds).
 //!
 //! Both endow the well-known development accounts and give the treasury account its existential
 //! deposit, so the treasury share of the first fee is never burned.
@@ -155,13 +156,14 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob and Charlie validate.
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate.
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
 			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),

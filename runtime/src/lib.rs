@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("verity"),
 	impl_name: Cow::Borrowed("verity-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -168,6 +168,10 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(9)]
 	pub type Utility = pallet_utility;
+	#[runtime::pallet_index(10)]
+	pub type Historical = pallet_session::historical;
+	#[runtime::pallet_index(11)]
+	pub type Offences = pallet_offences;
 
 	// --- Verity ---
 	#[runtime::pallet_index(20)]

@@ -120,17 +120,21 @@ fn development_preset_builds_with_alice_alone() {
 }
 
 #[test]
-fn local_testnet_preset_builds_with_three_validators() {
+fn local_testnet_preset_builds_with_four_validators() {
 	preset_ext("local_testnet").execute_with(|| {
-		let expected: Vec<_> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-				.iter()
-				.map(|k| k.to_account_id())
-				.collect();
+		let expected: Vec<_> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
 		assert_eq!(Session::validators(), expected);
-		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
-		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 3);
-		// All three are bonded validator operators, so the next sessions keep them.
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		// All four are bonded validator operators, so the next sessions keep them.
 		for who in &expected {
 			assert!(<Operators as RoleInspect<_, _>>::is_active(who, Role::Validator));
 		}
@@ -150,25 +154,25 @@ fn a_bonded_and_keyed_validator_joins_at_the_next_session() {
 	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let dave = Sr25519Keyring::Dave.to_account_id();
-		let origin = || RuntimeOrigin::signed(dave.clone());
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		let origin = || RuntimeOrigin::signed(eve.clone());
 		assert_ok!(Operators::register(
 			origin(),
 			RoleSet::of(&[Role::Validator]),
 			Default::default(),
 			20_000 * UNIT
 		));
-		let generated = SessionKeys::generate(&dave.encode(), None);
+		let generated = SessionKeys::generate(&eve.encode(), None);
 		assert_ok!(Session::set_keys(origin(), generated.keys, generated.proof.encode()));
 
 		// Chosen at the next session boundary, active one session later (session queues a set).
 		Session::rotate_session();
-		assert!(!Session::validators().contains(&dave));
+		assert!(!Session::validators().contains(&eve));
 		Session::rotate_session();
 		let validators = Session::validators();
-		assert!(validators.contains(&dave), "{validators:?}");
-		assert_eq!(validators.len(), 4);
-		assert_eq!(validators.last(), Some(&dave), "ordered by bond: 100 000 VRT before 20 000");
+		assert!(validators.contains(&eve), "{validators:?}");
+		assert_eq!(validators.len(), 5);
+		assert_eq!(validators.last(), Some(&eve), "ordered by bond: 100 000 VRT before 20 000");
 	});
 }
 
@@ -177,21 +181,21 @@ fn a_validator_without_keys_or_bond_is_not_chosen() {
 	let mut ext = preset_ext("local_testnet");
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let dave = Sr25519Keyring::Dave.to_account_id();
+		let eve = Sr25519Keyring::Eve.to_account_id();
 		// Registered and bonded, but no session keys: not a candidate.
 		assert_ok!(Operators::register(
-			RuntimeOrigin::signed(dave.clone()),
+			RuntimeOrigin::signed(eve.clone()),
 			RoleSet::of(&[Role::Validator]),
 			Default::default(),
 			20_000 * UNIT
 		));
 		Session::rotate_session();
 		Session::rotate_session();
-		assert!(!Session::validators().contains(&dave));
-		assert_eq!(Session::validators().len(), 3);
+		assert!(!Session::validators().contains(&eve));
+		assert_eq!(Session::validators().len(), 4);
 		// Below the validator minimum: refused outright.
 		assert_noop!(
-			Operators::unbond(RuntimeOrigin::signed(dave.clone()), 15_000 * UNIT),
+			Operators::unbond(RuntimeOrigin::signed(eve.clone()), 15_000 * UNIT),
 			pallet_operators::Error::<Runtime>::BondBelowMinimum
 		);
 	});
@@ -200,7 +204,7 @@ fn a_validator_without_keys_or_bond_is_not_chosen() {
 #[test]
 fn signed_transfer_moves_funds_and_splits_its_fee() {
 	preset_ext("local_testnet").execute_with(|| {
-		// Slot 2 of three validators is Charlie's.
+		// Slot 2 of four validators is Charlie's.
 		start_block(2);
 		let author = Sr25519Keyring::Charlie.to_account_id();
 		assert_eq!(pallet_authorship::Pallet::<Runtime>::author(), Some(author.clone()));
@@ -384,4 +388,128 @@ fn market_worst_cases_fit_a_block() {
 	println!("deadline work: {budget} steps a block, queues admit {capacity} entries");
 	assert!(capacity < budget);
 	assert!(capacity.saturating_mul(8) >= 100, "only {capacity} entries a block");
+}
+
+/// Two prevotes signed by `signer` in round 1 of GRANDPA set `set_id`, for the blocks
+/// `targets` (an equivocation when they differ).
+fn grandpa_votes(
+	signer: sp_keyring::Ed25519Keyring,
+	set_id: u64,
+	targets: (u8, u8),
+) -> sp_consensus_grandpa::EquivocationProof<crate::Hash, crate::BlockNumber> {
+	let round = 1;
+	let vote = |target: u8| {
+		let prevote =
+			finality_grandpa::Prevote { target_hash: [target; 32].into(), target_number: 1 };
+		let message = finality_grandpa::Message::Prevote(prevote.clone());
+		let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
+		(prevote, signer.sign(&payload).into())
+	};
+	sp_consensus_grandpa::EquivocationProof::new(
+		set_id,
+		sp_consensus_grandpa::Equivocation::Prevote(finality_grandpa::Equivocation {
+			round_number: round,
+			identity: signer.public().into(),
+			first: vote(targets.0),
+			second: vote(targets.1),
+		}),
+	)
+}
+
+/// A proof from the historical sessions that `signer`'s GRANDPA key is a validator's now.
+fn grandpa_key_owner_proof(signer: sp_keyring::Ed25519Keyring) -> sp_session::MembershipProof {
+	use frame_support::traits::KeyOwnerProofSystem;
+	let key: pallet_grandpa::AuthorityId = signer.public().into();
+	crate::Historical::prove((sp_consensus_grandpa::KEY_TYPE, key)).expect("a validator's key")
+}
+
+#[test]
+fn a_grandpa_equivocation_slashes_chills_and_disables_the_validator() {
+	use sp_keyring::Ed25519Keyring;
+	preset_ext("local_testnet").execute_with(|| {
+		start_block(1);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let bond_before = Operators::operator_view(&dave).expect("Dave is an operator").bonded;
+		let treasury_before = Balances::balance(&TreasuryAccount::get());
+		let set_id = pallet_grandpa::CurrentSetId::<Runtime>::get();
+
+		// Anyone may send the report (it is unsigned): the proof is what counts.
+		assert_ok!(crate::Grandpa::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(grandpa_votes(Ed25519Keyring::Dave, set_id, (1, 2))),
+			grandpa_key_owner_proof(Ed25519Keyring::Dave),
+		));
+
+		// One offender of four: the GRANDPA offence takes (3·1/4)² ≈ 56 % of the bond.
+		let fraction = sp_runtime::Perbill::from_rational(3u32, 4u32).square();
+		let bond_after = Operators::operator_view(&dave).expect("still an operator").bonded;
+		assert_eq!(bond_after, bond_before - fraction.mul_floor(bond_before));
+		assert_eq!(
+			Balances::balance(&TreasuryAccount::get()),
+			treasury_before + fraction.mul_floor(bond_before)
+		);
+		assert!(Operators::operator_view(&dave).expect("operator").chilled);
+		assert!(!<Operators as RoleInspect<_, _>>::is_active(&dave, Role::Validator));
+		// Disabled for the rest of the session: index 3 of the set.
+		assert_eq!(Session::disabled_validators(), vec![3]);
+		assert!(System::events().iter().any(|record| matches!(
+			&record.event,
+			RuntimeEvent::Offences(pallet_offences::Event::Offence { .. })
+		)));
+		assert!(System::events().iter().any(|record| matches!(
+			&record.event,
+			RuntimeEvent::Operators(pallet_operators::Event::Slashed {
+				who,
+				reason: verity_primitives::SlashReason::Equivocation,
+				..
+			}) if *who == dave
+		)));
+
+		// The same offence is not punished twice.
+		assert_noop!(
+			crate::Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(grandpa_votes(Ed25519Keyring::Dave, set_id, (1, 2))),
+				grandpa_key_owner_proof(Ed25519Keyring::Dave),
+			),
+			pallet_grandpa::Error::<Runtime>::DuplicateOffenceReport
+		);
+		// And the chilled validator is not chosen for the next set.
+		Session::rotate_session();
+		Session::rotate_session();
+		assert!(!Session::validators().contains(&dave));
+		assert_eq!(Session::validators().len(), 3);
+	});
+}
+
+#[test]
+fn an_equivocation_report_with_a_bad_proof_changes_nothing() {
+	use sp_keyring::Ed25519Keyring;
+	preset_ext("local_testnet").execute_with(|| {
+		start_block(1);
+		let set_id = pallet_grandpa::CurrentSetId::<Runtime>::get();
+		// Two votes for the same block are no equivocation.
+		let proof = grandpa_votes(Ed25519Keyring::Bob, set_id, (1, 1));
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let bond = Operators::operator_view(&bob).expect("operator").bonded;
+		assert_noop!(
+			crate::Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(proof),
+				grandpa_key_owner_proof(Ed25519Keyring::Bob),
+			),
+			pallet_grandpa::Error::<Runtime>::InvalidEquivocationProof
+		);
+		// Someone else's key-ownership proof does not fit Bob's votes.
+		assert_noop!(
+			crate::Grandpa::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(grandpa_votes(Ed25519Keyring::Bob, set_id, (1, 2))),
+				grandpa_key_owner_proof(Ed25519Keyring::Charlie),
+			),
+			pallet_grandpa::Error::<Runtime>::InvalidKeyOwnershipProof
+		);
+		assert_eq!(Operators::operator_view(&bob).expect("operator").bonded, bond);
+		assert!(Session::disabled_validators().is_empty());
+	});
 }

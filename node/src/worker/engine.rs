@@ -5,7 +5,12 @@
 //! row-major, of the spec's element type (`f32`, `i8` or `i32`), so an input of shape `[1, 16]`
 //! and type `f32` is exactly 64 bytes.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+	collections::HashMap,
+	path::PathBuf,
+	sync::Arc,
+	time::{Duration, Instant},
+};
 
 use pallet_models::{DType, IoView, TensorView};
 use parking_lot::Mutex;
@@ -23,6 +28,10 @@ pub enum EngineError {
 	Run(String),
 	/// The model's output is not the declared output tensor.
 	Output(String),
+	/// The model needs more memory or time than the node's [`Limits`] allow.
+	Limits(String),
+	/// The model failed its [`trial`] process (which said why).
+	Trial(String),
 }
 
 impl std::fmt::Display for EngineError {
@@ -34,6 +43,8 @@ impl std::fmt::Display for EngineError {
 			},
 			EngineError::Run(e) => write!(f, "the model failed to run: {e}"),
 			EngineError::Output(e) => write!(f, "the model's output is not as declared: {e}"),
+			EngineError::Limits(e) => write!(f, "the model is over the node's limits: {e}"),
+			EngineError::Trial(e) => write!(f, "{e}"),
 		}
 	}
 }
@@ -123,18 +134,193 @@ fn to_le<T, const N: usize>(
 }
 
 /// Checks that `bytes` are an ONNX model, and, given the tensors it is declared with (`io`),
-/// that tract loads it for that input and a run on a zero input gives the declared output:
-/// what the node checks before it stores a model (`blobs_put`), since the chain never sees the
-/// bytes and a model that cannot run only gets its jobs declined.
-pub fn check(bytes: &[u8], io: Option<&IoView>) -> Result<(), EngineError> {
-	let Some(io) = io else {
-		return tract_onnx::onnx()
+/// that it passes [`trial`] within `limits`: what the node checks before it stores a model
+/// (`blobs_put`), since the chain never sees the bytes and a model that cannot run only gets its
+/// jobs declined.
+pub fn check(bytes: &[u8], io: Option<&IoView>, limits: &Limits) -> Result<(), EngineError> {
+	match io {
+		Some(io) => trial(bytes, io, limits),
+		None => tract_onnx::onnx()
 			.model_for_read(&mut &bytes[..])
 			.map(|_| ())
-			.map_err(|e| EngineError::Load(format!("not an ONNX model: {e:#}")));
+			.map_err(|e| EngineError::Load(format!("not an ONNX model: {e:#}"))),
+	}
+}
+
+/// What one model may take of the node. A model over a bound is refused and its jobs declined;
+/// it is not tried again while the node runs.
+#[derive(Debug, Clone)]
+pub struct Limits {
+	/// The most bytes the model's tensors may take together: its weights and every
+	/// intermediate result of a run. Their shapes are fixed once the input's is, so the bound is
+	/// checked before anything runs, and a run's memory does not depend on its input.
+	pub memory: u64,
+	/// The longest one run may take (less when the job's deadline comes sooner).
+	pub run_time: Duration,
+	/// The program that tries a model out in a child process with the memory bound as its
+	/// data limit (`verity-node model-check`, see [`trial`]); `None` tries it in this process.
+	pub checker: Option<PathBuf>,
+}
+
+impl Limits {
+	/// Bounds that refuse nothing a test would load, tried in-process.
+	pub fn unbounded() -> Self {
+		Limits { memory: u64::MAX, run_time: Duration::MAX, checker: None }
+	}
+}
+
+/// How long a trial process may take besides one run: loading and optimising the model.
+const TRIAL_LOAD_TIME: Duration = Duration::from_secs(60);
+
+/// Room a trial process gets besides the model's tensors: the program itself.
+const TRIAL_BASE_MEMORY: u64 = 512 * 1024 * 1024;
+
+/// The exit code of `model-check` for a model that does not load or run.
+pub const TRIAL_EXIT_LOAD: i32 = 2;
+
+/// The exit code of `model-check` for a model over the limits.
+pub const TRIAL_EXIT_LIMITS: i32 = 3;
+
+/// Tries a model out before the node loads it for jobs: loads it for the declared input, checks
+/// its tensors fit `limits.memory`, and runs it once on a zero input within `limits.run_time`.
+///
+/// With [`Limits::checker`], the trial runs in a child process whose data segment is capped at
+/// the memory bound (plus the program's own room) and which is killed when it takes longer than
+/// loading and one run may: a model that explodes or hangs in tract's loading or its first run
+/// takes the child down, never the node. After a passed trial the node loads the same bytes
+/// itself; a later run that outlives the run-time bound has its model refused (see the worker).
+pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineError> {
+	let Some(checker) = &limits.checker else {
+		let loaded = Loaded::load(bytes, io, limits.memory)?;
+		let started = Instant::now();
+		loaded.run(&vec![0u8; loaded.input.byte_len()])?;
+		let took = started.elapsed();
+		if took > limits.run_time {
+			return Err(EngineError::Limits(format!(
+				"a run took {} ms, the bound is {} ms",
+				took.as_millis(),
+				limits.run_time.as_millis()
+			)));
+		}
+		return Ok(());
 	};
-	let loaded = Loaded::new(bytes, io)?;
-	loaded.run(&vec![0u8; loaded.input.byte_len()]).map(|_| ())
+	let file = Staged::write(bytes)
+		.map_err(|e| EngineError::Load(format!("cannot stage the model: {e}")))?;
+	let io_json = serde_json::to_string(io).map_err(|e| EngineError::Load(e.to_string()))?;
+	let mut command = std::process::Command::new(checker);
+	command
+		.arg("model-check")
+		.arg(&file.0)
+		.args(["--io", &io_json])
+		.args(["--max-memory", &limits.memory.to_string()])
+		.args(["--max-run-ms", &limits.run_time.as_millis().to_string()])
+		.stdin(std::process::Stdio::null())
+		.stdout(std::process::Stdio::null())
+		.stderr(std::process::Stdio::piped());
+	let data_limit = limits.memory.saturating_add(TRIAL_BASE_MEMORY);
+	sandbox::limit_data(&mut command, data_limit);
+	let mut child =
+		command.spawn().map_err(|e| EngineError::Load(format!("cannot start the trial: {e}")))?;
+	let deadline = Instant::now().checked_add(TRIAL_LOAD_TIME.saturating_add(limits.run_time));
+	let status = loop {
+		match child.try_wait() {
+			Ok(Some(status)) => break status,
+			Ok(None) if deadline.is_some_and(|d| Instant::now() >= d) => {
+				let _ = child.kill();
+				let _ = child.wait();
+				return Err(EngineError::Limits(
+					"loading and one run took longer than the trial allows".into(),
+				));
+			},
+			Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+			Err(e) => return Err(EngineError::Load(format!("the trial failed: {e}"))),
+		}
+	};
+	let mut stderr = String::new();
+	if let Some(mut pipe) = child.stderr.take() {
+		use std::io::Read;
+		let _ = pipe.by_ref().take(64 * 1024).read_to_string(&mut stderr);
+	}
+	let message = stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("").trim();
+	match status.code() {
+		Some(0) => Ok(()),
+		Some(TRIAL_EXIT_LOAD) => Err(EngineError::Trial(message.to_string())),
+		Some(TRIAL_EXIT_LIMITS) => Err(EngineError::Limits(message.to_string())),
+		_ => Err(EngineError::Limits(format!(
+			"the trial process died ({status}) within a data limit of {data_limit} bytes: {message}"
+		))),
+	}
+}
+
+/// A model's bytes in a file of their own for a trial process, removed when dropped.
+struct Staged(PathBuf);
+
+impl Staged {
+	fn write(bytes: &[u8]) -> std::io::Result<Self> {
+		static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+		let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let path = std::env::temp_dir()
+			.join(format!("verity-model-check-{}-{n}.onnx", std::process::id()));
+		std::fs::write(&path, bytes)?;
+		Ok(Staged(path))
+	}
+}
+
+impl Drop for Staged {
+	fn drop(&mut self) {
+		let _ = std::fs::remove_file(&self.0);
+	}
+}
+
+/// The bytes of every tensor of `model`: its constants and each node's outputs.
+fn footprint(model: &TypedModel) -> Result<u64, EngineError> {
+	let mut total: u64 = 0;
+	for node in model.nodes() {
+		for output in &node.outputs {
+			let fact = &output.fact;
+			let dims = fact.shape.as_concrete().ok_or_else(|| {
+				EngineError::Limits(format!(
+					"the shape of `{}` depends on the data, so its memory is unbounded",
+					node.name
+				))
+			})?;
+			let bytes = dims
+				.iter()
+				.try_fold(fact.datum_type.size_of() as u64, |n, d| n.checked_mul(*d as u64))
+				.unwrap_or(u64::MAX);
+			total = total.saturating_add(bytes);
+		}
+	}
+	Ok(total)
+}
+
+/// The child process's data limit.
+#[cfg(unix)]
+mod sandbox {
+	use std::os::unix::process::CommandExt;
+
+	/// Caps the data segment (`RLIMIT_DATA`: heap and private mappings) of the process
+	/// `command` starts: an allocation beyond it fails and ends the process.
+	#[allow(unsafe_code)]
+	pub fn limit_data(command: &mut std::process::Command, bytes: u64) {
+		let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+		// SAFETY: between fork and exec only `setrlimit`, which is async-signal-safe, runs.
+		unsafe {
+			command.pre_exec(move || {
+				if libc::setrlimit(libc::RLIMIT_DATA, &limit) == 0 {
+					Ok(())
+				} else {
+					Err(std::io::Error::last_os_error())
+				}
+			});
+		}
+	}
+}
+
+#[cfg(not(unix))]
+mod sandbox {
+	/// No data limit off Unix: the trial's time bound still applies.
+	pub fn limit_data(_: &mut std::process::Command, _: u64) {}
 }
 
 /// A model ready to run.
@@ -142,24 +328,43 @@ pub struct Loaded {
 	plan: Arc<TypedRunnableModel>,
 	input: Shape,
 	output: Shape,
+	footprint: u64,
 }
 
 impl Loaded {
 	/// Loads ONNX `bytes` for the tensors of `io`.
 	pub fn new(bytes: &[u8], io: &IoView) -> Result<Self, EngineError> {
+		Self::load(bytes, io, u64::MAX)
+	}
+
+	/// Loads ONNX `bytes` for the tensors of `io`, refusing a model whose tensors take more than
+	/// `max_memory` bytes (checked before the model is optimised or run).
+	pub fn load(bytes: &[u8], io: &IoView, max_memory: u64) -> Result<Self, EngineError> {
 		let input = Shape::of(&io.input);
 		let output = Shape::of(&io.output);
 		let load = |e: TractError| EngineError::Load(format!("{e:#}"));
-		let plan = tract_onnx::onnx()
+		let typed = tract_onnx::onnx()
 			.model_for_read(&mut &bytes[..])
 			.map_err(load)?
 			.with_input_fact(0, input.fact())
 			.map_err(load)?
-			.into_optimized()
+			.into_typed()
 			.map_err(load)?
-			.into_runnable()
+			.into_decluttered()
 			.map_err(load)?;
-		Ok(Loaded { plan, input, output })
+		let footprint = footprint(&typed)?;
+		if footprint > max_memory {
+			return Err(EngineError::Limits(format!(
+				"its tensors take {footprint} bytes, the bound is {max_memory}"
+			)));
+		}
+		let plan = typed.into_optimized().map_err(load)?.into_runnable().map_err(load)?;
+		Ok(Loaded { plan, input, output, footprint })
+	}
+
+	/// The bytes its tensors take (weights and every intermediate result).
+	pub fn footprint(&self) -> u64 {
+		self.footprint
 	}
 
 	/// The element count of the declared output tensor.
@@ -180,21 +385,48 @@ impl Loaded {
 }
 
 /// Loaded models by id. Models stay loaded; the cache holds at most `capacity` of them and
-/// forgets the least recently used one when full.
+/// forgets the least recently used one when full. A model is tried out ([`trial`]) before it is
+/// first loaded; one over the [`Limits`] is remembered as refused and not tried again.
 pub struct Engine {
 	capacity: usize,
+	limits: Limits,
 	models: Mutex<HashMap<ModelId, (Arc<Loaded>, u64)>>,
+	refused: Mutex<HashMap<ModelId, String>>,
 	clock: std::sync::atomic::AtomicU64,
 }
 
 impl Engine {
-	/// An engine that keeps up to `capacity` models loaded.
-	pub fn new(capacity: usize) -> Self {
+	/// An engine that keeps up to `capacity` models loaded, each within `limits`.
+	pub fn new(capacity: usize, limits: Limits) -> Self {
 		Engine {
 			capacity: capacity.max(1),
+			limits,
 			models: Mutex::new(HashMap::new()),
+			refused: Mutex::new(HashMap::new()),
 			clock: Default::default(),
 		}
+	}
+
+	/// The bounds each model must keep.
+	pub fn limits(&self) -> &Limits {
+		&self.limits
+	}
+
+	/// Refuses model `id` from now on (it went over a bound): it is unloaded and its jobs are
+	/// declined without trying it again.
+	pub fn refuse(&self, id: ModelId, why: String) {
+		self.models.lock().remove(&id);
+		self.refused.lock().insert(id, why);
+	}
+
+	/// Why model `id` is refused, if it is.
+	pub fn refused(&self, id: &ModelId) -> Option<String> {
+		self.refused.lock().get(id).cloned()
+	}
+
+	/// The ids of the refused models.
+	pub fn refused_models(&self) -> Vec<ModelId> {
+		self.refused.lock().keys().copied().collect()
 	}
 
 	fn tick(&self) -> u64 {
@@ -211,12 +443,25 @@ impl Engine {
 		})
 	}
 
-	/// Loads `bytes` as model `id` (slow: call it off the async runtime) and caches it.
+	/// Tries `bytes` out as model `id`, loads them (slow: call it off the async runtime) and
+	/// caches the model; a model over the limits is refused for good.
 	pub fn load(&self, id: ModelId, bytes: &[u8], io: &IoView) -> Result<Arc<Loaded>, EngineError> {
 		if let Some(model) = self.get(&id) {
 			return Ok(model);
 		}
-		let model = Arc::new(Loaded::new(bytes, io)?);
+		if let Some(why) = self.refused(&id) {
+			return Err(EngineError::Limits(why));
+		}
+		let loaded = trial(bytes, io, &self.limits)
+			.and_then(|()| Loaded::load(bytes, io, self.limits.memory));
+		let model = match loaded {
+			Ok(model) => Arc::new(model),
+			Err(EngineError::Limits(why)) => {
+				self.refuse(id, why.clone());
+				return Err(EngineError::Limits(why));
+			},
+			Err(e) => return Err(e),
+		};
 		let now = self.tick();
 		let mut models = self.models.lock();
 		if models.len() >= self.capacity {
@@ -333,8 +578,51 @@ mod tests {
 	}
 
 	#[test]
+	fn refuses_a_model_over_the_memory_bound_before_running_it() {
+		let spec = io(&[1, 16], &[1, 4]);
+		let footprint = Loaded::new(demo::DEMO_MODEL, &spec).unwrap().footprint();
+		// The weights (16·8 + 8 + 8·4 + 4 floats) and the input and every layer's output.
+		assert!(footprint >= (16 * 8 + 8 + 8 * 4 + 4 + 16 + 4) * 4, "{footprint}");
+		assert!(matches!(
+			Loaded::load(demo::DEMO_MODEL, &spec, footprint - 1),
+			Err(EngineError::Limits(_))
+		));
+		assert!(Loaded::load(demo::DEMO_MODEL, &spec, footprint).is_ok());
+	}
+
+	#[test]
+	fn a_trial_refuses_a_model_slower_than_the_run_bound() {
+		let spec = io(&[1, 16], &[1, 4]);
+		let instant = Limits { run_time: Duration::ZERO, ..Limits::unbounded() };
+		assert!(matches!(trial(demo::DEMO_MODEL, &spec, &instant), Err(EngineError::Limits(_))));
+		assert_eq!(trial(demo::DEMO_MODEL, &spec, &Limits::unbounded()), Ok(()));
+		// Bytes that are no model fail as such, not as over the limits.
+		assert!(matches!(trial(b"nope", &spec, &Limits::unbounded()), Err(EngineError::Load(_))));
+	}
+
+	#[test]
+	fn a_refused_model_is_not_tried_again() {
+		let spec = io(&[1, 16], &[1, 4]);
+		let engine = Engine::new(2, Limits { memory: 16, ..Limits::unbounded() });
+		let id = ModelId([9; 32]);
+		assert!(matches!(engine.load(id, demo::DEMO_MODEL, &spec), Err(EngineError::Limits(_))));
+		assert!(engine.refused(&id).is_some());
+		assert_eq!(engine.refused_models(), vec![id]);
+		// A run that was too slow refuses a loaded model too, and unloads it.
+		let other = ModelId([8; 32]);
+		let roomy = Engine::new(2, Limits::unbounded());
+		roomy.load(other, demo::DEMO_MODEL, &spec).unwrap();
+		roomy.refuse(other, "too slow".into());
+		assert!(roomy.get(&other).is_none());
+		assert_eq!(
+			roomy.load(other, demo::DEMO_MODEL, &spec).err(),
+			Some(EngineError::Limits("too slow".into()))
+		);
+	}
+
+	#[test]
 	fn caches_models_and_forgets_the_least_recently_used() {
-		let engine = Engine::new(2);
+		let engine = Engine::new(2, Limits::unbounded());
 		let spec = io(&[1, 16], &[1, 4]);
 		let ids = [ModelId([1; 32]), ModelId([2; 32]), ModelId([3; 32])];
 		engine.load(ids[0], demo::DEMO_MODEL, &spec).unwrap();

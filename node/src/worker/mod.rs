@@ -2,15 +2,21 @@
 //!
 //! An inference operator's node does the operator's work. With `--worker`, the node:
 //!
-//! 1. watches every new best block for jobs assigned to the operator accounts whose keys are in
-//!    its keystore (key type `vrty`, sr25519; `verity-node key insert --key-type vrty`, and `--dev`
-//!    inserts Alice's), through the `InferenceApi` runtime API;
+//! 1. watches every new best block for jobs assigned to the operators whose keys are in its
+//!    keystore (key type `vrty`, sr25519; `verity-node key insert --key-type vrty`, and `--dev`
+//!    inserts Alice's), through the `InferenceApi` runtime API. A key is either an operator's
+//!    own or, better, the worker key an operator named (`operators.setWorker`): the worker
+//!    signs results, proofs and declines for its operator and can do nothing else with the
+//!    operator's account, so the bonded key never has to be on a networked machine;
 //! 2. queues them (a bounded queue; what does not fit waits on chain for the next block) and runs
 //!    as many at once as the operators declared (`max_concurrent_jobs`, capped by
 //!    `--worker-max-concurrency`);
 //! 3. fetches each model by the URI registered on chain into the [`store`], checked against its
-//!    id, loads it once into the [`engine`] (tract-onnx) and runs it on a blocking thread, never
-//!    on block import or authoring;
+//!    id, tries it out in a child process within the node's memory and time bounds
+//!    ([`engine::trial`]), loads it once into the [`engine`] (tract-onnx) and runs it on a
+//!    blocking thread, never on block import or authoring, each run within the time bound (or
+//!    less when the job's deadline comes sooner). A model over a bound is refused for as long
+//!    as the node runs: its jobs are declined at once;
 //! 4. submits `submit_result` signed with the operator's key, or — when the model cannot be
 //!    fetched, loaded or run — `decline_job`, so the job is reassigned or refunded at once rather
 //!    than left to its deadline. A `Zk` job is proved instead ([`zk`]): on a blocking thread, the
@@ -22,12 +28,14 @@
 //!    validation, not one each (see `deliver`).
 //!
 //! A result that was submitted but not included is submitted again after
-//! [`RESUBMIT_AFTER`] blocks. The node's state changes only through these extrinsics.
+//! [`RESUBMIT_AFTER`] blocks; one the chain refused for good when a block applied it is
+//! declined instead ([`outcomes`]). The node's state changes only through these extrinsics.
 //! [`Metrics`] go to Prometheus; [`rpc`] serves `worker_status`, `blobs_put` and `blobs_get`.
 
 pub mod demo;
 pub mod engine;
 pub mod metrics;
+pub mod outcomes;
 pub mod rpc;
 pub mod store;
 mod submit;
@@ -42,11 +50,12 @@ use std::{
 
 use futures::StreamExt;
 use parking_lot::Mutex;
-use sc_client_api::{BlockchainEvents, HeaderBackend};
+use sc_client_api::{BlockBackend, BlockchainEvents, HeaderBackend, StorageProvider};
 use sc_service::{SpawnTaskHandle, TaskManager};
 use sp_api::ProvideRuntimeApi;
 use sp_core::{crypto::KeyTypeId, sr25519};
 use sp_keystore::KeystorePtr;
+use sp_runtime::traits::Header as _;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use verity_primitives::{JobId, ModelId, Role, VerificationMode};
 use verity_runtime::{AccountId, Balance, BlockNumber, RuntimeCall};
@@ -57,7 +66,12 @@ use pallet_operators_runtime_api::OperatorsApi;
 
 use crate::service::{FullClient, TransactionPool};
 pub use metrics::Metrics;
-use {engine::Engine, store::ModelStore, submit::Submitter};
+use {
+	engine::Engine,
+	outcomes::{Carrier, Sent, Verdict},
+	store::ModelStore,
+	submit::Submitter,
+};
 
 /// The log target of the worker.
 pub const LOG_TARGET: &str = "verity::worker";
@@ -67,6 +81,9 @@ pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vrty");
 
 /// Blocks after which a submitted result that is still not on chain is submitted again.
 pub const RESUBMIT_AFTER: BlockNumber = 5;
+
+/// Blocks a sent transaction is looked for in new blocks (see [`outcomes`]).
+const SENT_KEPT: BlockNumber = 64;
 
 /// How many recent inference latencies `worker_status` reports.
 const RECENT_LATENCIES: usize = 64;
@@ -108,6 +125,16 @@ pub struct WorkerParams {
 	#[arg(long, default_value_t = 32)]
 	pub worker_models_cached: usize,
 
+	/// The most memory, in MiB, one model's tensors may take (its weights and every
+	/// intermediate result of a run). A model over it is refused and its jobs declined.
+	#[arg(long, default_value_t = 1024)]
+	pub worker_max_model_memory: u64,
+
+	/// The longest one run of a model may take, in milliseconds (less when the job's deadline
+	/// comes sooner). A model that takes longer is refused and its jobs declined.
+	#[arg(long, default_value_t = 10_000)]
+	pub worker_max_run_ms: u64,
+
 	/// Where the proving keys of `Zk` models are (`0x<model id>.pk` and `.ir`, as
 	/// `verity-node zk setup` writes them). Default: `zk` in the chain's data directory.
 	#[arg(long, value_name = "DIR")]
@@ -136,6 +163,8 @@ pub struct WorkerStatus {
 	pub models_cached: Vec<String>,
 	/// How many models the store holds.
 	pub models_stored: u64,
+	/// The models refused for going over the node's memory or run-time bounds (hex ids).
+	pub models_refused: Vec<String>,
 	/// The latest inference latencies in milliseconds, oldest first.
 	pub recent_latencies_ms: Vec<f64>,
 }
@@ -159,6 +188,8 @@ struct State {
 	failed: u64,
 	latencies: VecDeque<f64>,
 	jobs: HashMap<JobId, Progress>,
+	/// `Zk` jobs whose proof batch the chain refused: their proofs go alone.
+	alone: HashSet<JobId>,
 }
 
 /// The parts of the worker that the RPC methods share: the model store, the engine, counters.
@@ -194,7 +225,15 @@ impl Shared {
 		};
 		Ok(Shared {
 			store,
-			engine: Engine::new(params.worker_models_cached),
+			engine: Engine::new(
+				params.worker_models_cached,
+				engine::Limits {
+					memory: params.worker_max_model_memory.saturating_mul(1024 * 1024),
+					run_time: Duration::from_millis(params.worker_max_run_ms),
+					// Models are tried out by this very program, in a child process.
+					checker: std::env::current_exe().ok(),
+				},
+			),
 			zk: zk::ZkKeys::new(
 				params.worker_zk_keys.clone().unwrap_or_else(|| data_path.join("zk")),
 			),
@@ -210,6 +249,12 @@ impl Shared {
 		let models_cached =
 			self.engine.cached().iter().map(|id| format!("0x{}", hex::encode(id.0))).collect();
 		let models_stored = self.store.len() as u64;
+		let models_refused = self
+			.engine
+			.refused_models()
+			.iter()
+			.map(|id| format!("0x{}", hex::encode(id.0)))
+			.collect();
 		let state = self.state.lock();
 		WorkerStatus {
 			enabled: self.enabled,
@@ -221,6 +266,7 @@ impl Shared {
 			failed: state.failed,
 			models_cached,
 			models_stored,
+			models_refused,
 			recent_latencies_ms: state.latencies.iter().copied().collect(),
 		}
 	}
@@ -272,7 +318,8 @@ impl Shared {
 /// Why the worker could not serve a job.
 #[derive(Debug)]
 struct Failure {
-	/// A short label for metrics: `mode`, `model`, `load`, `run`.
+	/// A short label for metrics: `mode`, `model`, `load`, `limits`, `run`, and for `Zk` jobs
+	/// `zk-key`, `mismatch`, `size`, `self-check`, `prove`.
 	reason: &'static str,
 	message: String,
 }
@@ -298,13 +345,16 @@ struct Answer {
 /// The most answers submitted in one transaction (a `submit_result` weighs a few milliseconds).
 const MAX_BATCH: usize = 64;
 
-/// The transactions that deliver `answers`, each with the answers it carries: the `Fast`
-/// results and declines together (`utility.force_batch` when there are several), and the
-/// proofs of `Zk` jobs of one model that are ready together in `submit_proofs` of at most
-/// [`pallet_inference::MAX_PROOF_BATCH`] (checked on chain with one multi-pairing), each its
-/// own transaction, as a proof's weight is large. One bad item fails its whole
-/// `submit_proofs`; those jobs are served again after [`RESUBMIT_AFTER`] blocks.
-fn transactions(answers: Vec<Answer>) -> Vec<(RuntimeCall, Vec<Answer>)> {
+/// The transactions that deliver `answers`, each with how it carries them and the answers it
+/// carries: the `Fast` results and declines together (`utility.force_batch` when there are
+/// several), and the proofs of `Zk` jobs of one model that are ready together in
+/// `submit_proofs` of at most [`pallet_inference::MAX_PROOF_BATCH`] (checked on chain with one
+/// multi-pairing), each its own transaction, as a proof's weight is large. The proofs of jobs in
+/// `alone` (their batch was refused, see [`outcomes`]) go one a transaction.
+fn transactions(
+	answers: Vec<Answer>,
+	alone: &HashSet<JobId>,
+) -> Vec<(RuntimeCall, Carrier, Vec<Answer>)> {
 	let mut plain: Vec<Answer> = Vec::new();
 	let mut proofs: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	for answer in answers {
@@ -316,8 +366,12 @@ fn transactions(answers: Vec<Answer>) -> Vec<(RuntimeCall, Vec<Answer>)> {
 			plain.push(answer);
 			continue;
 		}
+		let single = alone.contains(&answer.job);
 		match proofs.iter_mut().find(|(model, group)| {
-			*model == answer.model && group.len() < pallet_inference::MAX_PROOF_BATCH as usize
+			!single
+				&& *model == answer.model
+				&& group.len() < pallet_inference::MAX_PROOF_BATCH as usize
+				&& !group.iter().any(|a| alone.contains(&a.job))
 		}) {
 			Some((_, group)) => group.push(answer),
 			None => proofs.push((answer.model, vec![answer])),
@@ -326,15 +380,18 @@ fn transactions(answers: Vec<Answer>) -> Vec<(RuntimeCall, Vec<Answer>)> {
 	let mut out = Vec::new();
 	if !plain.is_empty() {
 		let mut calls: Vec<RuntimeCall> = plain.iter().map(|a| a.call.clone()).collect();
-		let call = match calls.len() {
-			1 => calls.remove(0),
-			_ => RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
+		let (call, carrier) = match calls.len() {
+			1 => (calls.remove(0), Carrier::Single),
+			_ => (
+				RuntimeCall::Utility(pallet_utility::Call::force_batch { calls }),
+				Carrier::ForceBatch,
+			),
 		};
-		out.push((call, plain));
+		out.push((call, carrier, plain));
 	}
 	for (_, group) in proofs {
-		let call = match group.as_slice() {
-			[single] => single.call.clone(),
+		let (call, carrier) = match group.as_slice() {
+			[single] => (single.call.clone(), Carrier::Single),
 			_ => {
 				let items = group
 					.iter()
@@ -347,12 +404,13 @@ fn transactions(answers: Vec<Answer>) -> Vec<(RuntimeCall, Vec<Answer>)> {
 						_ => None,
 					})
 					.collect::<Vec<_>>();
-				RuntimeCall::Inference(pallet_inference::Call::submit_proofs {
+				let call = RuntimeCall::Inference(pallet_inference::Call::submit_proofs {
 					proofs: sp_runtime::BoundedVec::truncate_from(items),
-				})
+				});
+				(call, Carrier::ProofBatch)
 			},
 		};
-		out.push((call, group));
+		out.push((call, carrier, group));
 	}
 	out
 }
@@ -362,10 +420,12 @@ fn bounded<T: TryFrom<Vec<u8>>>(output: Vec<u8>) -> Result<T, Failure> {
 	output.try_into().map_err(|_| Failure::new("run", "the output is larger than the chain takes"))
 }
 
-/// A job the worker took, with the operator key it was assigned to.
+/// A job the worker took: the operator it was assigned to and the key that signs for it (the
+/// operator's own or the worker key it named).
 struct Work {
 	job: Job,
 	worker: sr25519::Public,
+	operator: AccountId,
 }
 
 /// On a development chain: puts the operator key of the dev account (`--alice` and the like) into
@@ -420,6 +480,7 @@ pub fn spawn_worker_tasks(
 		answers,
 		loading: Default::default(),
 		prefetched: Default::default(),
+		sent: Default::default(),
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -450,6 +511,8 @@ struct Worker {
 	loading: Arc<Mutex<HashMap<ModelId, Arc<tokio::sync::Mutex<()>>>>>,
 	/// The models its operators declare, fetched (or being fetched) ahead of their first job.
 	prefetched: Arc<Mutex<HashSet<ModelId>>>,
+	/// The transactions sent and not yet seen in a block, by hash.
+	sent: Arc<Mutex<HashMap<sp_core::H256, Sent>>>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -466,6 +529,7 @@ impl Worker {
 		self.on_block(&queue);
 		while let Some(block) = blocks.next().await {
 			if block.is_new_best {
+				self.review(block.hash, *block.header.number());
 				self.on_block(&queue);
 			}
 		}
@@ -476,13 +540,11 @@ impl Worker {
 		let info = self.client.info();
 		let (best, number) = (info.best_hash, info.best_number);
 		let api = self.client.runtime_api();
-		let keys = self.keystore.sr25519_public_keys(KEY_TYPE);
 		let mut assigned: Vec<Work> = Vec::new();
 		let mut declared: u32 = 0;
 		let mut accounts = Vec::new();
 		let mut served: Vec<ModelId> = Vec::new();
-		for key in keys {
-			let account = AccountId::from(key);
+		for (key, account) in self.operator_keys(best) {
 			match api.operator(best, account.clone()) {
 				// A chilled operator takes no new jobs but must still finish those it holds.
 				Ok(Some(operator)) if operator.roles.contains(Role::Inference) => {
@@ -496,7 +558,11 @@ impl Worker {
 				},
 			}
 			match api.jobs_for_worker(best, account.clone()) {
-				Ok(jobs) => assigned.extend(jobs.into_iter().map(|job| Work { job, worker: key })),
+				Ok(jobs) => assigned.extend(jobs.into_iter().map(|job| Work {
+					job,
+					worker: key,
+					operator: account.clone(),
+				})),
 				Err(e) => log::warn!(target: LOG_TARGET, "cannot read the jobs of {account}: {e}"),
 			}
 			accounts.push(account);
@@ -510,6 +576,7 @@ impl Worker {
 		state.accounts = accounts;
 		let live: HashSet<JobId> = assigned.iter().map(|work| work.job.id).collect();
 		state.jobs.retain(|id, _| live.contains(id));
+		state.alone.retain(|id| live.contains(id));
 		for work in assigned {
 			let job = &work.job;
 			// A result is refused from the deadline block on; ours lands in the next block at best.
@@ -539,6 +606,100 @@ impl Worker {
 			}
 		}
 		self.shared.publish_queue_depth(state.queued);
+	}
+
+	/// Judges the worker's transactions that block `hash` includes (see [`outcomes`]): declines
+	/// the jobs whose answers the chain refused for good, and has refused proof batches sent
+	/// again one proof at a time. Forgets transactions that no block took for long.
+	fn review(&self, hash: sp_core::H256, number: BlockNumber) {
+		use sp_runtime::traits::{BlakeTwo256, Hash as _};
+		self.sent.lock().retain(|_, sent| number <= sent.at.saturating_add(SENT_KEPT));
+		if self.sent.lock().is_empty() {
+			return;
+		}
+		let body = match self.client.block_body(hash) {
+			Ok(Some(body)) => body,
+			Ok(None) => return,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "cannot read block {hash}: {e}");
+				return;
+			},
+		};
+		let mine: Vec<(u32, Sent)> = {
+			let mut sent = self.sent.lock();
+			body.iter()
+				.enumerate()
+				.filter_map(|(index, xt)| {
+					let found = sent.remove(&BlakeTwo256::hash_of(xt))?;
+					Some((index as u32, found))
+				})
+				.collect()
+		};
+		if mine.is_empty() {
+			return;
+		}
+		let key = sp_core::storage::StorageKey(outcomes::events_key());
+		let records = match self.client.storage(hash, &key) {
+			Ok(Some(data)) => outcomes::decode_events(&data.0).unwrap_or_else(|e| {
+				log::warn!(target: LOG_TARGET, "cannot decode the events of {hash}: {e}");
+				Vec::new()
+			}),
+			_ => Vec::new(),
+		};
+		for (index, sent) in mine {
+			let events = outcomes::events_of(records.clone(), index);
+			let verdicts = outcomes::verdicts(sent.carrier, sent.jobs.len(), &events);
+			for ((job, model, declined), verdict) in sent.jobs.into_iter().zip(verdicts) {
+				match verdict {
+					Verdict::Done | Verdict::Retry => {},
+					Verdict::Alone => {
+						let mut state = self.shared.state.lock();
+						state.alone.insert(job);
+						// Seen again, proved again, sent alone.
+						state.jobs.remove(&job);
+					},
+					Verdict::Decline(why) if !declined => {
+						log::warn!(target: LOG_TARGET, "job {}: declining, {why}", job.0);
+						let call =
+							RuntimeCall::Inference(pallet_inference::Call::decline_job { job });
+						let outcome = Err(Failure::new("refused", why));
+						let answer = Answer { worker: sent.worker, model, job, call, outcome };
+						if self.answers.send(answer).is_err() {
+							log::warn!(target: LOG_TARGET, "job {}: the delivery task is gone", job.0);
+						}
+					},
+					Verdict::Decline(why) => {
+						log::warn!(target: LOG_TARGET, "job {}: the decline failed: {why}", job.0)
+					},
+				}
+			}
+		}
+	}
+
+	/// The keys in the keystore with the operator each signs for (see
+	/// `OperatorsApi::operator_for_key`), one key per operator: a worker key the operator named
+	/// before the operator's own key, which then need not be on the node at all.
+	fn operator_keys(&self, at: sp_core::H256) -> Vec<(sr25519::Public, AccountId)> {
+		let api = self.client.runtime_api();
+		let mut keys: Vec<(sr25519::Public, AccountId)> = Vec::new();
+		for key in self.keystore.sr25519_public_keys(KEY_TYPE) {
+			let account = AccountId::from(key);
+			let operator = match api.operator_for_key(at, account.clone()) {
+				Ok(Some(operator)) => operator,
+				Ok(None) => continue,
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "cannot read whom {account} signs for: {e}");
+					continue;
+				},
+			};
+			let named = operator != account;
+			match keys.iter_mut().find(|(_, of)| *of == operator) {
+				Some(entry) if named => entry.0 = key,
+				Some(_) => {},
+				None => keys.push((key, operator)),
+			}
+		}
+		keys
 	}
 
 	/// Fetches the models the operators declare and the worker has not fetched yet, each in a
@@ -637,8 +798,12 @@ impl Worker {
 			.ok_or_else(|| Failure::new("zk-key", "the model has no verifying key on chain"))?;
 		let shared = self.shared.clone();
 		let (model, input) = (job.model, job.input.clone());
-		let digest = verity_primitives::zk_binding(job.id, &AccountId::from(work.worker));
+		let digest = verity_primitives::zk_binding(job.id, &work.operator);
 		let started = Instant::now();
+		// tract's run (the cross-check) keeps the run-time bound; proving has its own cost.
+		let bound = self.run_time(job);
+		let slow = Arc::new(std::sync::atomic::AtomicBool::new(false));
+		let too_slow = slow.clone();
 		let proved = tokio::task::spawn_blocking(move || {
 			let keys = shared.zk.get(&model).map_err(|e| Failure::new("zk-key", e))?;
 			if keys.vk_bytes != chain_key {
@@ -648,7 +813,13 @@ impl Worker {
 				));
 			}
 			zk::prove_job(&keys, &input, loaded.output_elements(), &digest, |real| {
-				loaded.run(real).map_err(|e| e.to_string())
+				let run = Instant::now();
+				let output = loaded.run(real).map_err(|e| e.to_string());
+				if run.elapsed() > bound {
+					too_slow.store(true, std::sync::atomic::Ordering::Relaxed);
+					return Err("the run was too slow".into());
+				}
+				output
 			})
 			.map_err(|e| {
 				let reason = match e {
@@ -661,7 +832,11 @@ impl Worker {
 			})
 		})
 		.await
-		.map_err(|e| Failure::new("prove", e))??;
+		.map_err(|e| Failure::new("prove", e))?;
+		if slow.load(std::sync::atomic::Ordering::Relaxed) {
+			return Err(self.too_slow(model, bound));
+		}
+		let proved = proved?;
 		self.shared.record_proof_time(started.elapsed());
 		Ok(proved)
 	}
@@ -706,10 +881,17 @@ impl Worker {
 			for answer in batch {
 				by_worker.entry(answer.worker).or_default().push(answer);
 			}
+			let alone = self.shared.state.lock().alone.clone();
 			for (worker, answers) in by_worker {
-				for (call, answers) in transactions(answers) {
+				for (call, carrier, answers) in transactions(answers, &alone) {
 					let submitted = self.submitter.submit(worker, call).await;
-					self.delivered(&answers, submitted);
+					if let Ok(hash) = &submitted {
+						let jobs =
+							answers.iter().map(|a| (a.job, a.model, a.outcome.is_err())).collect();
+						let at = self.client.info().best_number;
+						self.sent.lock().insert(*hash, Sent { at, carrier, worker, jobs });
+					}
+					self.delivered(&answers, submitted.map(|_| ()));
 				}
 			}
 		}
@@ -748,6 +930,9 @@ impl Worker {
 		if let Some(loaded) = self.shared.engine.get(&job.model) {
 			return Ok(loaded);
 		}
+		if let Some(why) = self.shared.engine.refused(&job.model) {
+			return Err(Failure::new("limits", why));
+		}
 		let lock = self.loading.lock().entry(job.model).or_default().clone();
 		let _one_load_per_model = lock.lock().await;
 		match self.shared.engine.get(&job.model) {
@@ -768,7 +953,26 @@ impl Worker {
 		tokio::task::spawn_blocking(move || shared.engine.load(id, &bytes, &io))
 			.await
 			.map_err(|e| Failure::new("load", e))?
-			.map_err(|e| Failure::new("load", e))
+			.map_err(|e| match e {
+				engine::EngineError::Limits(_) => Failure::new("limits", e),
+				_ => Failure::new("load", e),
+			})
+	}
+
+	/// How long one run of `job`'s model may take: the node's bound, or less when the job's
+	/// deadline comes sooner.
+	fn run_time(&self, job: &Job) -> Duration {
+		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
+		let left =
+			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK);
+		self.shared.engine.limits().run_time.min(Duration::from_millis(left))
+	}
+
+	/// Refuses `model` for a run that outlived `bound`: its jobs are declined from now on.
+	fn too_slow(&self, model: ModelId, bound: Duration) -> Failure {
+		let why = format!("a run took longer than {} ms", bound.as_millis());
+		self.shared.engine.refuse(model, why.clone());
+		Failure::new("limits", why)
 	}
 
 	/// The bytes of `model`, from the store or fetched by its URI on chain (by `by` at the
@@ -803,8 +1007,13 @@ impl Worker {
 		let loaded = self.load(job).await?;
 		let input = job.input.clone();
 		let started = Instant::now();
-		let output = tokio::task::spawn_blocking(move || loaded.run(&input))
+		// A run that outlives the bound is left to finish on its thread (tract cannot be
+		// stopped midway); its model is refused, so it is the only such run.
+		let bound = self.run_time(job);
+		let run = tokio::task::spawn_blocking(move || loaded.run(&input));
+		let output = tokio::time::timeout(bound, run)
 			.await
+			.map_err(|_| self.too_slow(job.model, bound))?
 			.map_err(|e| Failure::new("run", e))?
 			.map_err(|e| Failure::new("run", e))?;
 		self.shared.record_latency(started.elapsed());

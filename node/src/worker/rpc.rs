@@ -61,7 +61,7 @@ impl WorkerApiServer for Worker {
 
 	fn blobs_put(&self, ext: &Extensions, bytes: Bytes, io: Option<IoView>) -> RpcResult<H256> {
 		sc_rpc_api::check_if_safe(ext)?;
-		super::engine::check(&bytes, io.as_ref())
+		super::engine::check(&bytes, io.as_ref(), self.0.engine.limits())
 			.map_err(|e| ErrorObject::owned(INVALID_MODEL, e.to_string(), None::<()>))?;
 		self.0.store.put(&bytes).map(|id| H256(id.0)).map_err(store_error)
 	}

@@ -56,8 +56,13 @@ impl Submitter {
 		Ok(nonce)
 	}
 
-	/// Signs `call` with `signer`'s key from the keystore and submits it at the best block.
-	pub async fn submit(&self, signer: sr25519::Public, call: RuntimeCall) -> Result<(), String> {
+	/// Signs `call` with `signer`'s key from the keystore and submits it at the best block;
+	/// returns the transaction's hash.
+	pub async fn submit(
+		&self,
+		signer: sr25519::Public,
+		call: RuntimeCall,
+	) -> Result<sp_core::H256, String> {
 		let _one_at_a_time = self.lock.lock().await;
 		let info = self.client.info();
 		let best = info.best_hash;
@@ -82,7 +87,6 @@ impl Submitter {
 		self.pool
 			.submit_one(best, TransactionSource::Local, extrinsic.into())
 			.await
-			.map(|_| ())
 			.map_err(|e| format!("the pool refused the transaction: {e}"))
 	}
 }

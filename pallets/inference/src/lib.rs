@@ -117,7 +117,10 @@ use frame_support::{
 	},
 	weights::Weight,
 };
-use frame_system::pallet_prelude::BlockNumberFor;
+use frame_system::{
+	ensure_signed,
+	pallet_prelude::{BlockNumberFor, OriginFor},
+};
 use sp_runtime::{
 	traits::{One, Saturating, UniqueSaturatedInto, Zero},
 	DispatchError,
@@ -155,7 +158,6 @@ const SCHEDULE_SPREAD: u32 = 16;
 pub mod pallet {
 	use super::*;
 	use frame_support::pallet_prelude::*;
-	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version: 1 added the jobs' assignment block, pinned key version and
 	/// deposit, and the concurrency ceiling of the parameters ([`crate::migrations::v1`]).
@@ -463,7 +465,7 @@ pub mod pallet {
 
 		/// Deliver the output of an assigned job.
 		///
-		/// - **Dispatch origin**: signed; the job's worker.
+		/// - **Dispatch origin**: signed; the job's worker or the worker account it named.
 		/// - **Details**: a `Fast` job is settled at once: the fee is split between the worker,
 		///   the model owner and the treasury, and the rest of the escrow returned.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
@@ -478,7 +480,7 @@ pub mod pallet {
 			job: JobId,
 			output: OutputOf<T>,
 		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
+			let who = Self::ensure_worker(origin)?;
 			let mut record = Self::assigned_to(job, &who)?;
 			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
 			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
@@ -500,7 +502,7 @@ pub mod pallet {
 		/// (`pallet-settlement`) and settles the job; a proof that does not verify costs the
 		/// worker [`MarketParams::bad_proof_slash`] of its bond and refunds the job.
 		///
-		/// - **Dispatch origin**: signed; the assigned worker.
+		/// - **Dispatch origin**: signed; the assigned worker or the worker account it named.
 		/// - **Details**: `output` is the model's `i8` output (one byte an element of the output
 		///   tensor), `proof` an uncompressed Groth16 proof over the job binding, the input and the
 		///   output. A malformed proof is an error and changes nothing. If the model's owner
@@ -520,7 +522,7 @@ pub mod pallet {
 			output: OutputOf<T>,
 			proof: ProofOf,
 		) -> DispatchResultWithPostInfo {
-			let who = ensure_signed(origin)?;
+			let who = Self::ensure_worker(origin)?;
 			let record = Self::assigned_to(job, &who)?;
 			let key_version = Self::provable(&record, &output)?;
 			if record.key_version != key_version {
@@ -539,7 +541,8 @@ pub mod pallet {
 		/// alone and handled as by `submit_proof`: the valid ones settle, the others slash and
 		/// refund.
 		///
-		/// - **Dispatch origin**: signed; the worker assigned to every job.
+		/// - **Dispatch origin**: signed; the worker assigned to every job, or the worker account
+		///   it named.
 		/// - **Details**: items whose job is no longer the caller's to prove (finished,
 		///   cancelled, reassigned, past its deadline, already answered) are skipped; items whose
 		///   pinned key was replaced are refunded as by `submit_proof`.
@@ -558,7 +561,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			proofs: BoundedVec<(JobId, OutputOf<T>, ProofOf), ConstU32<MAX_PROOF_BATCH>>,
 		) -> DispatchResultWithPostInfo {
-			let who = ensure_signed(origin)?;
+			let who = Self::ensure_worker(origin)?;
 			ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
 			let mut jobs: Vec<(JobId, JobOf<T>, OutputOf<T>, ProofOf)> = Vec::new();
 			let mut changed: Vec<(JobId, JobOf<T>)> = Vec::new();
@@ -671,7 +674,7 @@ pub mod pallet {
 		/// bond in proportion to the part of the execution period the job was held (see
 		/// [`Pallet::decline_cost`]).
 		///
-		/// - **Dispatch origin**: signed; the job's worker.
+		/// - **Dispatch origin**: signed; the job's worker or the worker account it named.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`].
 		/// - **Events**: `Slashed` (late), [`Event::JobDeclined`], then [`Event::JobReassigned`]
@@ -679,7 +682,7 @@ pub mod pallet {
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::decline_job(T::MaxOperators::get()))]
 		pub fn decline_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
-			let who = ensure_signed(origin)?;
+			let who = Self::ensure_worker(origin)?;
 			// Past its deadline a worker cannot decline its way out of the slash.
 			let record = Self::assigned_to(job, &who)?;
 			let cost = Self::decline_cost(&record, frame_system::Pallet::<T>::block_number());
@@ -735,6 +738,13 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The operator a worker call acts for: the signer, or the operator that named the signer
+	/// its worker (`pallet-operators`' `set_worker`), so the bonded key can stay offline.
+	fn ensure_worker(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
+		let signer = ensure_signed(origin)?;
+		Ok(T::Operators::operator_of_worker(&signer).unwrap_or(signer))
+	}
+
 	fn params_valid(params: &MarketParamsOf<T>) -> bool {
 		!params.execution_period.is_zero()
 			&& params.zk_price_factor > 0

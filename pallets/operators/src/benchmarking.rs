@@ -213,6 +213,21 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The worst case replaces a worker named before.
+	#[benchmark]
+	fn set_worker() {
+		let who = bonded_operator::<T>();
+		let old: T::AccountId = account("old-worker", 0, 0);
+		let new: T::AccountId = account("new-worker", 0, 0);
+		Pallet::<T>::set_worker(RawOrigin::Signed(who.clone()).into(), Some(old.clone()))
+			.expect("names a worker");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some(new.clone()));
+		assert_eq!(Workers::<T>::get(&who), Some(new.clone()));
+		assert_eq!(WorkerOf::<T>::get(&new), Some(who));
+		assert!(!WorkerOf::<T>::contains_key(&old));
+	}
+
 	#[benchmark]
 	fn set_min_bond() -> Result<(), BenchmarkError> {
 		let origin =

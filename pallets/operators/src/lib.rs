@@ -188,6 +188,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type MinBond<T: Config> = StorageMap<_, Twox64Concat, Role, BalanceOf<T>, ValueQuery>;
 
+	/// The worker account each operator named ([`Pallet::set_worker`]): the key its node signs
+	/// market work with. Accounts are user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Workers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The operator each worker account acts for (the index over [`Workers`]). Accounts are
+	/// user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type WorkerOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -258,6 +268,13 @@ pub mod pallet {
 		PushedOut { who: T::AccountId, role: Role },
 		/// Governance removed `who` from every role; its bond is unbonding.
 		ForceDeregistered { who: T::AccountId },
+		/// An operator named the account its node signs market work with (`None`: itself).
+		WorkerSet {
+			/// The operator.
+			who: T::AccountId,
+			/// The worker account, if any.
+			worker: Option<T::AccountId>,
+		},
 	}
 
 	#[pallet::error]
@@ -301,6 +318,12 @@ pub mod pallet {
 		StillBonded,
 		/// A balance computation overflowed.
 		Overflow,
+		/// The worker named is an operator itself (an operator cannot be another's worker).
+		WorkerIsOperator,
+		/// The worker named already acts for another operator.
+		WorkerInUse,
+		/// The account is another operator's worker and cannot be an operator itself.
+		AccountIsWorker,
 	}
 
 	#[pallet::hooks]
@@ -485,6 +508,7 @@ pub mod pallet {
 			for model in operator.capabilities.models.iter() {
 				ModelOperators::<T>::remove(model, &who);
 			}
+			Self::remove_worker(&who);
 			Operators::<T>::remove(&who);
 			Self::deposit_event(Event::Deregistered { who });
 			Ok(())
@@ -530,6 +554,39 @@ pub mod pallet {
 			Self::deposit_event(Event::ForceDeregistered { who });
 			Ok(())
 		}
+
+		/// Name the account whose key the operator's node signs its market work with (results,
+		/// proofs and declines of the jobs assigned to the operator), or `None` to sign with the
+		/// operator's own key. The worker acts for the operator in those calls only: the
+		/// operator is paid and slashed, and a node that loses the worker key cannot unbond,
+		/// transfer or change the operator's record with it.
+		///
+		/// - **Dispatch origin**: signed, a registered operator.
+		/// - **Details**: the worker pays the fees of its transactions. Naming a new worker
+		///   replaces the old one at once.
+		/// - **Errors**: [`Error::NotOperator`], [`Error::WorkerIsOperator`],
+		///   [`Error::WorkerInUse`].
+		/// - **Events**: [`Event::WorkerSet`].
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_worker())]
+		pub fn set_worker(origin: OriginFor<T>, worker: Option<T::AccountId>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Operators::<T>::contains_key(&who), Error::<T>::NotOperator);
+			if let Some(worker) = &worker {
+				ensure!(!Operators::<T>::contains_key(worker), Error::<T>::WorkerIsOperator);
+				ensure!(
+					WorkerOf::<T>::get(worker).is_none_or(|of| of == who),
+					Error::<T>::WorkerInUse
+				);
+			}
+			Self::remove_worker(&who);
+			if let Some(worker) = &worker {
+				Workers::<T>::insert(&who, worker);
+				WorkerOf::<T>::insert(worker, &who);
+			}
+			Self::deposit_event(Event::WorkerSet { who, worker });
+			Ok(())
+		}
 	}
 }
 
@@ -553,6 +610,7 @@ impl<T: Config> Pallet<T> {
 			previous.as_ref().is_none_or(|operator| operator.roles.is_empty()),
 			Error::<T>::AlreadyRegistered
 		);
+		ensure!(!WorkerOf::<T>::contains_key(who), Error::<T>::AccountIsWorker);
 		ensure!(!roles.is_empty(), Error::<T>::NoRoles);
 		ensure!(roles.is_valid(), Error::<T>::InvalidRoles);
 		let metadata = OperatorMetadata::<T> {
@@ -605,6 +663,13 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Registered { who: who.clone(), roles });
 		Self::deposit_event(Event::Bonded { who: who.clone(), amount: bond });
 		Ok(full)
+	}
+
+	/// Forgets the worker `who` named, if any.
+	fn remove_worker(who: &T::AccountId) {
+		if let Some(worker) = Workers::<T>::take(who) {
+			WorkerOf::<T>::remove(worker);
+		}
 	}
 
 	/// The operator of `role` with the smallest bond (the latest account among equals), and its
@@ -778,6 +843,23 @@ impl<T: Config> Pallet<T> {
 		taken
 	}
 
+	/// Punishes a validator the offences machinery found guilty: takes `fraction` of its bond
+	/// (bonded and unbonding) and chills it, so it is no candidate for the next validator set
+	/// until it unchills (the session pallet disables it for the rest of the current one).
+	/// Returns what was slashed.
+	pub fn punish_validator(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
+		let slashed =
+			<Self as Slash<_, _>>::slash_fraction(who, fraction, SlashReason::Equivocation);
+		if let Some(mut operator) = Operators::<T>::get(who) {
+			if !operator.chilled {
+				operator.chilled = true;
+				Operators::<T>::insert(who, operator);
+				Self::deposit_event(Event::Chilled { who: who.clone() });
+			}
+		}
+		slashed
+	}
+
 	/// The operator record of `who`, as clients see it.
 	pub fn operator_view(
 		who: &T::AccountId,
@@ -803,6 +885,12 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// The operator a node key signs market work for: the operator that named `key` its worker,
+	/// else `key` itself if it is an operator.
+	pub fn operator_for_key(key: T::AccountId) -> Option<T::AccountId> {
+		WorkerOf::<T>::get(&key).or_else(|| Operators::<T>::contains_key(&key).then_some(key))
+	}
+
 	/// The operators registered for `role`, with their bond.
 	pub fn operators_of(role: Role) -> Vec<(T::AccountId, BalanceOf<T>)> {
 		RoleMembers::<T>::iter_key_prefix(role)
@@ -816,7 +904,9 @@ impl<T: Config> Pallet<T> {
 	///   [`RoleCounts`] counts them;
 	/// - an account is in [`ModelOperators`] for a model exactly when its capabilities list it;
 	/// - no operator has an invalid role set or a zero-valued unbonding chunk, and one with no
-	///   role (pushed out or forcibly deregistered) has nothing bonded.
+	///   role (pushed out or forcibly deregistered) has nothing bonded;
+	/// - [`Workers`] and [`WorkerOf`] mirror each other, every worker acts for a registered
+	///   operator and no worker is an operator itself.
 	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
@@ -868,6 +958,15 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(ModelOperators::<T>::iter().count() == model_entries, "model index has strangers");
+		for (who, worker) in Workers::<T>::iter() {
+			ensure!(Operators::<T>::contains_key(&who), "a worker acts for no operator");
+			ensure!(!Operators::<T>::contains_key(&worker), "a worker is an operator");
+			ensure!(WorkerOf::<T>::get(&worker) == Some(who), "worker index out of step");
+		}
+		ensure!(
+			WorkerOf::<T>::iter().count() == Workers::<T>::iter().count(),
+			"worker index has strangers"
+		);
 		Ok(())
 	}
 }
@@ -894,6 +993,10 @@ impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn capabilities(who: &T::AccountId) -> Option<CapabilitiesView> {
 		Operators::<T>::get(who).map(|operator| operator.capabilities.view())
+	}
+
+	fn operator_of_worker(worker: &T::AccountId) -> Option<T::AccountId> {
+		WorkerOf::<T>::get(worker)
 	}
 
 	fn eligible_for_model(model: &ModelId) -> Vec<(T::AccountId, BalanceOf<T>, u32)> {

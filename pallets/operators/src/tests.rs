@@ -13,7 +13,8 @@ use verity_primitives::{
 
 use crate::{
 	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators,
-	OperatorMetadataInput, Operators as OperatorsStorage, RoleCounts, RoleMembers,
+	OperatorMetadataInput, Operators as OperatorsStorage, RoleCounts, RoleMembers, WorkerOf,
+	Workers,
 };
 
 fn signed(who: u64) -> RuntimeOrigin {
@@ -682,6 +683,136 @@ mod force_deregister {
 				Operators::force_deregister(RuntimeOrigin::root(), 1),
 				Error::<Test>::NotOperator
 			);
+		});
+	}
+}
+
+mod punish_validator {
+	use super::*;
+
+	#[test]
+	fn slashes_the_fraction_and_chills_the_validator() {
+		ExtBuilder::default().build_and_execute(|| {
+			register_with(1, &[Role::Validator], 400);
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(25)), 100);
+			let operator = OperatorsStorage::<Test>::get(1).unwrap();
+			assert_eq!(operator.bonded, 300);
+			assert!(operator.chilled);
+			assert!(!Operators::is_active(&1, Role::Validator));
+			System::assert_has_event(
+				Event::Slashed { who: 1, amount: 100, reason: SlashReason::Equivocation }.into(),
+			);
+			assert_eq!(last_event(), Event::Chilled { who: 1 }.into());
+			// Punished again while chilled: slashed, no second chill.
+			System::reset_events();
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(10)), 30);
+			assert_eq!(
+				last_event(),
+				Event::Slashed { who: 1, amount: 30, reason: SlashReason::Equivocation }.into()
+			);
+			// A stranger has nothing to take.
+			assert_eq!(Operators::punish_validator(&42, Perbill::one()), 0);
+		});
+	}
+}
+
+mod worker {
+	use super::*;
+
+	#[test]
+	fn names_replaces_and_removes_the_worker() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			assert_eq!(Workers::<Test>::get(1), Some(7));
+			assert_eq!(Operators::operator_of_worker(&7), Some(1));
+			assert_eq!(last_event(), Event::WorkerSet { who: 1, worker: Some(7) }.into());
+			// What a node asks of each key in its keystore.
+			assert_eq!(Operators::operator_for_key(7), Some(1));
+			assert_eq!(Operators::operator_for_key(1), Some(1));
+			assert_eq!(Operators::operator_for_key(9), None);
+			// Naming the same worker again changes nothing.
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			assert_eq!(Operators::operator_of_worker(&7), Some(1));
+			// A new worker replaces the old one at once.
+			assert_ok!(Operators::set_worker(signed(1), Some(8)));
+			assert_eq!(Operators::operator_of_worker(&7), None);
+			assert_eq!(Operators::operator_of_worker(&8), Some(1));
+			assert_ok!(Operators::set_worker(signed(1), None));
+			assert_eq!(Operators::operator_of_worker(&8), None);
+			assert!(Workers::<Test>::get(1).is_none());
+			assert_eq!(last_event(), Event::WorkerSet { who: 1, worker: None }.into());
+		});
+	}
+
+	#[test]
+	fn refuses_strangers_operators_and_taken_workers() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(Operators::set_worker(signed(1), Some(7)), Error::<Test>::NotOperator);
+			register(1, &[Role::Inference]);
+			register(2, &[Role::Inference]);
+			// An operator cannot be another's worker, nor its own.
+			assert_noop!(
+				Operators::set_worker(signed(1), Some(2)),
+				Error::<Test>::WorkerIsOperator
+			);
+			assert_noop!(
+				Operators::set_worker(signed(1), Some(1)),
+				Error::<Test>::WorkerIsOperator
+			);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			assert_noop!(Operators::set_worker(signed(2), Some(7)), Error::<Test>::WorkerInUse);
+			// And a worker cannot become an operator while it acts for one.
+			assert_noop!(
+				Operators::register(
+					signed(7),
+					RoleSet::of(&[Role::Inference]),
+					metadata(b"w", b""),
+					MIN_INFERENCE
+				),
+				Error::<Test>::AccountIsWorker
+			);
+		});
+	}
+
+	#[test]
+	fn the_worker_cannot_move_the_operators_funds() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			assert_noop!(Operators::unbond(signed(7), 1), Error::<Test>::NotOperator);
+			assert_noop!(Operators::withdraw_unbonded(signed(7)), Error::<Test>::NotOperator);
+			assert_noop!(Operators::set_worker(signed(7), Some(9)), Error::<Test>::NotOperator);
+			assert_noop!(Operators::chill(signed(7)), Error::<Test>::NotOperator);
+			assert_eq!(held(1), MIN_INFERENCE);
+		});
+	}
+
+	#[test]
+	fn leaving_frees_the_worker() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			assert_ok!(Operators::unbond(signed(1), MIN_INFERENCE));
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::withdraw_unbonded(signed(1)));
+			assert_ok!(Operators::deregister(signed(1)));
+			assert_eq!(Operators::operator_of_worker(&7), None);
+			// The former worker may now register on its own.
+			register(7, &[Role::Inference]);
+		});
+	}
+
+	#[test]
+	fn try_state_catches_a_worker_index_out_of_step() {
+		ExtBuilder::default().build_ext().execute_with(|| {
+			register(1, &[Role::Inference]);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			WorkerOf::<Test>::insert(8, 1);
+			assert_eq!(Operators::do_try_state(), Err("worker index has strangers".into()));
+			WorkerOf::<Test>::remove(8);
+			WorkerOf::<Test>::insert(7, 2);
+			assert_eq!(Operators::do_try_state(), Err("worker index out of step".into()));
 		});
 	}
 }

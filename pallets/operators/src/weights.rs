@@ -22,6 +22,7 @@ pub trait WeightInfo {
 	fn set_min_bond() -> Weight;
 	/// `m`: models served.
 	fn force_deregister(m: u32) -> Weight;
+	fn set_worker() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -58,5 +59,8 @@ impl WeightInfo for () {
 	}
 	fn force_deregister(m: u32) -> Weight {
 		RocksDbWeight::get().reads_writes(5, 9u64.saturating_add(u64::from(m)))
+	}
+	fn set_worker() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 4)
 	}
 }

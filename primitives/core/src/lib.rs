@@ -221,6 +221,9 @@ pub enum SlashReason {
 	Governance,
 	/// A worker declined a job it had held for a while (the longer, the more it costs).
 	LateDecline,
+	/// A validator equivocated (signed two blocks for one slot, or two votes in one GRANDPA
+	/// round), as reported through the offences pallet.
+	Equivocation,
 }
 
 /// How other pallets take an operator's bond: only bonded (held) funds, never free balance, and
@@ -269,6 +272,8 @@ pub trait RoleInspect<AccountId, Balance> {
 	/// Active inference operators that serve `model`, with their bond and declared concurrency,
 	/// in a deterministic order.
 	fn eligible_for_model(model: &ModelId) -> Vec<(AccountId, Balance, u32)>;
+	/// The operator `worker` signs market work for, if an operator named it its worker.
+	fn operator_of_worker(worker: &AccountId) -> Option<AccountId>;
 }
 
 /// A job's id: jobs are numbered from zero in the order they were submitted.

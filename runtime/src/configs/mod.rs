@@ -2,10 +2,13 @@
 //!
 //! - [`system`](self): block limits, accounts, the runtime version.
 //! - consensus: timestamp, Aura, GRANDPA, sessions and block authorship.
+//! - [`offences`]: equivocation reports, the historical sessions that prove key ownership, and
+//!   what an offence costs a validator.
 //! - [`fees`]: balances, transaction payment and where fees go.
 //! - administration: sudo and utility.
 
 pub mod fees;
+pub mod offences;
 pub mod verity;
 
 use frame_support::{
@@ -80,7 +83,8 @@ impl pallet_timestamp::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
-	type DisabledValidators = ();
+	/// A validator disabled for an offence authors no block for the rest of the session.
+	type DisabledValidators = super::Session;
 	type MaxAuthorities = ConstU32<64>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
@@ -91,10 +95,16 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<64>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	/// Equivocation reports are not accepted yet (no key-ownership proofs).
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	/// Set ids are kept for as long as an equivocation may be reported.
+	type MaxSetIdSessionEntries = offences::MaxSetIdSessionEntries;
+	/// A validator's key belonged to it in the equivocation's session: a historical-session proof.
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = pallet_grandpa::EquivocationReportSystem<
+		Self,
+		super::Offences,
+		super::Historical,
+		offences::ReportLongevity,
+	>;
 }
 
 parameter_types! {
@@ -110,11 +120,16 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	/// Validator-role operators with session keys, the largest bonds first.
-	type SessionManager = super::Operators;
+	/// Validator-role operators with session keys, the largest bonds first; each session's set
+	/// is also noted for key-ownership proofs (`Historical`).
+	type SessionManager =
+		pallet_session::historical::NoteHistoricalRoot<Runtime, offences::ValidatorsFromOperators>;
 	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
-	type DisablingStrategy = ();
+	/// An offender is disabled for the rest of the session, at most a third of the set at once
+	/// (so finality never stalls on disabling alone); a worse offender takes the place of a
+	/// lesser one.
+	type DisablingStrategy = pallet_session::disabling::UpToLimitWithReEnablingDisablingStrategy;
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	type KeyDeposit = ();

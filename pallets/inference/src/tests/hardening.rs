@@ -309,6 +309,87 @@ mod fast_results {
 	}
 }
 
+/// An operator's node signs with a worker key the operator named, never with the bonded key.
+mod worker_keys {
+	use super::*;
+
+	/// A worker key: an account with no funds and no role (the mock charges no fees).
+	const KEY: u64 = 77;
+
+	#[test]
+	fn a_named_worker_delivers_for_its_operator_who_is_paid() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let operator = job(id).worker;
+			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			let before = free(operator);
+			assert_ok!(Inference::submit_result(signed(KEY), id, fast_output(1)));
+			assert_eq!(job(id).status, JobStatus::Settled);
+			let split = FeeSplit::of(PRICE, ROYALTY, Params::<Test>::get().treasury_share);
+			assert_eq!(free(operator), before + split.worker);
+			assert_eq!(free(KEY), 0);
+		});
+	}
+
+	#[test]
+	fn a_declined_job_counts_against_the_operator() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let operator = job(id).worker;
+			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			run_to_block(job(id).deadline - 1);
+			let bond_before = bond(operator);
+			assert_ok!(Inference::decline_job(signed(KEY), id));
+			assert!(events().contains(&Event::JobDeclined { job: id, worker: operator }));
+			// Late: the operator's bond pays, as if it had declined itself.
+			assert!(bond(operator) < bond_before);
+		});
+	}
+
+	#[test]
+	fn a_named_worker_proves_for_its_operator() {
+		zk_execute(|| {
+			let id = submit_zk(ALICE);
+			let operator = job(id).worker;
+			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			// The proof binds the job to the operator, whose account is paid.
+			let (out, proof) = prove(id, operator, &zk_input());
+			assert_ok!(Inference::submit_proof(
+				signed(KEY),
+				id,
+				output(&out),
+				BoundedVec::try_from(proof.clone()).unwrap()
+			));
+			assert_eq!(job(id).status, JobStatus::Settled);
+		});
+	}
+
+	#[test]
+	fn a_worker_key_acts_only_for_its_own_operator_while_named() {
+		execute(|| {
+			let id = submit(ALICE, PRICE);
+			let operator = job(id).worker;
+			let other = *WORKERS.iter().find(|w| **w != operator).unwrap();
+			assert_ok!(Operators::set_worker(signed(other), Some(KEY)));
+			assert_noop!(
+				Inference::submit_result(signed(KEY), id, fast_output(1)),
+				Error::<Test>::NotAssignedWorker
+			);
+			assert_noop!(Inference::decline_job(signed(KEY), id), Error::<Test>::NotAssignedWorker);
+			assert_ok!(Operators::set_worker(signed(other), None));
+			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			assert_ok!(Operators::set_worker(signed(operator), None));
+			// Once the operator takes the name back, the key is nobody's worker.
+			assert_noop!(
+				Inference::submit_result(signed(KEY), id, fast_output(1)),
+				Error::<Test>::NotAssignedWorker
+			);
+			// The operator's own key still works.
+			assert_ok!(Inference::submit_result(signed(operator), id, fast_output(1)));
+		});
+	}
+}
+
 mod deadline_step {
 	use super::*;
 

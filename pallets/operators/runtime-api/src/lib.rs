@@ -22,5 +22,8 @@ sp_api::decl_runtime_apis! {
 		fn operator(who: AccountId) -> Option<OperatorView<Balance, BlockNumber>>;
 		/// The operators registered for `role`, with their active bond.
 		fn operators(role: Role) -> Vec<(AccountId, Balance)>;
+		/// The operator a node key signs market work for: the operator that named `key` its
+		/// worker, else `key` itself if it is an operator.
+		fn operator_for_key(key: AccountId) -> Option<AccountId>;
 	}
 }
