@@ -12,7 +12,8 @@ cargo test --locked --workspace
 # Each benchmark runs once against the pallet's mock, so a benchmark that no longer sets up or
 # asserts correctly fails here rather than when weights are regenerated. No wasm is needed.
 SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
-	-p pallet-operators -p pallet-models -p pallet-inference -p pallet-settlement -- benchmark
+	-p pallet-operators -p pallet-models -p pallet-inference -p pallet-settlement \
+	-p pallet-aura-equivocation -- benchmark
 # The polkadot.js client, from its lock file, against the node built above.
 (
 	cd scripts/js

@@ -6,6 +6,7 @@
 //! - [`cli`] / [`command`]: the command line and its subcommands.
 //! - [`chain_spec`]: the `dev` and `local` chains.
 //! - [`service`]: the full node, with Aura or instant/manual sealing.
+//! - [`equivocation`]: reports of validators that seal two blocks in one Aura slot.
 //! - [`rpc`]: the JSON-RPC methods beyond the standard ones.
 //! - [`tx`]: building signed extrinsics for the runtime (benchmarks, tools, tests, the worker).
 //! - [`worker`]: the inference worker (`--worker`): model store, tract engine, job submission.
@@ -19,6 +20,7 @@
 pub mod chain_spec;
 pub mod cli;
 pub mod command;
+pub mod equivocation;
 pub mod rpc;
 pub mod service;
 pub mod tx;

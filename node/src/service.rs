@@ -307,6 +307,10 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		tracing_execute_block: None,
 	})?;
 
+	if sealing == Sealing::Aura {
+		crate::equivocation::spawn(&task_manager, client.clone(), transaction_pool.clone());
+	}
+
 	if worker_params.worker {
 		crate::worker::spawn_worker_tasks(
 			&task_manager,

@@ -145,6 +145,15 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_aura_equivocation::AuraEquivocationApi<Block> for Runtime {
+		fn generate_key_ownership_proof(authority: AuraId) -> Option<Vec<u8>> {
+			use codec::Encode;
+			use frame_support::traits::KeyOwnerProofSystem;
+			Historical::prove((pallet_aura_equivocation::KEY_TYPE, authority))
+				.map(|proof| proof.encode())
+		}
+	}
+
 	impl pallet_operators_runtime_api::OperatorsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn operator(who: AccountId) -> Option<pallet_operators::OperatorView<Balance, BlockNumber>> {
 			Operators::operator_view(&who)

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_inference, Inference]
 	[pallet_settlement, Settlement]
+	[pallet_aura_equivocation, AuraEquivocation]
 );

@@ -172,6 +172,8 @@ mod runtime {
 	pub type Historical = pallet_session::historical;
 	#[runtime::pallet_index(11)]
 	pub type Offences = pallet_offences;
+	#[runtime::pallet_index(12)]
+	pub type AuraEquivocation = pallet_aura_equivocation;
 
 	// --- Verity ---
 	#[runtime::pallet_index(20)]

@@ -513,3 +513,56 @@ fn an_equivocation_report_with_a_bad_proof_changes_nothing() {
 		assert!(Session::disabled_validators().is_empty());
 	});
 }
+
+#[test]
+fn an_aura_equivocation_slashes_chills_and_disables_the_validator() {
+	use sp_consensus_aura::{sr25519::AuthorityPair, Slot};
+	use sp_core::Pair;
+	preset_ext("local_testnet").execute_with(|| {
+		start_block(1);
+		let dave = Sr25519Keyring::Dave;
+		let key = AuthorityPair::from_string(&dave.to_seed(), None).expect("a dev key");
+		let bond_before = Operators::operator_view(&dave.to_account_id()).expect("operator").bonded;
+		// Two blocks of slot 7 (Dave's: 7 % 4 = 3), both sealed by Dave.
+		let slot = Slot::from(7);
+		let header = |number| {
+			pallet_aura_equivocation::sealed_header::<Header>(number, slot, |m| key.sign(m))
+		};
+		let proof = sp_consensus_slots::EquivocationProof {
+			offender: key.public(),
+			slot,
+			first_header: header(1),
+			second_header: header(2),
+		};
+		let key_owner_proof = {
+			use frame_support::traits::KeyOwnerProofSystem;
+			crate::Historical::prove((pallet_aura_equivocation::KEY_TYPE, key.public()))
+				.expect("Dave's Aura key is a validator's")
+		};
+		let report = |proof: &sp_consensus_slots::EquivocationProof<Header, _>| {
+			crate::AuraEquivocation::report_equivocation_unsigned(
+				RuntimeOrigin::none(),
+				Box::new(proof.clone()),
+				key_owner_proof.clone(),
+			)
+		};
+		assert_ok!(report(&proof));
+
+		let fraction = sp_runtime::Perbill::from_rational(3u32, 4u32).square();
+		let view = Operators::operator_view(&dave.to_account_id()).expect("operator");
+		assert_eq!(view.bonded, bond_before - fraction.mul_floor(bond_before));
+		assert!(view.chilled);
+		assert_eq!(Session::disabled_validators(), vec![3]);
+		// Reported once.
+		assert_noop!(
+			report(&proof),
+			pallet_aura_equivocation::Error::<Runtime>::DuplicateOffenceReport
+		);
+		// A report of one block twice is refused and changes nothing.
+		let same = sp_consensus_slots::EquivocationProof { second_header: header(1), ..proof };
+		assert_noop!(
+			report(&same),
+			pallet_aura_equivocation::Error::<Runtime>::InvalidEquivocationProof
+		);
+	});
+}

@@ -7,6 +7,8 @@
 //       puts the model into the node's store, registers it, and lets an operator serve it
 //   node cli.mjs submit MODEL --values 0.1,0.2,... [--as charlie] [--mode Fast]
 //       submits a job on f32 values, waits for JobSettled and prints the output
+//   node cli.mjs set-worker WORKER|none [--as alice]
+//       names the account whose key the operator's node signs its market work with
 //
 // Bad arguments exit with 2, a failure at run time (a refused call, an unreachable node) with 1,
 // each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
@@ -21,12 +23,16 @@ commands:
   register FILE    put the ONNX model FILE into the node's store, register it and let an
                    operator serve it; prints {"model": ID}
   submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
+  set-worker WORKER
+                   name WORKER (an account as for --as, or none) as the key the operator's
+                   node signs its results, proofs and declines with; prints {"worker": ADDRESS}
   help             print this text
 
 options:
   --url URL            the node's WebSocket RPC (default ws://127.0.0.1:9944)
   --as ACCOUNT         the signer: a dev account (alice, bob, ...), a //Seed or a mnemonic
-                       (default charlie for demo and submit, bob for register)
+                       (default charlie for demo and submit, bob for register, alice for
+                       set-worker)
   --values V,V,...     demo, submit: the input values (required by submit; the demo's default
                        is 16 values from -1 by 1/8); write --values=-1,... for a negative first
   --mode Fast|Zk       demo, submit: the verification mode (default Fast)
@@ -48,6 +54,7 @@ const COMMANDS = {
   demo: { args: [], options: ['as', 'values', 'mode', 'frac'] },
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'mode', 'frac'] },
+  'set-worker': { args: ['WORKER'], options: ['as'] },
 };
 
 /** The dev chain's demo model (`node/res/demo-model.onnx`), as `scripts/gen-demo-model.sh` wrote it. */
@@ -92,6 +99,8 @@ function parse(args) {
     [opts.price] = numbers('price', opts.price ?? '1', (n) => Number.isFinite(n) && n >= 0, 'one number of VRT');
     opts.as ??= 'bob';
     opts['serve-as'] ??= 'alice';
+  } else if (command === 'set-worker') {
+    opts.as ??= 'alice';
   } else {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
@@ -109,7 +118,8 @@ function parse(args) {
 async function run({ command, arg, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
-    connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, UNIT,
+    connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
+    UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -120,6 +130,10 @@ async function run({ command, arg, opts }) {
       await registerModel(api, account(opts.as), { model, input: opts.input, output: opts.output, price });
       await serveModels(api, account(opts['serve-as']), [DEMO_MODEL, model]);
       console.log(JSON.stringify({ model }));
+    } else if (command === 'set-worker') {
+      const worker = arg === 'none' ? null : account(arg).address;
+      await setWorker(api, account(opts.as), worker);
+      console.log(JSON.stringify({ worker }));
     } else {
       const model = command === 'demo' ? DEMO_MODEL : arg;
       const zk = opts.mode === 'Zk';

@@ -138,6 +138,14 @@ export async function serveModels(api, operator, models, concurrency = 4) {
   return send(api, operator, api.tx.operators.setCapabilities({ models, maxConcurrentJobs: concurrency, accelerator: false }));
 }
 
+/**
+ * Names `worker` (an address, or null to take the name back) as the account whose key the
+ * node of inference operator `operator` signs its results, proofs and declines with.
+ */
+export async function setWorker(api, operator, worker) {
+  return send(api, operator, api.tx.operators.setWorker(worker));
+}
+
 /** The fee of a job of `model` in `mode` now (`InferenceApi_estimate_fee`). */
 export async function estimateFee(api, model, mode = 'Fast') {
   const fee = await api.call.inferenceApi.estimateFee(model, mode);

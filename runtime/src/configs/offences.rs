@@ -1,6 +1,8 @@
 //! Offences: what happens when a validator equivocates.
 //!
-//! A GRANDPA voter that sees another sign two votes in one round reports it: the node calls
+//! A node that imports two blocks of one Aura slot sealed by the same validator reports it
+//! through [`pallet_aura_equivocation`], with a historical-session proof of the Aura key; a
+//! GRANDPA voter that sees another sign two votes in one round reports it: the node calls
 //! `GrandpaApi::submit_report_equivocation_unsigned_extrinsic` with the two signed votes and a
 //! proof from [`Historical`](super::super::Historical) that the key belonged to a validator in
 //! that session. `pallet-grandpa` checks both, `pallet-offences` records the offence once (a
@@ -77,6 +79,17 @@ impl pallet_session::historical::SessionManager<AccountId, ()> for ValidatorsFro
 	fn end_session(index: SessionIndex) {
 		<Self as pallet_session::SessionManager<_>>::end_session(index)
 	}
+}
+
+impl pallet_aura_equivocation::Config for Runtime {
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = pallet_aura_equivocation::EquivocationReportSystem<
+		Runtime,
+		super::super::Offences,
+		super::super::Historical,
+		ReportLongevity,
+	>;
+	type WeightInfo = crate::weights::pallet_aura_equivocation::WeightInfo<Runtime>;
 }
 
 impl pallet_offences::Config for Runtime {

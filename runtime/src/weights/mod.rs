@@ -6,6 +6,7 @@
 //! on the side of fuller blocks. Regenerate them with `PROFILE=release` on reference hardware
 //! before a production launch.
 
+pub mod pallet_aura_equivocation;
 pub mod pallet_inference;
 pub mod pallet_models;
 pub mod pallet_operators;

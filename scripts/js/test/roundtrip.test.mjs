@@ -118,3 +118,23 @@ test('the CLI refuses a file that is not a model, and a model of other shapes, i
   assert.match(stderr, /^cli\.mjs: .*UnknownModel/);
   assert.doesNotMatch(stderr, /^\s+at /m);
 });
+
+test('an operator names a worker key from the CLI and takes the name back', async () => {
+  const alice = account('alice').address;
+  let { code, stdout, stderr } = await cli(['set-worker', '//JsWorker']);
+  assert.equal(code, 0, stderr);
+  const { worker } = JSON.parse(stdout);
+  assert.equal(worker, account('//JsWorker').address);
+  assert.equal((await api.query.operators.workers(alice)).toString(), worker);
+  assert.equal((await api.query.operators.workerOf(worker)).toString(), alice);
+
+  // Someone who is no operator is refused, by the chain's error name.
+  ({ code, stderr } = await cli(['set-worker', '//Other', '--as', 'dave']));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*NotOperator/);
+
+  // Back to Alice's own key, which this node holds: its worker serves her jobs again.
+  ({ code, stderr } = await cli(['set-worker', 'none']));
+  assert.equal(code, 0, stderr);
+  assert.ok((await api.query.operators.workers(alice)).isNone);
+});
