@@ -4,11 +4,12 @@
 //! A block's Aura slot is in its pre-runtime digest and its author is the slot's authority
 //! (`slot % authorities`, by `AuraApi_authorities` at the parent). Headers are kept for the last
 //! [`SLOTS_KEPT`] slots; a second header of a slot by the same author makes the proof. The node
-//! then asks `AuraEquivocationApi_generate_key_ownership_proof` for the author's key and puts
-//! `auraEquivocation.report_equivocation_unsigned` into its own pool (the runtime takes such
-//! reports only from the local node or in a block, so the node's own authoring includes it, or
-//! any validator's that saw the blocks too). GRANDPA's equivocations are reported by the
-//! GRANDPA voter itself.
+//! then asks `AuraEquivocationApi_generate_key_ownership_proof` (at the blocks' parent: the set
+//! the author was in) for the author's key and puts `auraEquivocation.report_equivocation_unsigned`
+//! into its own pool. The runtime takes such reports only from the local node or in a block, and
+//! they are not gossiped: a validator includes its own watcher's reports when it authors, so
+//! every validator that saw both blocks reports them. GRANDPA's equivocations are reported by
+//! the GRANDPA voter itself.
 
 use std::{
 	collections::{BTreeMap, HashSet},
@@ -131,8 +132,10 @@ async fn report(client: &FullClient, pool: &TransactionPool, proof: Proof) {
 		proof.first_header.hash(),
 		proof.second_header.hash()
 	);
+	// The proof of the set the offender was in when it sealed the blocks: at their parent.
+	let at = *proof.first_header.parent_hash();
 	let key_owner_proof =
-		match client.runtime_api().generate_key_ownership_proof(best, proof.offender.clone()) {
+		match client.runtime_api().generate_key_ownership_proof(at, proof.offender.clone()) {
 			Ok(Some(bytes)) => match sp_session::MembershipProof::decode(&mut &bytes[..]) {
 				Ok(proof) => proof,
 				Err(e) => {

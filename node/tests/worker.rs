@@ -119,7 +119,7 @@ async fn the_worker_signs_with_the_worker_key_the_operator_named() {
 	let key = sp_core::sr25519::Pair::from_string("//AliceWorker", None).unwrap();
 	let worker = AccountId::from(key.public());
 
-	// The node gets the worker key; Alice funds it (for its fees) and names it.
+	// The node gets the worker key; Alice funds it (for its fees) and proposes it.
 	let public = format!("0x{}", hex::encode(key.public().0));
 	let _: Value =
 		node.call("author_insertKey", rpc_params!["vrty", "//AliceWorker", public]).await.unwrap();
@@ -128,9 +128,14 @@ async fn the_worker_signs_with_the_worker_key_the_operator_named() {
 		value: 10 * UNIT,
 	});
 	node.submit_and_watch(fund, &alice.pair()).await;
-	let name =
+	let propose =
 		RuntimeCall::Operators(pallet_operators::Call::set_worker { worker: Some(worker.clone()) });
-	let events = node.submit_and_watch(name, &alice.pair()).await;
+	node.submit_and_watch(propose, &alice.pair()).await;
+	// The worker's key accepts: nobody can make another's key its worker.
+	let accept = RuntimeCall::Operators(pallet_operators::Call::accept_worker {
+		operator: alice.to_account_id(),
+	});
+	let events = node.submit_and_watch(accept, &key).await;
 	assert!(events.iter().any(|e| matches!(
 		e,
 		RuntimeEvent::Operators(pallet_operators::Event::WorkerSet { worker: Some(w), .. }) if *w == worker
@@ -150,7 +155,8 @@ async fn the_worker_signs_with_the_worker_key_the_operator_named() {
 		.await;
 	assert_eq!(settled.worker, alice.to_account_id());
 	assert_eq!(node.next_nonce(&alice.to_account_id()).await, alice_nonce);
-	assert_eq!(node.next_nonce(&worker).await, 1);
+	// The worker signed its acceptance and the result.
+	assert_eq!(node.next_nonce(&worker).await, 2);
 	// Alice is paid her share; the worker paid the transaction fee.
 	assert!(node.free_balance(&alice.to_account_id()).await > alice_before);
 	assert!(node.free_balance(&worker).await < 10 * UNIT);

@@ -353,11 +353,37 @@ fn market_worst_cases_fit_a_block() {
 		("decline_job", Weights::decline_job(operators)),
 		("submit_result", Weights::submit_result(4 * 1024)),
 		("cancel_job", Weights::cancel_job()),
+		("prune_job", Weights::prune_job()),
 	] {
 		assert!(
 			weight.ref_time().saturating_mul(10) < max_extrinsic.ref_time(),
 			"{name} takes {weight:?} of {max_extrinsic:?}"
 		);
+	}
+	// The hardening's calls: registering into four full roles, governance removing an operator
+	// serving the most models, naming a worker, reaping a model, and an Aura equivocation
+	// report in the largest validator set.
+	{
+		use pallet_models::WeightInfo as _;
+		use pallet_operators::WeightInfo as _;
+		type Operators = <Runtime as pallet_operators::Config>::WeightInfo;
+		type Models = <Runtime as pallet_models::Config>::WeightInfo;
+		let served = <<Runtime as pallet_operators::Config>::MaxModelsServed as frame_support::traits::Get<u32>>::get();
+		for (name, weight) in [
+			("register", Operators::register(4)),
+			("force_deregister", Operators::force_deregister(served)),
+			("set_worker", Operators::set_worker()),
+			("reap_model", Models::reap_model()),
+			(
+				"report_equivocation",
+				pallet_aura_equivocation::weights::report_equivocation::<Runtime>(64),
+			),
+		] {
+			assert!(
+				weight.ref_time().saturating_mul(10) < max_extrinsic.ref_time(),
+				"{name} takes {weight:?} of {max_extrinsic:?}"
+			);
+		}
 	}
 	// A proof, and a full batch of proofs in its worst case (the longest inputs and outputs,
 	// the batch failing and every proof checked again alone), fit an extrinsic with room.
@@ -525,8 +551,15 @@ fn an_aura_equivocation_slashes_chills_and_disables_the_validator() {
 		let bond_before = Operators::operator_view(&dave.to_account_id()).expect("operator").bonded;
 		// Two blocks of slot 7 (Dave's: 7 % 4 = 3), both sealed by Dave.
 		let slot = Slot::from(7);
-		let header = |number| {
-			pallet_aura_equivocation::sealed_header::<Header>(number, slot, |m| key.sign(m))
+		// Both on the genesis block, two variants of block 1.
+		let genesis = System::block_hash(0);
+		let header = |variant: u8| {
+			pallet_aura_equivocation::sealed_header::<Header>(
+				(1, genesis),
+				[variant; 32].into(),
+				slot,
+				|m| key.sign(m),
+			)
 		};
 		let proof = sp_consensus_slots::EquivocationProof {
 			offender: key.public(),
@@ -559,10 +592,27 @@ fn an_aura_equivocation_slashes_chills_and_disables_the_validator() {
 			pallet_aura_equivocation::Error::<Runtime>::DuplicateOffenceReport
 		);
 		// A report of one block twice is refused and changes nothing.
-		let same = sp_consensus_slots::EquivocationProof { second_header: header(1), ..proof };
+		let same =
+			sp_consensus_slots::EquivocationProof { second_header: header(1), ..proof.clone() };
 		assert_noop!(
 			report(&same),
 			pallet_aura_equivocation::Error::<Runtime>::InvalidEquivocationProof
 		);
+		// So are blocks that do not build on this chain (another chain's, with the same keys).
+		let foreign = |variant: u8| {
+			pallet_aura_equivocation::sealed_header::<Header>(
+				(1, [9; 32].into()),
+				[variant; 32].into(),
+				Slot::from(8),
+				|m| key.sign(m),
+			)
+		};
+		let elsewhere = sp_consensus_slots::EquivocationProof {
+			first_header: foreign(1),
+			second_header: foreign(2),
+			slot: Slot::from(8),
+			..proof
+		};
+		assert_noop!(report(&elsewhere), pallet_aura_equivocation::Error::<Runtime>::UnknownParent);
 	});
 }

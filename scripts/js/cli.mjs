@@ -8,7 +8,8 @@
 //   node cli.mjs submit MODEL --values 0.1,0.2,... [--as charlie] [--mode Fast]
 //       submits a job on f32 values, waits for JobSettled and prints the output
 //   node cli.mjs set-worker WORKER|none [--as alice]
-//       names the account whose key the operator's node signs its market work with
+//       proposes the account whose key the operator's node signs its market work with; the
+//       worker accepts with: node cli.mjs accept-worker OPERATOR --as WORKER
 //
 // Bad arguments exit with 2, a failure at run time (a refused call, an unreachable node) with 1,
 // each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
@@ -24,8 +25,11 @@ commands:
                    operator serve it; prints {"model": ID}
   submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
   set-worker WORKER
-                   name WORKER (an account as for --as, or none) as the key the operator's
+                   propose WORKER (an account as for --as, or none) as the key the operator's
                    node signs its results, proofs and declines with; prints {"worker": ADDRESS}
+  accept-worker OPERATOR
+                   accept, as --as, to be OPERATOR's worker (an account as for --as, or an
+                   address); prints {"operator": ADDRESS}
   help             print this text
 
 options:
@@ -55,6 +59,7 @@ const COMMANDS = {
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'mode', 'frac'] },
   'set-worker': { args: ['WORKER'], options: ['as'] },
+  'accept-worker': { args: ['OPERATOR'], options: ['as'] },
 };
 
 /** The dev chain's demo model (`node/res/demo-model.onnx`), as `scripts/gen-demo-model.sh` wrote it. */
@@ -101,6 +106,8 @@ function parse(args) {
     opts['serve-as'] ??= 'alice';
   } else if (command === 'set-worker') {
     opts.as ??= 'alice';
+  } else if (command === 'accept-worker') {
+    if (opts.as === undefined) throw new UsageError('accept-worker needs --as WORKER');
   } else {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
@@ -119,7 +126,7 @@ async function run({ command, arg, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
-    UNIT,
+    acceptWorker, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -134,6 +141,10 @@ async function run({ command, arg, opts }) {
       const worker = arg === 'none' ? null : account(arg).address;
       await setWorker(api, account(opts.as), worker);
       console.log(JSON.stringify({ worker }));
+    } else if (command === 'accept-worker') {
+      const operator = /^5[1-9A-HJ-NP-Za-km-z]{46,47}$/.test(arg) ? arg : account(arg).address;
+      await acceptWorker(api, account(opts.as), operator);
+      console.log(JSON.stringify({ operator }));
     } else {
       const model = command === 'demo' ? DEMO_MODEL : arg;
       const zk = opts.mode === 'Zk';

@@ -139,11 +139,17 @@ export async function serveModels(api, operator, models, concurrency = 4) {
 }
 
 /**
- * Names `worker` (an address, or null to take the name back) as the account whose key the
- * node of inference operator `operator` signs its results, proofs and declines with.
+ * Proposes `worker` (an address, or null to sign with the operator's own key again) as the
+ * account whose key the node of inference operator `operator` signs its results, proofs and
+ * declines with; it acts once it accepts (`acceptWorker`).
  */
 export async function setWorker(api, operator, worker) {
   return send(api, operator, api.tx.operators.setWorker(worker));
+}
+
+/** `worker` accepts to sign for `operator` (an address), as the operator proposed. */
+export async function acceptWorker(api, worker, operator) {
+  return send(api, worker, api.tx.operators.acceptWorker(operator));
 }
 
 /** The fee of a job of `model` in `mode` now (`InferenceApi_estimate_fee`). */

@@ -218,10 +218,14 @@ pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineErr
 		.stdout(std::process::Stdio::null())
 		.stderr(std::process::Stdio::piped());
 	let data_limit = limits.memory.saturating_add(TRIAL_BASE_MEMORY);
-	sandbox::limit_data(&mut command, data_limit);
+	let allowed = TRIAL_LOAD_TIME.saturating_add(limits.run_time);
+	sandbox::confine(&mut command, data_limit, allowed.as_secs().saturating_add(1));
+	// One trial at a time: each may take its whole memory bound.
+	static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+	let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 	let mut child =
 		command.spawn().map_err(|e| EngineError::Load(format!("cannot start the trial: {e}")))?;
-	let deadline = Instant::now().checked_add(TRIAL_LOAD_TIME.saturating_add(limits.run_time));
+	let deadline = Instant::now().checked_add(allowed);
 	let status = loop {
 		match child.try_wait() {
 			Ok(Some(status)) => break status,
@@ -233,7 +237,11 @@ pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineErr
 				));
 			},
 			Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-			Err(e) => return Err(EngineError::Load(format!("the trial failed: {e}"))),
+			Err(e) => {
+				let _ = child.kill();
+				let _ = child.wait();
+				return Err(EngineError::Load(format!("the trial failed: {e}")));
+			},
 		}
 	};
 	let mut stderr = String::new();
@@ -256,13 +264,28 @@ pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineErr
 struct Staged(PathBuf);
 
 impl Staged {
+	/// A new file only this user can read, created exclusively (an existing file or link at
+	/// the path is an error, never followed).
 	fn write(bytes: &[u8]) -> std::io::Result<Self> {
+		use std::io::Write;
+		#[cfg(unix)]
+		use std::os::unix::fs::OpenOptionsExt;
 		static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 		let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let nonce = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.subsec_nanos())
+			.unwrap_or_default();
 		let path = std::env::temp_dir()
-			.join(format!("verity-model-check-{}-{n}.onnx", std::process::id()));
-		std::fs::write(&path, bytes)?;
-		Ok(Staged(path))
+			.join(format!("verity-model-check-{}-{n}-{nonce}.onnx", std::process::id()));
+		let mut options = std::fs::OpenOptions::new();
+		options.write(true).create_new(true);
+		#[cfg(unix)]
+		options.mode(0o600);
+		let mut file = options.open(&path)?;
+		let staged = Staged(path);
+		file.write_all(bytes)?;
+		Ok(staged)
 	}
 }
 
@@ -294,24 +317,41 @@ fn footprint(model: &TypedModel) -> Result<u64, EngineError> {
 	Ok(total)
 }
 
-/// The child process's data limit.
+/// The trial process's confinement.
 #[cfg(unix)]
 mod sandbox {
 	use std::os::unix::process::CommandExt;
 
-	/// Caps the data segment (`RLIMIT_DATA`: heap and private mappings) of the process
-	/// `command` starts: an allocation beyond it fails and ends the process.
+	/// Confines the process `command` starts: its data segment (`RLIMIT_DATA`: heap and private
+	/// mappings) is capped at `bytes`, so an allocation beyond it fails and ends the process; its
+	/// CPU time (`RLIMIT_CPU`) at `seconds`; it dies with the node (`PR_SET_PDEATHSIG`); and it is
+	/// the kernel's first choice when memory runs out (`oom_score_adj` 1000), never the node.
 	#[allow(unsafe_code)]
-	pub fn limit_data(command: &mut std::process::Command, bytes: u64) {
-		let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
-		// SAFETY: between fork and exec only `setrlimit`, which is async-signal-safe, runs.
+	pub fn confine(command: &mut std::process::Command, bytes: u64, seconds: u64) {
+		let data = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+		let cpu = libc::rlimit { rlim_cur: seconds, rlim_max: seconds };
+		// SAFETY: between fork and exec only async-signal-safe calls run (`setrlimit`, `prctl`,
+		// `open`, `write`, `close`), on values prepared before the fork.
 		unsafe {
 			command.pre_exec(move || {
-				if libc::setrlimit(libc::RLIMIT_DATA, &limit) == 0 {
-					Ok(())
-				} else {
-					Err(std::io::Error::last_os_error())
+				let fail = || Err(std::io::Error::last_os_error());
+				if libc::setrlimit(libc::RLIMIT_DATA, &data) != 0
+					|| libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0
+				{
+					return fail();
 				}
+				#[cfg(target_os = "linux")]
+				{
+					if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+						return fail();
+					}
+					let fd = libc::open(c"/proc/self/oom_score_adj".as_ptr(), libc::O_WRONLY);
+					if fd >= 0 {
+						libc::write(fd, b"1000".as_ptr().cast(), 4);
+						libc::close(fd);
+					}
+				}
+				Ok(())
 			});
 		}
 	}
@@ -319,8 +359,8 @@ mod sandbox {
 
 #[cfg(not(unix))]
 mod sandbox {
-	/// No data limit off Unix: the trial's time bound still applies.
-	pub fn limit_data(_: &mut std::process::Command, _: u64) {}
+	/// No confinement off Unix: the trial's time bound still applies.
+	pub fn confine(_: &mut std::process::Command, _: u64, _: u64) {}
 }
 
 /// A model ready to run.

@@ -687,9 +687,10 @@ impl Worker {
 			let operator = match api.operator_for_key(at, account.clone()) {
 				Ok(Some(operator)) => operator,
 				Ok(None) => continue,
+				// A runtime older than the node (no `operator_for_key`): keys sign for themselves.
 				Err(e) => {
-					log::warn!(target: LOG_TARGET, "cannot read whom {account} signs for: {e}");
-					continue;
+					log::debug!(target: LOG_TARGET, "cannot read whom {account} signs for: {e}");
+					account.clone()
 				},
 			};
 			let named = operator != account;
@@ -815,7 +816,7 @@ impl Worker {
 			zk::prove_job(&keys, &input, loaded.output_elements(), &digest, |real| {
 				let run = Instant::now();
 				let output = loaded.run(real).map_err(|e| e.to_string());
-				if run.elapsed() > bound {
+				if run.elapsed() > bound.0 {
 					too_slow.store(true, std::sync::atomic::Ordering::Relaxed);
 					return Err("the run was too slow".into());
 				}
@@ -884,14 +885,18 @@ impl Worker {
 			let alone = self.shared.state.lock().alone.clone();
 			for (worker, answers) in by_worker {
 				for (call, carrier, answers) in transactions(answers, &alone) {
-					let submitted = self.submitter.submit(worker, call).await;
-					if let Ok(hash) = &submitted {
-						let jobs =
-							answers.iter().map(|a| (a.job, a.model, a.outcome.is_err())).collect();
-						let at = self.client.info().best_number;
-						self.sent.lock().insert(*hash, Sent { at, carrier, worker, jobs });
-					}
-					self.delivered(&answers, submitted.map(|_| ()));
+					let jobs =
+						answers.iter().map(|a| (a.job, a.model, a.outcome.is_err())).collect();
+					let at = self.client.info().best_number;
+					let sent = Sent { at, carrier, worker, jobs };
+					// Noted before the pool has it: a block may include it before `submit` returns.
+					let submitted = self
+						.submitter
+						.submit(worker, call, |hash| {
+							self.sent.lock().insert(hash, sent);
+						})
+						.await;
+					self.delivered(&answers, submitted);
 				}
 			}
 		}
@@ -960,16 +965,27 @@ impl Worker {
 	}
 
 	/// How long one run of `job`'s model may take: the node's bound, or less when the job's
-	/// deadline comes sooner.
-	fn run_time(&self, job: &Job) -> Duration {
+	/// deadline comes sooner (then `true`: outliving it says nothing about the model).
+	fn run_time(&self, job: &Job) -> (Duration, bool) {
 		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
 		let left =
 			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK);
-		self.shared.engine.limits().run_time.min(Duration::from_millis(left))
+		let own = self.shared.engine.limits().run_time;
+		let left = Duration::from_millis(left);
+		if left < own {
+			(left, true)
+		} else {
+			(own, false)
+		}
 	}
 
-	/// Refuses `model` for a run that outlived `bound`: its jobs are declined from now on.
-	fn too_slow(&self, model: ModelId, bound: Duration) -> Failure {
+	/// The failure of a run that outlived `bound`. A run over the node's own bound refuses the
+	/// model (its jobs are declined from now on); one that only ran out of the job's time costs
+	/// that job alone.
+	fn too_slow(&self, model: ModelId, (bound, deadline): (Duration, bool)) -> Failure {
+		if deadline {
+			return Failure::new("deadline", "the job's deadline came before the run ended");
+		}
 		let why = format!("a run took longer than {} ms", bound.as_millis());
 		self.shared.engine.refuse(model, why.clone());
 		Failure::new("limits", why)
@@ -1011,7 +1027,7 @@ impl Worker {
 		// stopped midway); its model is refused, so it is the only such run.
 		let bound = self.run_time(job);
 		let run = tokio::task::spawn_blocking(move || loaded.run(&input));
-		let output = tokio::time::timeout(bound, run)
+		let output = tokio::time::timeout(bound.0, run)
 			.await
 			.map_err(|_| self.too_slow(job.model, bound))?
 			.map_err(|e| Failure::new("run", e))?

@@ -56,13 +56,15 @@ impl Submitter {
 		Ok(nonce)
 	}
 
-	/// Signs `call` with `signer`'s key from the keystore and submits it at the best block;
-	/// returns the transaction's hash.
+	/// Signs `call` with `signer`'s key from the keystore and submits it at the best block.
+	/// `signed` gets the transaction's hash before it enters the pool (a block may include it
+	/// before this returns).
 	pub async fn submit(
 		&self,
 		signer: sr25519::Public,
 		call: RuntimeCall,
-	) -> Result<sp_core::H256, String> {
+		signed: impl FnOnce(sp_core::H256),
+	) -> Result<(), String> {
 		let _one_at_a_time = self.lock.lock().await;
 		let info = self.client.info();
 		let best = info.best_hash;
@@ -84,9 +86,11 @@ impl Submitter {
 			Err(e) => Err(format!("the keystore failed to sign: {e}")),
 		};
 		let extrinsic = signed_with(call, signer, sign, nonce, 0, chain)?;
+		signed(sp_io::hashing::blake2_256(&extrinsic.encode()).into());
 		self.pool
 			.submit_one(best, TransactionSource::Local, extrinsic.into())
 			.await
+			.map(|_| ())
 			.map_err(|e| format!("the pool refused the transaction: {e}"))
 	}
 }

@@ -6,6 +6,21 @@
 use super::*;
 use frame_benchmarking::v2::*;
 
+/// Variant `variant` of block 1, in `slot`, sealed by `sign`.
+fn header<T: Config>(
+	variant: u8,
+	slot: Slot,
+	sign: impl Fn(&[u8]) -> AuthoritySignature,
+) -> HeaderFor<T> {
+	use sp_runtime::traits::Hash;
+	sealed_header::<HeaderFor<T>>(
+		(One::one(), Default::default()),
+		T::Hashing::hash(&[variant]),
+		slot,
+		sign,
+	)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -18,8 +33,8 @@ mod benchmarks {
 		let proof = sp_consensus_slots::EquivocationProof {
 			offender: offender.clone(),
 			slot,
-			first_header: sealed_header::<HeaderFor<T>>(1, slot, sign),
-			second_header: sealed_header::<HeaderFor<T>>(2, slot, sign),
+			first_header: header::<T>(1, slot, sign),
+			second_header: header::<T>(2, slot, sign),
 		};
 		let valid;
 		#[block]

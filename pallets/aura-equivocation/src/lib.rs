@@ -49,6 +49,7 @@ use sp_consensus_aura::{
 	Slot,
 };
 use sp_runtime::{
+	traits::{Header as _, One, Saturating, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionPriority, TransactionSource, TransactionValidity,
 		TransactionValidityError, ValidTransaction,
@@ -83,6 +84,10 @@ pub mod pallet {
 		/// A proof that a key belonged to a validator in some session.
 		type KeyOwnerProof: Parameter + GetSessionNumber + GetValidatorCount;
 
+		/// The validator set, for the current session's index: a key-ownership proof must be of
+		/// this session or the one before.
+		type ValidatorSet: frame_support::traits::ValidatorSet<Self::AccountId>;
+
 		/// Checks a report and turns it into an offence ([`EquivocationReportSystem`]).
 		type EquivocationReportSystem: OffenceReportSystem<
 			Option<Self::AccountId>,
@@ -98,7 +103,11 @@ pub mod pallet {
 		/// The headers are not an equivocation: the same header twice, different slots, or a
 		/// seal that is missing or not the offender's signature.
 		InvalidEquivocationProof,
-		/// The key-ownership proof does not show the key was a validator's.
+		/// The headers do not build on a recent block of this chain (`frame_system`'s block
+		/// hashes): they may be another chain's, or too old to report.
+		UnknownParent,
+		/// The key-ownership proof does not show the key was a validator's, or is not of the
+		/// current session or the one before.
 		InvalidKeyOwnershipProof,
 		/// This offender's equivocation in this slot was reported already.
 		DuplicateOffenceReport,
@@ -197,20 +206,22 @@ pub fn check_equivocation_proof<H: sp_runtime::traits::Header>(
 	}
 }
 
-/// A header of block `number` in `slot`, sealed as Aura seals it: `sign` signs the hash of the
-/// header without its seal. For tests and benchmarks; the node's headers come from its blocks.
+/// A header of block `number` on `parent` in `slot`, with `variant` as its extrinsics root (two
+/// variants are two blocks), sealed as Aura seals it: `sign` signs the hash of the header
+/// without its seal. For tests and benchmarks; the node's headers come from its blocks.
 pub fn sealed_header<H: sp_runtime::traits::Header>(
-	number: u32,
+	(number, parent): (H::Number, H::Hash),
+	variant: H::Hash,
 	slot: Slot,
 	sign: impl Fn(&[u8]) -> AuthoritySignature,
 ) -> H {
 	let pre_digest =
 		<sp_runtime::DigestItem as CompatibleDigestItem<AuthoritySignature>>::aura_pre_digest(slot);
 	let mut header = H::new(
-		number.into(),
+		number,
+		variant,
 		Default::default(),
-		Default::default(),
-		Default::default(),
+		parent,
 		sp_runtime::Digest { logs: vec![pre_digest] },
 	);
 	let signature = sign(&header.hash().encode());
@@ -308,10 +319,29 @@ where
 		reporter: Option<T::AccountId>,
 		(equivocation_proof, key_owner_proof): (EquivocationProofOf<T>, T::KeyOwnerProof),
 	) -> Result<(), DispatchError> {
+		use frame_support::traits::ValidatorSet;
 		let slot = equivocation_proof.slot;
 		let key = (KEY_TYPE, equivocation_proof.offender.clone());
 		let session_index = key_owner_proof.session();
 		let validator_set_count = key_owner_proof.validator_count();
+		// Blocks of this chain, recent enough to know their parents.
+		let on_chain = |header: &HeaderFor<T>| {
+			let number = *header.number();
+			!number.is_zero()
+				&& frame_system::Pallet::<T>::block_hash(number.saturating_sub(One::one()))
+					== *header.parent_hash()
+		};
+		if !on_chain(&equivocation_proof.first_header)
+			|| !on_chain(&equivocation_proof.second_header)
+		{
+			return Err(Error::<T>::UnknownParent.into());
+		}
+		// The set the offender belonged to when it sealed them, not one it chooses: the
+		// session of the blocks (this one, or the one before for blocks before its start).
+		let current = T::ValidatorSet::session_index();
+		if session_index > current || session_index.saturating_add(1) < current {
+			return Err(Error::<T>::InvalidKeyOwnershipProof.into());
+		}
 		if !check_equivocation_proof(equivocation_proof) {
 			return Err(Error::<T>::InvalidEquivocationProof.into());
 		}

@@ -17,7 +17,24 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+/// A validator set in session 0 (the report system here takes every report unchecked).
+pub struct Validators;
+
+impl frame_support::traits::ValidatorSet<u64> for Validators {
+	type ValidatorId = u64;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+
+	fn session_index() -> sp_staking::SessionIndex {
+		0
+	}
+
+	fn validators() -> Vec<u64> {
+		Vec::new()
+	}
+}
+
 impl crate::Config for Test {
+	type ValidatorSet = Validators;
 	type KeyOwnerProof = sp_session::MembershipProof;
 	type EquivocationReportSystem = ();
 	type WeightInfo = ();

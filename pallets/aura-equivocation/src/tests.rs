@@ -17,8 +17,11 @@ fn pair(who: Sr25519Keyring) -> AuthorityPair {
 	AuthorityPair::from_string(&who.to_seed(), None).unwrap()
 }
 
-fn header(number: u32, slot: u64, signer: &AuthorityPair) -> H {
-	sealed_header(number, Slot::from(slot), |message| signer.sign(message))
+/// Block `number` (the variant `number` of block 1) in `slot`, sealed by `signer`.
+fn header(number: u8, slot: u64, signer: &AuthorityPair) -> H {
+	sealed_header((1, Default::default()), [number; 32].into(), Slot::from(slot), |message| {
+		signer.sign(message)
+	})
 }
 
 fn proof(
@@ -84,7 +87,11 @@ mod reject {
 	fn a_signed_report() {
 		new_test_ext().execute_with(|| {
 			let dave = pair(Sr25519Keyring::Dave);
-			let header = |n| sealed_header(n, Slot::from(7), |m| dave.sign(m));
+			let header = |n: u8| {
+				sealed_header((1, Default::default()), [n; 32].into(), Slot::from(7), |m| {
+					dave.sign(m)
+				})
+			};
 			let report = |origin| {
 				AuraEquivocation::report_equivocation_unsigned(
 					origin,

@@ -10,6 +10,17 @@ use frame_support::{traits::fungible::Mutate, BoundedVec};
 use frame_system::RawOrigin;
 use sp_runtime::traits::{Bounded, One};
 
+/// An old worker that acts for `who` and a new account, not yet proposed.
+fn workers<T: Config>(who: &T::AccountId) -> (T::AccountId, T::AccountId) {
+	let old: T::AccountId = account("old-worker", 0, 0);
+	let new: T::AccountId = account("new-worker", 0, 0);
+	Pallet::<T>::set_worker(RawOrigin::Signed(who.clone()).into(), Some(old.clone()))
+		.expect("proposes");
+	Pallet::<T>::accept_worker(RawOrigin::Signed(old.clone()).into(), who.clone())
+		.expect("accepts");
+	(old, new)
+}
+
 /// An account endowed with plenty of balance.
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -213,16 +224,26 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The worst case replaces a worker named before.
+	/// A proposal while another worker acts.
 	#[benchmark]
 	fn set_worker() {
 		let who = bonded_operator::<T>();
-		let old: T::AccountId = account("old-worker", 0, 0);
-		let new: T::AccountId = account("new-worker", 0, 0);
-		Pallet::<T>::set_worker(RawOrigin::Signed(who.clone()).into(), Some(old.clone()))
-			.expect("names a worker");
+		let (old, new) = workers::<T>(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), Some(new.clone()));
+		assert_eq!(ProposedWorkers::<T>::get(&who), Some(new));
+		assert_eq!(WorkerOf::<T>::get(&old), Some(who));
+	}
+
+	/// The worst case replaces a worker that acted before.
+	#[benchmark]
+	fn accept_worker() {
+		let who = bonded_operator::<T>();
+		let (old, new) = workers::<T>(&who);
+		Pallet::<T>::set_worker(RawOrigin::Signed(who.clone()).into(), Some(new.clone()))
+			.expect("proposes");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(new.clone()), who.clone());
 		assert_eq!(Workers::<T>::get(&who), Some(new.clone()));
 		assert_eq!(WorkerOf::<T>::get(&new), Some(who));
 		assert!(!WorkerOf::<T>::contains_key(&old));

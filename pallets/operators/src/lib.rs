@@ -198,6 +198,26 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type WorkerOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
 
+	/// The largest share of its bond each validator lost for the offences of a session:
+	/// offences of one session cost the worst of them, not their sum (`pallet-offences` reports
+	/// an offence again each time another offender of its time slot is found). Accounts are
+	/// user-chosen: `Blake2_128Concat`; sessions are counters: `Twox64Concat`.
+	#[pallet::storage]
+	pub type OffenceSlashes<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u32, Perbill, ValueQuery>;
+
+	/// Validators punished for an offence, with the block from which they may unchill.
+	/// Accounts are user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type PunishedUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
+	/// Workers an operator proposed that have not accepted yet ([`Pallet::accept_worker`]).
+	/// Accounts are user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ProposedWorkers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -268,7 +288,16 @@ pub mod pallet {
 		PushedOut { who: T::AccountId, role: Role },
 		/// Governance removed `who` from every role; its bond is unbonding.
 		ForceDeregistered { who: T::AccountId },
-		/// An operator named the account its node signs market work with (`None`: itself).
+		/// An operator proposed `worker` as the account its node signs market work with; it
+		/// takes effect when `worker` accepts.
+		WorkerProposed {
+			/// The operator.
+			who: T::AccountId,
+			/// The proposed worker account.
+			worker: T::AccountId,
+		},
+		/// The account an operator's node signs market work with changed (`None`: the
+		/// operator's own).
 		WorkerSet {
 			/// The operator.
 			who: T::AccountId,
@@ -324,6 +353,11 @@ pub mod pallet {
 		WorkerInUse,
 		/// The account is another operator's worker and cannot be an operator itself.
 		AccountIsWorker,
+		/// The operator did not propose the caller as its worker.
+		NotProposed,
+		/// The operator was punished for an offence and stays chilled until the block its
+		/// punishment ends (an unbonding period after it).
+		Punished,
 	}
 
 	#[pallet::hooks]
@@ -509,6 +543,8 @@ pub mod pallet {
 				ModelOperators::<T>::remove(model, &who);
 			}
 			Self::remove_worker(&who);
+			ProposedWorkers::<T>::remove(&who);
+			PunishedUntil::<T>::remove(&who);
 			Operators::<T>::remove(&who);
 			Self::deposit_event(Event::Deregistered { who });
 			Ok(())
@@ -555,36 +591,61 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Name the account whose key the operator's node signs its market work with (results,
-		/// proofs and declines of the jobs assigned to the operator), or `None` to sign with the
-		/// operator's own key. The worker acts for the operator in those calls only: the
-		/// operator is paid and slashed, and a node that loses the worker key cannot unbond,
-		/// transfer or change the operator's record with it.
+		/// Propose the account whose key the operator's node will sign its market work with
+		/// (results, proofs and declines of the jobs assigned to the operator), or with `None`
+		/// sign with the operator's own key again. A proposed worker acts once it accepts
+		/// ([`Pallet::accept_worker`]): nobody can make another's key its worker. The worker
+		/// acts for the operator in those calls only: the operator is paid and slashed, and a
+		/// node that loses the worker key cannot unbond, transfer or change the operator's
+		/// record with it.
 		///
 		/// - **Dispatch origin**: signed, a registered operator.
-		/// - **Details**: the worker pays the fees of its transactions. Naming a new worker
-		///   replaces the old one at once.
+		/// - **Details**: `None` removes the worker and any proposal at once. A proposal
+		///   replaces an earlier one; the current worker acts until the new one accepts.
 		/// - **Errors**: [`Error::NotOperator`], [`Error::WorkerIsOperator`],
 		///   [`Error::WorkerInUse`].
-		/// - **Events**: [`Event::WorkerSet`].
+		/// - **Events**: [`Event::WorkerProposed`], or [`Event::WorkerSet`] for `None`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::set_worker())]
 		pub fn set_worker(origin: OriginFor<T>, worker: Option<T::AccountId>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(Operators::<T>::contains_key(&who), Error::<T>::NotOperator);
-			if let Some(worker) = &worker {
-				ensure!(!Operators::<T>::contains_key(worker), Error::<T>::WorkerIsOperator);
-				ensure!(
-					WorkerOf::<T>::get(worker).is_none_or(|of| of == who),
-					Error::<T>::WorkerInUse
-				);
+			match worker {
+				Some(worker) => {
+					Self::ensure_free_worker(&who, &worker)?;
+					ProposedWorkers::<T>::insert(&who, &worker);
+					Self::deposit_event(Event::WorkerProposed { who, worker });
+				},
+				None => {
+					ProposedWorkers::<T>::remove(&who);
+					Self::remove_worker(&who);
+					Self::deposit_event(Event::WorkerSet { who, worker: None });
+				},
 			}
-			Self::remove_worker(&who);
-			if let Some(worker) = &worker {
-				Workers::<T>::insert(&who, worker);
-				WorkerOf::<T>::insert(worker, &who);
-			}
-			Self::deposit_event(Event::WorkerSet { who, worker });
+			Ok(())
+		}
+
+		/// Accept to be `operator`'s worker, as it proposed ([`Pallet::set_worker`]); replaces
+		/// its previous worker.
+		///
+		/// - **Dispatch origin**: signed, the proposed worker.
+		/// - **Errors**: [`Error::NotProposed`], [`Error::WorkerIsOperator`],
+		///   [`Error::WorkerInUse`].
+		/// - **Events**: [`Event::WorkerSet`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::accept_worker())]
+		pub fn accept_worker(origin: OriginFor<T>, operator: T::AccountId) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			ensure!(
+				ProposedWorkers::<T>::get(&operator).as_ref() == Some(&worker),
+				Error::<T>::NotProposed
+			);
+			Self::ensure_free_worker(&operator, &worker)?;
+			ProposedWorkers::<T>::remove(&operator);
+			Self::remove_worker(&operator);
+			Workers::<T>::insert(&operator, &worker);
+			WorkerOf::<T>::insert(&worker, &operator);
+			Self::deposit_event(Event::WorkerSet { who: operator, worker: Some(worker) });
 			Ok(())
 		}
 	}
@@ -663,6 +724,19 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::Registered { who: who.clone(), roles });
 		Self::deposit_event(Event::Bonded { who: who.clone(), amount: bond });
 		Ok(full)
+	}
+
+	/// Checks that `worker` may act for `operator`: it is no operator, nor another's worker.
+	fn ensure_free_worker(
+		operator: &T::AccountId,
+		worker: &T::AccountId,
+	) -> frame_support::dispatch::DispatchResult {
+		frame_support::ensure!(!Operators::<T>::contains_key(worker), Error::<T>::WorkerIsOperator);
+		frame_support::ensure!(
+			WorkerOf::<T>::get(worker).is_none_or(|of| of == *operator),
+			Error::<T>::WorkerInUse
+		);
+		Ok(())
 	}
 
 	/// Forgets the worker `who` named, if any.
@@ -765,6 +839,12 @@ impl<T: Config> Pallet<T> {
 			frame_support::ensure!(!operator.chilled, Error::<T>::AlreadyChilled);
 		} else {
 			frame_support::ensure!(operator.chilled, Error::<T>::NotChilled);
+			let now = frame_system::Pallet::<T>::block_number();
+			frame_support::ensure!(
+				PunishedUntil::<T>::get(&who).is_none_or(|until| now >= until),
+				Error::<T>::Punished
+			);
+			PunishedUntil::<T>::remove(&who);
 		}
 		operator.chilled = chilled;
 		Operators::<T>::insert(&who, operator);
@@ -843,14 +923,24 @@ impl<T: Config> Pallet<T> {
 		taken
 	}
 
-	/// Punishes a validator the offences machinery found guilty: takes `fraction` of its bond
-	/// (bonded and unbonding) and chills it, so it is no candidate for the next validator set
-	/// until it unchills (the session pallet disables it for the rest of the current one).
-	/// Returns what was slashed.
-	pub fn punish_validator(who: &T::AccountId, fraction: Perbill) -> BalanceOf<T> {
-		let slashed =
-			<Self as Slash<_, _>>::slash_fraction(who, fraction, SlashReason::Equivocation);
+	/// Punishes a validator the offences machinery found guilty of an offence in `session`: it
+	/// loses `fraction` of its bond (bonded and unbonding) — only what the session's earlier
+	/// offences did not already take, so a session costs its worst offence — and is chilled
+	/// for an unbonding period: no candidate for the validator set (the session pallet disables
+	/// it for the rest of the current session). Returns what was slashed.
+	pub fn punish_validator(who: &T::AccountId, fraction: Perbill, session: u32) -> BalanceOf<T> {
+		let applied = OffenceSlashes::<T>::get(who, session);
+		let slashed = if fraction > applied {
+			OffenceSlashes::<T>::insert(who, session, fraction);
+			let extra = fraction.saturating_sub(applied);
+			<Self as Slash<_, _>>::slash_fraction(who, extra, SlashReason::Equivocation)
+		} else {
+			Zero::zero()
+		};
 		if let Some(mut operator) = Operators::<T>::get(who) {
+			let until =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			PunishedUntil::<T>::insert(who, until);
 			if !operator.chilled {
 				operator.chilled = true;
 				Operators::<T>::insert(who, operator);
@@ -906,7 +996,7 @@ impl<T: Config> Pallet<T> {
 	/// - no operator has an invalid role set or a zero-valued unbonding chunk, and one with no
 	///   role (pushed out or forcibly deregistered) has nothing bonded;
 	/// - [`Workers`] and [`WorkerOf`] mirror each other, every worker acts for a registered
-	///   operator and no worker is an operator itself.
+	///   operator and no worker is an operator itself; every proposal is an operator's.
 	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
@@ -967,6 +1057,9 @@ impl<T: Config> Pallet<T> {
 			WorkerOf::<T>::iter().count() == Workers::<T>::iter().count(),
 			"worker index has strangers"
 		);
+		for who in ProposedWorkers::<T>::iter_keys() {
+			ensure!(Operators::<T>::contains_key(&who), "a worker proposed by no operator");
+		}
 		Ok(())
 	}
 }

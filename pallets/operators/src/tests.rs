@@ -13,8 +13,8 @@ use verity_primitives::{
 
 use crate::{
 	mock::*, Capabilities, Error, Event, HoldReason, MinBond, ModelOperators,
-	OperatorMetadataInput, Operators as OperatorsStorage, RoleCounts, RoleMembers, WorkerOf,
-	Workers,
+	OperatorMetadataInput, Operators as OperatorsStorage, ProposedWorkers, RoleCounts, RoleMembers,
+	WorkerOf, Workers,
 };
 
 fn signed(who: u64) -> RuntimeOrigin {
@@ -691,10 +691,10 @@ mod punish_validator {
 	use super::*;
 
 	#[test]
-	fn slashes_the_fraction_and_chills_the_validator() {
+	fn slashes_the_fraction_and_chills_the_validator_for_an_unbonding_period() {
 		ExtBuilder::default().build_and_execute(|| {
 			register_with(1, &[Role::Validator], 400);
-			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(25)), 100);
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(25), 3), 100);
 			let operator = OperatorsStorage::<Test>::get(1).unwrap();
 			assert_eq!(operator.bonded, 300);
 			assert!(operator.chilled);
@@ -703,15 +703,29 @@ mod punish_validator {
 				Event::Slashed { who: 1, amount: 100, reason: SlashReason::Equivocation }.into(),
 			);
 			assert_eq!(last_event(), Event::Chilled { who: 1 }.into());
-			// Punished again while chilled: slashed, no second chill.
-			System::reset_events();
-			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(10)), 30);
-			assert_eq!(
-				last_event(),
-				Event::Slashed { who: 1, amount: 30, reason: SlashReason::Equivocation }.into()
-			);
+			// It cannot unchill its way back before its punishment ends.
+			assert_noop!(Operators::unchill(signed(1)), Error::<Test>::Punished);
+			System::set_block_number(1 + UNBONDING);
+			assert_ok!(Operators::unchill(signed(1)));
+			assert!(Operators::is_active(&1, Role::Validator));
 			// A stranger has nothing to take.
-			assert_eq!(Operators::punish_validator(&42, Perbill::one()), 0);
+			assert_eq!(Operators::punish_validator(&42, Perbill::one(), 3), 0);
+		});
+	}
+
+	#[test]
+	fn a_session_costs_its_worst_offence_not_their_sum() {
+		ExtBuilder::default().build_and_execute(|| {
+			register_with(1, &[Role::Validator], 1_000);
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(10), 3), 100);
+			// Reported again (another offender joined the time slot): the same share is not
+			// taken twice, a larger one only for its difference.
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(10), 3), 0);
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(5), 3), 0);
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(20), 3), 90);
+			assert_eq!(held(1), 810);
+			// Another session's offence costs anew.
+			assert_eq!(Operators::punish_validator(&1, Perbill::from_percent(10), 4), 81);
 		});
 	}
 }
@@ -719,34 +733,57 @@ mod punish_validator {
 mod worker {
 	use super::*;
 
+	/// `who` proposes `worker`, which accepts.
+	fn name(who: u64, worker: u64) {
+		assert_ok!(Operators::set_worker(signed(who), Some(worker)));
+		assert_ok!(Operators::accept_worker(signed(worker), who));
+	}
+
 	#[test]
-	fn names_replaces_and_removes_the_worker() {
+	fn a_proposed_worker_acts_once_it_accepts() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
 			assert_ok!(Operators::set_worker(signed(1), Some(7)));
-			assert_eq!(Workers::<Test>::get(1), Some(7));
-			assert_eq!(Operators::operator_of_worker(&7), Some(1));
+			assert_eq!(last_event(), Event::WorkerProposed { who: 1, worker: 7 }.into());
+			assert_eq!(ProposedWorkers::<Test>::get(1), Some(7));
+			// Proposed is not yet named.
+			assert_eq!(Operators::operator_of_worker(&7), None);
+			assert_eq!(Operators::operator_for_key(7), None);
+			assert_ok!(Operators::accept_worker(signed(7), 1));
 			assert_eq!(last_event(), Event::WorkerSet { who: 1, worker: Some(7) }.into());
+			assert_eq!(Workers::<Test>::get(1), Some(7));
+			assert!(ProposedWorkers::<Test>::get(1).is_none());
 			// What a node asks of each key in its keystore.
+			assert_eq!(Operators::operator_of_worker(&7), Some(1));
 			assert_eq!(Operators::operator_for_key(7), Some(1));
 			assert_eq!(Operators::operator_for_key(1), Some(1));
 			assert_eq!(Operators::operator_for_key(9), None);
-			// Naming the same worker again changes nothing.
-			assert_ok!(Operators::set_worker(signed(1), Some(7)));
-			assert_eq!(Operators::operator_of_worker(&7), Some(1));
-			// A new worker replaces the old one at once.
-			assert_ok!(Operators::set_worker(signed(1), Some(8)));
-			assert_eq!(Operators::operator_of_worker(&7), None);
-			assert_eq!(Operators::operator_of_worker(&8), Some(1));
-			assert_ok!(Operators::set_worker(signed(1), None));
-			assert_eq!(Operators::operator_of_worker(&8), None);
-			assert!(Workers::<Test>::get(1).is_none());
-			assert_eq!(last_event(), Event::WorkerSet { who: 1, worker: None }.into());
 		});
 	}
 
 	#[test]
-	fn refuses_strangers_operators_and_taken_workers() {
+	fn a_new_worker_replaces_the_old_when_it_accepts_and_none_removes_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Inference]);
+			name(1, 7);
+			assert_ok!(Operators::set_worker(signed(1), Some(8)));
+			// The old worker acts until the new one accepts.
+			assert_eq!(Operators::operator_of_worker(&7), Some(1));
+			assert_ok!(Operators::accept_worker(signed(8), 1));
+			assert_eq!(Operators::operator_of_worker(&7), None);
+			assert_eq!(Operators::operator_of_worker(&8), Some(1));
+			// A proposal is dropped with the worker by `None`.
+			assert_ok!(Operators::set_worker(signed(1), Some(9)));
+			assert_ok!(Operators::set_worker(signed(1), None));
+			assert_eq!(last_event(), Event::WorkerSet { who: 1, worker: None }.into());
+			assert_eq!(Operators::operator_of_worker(&8), None);
+			assert!(Workers::<Test>::get(1).is_none());
+			assert_noop!(Operators::accept_worker(signed(9), 1), Error::<Test>::NotProposed);
+		});
+	}
+
+	#[test]
+	fn nobody_makes_another_account_its_worker() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(Operators::set_worker(signed(1), Some(7)), Error::<Test>::NotOperator);
 			register(1, &[Role::Inference]);
@@ -760,9 +797,16 @@ mod worker {
 				Operators::set_worker(signed(1), Some(1)),
 				Error::<Test>::WorkerIsOperator
 			);
-			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			// Operator 2 proposes 7, which only works for 1: 7 accepts 1 alone.
+			name(1, 7);
 			assert_noop!(Operators::set_worker(signed(2), Some(7)), Error::<Test>::WorkerInUse);
-			// And a worker cannot become an operator while it acts for one.
+			assert_noop!(Operators::accept_worker(signed(7), 2), Error::<Test>::NotProposed);
+			// A proposal to a free account does not bind it: it may still register, after which
+			// it cannot accept.
+			assert_ok!(Operators::set_worker(signed(2), Some(8)));
+			register(8, &[Role::Inference]);
+			assert_noop!(Operators::accept_worker(signed(8), 2), Error::<Test>::WorkerIsOperator);
+			// A named worker cannot become an operator while it acts for one.
 			assert_noop!(
 				Operators::register(
 					signed(7),
@@ -779,7 +823,7 @@ mod worker {
 	fn the_worker_cannot_move_the_operators_funds() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			name(1, 7);
 			assert_noop!(Operators::unbond(signed(7), 1), Error::<Test>::NotOperator);
 			assert_noop!(Operators::withdraw_unbonded(signed(7)), Error::<Test>::NotOperator);
 			assert_noop!(Operators::set_worker(signed(7), Some(9)), Error::<Test>::NotOperator);
@@ -789,15 +833,17 @@ mod worker {
 	}
 
 	#[test]
-	fn leaving_frees_the_worker() {
+	fn leaving_frees_the_worker_and_drops_the_proposal() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			name(1, 7);
+			assert_ok!(Operators::set_worker(signed(1), Some(8)));
 			assert_ok!(Operators::unbond(signed(1), MIN_INFERENCE));
 			System::set_block_number(1 + UNBONDING);
 			assert_ok!(Operators::withdraw_unbonded(signed(1)));
 			assert_ok!(Operators::deregister(signed(1)));
 			assert_eq!(Operators::operator_of_worker(&7), None);
+			assert!(ProposedWorkers::<Test>::get(1).is_none());
 			// The former worker may now register on its own.
 			register(7, &[Role::Inference]);
 		});
@@ -807,12 +853,15 @@ mod worker {
 	fn try_state_catches_a_worker_index_out_of_step() {
 		ExtBuilder::default().build_ext().execute_with(|| {
 			register(1, &[Role::Inference]);
-			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			name(1, 7);
 			WorkerOf::<Test>::insert(8, 1);
 			assert_eq!(Operators::do_try_state(), Err("worker index has strangers".into()));
 			WorkerOf::<Test>::remove(8);
 			WorkerOf::<Test>::insert(7, 2);
 			assert_eq!(Operators::do_try_state(), Err("worker index out of step".into()));
+			WorkerOf::<Test>::insert(7, 1);
+			ProposedWorkers::<Test>::insert(5, 9);
+			assert_eq!(Operators::do_try_state(), Err("a worker proposed by no operator".into()));
 		});
 	}
 }

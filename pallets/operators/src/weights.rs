@@ -23,6 +23,7 @@ pub trait WeightInfo {
 	/// `m`: models served.
 	fn force_deregister(m: u32) -> Weight;
 	fn set_worker() -> Weight;
+	fn accept_worker() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -62,5 +63,8 @@ impl WeightInfo for () {
 	}
 	fn set_worker() -> Weight {
 		RocksDbWeight::get().reads_writes(4, 4)
+	}
+	fn accept_worker() -> Weight {
+		RocksDbWeight::get().reads_writes(5, 5)
 	}
 }

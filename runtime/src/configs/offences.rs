@@ -25,6 +25,10 @@ use super::super::{
 	AccountId, Operators, Runtime, RuntimeCall, RuntimeEvent, Session, UncheckedExtrinsic,
 };
 
+/// Sessions whose validator sets stay provable: as many as GRANDPA keeps set ids for
+/// ([`MaxSetIdSessionEntries`]), about a day of ten-minute sessions.
+pub const HISTORICAL_SESSIONS_KEPT: SessionIndex = 168;
+
 parameter_types! {
 	/// How long an equivocation report may wait in the pool: a session.
 	pub ReportLongevity: u64 = u64::from(super::SessionPeriod::get());
@@ -58,6 +62,10 @@ impl pallet_session::SessionManager<AccountId> for ValidatorsFromOperators {
 	}
 
 	fn end_session(index: SessionIndex) {
+		// Key-ownership proofs older than any report may cite are of no use: prune them.
+		pallet_session::historical::Pallet::<Runtime>::prune_up_to(
+			index.saturating_sub(HISTORICAL_SESSIONS_KEPT),
+		);
 		<Operators as pallet_session::SessionManager<_>>::end_session(index)
 	}
 
@@ -82,6 +90,7 @@ impl pallet_session::historical::SessionManager<AccountId, ()> for ValidatorsFro
 }
 
 impl pallet_aura_equivocation::Config for Runtime {
+	type ValidatorSet = super::super::Historical;
 	type KeyOwnerProof = sp_session::MembershipProof;
 	type EquivocationReportSystem = pallet_aura_equivocation::EquivocationReportSystem<
 		Runtime,
@@ -105,13 +114,13 @@ impl OnOffenceHandler<AccountId, IdentificationTuple<Runtime>, Weight> for Punis
 	fn on_offence(
 		offenders: &[OffenceDetails<AccountId, IdentificationTuple<Runtime>>],
 		slash_fraction: &[Perbill],
-		_session: SessionIndex,
+		session: SessionIndex,
 	) -> Weight {
 		let db = <Runtime as frame_system::Config>::DbWeight::get();
 		let mut weight = Weight::zero();
 		for (details, fraction) in offenders.iter().zip(slash_fraction) {
 			let (who, ()) = &details.offender;
-			Operators::punish_validator(who, *fraction);
+			Operators::punish_validator(who, *fraction, session);
 			Session::report_offence(who.clone(), OffenceSeverity(*fraction));
 			// The operator record and its hold, the treasury, the validator and disabled sets.
 			weight = weight.saturating_add(db.reads_writes(6, 6));

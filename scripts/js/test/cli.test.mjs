@@ -46,7 +46,7 @@ test('--help, -h and help print the usage of every command and option', async ()
     assert.equal(code, 0, `${args}: ${stderr}`);
     assert.equal(stderr, '');
     assert.match(stdout, /^usage: cli\.mjs/);
-    for (const word of ['demo', 'register FILE', 'submit MODEL', 'set-worker WORKER', '--url', '--as', '--values', '--mode', '--frac',
+    for (const word of ['demo', 'register FILE', 'submit MODEL', 'set-worker WORKER', 'accept-worker OPERATOR', '--url', '--as', '--values', '--mode', '--frac',
       '--input', '--output', '--price', '--serve-as', 'VERITY_DEBUG']) {
       assert.ok(stdout.includes(word), `usage lacks ${word}`);
     }
@@ -74,6 +74,7 @@ test('bad arguments exit with 2 and one line, before connecting', async () => {
     [['register', 'm.onnx', '--input', '1,16', '--output', '1,4', '--values', '1'], /register takes no --values/],
     [['set-worker'], /set-worker needs WORKER/],
     [['set-worker', '//W', '--values', '1'], /set-worker takes no --values/],
+    [['accept-worker', 'alice'], /accept-worker needs --as WORKER/],
   ];
   for (const [args, pattern] of cases) {
     const { code, stdout, stderr } = await cli(['--url', url, ...args]);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import {
   connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
-  estimateFee, submitJob, job, UNIT,
+  estimateFee, submitJob, job, send, UNIT,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
@@ -125,13 +125,22 @@ test('an operator names a worker key from the CLI and takes the name back', asyn
   assert.equal(code, 0, stderr);
   const { worker } = JSON.parse(stdout);
   assert.equal(worker, account('//JsWorker').address);
+  // Proposed, not yet named: the worker's key must accept (it pays the fee, so it is funded).
+  assert.ok((await api.query.operators.workers(alice)).isNone);
+  await send(api, account('alice'), api.tx.balances.transferKeepAlive(worker, 10n * UNIT));
+  ({ code, stdout, stderr } = await cli(['accept-worker', 'alice', '--as', '//JsWorker']));
+  assert.equal(code, 0, stderr);
+  assert.equal(JSON.parse(stdout).operator, alice);
   assert.equal((await api.query.operators.workers(alice)).toString(), worker);
   assert.equal((await api.query.operators.workerOf(worker)).toString(), alice);
 
-  // Someone who is no operator is refused, by the chain's error name.
+  // Someone who is no operator is refused, by the chain's error name; so is an unproposed worker.
   ({ code, stderr } = await cli(['set-worker', '//Other', '--as', 'dave']));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^cli\.mjs: .*NotOperator/);
+  ({ code, stderr } = await cli(['accept-worker', 'alice', '--as', 'ferdie']));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*NotProposed/);
 
   // Back to Alice's own key, which this node holds: its worker serves her jobs again.
   ({ code, stderr } = await cli(['set-worker', 'none']));

@@ -316,12 +316,18 @@ mod worker_keys {
 	/// A worker key: an account with no funds and no role (the mock charges no fees).
 	const KEY: u64 = 77;
 
+	/// `operator` proposes `key` as its worker, which accepts.
+	fn name(operator: u64, key: u64) {
+		assert_ok!(Operators::set_worker(signed(operator), Some(key)));
+		assert_ok!(Operators::accept_worker(signed(key), operator));
+	}
+
 	#[test]
 	fn a_named_worker_delivers_for_its_operator_who_is_paid() {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			let operator = job(id).worker;
-			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			name(operator, KEY);
 			let before = free(operator);
 			assert_ok!(Inference::submit_result(signed(KEY), id, fast_output(1)));
 			assert_eq!(job(id).status, JobStatus::Settled);
@@ -336,7 +342,7 @@ mod worker_keys {
 		execute(|| {
 			let id = submit(ALICE, PRICE);
 			let operator = job(id).worker;
-			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			name(operator, KEY);
 			run_to_block(job(id).deadline - 1);
 			let bond_before = bond(operator);
 			assert_ok!(Inference::decline_job(signed(KEY), id));
@@ -351,7 +357,7 @@ mod worker_keys {
 		zk_execute(|| {
 			let id = submit_zk(ALICE);
 			let operator = job(id).worker;
-			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			name(operator, KEY);
 			// The proof binds the job to the operator, whose account is paid.
 			let (out, proof) = prove(id, operator, &zk_input());
 			assert_ok!(Inference::submit_proof(
@@ -370,14 +376,14 @@ mod worker_keys {
 			let id = submit(ALICE, PRICE);
 			let operator = job(id).worker;
 			let other = *WORKERS.iter().find(|w| **w != operator).unwrap();
-			assert_ok!(Operators::set_worker(signed(other), Some(KEY)));
+			name(other, KEY);
 			assert_noop!(
 				Inference::submit_result(signed(KEY), id, fast_output(1)),
 				Error::<Test>::NotAssignedWorker
 			);
 			assert_noop!(Inference::decline_job(signed(KEY), id), Error::<Test>::NotAssignedWorker);
 			assert_ok!(Operators::set_worker(signed(other), None));
-			assert_ok!(Operators::set_worker(signed(operator), Some(KEY)));
+			name(operator, KEY);
 			assert_ok!(Operators::set_worker(signed(operator), None));
 			// Once the operator takes the name back, the key is nobody's worker.
 			assert_noop!(
