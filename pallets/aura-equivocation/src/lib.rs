@@ -70,6 +70,9 @@ pub const KEY_TYPE: KeyTypeId = sp_application_crypto::key_types::AURA;
 /// Two headers of one slot sealed by one authority.
 pub type EquivocationProofOf<T> = sp_consensus_slots::EquivocationProof<HeaderFor<T>, AuthorityId>;
 
+// FRAME's pallet macros expand to `expect` (storage prefixes, error metadata); the code written
+// here has none.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

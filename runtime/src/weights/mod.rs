@@ -1,10 +1,8 @@
 //! Weights generated from the pallets' benchmarks by `scripts/bench-pallets.sh`.
 //!
-//! They were measured by a debug build of `verity-node` on the 2-core development machine (see
-//! the README): the runtime itself runs as optimised wasm, but the node's host functions
-//! (storage, hashing glue) are unoptimised, so these weights overstate execution time and err
-//! on the side of fuller blocks. Regenerate them with `PROFILE=release` on reference hardware
-//! before a production launch.
+//! They were measured by a release build of `verity-node` (`PROFILE=release`) on the 2-core
+//! development machine (see `docs/weights.md`): the runtime runs as optimised wasm in wasmtime,
+//! as on a validator. Regenerate them on reference hardware before a production launch.
 
 pub mod pallet_aura_equivocation;
 pub mod pallet_inference;
