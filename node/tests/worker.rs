@@ -59,6 +59,32 @@ async fn job(node: &Node, id: u64) -> Option<JobView> {
 	node.state_call("InferenceApi_job", JobId(id)).await
 }
 
+/// Bob registers `model` (in Alice's store) with the demo model's tensors and a `blob:` URI;
+/// Alice serves it beside the demo model.
+async fn register_and_serve(node: &Node, model: ModelId) {
+	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::truncate_from(shape),
+	};
+	let register = RuntimeCall::Models(pallet_models::Call::register_model {
+		hash: model,
+		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(model.0)).into_bytes()),
+		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
+		price: UNIT,
+		royalty: sp_runtime::Perbill::from_percent(5),
+		modes: ModeSet::FAST,
+	});
+	node.submit_and_watch(register, &Sr25519Keyring::Bob.pair()).await;
+	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
+		caps: pallet_operators::Capabilities {
+			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),
+			max_concurrent_jobs: 4,
+			accelerator: false,
+		},
+	});
+	node.submit_and_watch(serve, &Sr25519Keyring::Alice.pair()).await;
+}
+
 #[test]
 fn the_committed_demo_model_is_generated_and_registered_in_genesis() {
 	assert_eq!(demo::DEMO_MODEL, demo::demo_model().as_slice(), "run scripts/gen-demo-model.sh");
@@ -170,7 +196,7 @@ async fn a_model_over_the_memory_bound_is_refused_and_its_jobs_declined() {
 		&["--sealing", "instant", "--worker", "--worker-max-model-memory", "1"],
 	)
 	.await;
-	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	let bob = Sr25519Keyring::Bob;
 	let bytes = demo::mlp(&[16, 1024, 256, 4], 5);
 	let io = demo_io();
 
@@ -186,27 +212,7 @@ async fn a_model_over_the_memory_bound_is_refused_and_its_jobs_declined() {
 	// by the worker's trial and refunded; the model is refused for good.
 	let id: H256 = node.call("blobs_put", rpc_params![Bytes(bytes.clone())]).await.unwrap();
 	let model = ModelId(id.0);
-	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
-		dtype: pallet_models::DType::F32,
-		shape: BoundedVec::truncate_from(shape),
-	};
-	let register = RuntimeCall::Models(pallet_models::Call::register_model {
-		hash: model,
-		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(id.0)).into_bytes()),
-		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
-		price: UNIT,
-		royalty: sp_runtime::Perbill::from_percent(5),
-		modes: ModeSet::FAST,
-	});
-	node.submit_and_watch(register, &bob.pair()).await;
-	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
-		caps: pallet_operators::Capabilities {
-			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),
-			max_concurrent_jobs: 4,
-			accelerator: false,
-		},
-	});
-	node.submit_and_watch(serve, &alice.pair()).await;
+	register_and_serve(&node, model).await;
 	for id in 0..2 {
 		node.submit_and_watch(submit_job(model, demo_input(id)), &bob.pair()).await;
 		let refunded = node
@@ -237,35 +243,14 @@ async fn a_model_over_the_memory_bound_is_refused_and_its_jobs_declined() {
 #[tokio::test]
 async fn corrupt_model_bytes_are_refused_and_the_job_refunded() {
 	let node = Node::start_dev("corrupt", &["--sealing", "instant", "--worker"]).await;
-	let (alice, bob, charlie) =
-		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+	let charlie = Sr25519Keyring::Charlie;
 
 	// Bob's model goes into Alice's store by RPC and on chain with a `blob:` URI.
 	let bytes = demo::mlp(&[16, 8, 4], 7);
 	let id: H256 = node.call("blobs_put", rpc_params![Bytes(bytes.clone())]).await.unwrap();
 	let model = ModelId(id.0);
 	assert_eq!(model, verity_node::worker::store::model_id(&bytes));
-	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
-		dtype: pallet_models::DType::F32,
-		shape: BoundedVec::truncate_from(shape),
-	};
-	let register = RuntimeCall::Models(pallet_models::Call::register_model {
-		hash: model,
-		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(id.0)).into_bytes()),
-		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
-		price: UNIT,
-		royalty: sp_runtime::Perbill::from_percent(5),
-		modes: ModeSet::FAST,
-	});
-	node.submit_and_watch(register, &bob.pair()).await;
-	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
-		caps: pallet_operators::Capabilities {
-			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),
-			max_concurrent_jobs: 4,
-			accelerator: false,
-		},
-	});
-	node.submit_and_watch(serve, &alice.pair()).await;
+	register_and_serve(&node, model).await;
 
 	// The bytes on Alice's disk rot.
 	let file = node.chain_dir().join("models").join(format!("{}.onnx", hex::encode(model.0)));

@@ -1,5 +1,8 @@
 //! Every call, error and event of the operators pallet; invariants checked after each test.
 
+// Test arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use codec::Decode;
 use frame_support::{
 	assert_noop, assert_ok,
