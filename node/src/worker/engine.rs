@@ -191,18 +191,7 @@ pub const TRIAL_EXIT_LIMITS: i32 = 3;
 /// itself; a later run that outlives the run-time bound has its model refused (see the worker).
 pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineError> {
 	let Some(checker) = &limits.checker else {
-		let loaded = Loaded::load(bytes, io, limits.memory)?;
-		let started = Instant::now();
-		loaded.run(&vec![0u8; loaded.input.byte_len()])?;
-		let took = started.elapsed();
-		if took > limits.run_time {
-			return Err(EngineError::Limits(format!(
-				"a run took {} ms, the bound is {} ms",
-				took.as_millis(),
-				limits.run_time.as_millis()
-			)));
-		}
-		return Ok(());
+		return try_in_process(bytes, io, limits).map(|_| ());
 	};
 	let file = Staged::write(bytes)
 		.map_err(|e| EngineError::Load(format!("cannot stage the model: {e}")))?;
@@ -258,6 +247,23 @@ pub fn trial(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<(), EngineErr
 			"the trial process died ({status}) within a data limit of {data_limit} bytes: {message}"
 		))),
 	}
+}
+
+/// The trial in this process: loads the model within the memory bound and runs it once on a
+/// zero input within the run-time bound; returns the loaded model.
+fn try_in_process(bytes: &[u8], io: &IoView, limits: &Limits) -> Result<Loaded, EngineError> {
+	let loaded = Loaded::load(bytes, io, limits.memory)?;
+	let started = Instant::now();
+	loaded.run(&vec![0u8; loaded.input.byte_len()])?;
+	let took = started.elapsed();
+	if took > limits.run_time {
+		return Err(EngineError::Limits(format!(
+			"a run took {} ms, the bound is {} ms",
+			took.as_millis(),
+			limits.run_time.as_millis()
+		)));
+	}
+	Ok(loaded)
 }
 
 /// A model's bytes in a file of their own for a trial process, removed when dropped.
@@ -492,8 +498,13 @@ impl Engine {
 		if let Some(why) = self.refused(&id) {
 			return Err(EngineError::Limits(why));
 		}
-		let loaded = trial(bytes, io, &self.limits)
-			.and_then(|()| Loaded::load(bytes, io, self.limits.memory));
+		// Tried in a child process, the model is loaded here after; tried in this process, the
+		// trial's load is the one kept.
+		let loaded = match &self.limits.checker {
+			Some(_) => trial(bytes, io, &self.limits)
+				.and_then(|()| Loaded::load(bytes, io, self.limits.memory)),
+			None => try_in_process(bytes, io, &self.limits),
+		};
 		let model = match loaded {
 			Ok(model) => Arc::new(model),
 			Err(EngineError::Limits(why)) => {

@@ -246,15 +246,12 @@ impl Shared {
 	/// The worker's status now.
 	pub fn status(&self) -> WorkerStatus {
 		// Read the disk and the engine before taking the lock the job tasks share.
-		let models_cached =
-			self.engine.cached().iter().map(|id| format!("0x{}", hex::encode(id.0))).collect();
+		let hex_ids = |ids: Vec<ModelId>| -> Vec<String> {
+			ids.iter().map(|id| format!("0x{}", hex::encode(id.0))).collect()
+		};
+		let models_cached = hex_ids(self.engine.cached());
 		let models_stored = self.store.len() as u64;
-		let models_refused = self
-			.engine
-			.refused_models()
-			.iter()
-			.map(|id| format!("0x{}", hex::encode(id.0)))
-			.collect();
+		let models_refused = hex_ids(self.engine.refused_models());
 		let state = self.state.lock();
 		WorkerStatus {
 			enabled: self.enabled,
@@ -318,8 +315,9 @@ impl Shared {
 /// Why the worker could not serve a job.
 #[derive(Debug)]
 struct Failure {
-	/// A short label for metrics: `mode`, `model`, `load`, `limits`, `run`, and for `Zk` jobs
-	/// `zk-key`, `mismatch`, `size`, `self-check`, `prove`.
+	/// A short label for metrics: `mode`, `model`, `load`, `limits`, `deadline`, `run`,
+	/// `refused` (the chain refused the answer), and for `Zk` jobs `zk-key`, `mismatch`, `size`,
+	/// `self-check`, `prove`.
 	reason: &'static str,
 	message: String,
 }
@@ -357,6 +355,7 @@ fn transactions(
 ) -> Vec<(RuntimeCall, Carrier, Vec<Answer>)> {
 	let mut plain: Vec<Answer> = Vec::new();
 	let mut proofs: Vec<(ModelId, Vec<Answer>)> = Vec::new();
+	let mut singles: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	for answer in answers {
 		let is_proof = matches!(
 			answer.call,
@@ -366,17 +365,18 @@ fn transactions(
 			plain.push(answer);
 			continue;
 		}
-		let single = alone.contains(&answer.job);
+		if alone.contains(&answer.job) {
+			singles.push((answer.model, vec![answer]));
+			continue;
+		}
 		match proofs.iter_mut().find(|(model, group)| {
-			!single
-				&& *model == answer.model
-				&& group.len() < pallet_inference::MAX_PROOF_BATCH as usize
-				&& !group.iter().any(|a| alone.contains(&a.job))
+			*model == answer.model && group.len() < pallet_inference::MAX_PROOF_BATCH as usize
 		}) {
 			Some((_, group)) => group.push(answer),
 			None => proofs.push((answer.model, vec![answer])),
 		}
 	}
+	proofs.extend(singles);
 	let mut out = Vec::new();
 	if !plain.is_empty() {
 		let mut calls: Vec<RuntimeCall> = plain.iter().map(|a| a.call.clone()).collect();
@@ -613,9 +613,12 @@ impl Worker {
 	/// again one proof at a time. Forgets transactions that no block took for long.
 	fn review(&self, hash: sp_core::H256, number: BlockNumber) {
 		use sp_runtime::traits::{BlakeTwo256, Hash as _};
-		self.sent.lock().retain(|_, sent| number <= sent.at.saturating_add(SENT_KEPT));
-		if self.sent.lock().is_empty() {
-			return;
+		{
+			let mut sent = self.sent.lock();
+			sent.retain(|_, sent| number <= sent.at.saturating_add(SENT_KEPT));
+			if sent.is_empty() {
+				return;
+			}
 		}
 		let body = match self.client.block_body(hash) {
 			Ok(Some(body)) => body,
@@ -647,7 +650,7 @@ impl Worker {
 			_ => Vec::new(),
 		};
 		for (index, sent) in mine {
-			let events = outcomes::events_of(records.clone(), index);
+			let events = outcomes::events_of(&records, index);
 			let verdicts = outcomes::verdicts(sent.carrier, sent.jobs.len(), &events);
 			for ((job, model, declined), verdict) in sent.jobs.into_iter().zip(verdicts) {
 				match verdict {
@@ -948,10 +951,7 @@ impl Worker {
 
 	async fn fetch_and_load(&self, job: &Job) -> Result<Arc<engine::Loaded>, Failure> {
 		// A download that outlives the job's deadline is of no use to it.
-		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
-		let left =
-			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK);
-		let by = Instant::now().checked_add(Duration::from_millis(left));
+		let by = Instant::now().checked_add(self.time_left(job));
 		let (bytes, io) = self.fetch(job.model, by).await?;
 		let shared = self.shared.clone();
 		let id = job.model;
@@ -964,14 +964,19 @@ impl Worker {
 			})
 	}
 
+	/// The time until `job`'s deadline, in slots from the best block.
+	fn time_left(&self, job: &Job) -> Duration {
+		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
+		Duration::from_millis(
+			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK),
+		)
+	}
+
 	/// How long one run of `job`'s model may take: the node's bound, or less when the job's
 	/// deadline comes sooner (then `true`: outliving it says nothing about the model).
 	fn run_time(&self, job: &Job) -> (Duration, bool) {
-		let blocks_left = job.deadline.saturating_sub(self.client.info().best_number);
-		let left =
-			u64::from(blocks_left).saturating_mul(verity_primitives::time::MILLI_SECS_PER_BLOCK);
 		let own = self.shared.engine.limits().run_time;
-		let left = Duration::from_millis(left);
+		let left = self.time_left(job);
 		if left < own {
 			(left, true)
 		} else {

@@ -40,11 +40,11 @@ pub enum Verdict {
 }
 
 /// The events of the extrinsic at `index` of a block, from the block's `System::Events`.
-pub fn events_of(records: Vec<EventRecord<RuntimeEvent, H256>>, index: u32) -> Vec<RuntimeEvent> {
+pub fn events_of(records: &[EventRecord<RuntimeEvent, H256>], index: u32) -> Vec<RuntimeEvent> {
 	records
-		.into_iter()
+		.iter()
 		.filter(|record| record.phase == Phase::ApplyExtrinsic(index))
-		.map(|record| record.event)
+		.map(|record| record.event.clone())
 		.collect()
 }
 
@@ -200,7 +200,7 @@ mod tests {
 		let encoded = codec::Encode::encode(&records);
 		let decoded = decode_events(&encoded).unwrap();
 		assert_eq!(
-			events_of(decoded, 1),
+			events_of(&decoded, 1),
 			vec![failed(inference(pallet_inference::Error::JobFinished))]
 		);
 	}
