@@ -8,7 +8,8 @@
 //!   validator operators (Alice of every role); Alice is sudo. Four, so that one may fail or be
 //!   disabled for an offence while GRANDPA still finalizes (it needs more than two thirds).
 //!
-//! Both endow the well-known development accounts and give the treasury account its existential
+//! Both endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test accounts
+//! (`//0`, `//1`, …), and give the treasury account its existential
 //! deposit, so the treasury share of the first fee is never burned.
 
 use alloc::{vec, vec::Vec};
@@ -146,11 +147,27 @@ fn genesis(
 	})
 }
 
+/// How many load-test accounts the development presets endow: `//0`, `//1`, … (sr25519, the
+/// dev phrase's hard derivations by index, as `Sr25519Keyring::numeric`), the requesters of
+/// `scripts/loadgen.sh`.
+pub const LOAD_ACCOUNTS: usize = 64;
+
+/// The well-known development accounts and the load-test accounts.
+fn endowed() -> Vec<AccountId> {
+	Sr25519Keyring::well_known()
+		.map(|k| k.to_account_id())
+		.chain((0..LOAD_ACCOUNTS).map(|i| {
+			use sp_core::Pair as _;
+			AccountId::from(Sr25519Keyring::numeric(i).public())
+		}))
+		.collect()
+}
+
 /// The `development` preset: Alice validates alone.
 pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		endowed(),
 		Sr25519Keyring::Alice.to_account_id(),
 		true,
 	)
@@ -165,7 +182,7 @@ pub fn local_config_genesis() -> Value {
 			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
-		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		endowed(),
 		Sr25519Keyring::Alice.to_account_id(),
 		false,
 	)

@@ -397,23 +397,75 @@ fn market_worst_cases_fit_a_block() {
 		true,
 	);
 	assert!(batch.ref_time().saturating_mul(3) / 2 < max_extrinsic.ref_time(), "{batch:?}");
-	// The deadline work of one block, every entry in its worst case, fits a quarter block.
-	let budget = crate::Inference::deadline_budget();
-	let deadline_work = Weights::deadline_step()
-		.saturating_add(Weights::deadline_timeout(operators))
-		.saturating_mul(u64::from(budget));
-	assert!(
-		deadline_work.ref_time().saturating_mul(4) <= limits.max_block.ref_time(),
-		"a block's deadline work takes {deadline_work:?} of {:?}",
-		limits.max_block
+	// The batch calls at their bound fit an extrinsic with room.
+	let batch = <<Runtime as pallet_inference::Config>::MaxJobBatch as frame_support::traits::Get<u32>>::get();
+	for (name, weight) in [
+		("submit_jobs", Weights::submit_jobs(batch, operators)),
+		("submit_results", crate::Inference::submit_results_weight(batch, batch, 4 * 1024)),
+	] {
+		assert!(
+			weight.ref_time().saturating_mul(2) < max_extrinsic.ref_time(),
+			"{name} takes {weight:?} of {max_extrinsic:?}"
+		);
+	}
+	// Every block's deadline work can start a worst-case entry (the cursor always moves), and
+	// the worst entry is a small part of it.
+	let worst = crate::Inference::worst_entry();
+	let deadline = crate::configs::verity::MaxDeadlineWeight::get();
+	assert!(worst.saturating_mul(50).all_lte(deadline), "{worst:?} of {deadline:?}");
+}
+
+/// The capacity arithmetic of docs/performance.md: with the generated weights, a 6-second
+/// block's normal class (1.5 s of its 2 s) fits at least a thousand complete `Fast` jobs —
+/// submitted 32 to an extrinsic, answered 32 to an extrinsic (the jobs of one requester), each
+/// with its deadline entry (answered in time) and its pruning — counting the deadline work
+/// against the normal class too, though it runs in `on_initialize`. A weight change that
+/// breaks it fails here.
+#[test]
+fn market_capacity() {
+	use frame_support::dispatch::DispatchClass;
+	use pallet_inference::WeightInfo as _;
+	type Weights = <Runtime as pallet_inference::Config>::WeightInfo;
+	const BATCH: u32 = 32;
+	// Serving operators looked at per assignment: the two inference nodes of the local network
+	// and room for two more.
+	const OPERATORS: u32 = 4;
+	// The demo model's output: four f32.
+	const OUTPUT: u32 = 16;
+	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
+	let normal = limits.get(DispatchClass::Normal);
+	let capacity = normal.max_total.expect("normal class is limited").ref_time();
+	let base = normal.base_extrinsic.ref_time();
+	let per_job = |requesters: u32| {
+		let submit = Weights::submit_jobs(BATCH, OPERATORS).ref_time() + base;
+		let answer =
+			crate::Inference::submit_results_weight(BATCH, requesters, OUTPUT).ref_time() + base;
+		let entries =
+			Weights::deadline_stale().ref_time() + Weights::deadline_prune().ref_time();
+		(submit + answer) / u64::from(BATCH) + entries
+	};
+	let single = Weights::submit_job(OPERATORS).ref_time()
+		+ Weights::submit_result(OUTPUT).ref_time()
+		+ 2 * base + Weights::deadline_stale().ref_time()
+		+ Weights::deadline_prune().ref_time();
+	let grouped = capacity / per_job(1);
+	let scattered = capacity / per_job(BATCH);
+	println!(
+		"a block's normal class ({} ms) fits {grouped} jobs in batches of {BATCH} of one \
+		 requester ({} µs a job), {scattered} with every result of another requester, {} \
+		 submitted and answered one by one ({} µs a job)",
+		capacity / 1_000_000_000,
+		per_job(1) / 1_000_000,
+		capacity / single,
+		single / 1_000_000,
 	);
-	// A block admits fewer entries than it works through, and enough to be a market: a burst
-	// of at least a hundred jobs (deadline and pruning entries) spreads over the sixteen blocks
-	// a job's deadline may move.
-	let capacity = crate::Inference::queue_capacity();
-	println!("deadline work: {budget} steps a block, queues admit {capacity} entries");
-	assert!(capacity < budget);
-	assert!(capacity.saturating_mul(8) >= 100, "only {capacity} entries a block");
+	assert!(grouped >= 1_000, "only {grouped} jobs a block");
+	// The deadline work of a thousand jobs (an answered deadline and a pruning each, over two
+	// queues) fits what a block gives it.
+	let work = (Weights::deadline_stale() + Weights::deadline_prune()).saturating_mul(1_000)
+		+ Weights::deadline_step().saturating_mul(2);
+	let deadline = crate::configs::verity::MaxDeadlineWeight::get();
+	assert!(work.all_lte(deadline), "{work:?} of {deadline:?}");
 }
 
 /// Two prevotes signed by `signer` in round 1 of GRANDPA set `set_id`, for the blocks

@@ -188,7 +188,7 @@ struct State {
 	failed: u64,
 	latencies: VecDeque<f64>,
 	jobs: HashMap<JobId, Progress>,
-	/// `Zk` jobs whose proof batch the chain refused: their proofs go alone.
+	/// Jobs whose result or proof batch the chain refused: their answers go alone.
 	alone: HashSet<JobId>,
 }
 
@@ -344,15 +344,17 @@ struct Answer {
 const MAX_BATCH: usize = 64;
 
 /// The transactions that deliver `answers`, each with how it carries them and the answers it
-/// carries: the `Fast` results and declines together (`utility.force_batch` when there are
-/// several), and the proofs of `Zk` jobs of one model that are ready together in
+/// carries: the `Fast` results in `submit_results` of at most the runtime's `MaxJobBatch` (the
+/// money of a requester's jobs moves once), the declines and the results in `alone` together
+/// (`utility.force_batch` when there are several), and the proofs of `Zk` jobs of one model that are ready together in
 /// `submit_proofs` of at most [`pallet_inference::MAX_PROOF_BATCH`] (checked on chain with one
-/// multi-pairing), each its own transaction, as a proof's weight is large. The proofs of jobs in
-/// `alone` (their batch was refused, see [`outcomes`]) go one a transaction.
+/// multi-pairing), each its own transaction, as a proof's weight is large. The answers of jobs
+/// in `alone` (their batch was refused, see [`outcomes`]) go one a call.
 fn transactions(
 	answers: Vec<Answer>,
 	alone: &HashSet<JobId>,
 ) -> Vec<(RuntimeCall, Carrier, Vec<Answer>)> {
+	let mut results: Vec<Answer> = Vec::new();
 	let mut plain: Vec<Answer> = Vec::new();
 	let mut proofs: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	let mut singles: Vec<(ModelId, Vec<Answer>)> = Vec::new();
@@ -361,6 +363,14 @@ fn transactions(
 			answer.call,
 			RuntimeCall::Inference(pallet_inference::Call::submit_proof { .. })
 		);
+		let is_result = matches!(
+			answer.call,
+			RuntimeCall::Inference(pallet_inference::Call::submit_result { .. })
+		);
+		if is_result && !alone.contains(&answer.job) {
+			results.push(answer);
+			continue;
+		}
 		if !is_proof {
 			plain.push(answer);
 			continue;
@@ -378,6 +388,28 @@ fn transactions(
 	}
 	proofs.extend(singles);
 	let mut out = Vec::new();
+	let most = verity_runtime::configs::verity::MAX_JOB_BATCH as usize;
+	while !results.is_empty() {
+		let rest = results.split_off(results.len().min(most));
+		let group = std::mem::replace(&mut results, rest);
+		if group.len() == 1 {
+			plain.extend(group);
+			continue;
+		}
+		let items = group
+			.iter()
+			.filter_map(|a| match &a.call {
+				RuntimeCall::Inference(pallet_inference::Call::submit_result { job, output }) => {
+					Some((*job, output.clone()))
+				},
+				_ => None,
+			})
+			.collect::<Vec<_>>();
+		let call = RuntimeCall::Inference(pallet_inference::Call::submit_results {
+			results: sp_runtime::BoundedVec::truncate_from(items),
+		});
+		out.push((call, Carrier::ResultBatch, group));
+	}
 	if !plain.is_empty() {
 		let mut calls: Vec<RuntimeCall> = plain.iter().map(|a| a.call.clone()).collect();
 		let (call, carrier) = match calls.len() {

@@ -23,6 +23,9 @@ pub enum Carrier {
 	ForceBatch,
 	/// `submit_proofs`: one call, all its proofs together.
 	ProofBatch,
+	/// `submit_results`: one call; results of jobs that moved on are skipped, one faulty result
+	/// fails them all.
+	ResultBatch,
 }
 
 /// What the chain made of one answer.
@@ -35,7 +38,8 @@ pub enum Verdict {
 	Retry,
 	/// Refused for the answer itself: decline the job.
 	Decline(String),
-	/// Part of a proof batch refused for one of its proofs: prove again and send alone.
+	/// Part of a proof or result batch refused for one of its answers: run (and prove) again
+	/// and send alone.
 	Alone,
 }
 
@@ -70,7 +74,9 @@ pub fn verdicts(carrier: Carrier, count: usize, events: &[RuntimeEvent]) -> Vec<
 	});
 	if let Some(error) = failed {
 		let verdict = match (carrier, judge(&error)) {
-			(Carrier::ProofBatch, Verdict::Decline(_)) if count > 1 => Verdict::Alone,
+			(Carrier::ProofBatch | Carrier::ResultBatch, Verdict::Decline(_)) if count > 1 => {
+				Verdict::Alone
+			},
 			(_, verdict) => verdict,
 		};
 		return vec![verdict; count];
@@ -184,6 +190,17 @@ mod tests {
 		// Alone, the bad proof is declined.
 		assert!(matches!(verdicts(Carrier::ProofBatch, 1, &events)[..], [Verdict::Decline(_)]));
 		assert_eq!(verdicts(Carrier::ProofBatch, 3, &[]), vec![Verdict::Done; 3]);
+	}
+
+	#[test]
+	fn a_refused_result_batch_is_sent_again_one_result_at_a_time() {
+		let events = [failed(inference(pallet_inference::Error::OutputSizeMismatch))];
+		assert_eq!(verdicts(Carrier::ResultBatch, 5, &events), vec![Verdict::Alone; 5]);
+		assert!(matches!(verdicts(Carrier::ResultBatch, 1, &events)[..], [Verdict::Decline(_)]));
+		// A batch refused for a reason that may pass (fees, say) is sent again as it is.
+		let events = [failed(DispatchError::Other("fees"))];
+		assert_eq!(verdicts(Carrier::ResultBatch, 2, &events), vec![Verdict::Retry; 2]);
+		assert_eq!(verdicts(Carrier::ResultBatch, 2, &[]), vec![Verdict::Done; 2]);
 	}
 
 	#[test]

@@ -74,16 +74,26 @@ fn open_job_of<T: Config>(model: ModelId) -> (T::AccountId, JobId) {
 	let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
 		.unwrap_or_else(|_| Zero::zero())
 		.saturating_mul(2u32.into());
-	let id = Inference::<T>::do_submit(
+	let ids = Inference::<T>::do_submit(
 		requester.clone(),
 		model,
-		max_input::<T>(),
+		alloc::vec![max_input::<T>()],
 		VerificationMode::Fast,
 		max_fee,
 	)
 	.expect("the job is submitted")
 	.0;
-	(requester, id)
+	(requester, ids[0])
+}
+
+/// A `Fast` job of `model` answered by its worker at once: settled, its deadline entry and its
+/// pruning still queued.
+fn settled_job<T: Config>(model: ModelId, output_len: u32) -> JobId {
+	let (_, id) = open_job_of::<T>(model);
+	let output = BoundedVec::truncate_from(alloc::vec![1u8; output_len as usize]);
+	Pallet::<T>::submit_result(RawOrigin::Signed(worker_of::<T>(id)).into(), id, output)
+		.expect("the result is accepted");
+	id
 }
 
 fn worker_of<T: Config>(id: JobId) -> T::AccountId {
@@ -168,6 +178,77 @@ mod benchmarks {
 			Inference::<T>::process_deadlines(now);
 		}
 		assert!(DeadlineCursor::<T>::get() > now);
+	}
+
+	#[benchmark]
+	fn deadline_stale() {
+		let output_len = T::MaxOutputLen::get();
+		let id = settled_job::<T>(market_with_output::<T>(1, output_len), output_len);
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, deadline);
+		}
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled));
+	}
+
+	#[benchmark]
+	fn deadline_prune() {
+		let output_len = T::MaxOutputLen::get();
+		let id = settled_job::<T>(market_with_output::<T>(1, output_len), output_len);
+		let later = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().retention_period);
+		frame_system::Pallet::<T>::set_block_number(later);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, later);
+		}
+		assert!(!Jobs::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn submit_jobs(
+		b: Linear<1, { T::MaxJobBatch::get() }>,
+		n: Linear<1, { T::MaxOperators::get() - 1 }>,
+	) {
+		let model = market::<T>(n);
+		congest::<T>(deadline_now::<T>());
+		let requester = funded::<T>("requester", 0);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		let inputs = BoundedVec::truncate_from((0..b).map(|_| max_input::<T>()).collect::<Vec<_>>());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), model, VerificationMode::Fast, max_fee, inputs);
+		assert_eq!(NextJobId::<T>::get(), JobId(u64::from(b)));
+	}
+
+	#[benchmark]
+	fn submit_results(b: Linear<1, { T::MaxJobBatch::get() }>, r: Linear<1, { T::MaxJobBatch::get() }>) {
+		let r = r.min(b);
+		let model = market_with_output::<T>(1, 1);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero())
+			.saturating_mul(2u32.into());
+		// `b` jobs of `r` requesters, in turn.
+		let ids: Vec<JobId> = (0..b)
+			.map(|i| {
+				let requester = funded::<T>("requester", i % r);
+				let input = alloc::vec![max_input::<T>()];
+				Inference::<T>::do_submit(requester, model, input, VerificationMode::Fast, max_fee)
+					.expect("the job is submitted")
+					.0[0]
+			})
+			.collect();
+		let worker = worker_of::<T>(ids[0]);
+		let now = frame_system::Pallet::<T>::block_number();
+		congest::<T>(now.saturating_add(Params::<T>::get().retention_period));
+		let results = BoundedVec::truncate_from(
+			ids.iter().map(|id| (*id, BoundedVec::truncate_from(alloc::vec![1u8]))).collect::<Vec<_>>(),
+		);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(worker), results);
+		assert!(ids.iter().all(|id| Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled)));
 	}
 
 	#[benchmark]

@@ -62,10 +62,22 @@
 //! ## Deadlines
 //!
 //! Each job's deadline (and, once finished, its pruning after
-//! [`MarketParams::retention_period`]) is an entry in a queue indexed by block, [`Deadlines`].
-//! `on_initialize` works through the queue from [`DeadlineCursor`] with at most
-//! [`Config::MaxDeadlineWork`] steps a block; what is left is carried over to the next block, so
-//! no block does unbounded work and no deadline is skipped.
+//! [`MarketParams::retention_period`]) is an entry in a queue indexed by block, [`Deadlines`],
+//! of at most [`Config::MaxDeadlinesPerBlock`] entries (a full queue sends new entries to the
+//! next blocks, then [`Error::MarketBusy`]). `on_initialize` works through the queues from
+//! [`DeadlineCursor`] under a weight meter of [`Config::MaxDeadlineWeight`]: an entry is started
+//! only with room for the worst case ([`Pallet::worst_entry`]: a missed deadline, a slash and a
+//! reassignment) and charged what it turned out to cost — the deadline of a job answered in
+//! time is one read, a pruning a few writes. What is left is carried over to the next block, so
+//! no block does more than its share and no deadline is skipped; a block of missed deadlines
+//! is worked off over the following blocks.
+//!
+//! ## Batches
+//!
+//! `submit_jobs` submits up to [`Config::MaxJobBatch`] jobs of one model in one extrinsic and
+//! `submit_results` answers as many: the model, the operators and each account are read and
+//! written once per batch, not once per job, which is what lets a block hold a thousand jobs
+//! (see `docs/performance.md`).
 //!
 //! ## Modes
 //!
@@ -96,8 +108,11 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod deadlines;
+mod escrow;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -108,6 +123,7 @@ pub mod weights;
 
 use alloc::vec::Vec;
 use codec::Encode;
+use escrow::{tally, Closing};
 use frame_support::{
 	dispatch::DispatchResult,
 	traits::{
@@ -122,8 +138,8 @@ use frame_system::{
 	pallet_prelude::{BlockNumberFor, OriginFor},
 };
 use sp_runtime::{
-	traits::{One, Saturating, UniqueSaturatedInto, Zero},
-	DispatchError,
+	traits::{CheckedMul, One, Saturating, UniqueSaturatedInto, Zero},
+	BoundedVec, DispatchError,
 };
 use verity_primitives::{
 	JobId, ModelId, ModelInspect, ModelTerms, ModelUsage, ProofError, RoleInspect, Slash,
@@ -217,16 +233,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
-		/// The most queue steps (an entry handled, or a block's queue passed) `on_initialize`
-		/// takes in one block; the rest waits for the next block.
-		#[pallet::constant]
-		type MaxDeadlineWork: Get<u32>;
-
-		/// The most weight deadline processing may take in one block; with the benchmarked
-		/// worst case of an entry it may lower [`Config::MaxDeadlineWork`] (see
-		/// [`Pallet::deadline_budget`]).
+		/// The most weight deadline processing may take in one block. Each entry is charged
+		/// what it cost; an entry is started only with room for the worst case
+		/// ([`Pallet::worst_entry`]), and what does not fit waits for the next block.
 		#[pallet::constant]
 		type MaxDeadlineWeight: Get<Weight>;
+
+		/// The most jobs one `submit_jobs` submits and one `submit_results` answers.
+		#[pallet::constant]
+		type MaxJobBatch: Get<u32>;
 
 		/// Checks the proofs of `Zk` jobs (`pallet-settlement`).
 		type Verifier: VerifyProof<Self::AccountId>;
@@ -386,11 +401,11 @@ pub mod pallet {
 		/// The output's length is not that of the model's output tensor (its bytes for `Fast`,
 		/// its element count for `Zk`).
 		OutputSizeMismatch,
-		/// A batch of proofs is empty.
+		/// A batch (of jobs, results or proofs) is empty.
 		EmptyBatch,
 		/// A batch of proofs mixes models (one batch is checked under one key).
 		MixedModels,
-		/// A batch of proofs names a job twice.
+		/// A batch of results or proofs names a job twice.
 		DuplicateJob,
 		/// The proof's bytes are not a valid (uncompressed, 384-byte) Groth16 proof.
 		MalformedProof,
@@ -426,11 +441,16 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues must hold an entry");
-			// A block admits no more entries than one block can work through (plus the step of
-			// visiting its queue), so the queue never falls behind for good.
+			assert!(T::MaxJobBatch::get() > 0, "a batch must hold a job");
+			// Every block can visit a queue and handle its worst entry, so the cursor always
+			// moves.
+			let least = T::DbWeight::get()
+				.reads_writes(1, 1)
+				.saturating_add(T::WeightInfo::deadline_step())
+				.saturating_add(Self::worst_entry());
 			assert!(
-				T::MaxDeadlineWork::get() > T::MaxDeadlinesPerBlock::get(),
-				"deadline work must cover a full queue"
+				least.all_lte(T::MaxDeadlineWeight::get()),
+				"deadline weight must cover a worst-case entry"
 			);
 		}
 	}
@@ -458,7 +478,8 @@ pub mod pallet {
 			#[pallet::compact] max_fee: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
-			let (_, operators) = Self::do_submit(requester, model, input, mode, max_fee)?;
+			let (_, operators) =
+				Self::do_submit(requester, model, alloc::vec![input], mode, max_fee)?;
 			// The requester pays for the operators actually looked at, not the bound.
 			Ok(Some(T::WeightInfo::submit_job(operators)).into())
 		}
@@ -481,21 +502,7 @@ pub mod pallet {
 			output: OutputOf<T>,
 		) -> DispatchResult {
 			let who = Self::ensure_worker(origin)?;
-			let mut record = Self::assigned_to(job, &who)?;
-			ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
-			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
-			// bare result.
-			ensure!(record.mode == VerificationMode::Fast, Error::<T>::ProofRequired);
-			let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
-			ensure!(
-				terms.output_len == u32::try_from(output.len()).ok(),
-				Error::<T>::OutputSizeMismatch
-			);
-
-			let output_hash = sp_io::hashing::blake2_256(&output);
-			record.output = Some(output);
-			Self::deposit_event(Event::ResultSubmitted { job, output_hash });
-			Self::settle(job, record)
+			Self::do_submit_results(&who, alloc::vec![(job, output)]).map(|_| ())
 		}
 
 		/// Deliver the output of a `Zk` job with its proof: the chain verifies the proof
@@ -734,10 +741,136 @@ pub mod pallet {
 			Self::prune(job, record);
 			Ok(())
 		}
+
+		/// Submit several jobs of one model at once (at most [`Config::MaxJobBatch`]), each
+		/// paying at most `max_fee`: what `submit_job` does for each input, with the model, the
+		/// operators and the requester's balance read and written once.
+		///
+		/// - **Dispatch origin**: signed; the requester.
+		/// - **Details**: all or nothing: one input the model refuses, or a batch the requester
+		///   cannot pay for, fails the call and changes nothing. Each job gets its own id (in
+		///   the order of `inputs`), worker and `JobSubmitted` event.
+		/// - **Errors**: those of [`Pallet::submit_job`], and [`Error::EmptyBatch`].
+		/// - **Events**: [`Event::JobSubmitted`] for each job.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::submit_jobs(inputs.len() as u32, T::MaxOperators::get()))]
+		pub fn submit_jobs(
+			origin: OriginFor<T>,
+			model: ModelId,
+			mode: VerificationMode,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+			inputs: BoundedVec<JobInputOf<T>, T::MaxJobBatch>,
+		) -> DispatchResultWithPostInfo {
+			let requester = ensure_signed(origin)?;
+			let count = inputs.len() as u32;
+			let (_, operators) =
+				Self::do_submit(requester, model, inputs.into_inner(), mode, max_fee)?;
+			Ok(Some(T::WeightInfo::submit_jobs(count, operators)).into())
+		}
+
+		/// Deliver the outputs of several `Fast` jobs at once (at most
+		/// [`Config::MaxJobBatch`]): each is settled as by `submit_result`, and the money of
+		/// jobs of one requester moves in one transfer to each recipient.
+		///
+		/// - **Dispatch origin**: signed; the worker assigned to the jobs, or the worker account
+		///   it named.
+		/// - **Details**: items whose job is no longer the caller's to answer (finished,
+		///   cancelled, reassigned, past its deadline, already answered) are skipped: a batch
+		///   races its deadlines. Any other fault of an item (a `Zk` job, an output of the wrong
+		///   length) fails the call, which changes nothing.
+		/// - **Errors**: those of [`Pallet::submit_result`] for the items kept (when every item
+		///   is skipped, the first item's), and [`Error::EmptyBatch`], [`Error::DuplicateJob`].
+		/// - **Events**: [`Event::ResultSubmitted`] and [`Event::JobSettled`] for each job.
+		#[pallet::call_index(9)]
+		#[pallet::weight(Pallet::<T>::submit_results_weight(
+			results.len() as u32,
+			results.len() as u32,
+			results.iter().map(|(_, output)| output.len() as u32).max().unwrap_or(0),
+		))]
+		pub fn submit_results(
+			origin: OriginFor<T>,
+			results: BoundedVec<(JobId, OutputOf<T>), T::MaxJobBatch>,
+		) -> DispatchResultWithPostInfo {
+			let who = Self::ensure_worker(origin)?;
+			let weight = Self::do_submit_results(&who, results.into_inner())?;
+			Ok(Some(weight).into())
+		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// Checks and settles the `Fast` results of `worker` (see `submit_results`); returns the
+	/// weight the call used.
+	fn do_submit_results(
+		worker: &T::AccountId,
+		results: Vec<(JobId, OutputOf<T>)>,
+	) -> Result<Weight, DispatchError> {
+		frame_support::ensure!(!results.is_empty(), Error::<T>::EmptyBatch);
+		let count = u32::try_from(results.len()).unwrap_or(u32::MAX);
+		let mut seen: Vec<JobId> = Vec::with_capacity(results.len());
+		let mut skipped: Option<DispatchError> = None;
+		// Each model's output length, read once.
+		let mut lengths: Vec<(ModelId, Option<u32>)> = Vec::new();
+		let mut accepted = Vec::with_capacity(results.len());
+		let mut requesters: Vec<(T::AccountId, u32)> = Vec::new();
+		let mut longest = 0u32;
+		for (job, output) in results {
+			frame_support::ensure!(!seen.contains(&job), Error::<T>::DuplicateJob);
+			seen.push(job);
+			let record = match Self::assigned_to(job, worker) {
+				Ok(record) => record,
+				Err(error) => {
+					skipped.get_or_insert(error);
+					continue;
+				},
+			};
+			frame_support::ensure!(!output.is_empty(), Error::<T>::EmptyOutput);
+			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
+			// bare result.
+			frame_support::ensure!(
+				record.mode == VerificationMode::Fast,
+				Error::<T>::ProofRequired
+			);
+			let length = match lengths.iter().find(|(model, _)| *model == record.model) {
+				Some((_, length)) => *length,
+				None => {
+					let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
+					lengths.push((record.model, terms.output_len));
+					terms.output_len
+				},
+			};
+			let len = u32::try_from(output.len()).ok();
+			frame_support::ensure!(length == len, Error::<T>::OutputSizeMismatch);
+			longest = longest.max(len.unwrap_or(u32::MAX));
+			tally(&mut requesters, &record.requester, 1);
+			accepted.push((job, record, output));
+		}
+		if accepted.is_empty() {
+			return Err(skipped.unwrap_or_else(|| Error::<T>::EmptyBatch.into()));
+		}
+		let mut closing = Closing::new();
+		for (job, mut record, output) in accepted {
+			let output_hash = sp_io::hashing::blake2_256(&output);
+			record.output = Some(output);
+			Self::deposit_event(Event::ResultSubmitted { job, output_hash });
+			closing.settle(job, record);
+		}
+		closing.apply()?;
+		let requesters = u32::try_from(requesters.len()).unwrap_or(u32::MAX);
+		// Skipped items were read too: the batch is charged for every item it carried.
+		Ok(Self::submit_results_weight(count, requesters, longest))
+	}
+
+	/// The weight of `submit_results` for `count` results of at most `output_len` bytes, of
+	/// jobs of `requesters` requesters: the benchmark (one-byte outputs) and each output's
+	/// bytes at `submit_result`'s cost per byte.
+	pub fn submit_results_weight(count: u32, requesters: u32, output_len: u32) -> Weight {
+		let per_byte = T::WeightInfo::submit_result(output_len)
+			.saturating_sub(T::WeightInfo::submit_result(1));
+		T::WeightInfo::submit_results(count, requesters.clamp(1, count.max(1)))
+			.saturating_add(per_byte.saturating_mul(u64::from(count)))
+	}
+
 	/// The operator a worker call acts for: the signer, or the operator that named the signer
 	/// its worker (`pallet-operators`' `set_worker`), so the bonded key can stay offline.
 	fn ensure_worker(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
@@ -809,29 +942,6 @@ impl<T: Config> Pallet<T> {
 		record.mode == VerificationMode::Zk
 			&& T::Models::terms(&record.model)
 				.is_some_and(|terms| terms.key_version != record.key_version)
-	}
-
-	/// Whether the finished job `record` may be pruned at `now`.
-	fn prunable(record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
-		record
-			.finished_at
-			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
-	}
-
-	/// Removes the finished job `job` and returns its deposit.
-	fn prune(job: JobId, record: JobOf<T>) {
-		if !record.deposit.is_zero() {
-			// Only this pallet touches the hold; best effort keeps pruning possible regardless.
-			let _ = T::Currency::release(
-				&HoldReason::JobDeposit.into(),
-				&record.requester,
-				record.deposit,
-				Precision::BestEffort,
-			);
-		}
-		Jobs::<T>::remove(job);
-		RequesterJobs::<T>::remove(&record.requester, job);
-		Self::deposit_event(Event::JobPruned { job });
 	}
 
 	/// The verifying key of `model`.
@@ -927,392 +1037,6 @@ impl<T: Config> Pallet<T> {
 			return Err(EstimateError::ModeNotSupported);
 		}
 		Self::fee_for(terms.price, mode).ok_or(EstimateError::Overflow)
-	}
-
-	/// Checks, holds the escrow, assigns; returns the new job's id and how many operators serve
-	/// the model (what the assignment cost).
-	pub(crate) fn do_submit(
-		requester: T::AccountId,
-		model: ModelId,
-		input: JobInputOf<T>,
-		mode: VerificationMode,
-		max_fee: BalanceOf<T>,
-	) -> Result<(JobId, u32), DispatchError> {
-		let terms = T::Models::terms(&model).ok_or(Error::<T>::UnknownModel)?;
-		let fee = Self::fee_under(&terms, mode).map_err(|error| match error {
-			EstimateError::UnknownModel => Error::<T>::UnknownModel,
-			EstimateError::ModelRetired => Error::<T>::ModelRetired,
-			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
-			EstimateError::Overflow => Error::<T>::Overflow,
-		})?;
-		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
-		// quantized input the proof is about. Outputs likewise; one longer than a result may be
-		// could never be delivered.
-		let (expected_len, output_len) = match mode {
-			VerificationMode::Fast => (terms.input_len, terms.output_len),
-			VerificationMode::Zk => {
-				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
-				(terms.input_elements, terms.output_elements)
-			},
-			VerificationMode::Consensus(_) => return Err(Error::<T>::ModeNotAvailable.into()),
-		};
-		match &input {
-			JobInput::Inline(bytes) => {
-				frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
-				frame_support::ensure!(
-					expected_len == u32::try_from(bytes.len()).ok(),
-					Error::<T>::InputSizeMismatch
-				);
-			},
-			JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
-		}
-		frame_support::ensure!(
-			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
-			Error::<T>::OutputTooLong
-		);
-		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
-
-		let id = NextJobId::<T>::get();
-		let next = id.next().ok_or(Error::<T>::Overflow)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		let (worker, operators) = Self::pick_worker(&model, id, 1, None);
-		let worker = worker.ok_or(Error::<T>::NoEligibleOperator)?;
-		let deadline = now.saturating_add(Params::<T>::get().execution_period);
-		let slot = Self::free_slot(deadline).ok_or(Error::<T>::MarketBusy)?;
-		let deposit = T::JobDeposit::get();
-		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, max_fee)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		if !deposit.is_zero() {
-			// The call is transactional: a failure here also undoes the escrow hold.
-			T::Currency::hold(&HoldReason::JobDeposit.into(), &requester, deposit)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-		}
-
-		// Nothing fails from here on.
-		NextJobId::<T>::put(next);
-		Self::push_deadline(slot, id);
-		Self::add_load(&worker, id);
-		ModelJobs::<T>::mutate(model, |count| *count = count.saturating_add(1));
-		RequesterJobs::<T>::insert(&requester, id, ());
-		Jobs::<T>::insert(
-			id,
-			Job {
-				requester: requester.clone(),
-				model,
-				input,
-				mode,
-				max_fee,
-				fee,
-				worker: worker.clone(),
-				attempts: 1,
-				submitted_at: now,
-				assigned_at: now,
-				deadline,
-				key_version: terms.key_version,
-				deposit,
-				status: JobStatus::Assigned,
-				output: None,
-				paid: Zero::zero(),
-				finished_at: None,
-			},
-		);
-		Self::deposit_event(Event::JobSubmitted { job: id, model, requester, worker });
-		Ok((id, operators))
-	}
-
-	/// Picks an eligible operator for `model`, not `exclude`, with probability proportional to
-	/// its bond (see the module docs). Also returns how many operators serve the model.
-	fn pick_worker(
-		model: &ModelId,
-		job: JobId,
-		attempt: u8,
-		exclude: Option<&T::AccountId>,
-	) -> (Option<T::AccountId>, u32) {
-		let serving = T::Operators::eligible_for_model(model);
-		let count = u32::try_from(serving.len()).unwrap_or(u32::MAX);
-		(Self::draw(serving, job, attempt, exclude), count)
-	}
-
-	fn draw(
-		serving: Vec<(T::AccountId, BalanceOf<T>, u32)>,
-		job: JobId,
-		attempt: u8,
-		exclude: Option<&T::AccountId>,
-	) -> Option<T::AccountId> {
-		let ceiling = Params::<T>::get().max_concurrent_jobs;
-		let candidates: Vec<(T::AccountId, u128)> = serving
-			.into_iter()
-			.filter(|(who, _, max_jobs)| {
-				Some(who) != exclude && WorkerLoad::<T>::get(who) < (*max_jobs).min(ceiling)
-			})
-			.map(|(who, bond, _)| (who, bond.unique_saturated_into()))
-			.filter(|(_, weight)| *weight > 0)
-			.collect();
-		let total = candidates.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
-		if total == 0 {
-			return None;
-		}
-		let parent = frame_system::Pallet::<T>::parent_hash();
-		let seed = sp_io::hashing::blake2_256(&(parent, job, attempt).encode());
-		let mut draw = [0u8; 16];
-		draw.copy_from_slice(seed.get(..16)?);
-		let mut point = u128::from_le_bytes(draw).checked_rem(total)?;
-		for (who, weight) in candidates {
-			if point < weight {
-				return Some(who);
-			}
-			point = point.saturating_sub(weight);
-		}
-		None
-	}
-
-	/// How many queue steps one block may take: [`Config::MaxDeadlineWork`], or fewer when that
-	/// many worst-case entries (a missed deadline, a slash, a reassignment among
-	/// [`Config::MaxOperators`]) would weigh more than [`Config::MaxDeadlineWeight`]. Derived from
-	/// the benchmarked weights, so regenerated weights move it.
-	pub fn deadline_budget() -> u32 {
-		let per_entry = T::WeightInfo::deadline_timeout(T::MaxOperators::get())
-			.saturating_add(T::WeightInfo::deadline_step())
-			.ref_time()
-			.max(1);
-		let fit = T::MaxDeadlineWeight::get().ref_time().checked_div(per_entry).unwrap_or(0);
-		u32::try_from(fit).unwrap_or(u32::MAX).clamp(2, T::MaxDeadlineWork::get().max(2))
-	}
-
-	/// How many entries one block's queue admits: fewer than a block works through (one step
-	/// goes to visiting the queue), so the queue keeps up however full the market is.
-	pub fn queue_capacity() -> u32 {
-		T::MaxDeadlinesPerBlock::get().min(Self::deadline_budget().saturating_sub(1))
-	}
-
-	/// The first block at or after `at` (and after the current block) whose queue has room.
-	fn free_slot(at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
-		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
-		let mut block = at.max(earliest);
-		let capacity = Self::queue_capacity() as usize;
-		for _ in 0..SCHEDULE_SPREAD {
-			if Deadlines::<T>::decode_len(block).unwrap_or(0) < capacity {
-				return Some(block);
-			}
-			block = block.saturating_add(One::one());
-		}
-		None
-	}
-
-	/// Adds `job` to the queue of `block`, which [`Self::free_slot`] found to have room.
-	fn push_deadline(block: BlockNumberFor<T>, job: JobId) {
-		Deadlines::<T>::mutate(block, |queue| {
-			if queue.try_push(job).is_err() {
-				log::error!(target: LOG_TARGET, "deadline queue of {block:?} full for job {job:?}");
-			}
-		});
-	}
-
-	/// Schedules `job` at the first block from `at` with room; `false` if none has.
-	fn schedule(at: BlockNumberFor<T>, job: JobId) -> bool {
-		match Self::free_slot(at) {
-			Some(block) => {
-				Self::push_deadline(block, job);
-				true
-			},
-			None => false,
-		}
-	}
-
-	fn add_load(worker: &T::AccountId, job: JobId) {
-		WorkerJobs::<T>::insert(worker, job, ());
-		WorkerLoad::<T>::mutate(worker, |load| *load = load.saturating_add(1));
-	}
-
-	fn remove_load(worker: &T::AccountId, job: JobId) {
-		WorkerJobs::<T>::remove(worker, job);
-		WorkerLoad::<T>::mutate_exists(worker, |load| {
-			*load = load.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
-		});
-	}
-
-	/// Marks `record` finished, frees its worker, schedules its pruning and stores it.
-	fn finish(job: JobId, mut record: JobOf<T>, status: JobStatus) {
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::remove_load(&record.worker, job);
-		ModelJobs::<T>::mutate_exists(record.model, |count| {
-			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
-		});
-		record.status = status;
-		record.finished_at = Some(now);
-		if !Self::schedule(now.saturating_add(Params::<T>::get().retention_period), job) {
-			// Every queue near the pruning block is full: the job stays until someone calls
-			// `prune_job` (the requester, to get its deposit back).
-			log::warn!(target: LOG_TARGET, "job {job:?} finished but could not be scheduled for pruning");
-		}
-		Jobs::<T>::insert(job, record);
-	}
-
-	/// Pays the fee out of the escrow (worker, royalty, treasury), returns the rest.
-	fn settle(job: JobId, mut record: JobOf<T>) -> DispatchResult {
-		let params = Params::<T>::get();
-		let terms = T::Models::terms(&record.model);
-		let royalty = terms.as_ref().map(|terms| terms.royalty).unwrap_or_default();
-		let split = FeeSplit::of(record.fee, royalty, params.treasury_share);
-		let treasury = T::Treasury::get();
-		let mut paid = BalanceOf::<T>::zero();
-		let owner = terms.map(|terms| terms.owner);
-		for (to, amount) in [
-			(Some(record.worker.clone()), split.worker),
-			(owner, split.royalty),
-			(Some(treasury.clone()), split.treasury),
-		] {
-			if amount.is_zero() {
-				continue;
-			}
-			let to = to.unwrap_or_else(|| treasury.clone());
-			// A recipient that cannot receive (an account below the existential deposit)
-			// forfeits its share to the treasury; the requester never pays twice.
-			let moved = Self::pay_from_escrow(&record.requester, &to, amount)
-				.or_else(|_| Self::pay_from_escrow(&record.requester, &treasury, amount))?;
-			paid = paid.saturating_add(moved);
-		}
-		let rest = record.max_fee.saturating_sub(paid);
-		if !rest.is_zero() {
-			T::Currency::release(
-				&HoldReason::JobEscrow.into(),
-				&record.requester,
-				rest,
-				Precision::Exact,
-			)?;
-		}
-		record.paid = paid;
-		Self::finish(job, record, JobStatus::Settled);
-		Self::deposit_event(Event::JobSettled { job, paid });
-		Ok(())
-	}
-
-	fn pay_from_escrow(
-		from: &T::AccountId,
-		to: &T::AccountId,
-		amount: BalanceOf<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		T::Currency::transfer_on_hold(
-			&HoldReason::JobEscrow.into(),
-			from,
-			to,
-			amount,
-			Precision::Exact,
-			Restriction::Free,
-			// The escrow is owed: locks or freezes on the requester's account do not keep it.
-			Fortitude::Force,
-		)
-	}
-
-	/// Returns the escrow in full and finishes the job.
-	fn refund(job: JobId, record: JobOf<T>, reason: RefundReason) -> DispatchResult {
-		T::Currency::release(
-			&HoldReason::JobEscrow.into(),
-			&record.requester,
-			record.max_fee,
-			Precision::Exact,
-		)?;
-		Self::finish(job, record, JobStatus::Refunded(reason));
-		Self::deposit_event(Event::JobRefunded { job, reason });
-		Ok(())
-	}
-
-	/// Gives the job to another eligible operator if it was not reassigned before, else refunds
-	/// it with `reason` ([`RefundReason::NoOperator`] when nobody can take it). Returns how many
-	/// operators serve the model.
-	fn reassign_or_refund(
-		job: JobId,
-		mut record: JobOf<T>,
-		reason: RefundReason,
-	) -> Result<u32, DispatchError> {
-		if record.attempts >= 2 {
-			return Self::refund(job, record, reason).map(|()| 0);
-		}
-		let now = frame_system::Pallet::<T>::block_number();
-		let deadline = now.saturating_add(Params::<T>::get().execution_period);
-		let attempt = record.attempts.saturating_add(1);
-		let (next, operators) =
-			Self::pick_worker(&record.model, job, attempt, Some(&record.worker));
-		let (Some(to), Some(slot)) = (next, Self::free_slot(deadline)) else {
-			return Self::refund(job, record, RefundReason::NoOperator).map(|()| operators);
-		};
-		Self::remove_load(&record.worker, job);
-		Self::add_load(&to, job);
-		Self::push_deadline(slot, job);
-		let from = core::mem::replace(&mut record.worker, to.clone());
-		record.attempts = attempt;
-		record.assigned_at = now;
-		record.deadline = deadline;
-		Jobs::<T>::insert(job, record);
-		Self::deposit_event(Event::JobReassigned { job, from, to });
-		Ok(operators)
-	}
-
-	/// Works through the deadline queues up to `now`, at most [`Config::MaxDeadlineWork`] steps.
-	pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> Weight {
-		let mut budget = Self::deadline_budget();
-		let mut handled = 0u32;
-		let mut blocks = 0u32;
-		let mut cursor = DeadlineCursor::<T>::get();
-		while cursor <= now && budget > 0 {
-			blocks = blocks.saturating_add(1);
-			budget = budget.saturating_sub(1);
-			let mut queue = Deadlines::<T>::take(cursor).into_inner();
-			let take = queue.len().min(budget as usize);
-			let rest = queue.split_off(take);
-			for job in queue {
-				Self::process_entry(job, now);
-			}
-			handled = handled.saturating_add(take as u32);
-			budget = budget.saturating_sub(take as u32);
-			if !rest.is_empty() {
-				// Carried over: this block's queue is resumed in the next block.
-				Deadlines::<T>::insert(cursor, frame_support::BoundedVec::truncate_from(rest));
-				break;
-			}
-			cursor = cursor.saturating_add(One::one());
-		}
-		DeadlineCursor::<T>::put(cursor);
-		T::WeightInfo::deadline_step().saturating_mul(u64::from(blocks)).saturating_add(
-			T::WeightInfo::deadline_timeout(T::MaxOperators::get())
-				.saturating_mul(u64::from(handled)),
-		)
-	}
-
-	/// Handles one queue entry: a missed deadline, the pruning of a finished job, or nothing
-	/// (an entry made stale by a result or a reassignment).
-	pub(crate) fn process_entry(job: JobId, now: BlockNumberFor<T>) {
-		let Some(record) = Jobs::<T>::get(job) else { return };
-		if record.status.is_open() {
-			if record.deadline > now {
-				return;
-			}
-			// The slash and what follows stand or fall together: a step that fails is retried
-			// next block, and must not slash again.
-			let step = frame_support::storage::with_storage_layer(|| {
-				// A worker whose key was replaced under it could not prove: no slash, and the
-				// job goes back to its requester rather than to another worker.
-				if Self::key_replaced(&record) {
-					return Self::refund(job, record, RefundReason::KeyChanged);
-				}
-				let fraction = Params::<T>::get().missed_deadline_slash;
-				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
-				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed).map(|_| ())
-			});
-			if let Err(error) = step {
-				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
-				Self::schedule(now.saturating_add(One::one()), job);
-			}
-		} else if Self::prunable(&record, now) {
-			Self::prune(job, record);
-		} else if let Some(at) = record.finished_at {
-			// An entry past every block the job's deadline entries can sit in is its pruning,
-			// come early because the retention period grew since: schedule it again (if the
-			// queues are full, `prune_job` remains). Earlier entries are stale deadlines.
-			if now > record.deadline.saturating_add(SCHEDULE_SPREAD.into()) {
-				Self::schedule(at.saturating_add(Params::<T>::get().retention_period), job);
-			}
-		}
 	}
 
 	/// The job `id` as clients see it.

@@ -129,9 +129,9 @@ impl pallet_inference::Config for Test {
 	type MaxFeeds = ConstU32<4>;
 	type MaxOperators = ConstU32<MAX_OPERATORS>;
 	type MaxDeadlinesPerBlock = ConstU32<4>;
-	type MaxDeadlineWork = ConstU32<6>;
-	/// No weight limit: the step count binds in the tests.
+	/// No weight limit unless a test sets one.
 	type MaxDeadlineWeight = MaxDeadlineWeight;
+	type MaxJobBatch = ConstU32<8>;
 	type Verifier = Settlement;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -16,12 +16,21 @@ pub trait WeightInfo {
 	/// `n`: operators that serve the model.
 	fn decline_job(n: u32) -> Weight;
 	fn set_params() -> Weight;
-	/// One step of deadline processing that visits a block's (empty) queue.
+	/// One step of deadline processing that visits a block's queue (its entries are charged
+	/// apart).
 	fn deadline_step() -> Weight;
 	/// One deadline entry in the worst case: a missed deadline, a slash and a reassignment
 	/// among `n` operators.
 	fn deadline_timeout(n: u32) -> Weight;
 	fn prune_job() -> Weight;
+	/// `b`: jobs in the batch; `n`: operators that serve the model.
+	fn submit_jobs(b: u32, n: u32) -> Weight;
+	/// `b`: results in the batch (one-byte outputs); `r`: requesters of their jobs.
+	fn submit_results(b: u32, r: u32) -> Weight;
+	/// A deadline entry of a job that was answered in time (or is gone): a read.
+	fn deadline_stale() -> Weight;
+	/// A deadline entry that prunes a finished job and returns its deposit.
+	fn deadline_prune() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -54,5 +63,23 @@ impl WeightInfo for () {
 	}
 	fn prune_job() -> Weight {
 		RocksDbWeight::get().reads_writes(4, 4)
+	}
+	fn submit_jobs(b: u32, n: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(8, 8)
+			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(n))))
+			.saturating_add(RocksDbWeight::get().writes(3u64.saturating_mul(u64::from(b))))
+	}
+	fn submit_results(b: u32, r: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(6, 6)
+			.saturating_add(RocksDbWeight::get().reads_writes(u64::from(b), 2u64.saturating_mul(u64::from(b))))
+			.saturating_add(RocksDbWeight::get().reads_writes(2u64.saturating_mul(u64::from(r)), 2u64.saturating_mul(u64::from(r))))
+	}
+	fn deadline_stale() -> Weight {
+		RocksDbWeight::get().reads(1)
+	}
+	fn deadline_prune() -> Weight {
+		RocksDbWeight::get().reads_writes(3, 4)
 	}
 }

@@ -22,6 +22,10 @@ use crate::{
 /// The most operators one role may have; bounds validator selection and job assignment.
 pub const MAX_OPERATORS_PER_ROLE: u32 = 64;
 
+/// The most jobs one `submit_jobs` submits and one `submit_results` answers: 64 inputs of the
+/// demo model are 4 KiB.
+pub const MAX_JOB_BATCH: u32 = 64;
+
 parameter_types! {
 	/// Unbonded funds stay slashable for a day.
 	pub const UnbondingPeriod: BlockNumber = DAYS;
@@ -93,14 +97,14 @@ impl pallet_inference::Config for Runtime {
 	type MaxOutputLen = ConstU32<{ 4 * 1024 }>;
 	type MaxFeeds = ConstU32<16>;
 	type MaxOperators = ConstU32<MAX_OPERATORS_PER_ROLE>;
-	/// At most 200 deadline and pruning entries a block, and never more than a block works
-	/// through (see `MaxDeadlineWeight`), so the queue keeps up; bursts spread over the next
-	/// sixteen blocks, then `MarketBusy`.
-	type MaxDeadlinesPerBlock = ConstU32<200>;
-	type MaxDeadlineWork = ConstU32<256>;
-	/// Deadline processing takes at most a quarter of a block; with the current (release-node)
-	/// weights this, not the step count, bounds the entries a block handles.
+	/// 4 096 deadline and pruning entries a block (32 KiB of ids): a thousand jobs a block
+	/// take two thousand (a deadline, a pruning); bursts spread over the next sixteen blocks,
+	/// then `MarketBusy`.
+	type MaxDeadlinesPerBlock = ConstU32<4096>;
+	/// Deadline processing takes at most a quarter of a block, each entry charged what it cost
+	/// (see `runtime/src/tests.rs`, `market_capacity`).
 	type MaxDeadlineWeight = MaxDeadlineWeight;
+	type MaxJobBatch = ConstU32<MAX_JOB_BATCH>;
 	type Verifier = crate::Settlement;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

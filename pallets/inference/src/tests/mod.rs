@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+mod batches;
 mod hardening;
 
 use frame_support::{
@@ -648,63 +649,109 @@ mod deadlines {
 		});
 	}
 
+	/// Room for the hook's own bookkeeping, one queue visit and `worst` worst-case entries
+	/// plus `cheap` answered ones.
+	fn limit_for(worst: u64, cheap: u64) -> frame_support::weights::Weight {
+		type W = ();
+		<<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get()
+			.reads_writes(1, 1)
+			.saturating_add(<W as crate::WeightInfo>::deadline_step())
+			.saturating_add(Inference::worst_entry().saturating_mul(worst))
+			.saturating_add(<W as crate::WeightInfo>::deadline_stale().saturating_mul(cheap))
+	}
+
 	#[test]
-	fn work_beyond_the_block_quota_is_carried_over() {
+	fn work_beyond_the_block_limit_is_carried_over() {
 		execute(|| {
 			serve_without_limit();
-			// Twelve jobs due over three blocks (four a block), and a quota of six steps.
+			// Twelve jobs due over three blocks (four a block), and room for one missed
+			// deadline a block.
 			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
 			let deadline = job(ids[0]).deadline;
-			run_to_block(deadline + 2);
-			// The hooks of blocks deadline..deadline+2 had 18 steps: all twelve handled, and
-			// none skipped.
+			MaxDeadlineWeight::set(limit_for(1, 0));
+			let handled = || ids.iter().filter(|id| job(**id).attempts == 2).count();
+			let mut before = 0;
+			for block in deadline..deadline + 6 {
+				run_to_block(block);
+				let now = handled();
+				assert!(now <= before + 1, "block {block} handled {} entries", now - before);
+				before = now;
+			}
+			assert!((1..12).contains(&before), "{before} handled");
+			// None skipped: the rest follow, in order.
+			MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
+			run_to_block(deadline + 6);
 			for id in &ids {
 				assert_eq!(job(*id).attempts, 2, "job {id:?}");
 			}
-			assert!(DeadlineCursor::<Test>::get() <= deadline + 3);
+			assert!(DeadlineCursor::<Test>::get() <= deadline + 7);
 		});
 	}
 
 	#[test]
-	fn one_block_never_does_more_than_its_quota() {
+	fn one_block_never_uses_more_than_its_limit() {
 		execute(|| {
 			serve_without_limit();
 			let ids: Vec<JobId> = (0..12).map(|_| submit(ALICE, PRICE)).collect();
 			let deadline = job(ids[0]).deadline;
-			// Jump to a late block with the cursor at the first deadline: one hook call stops
-			// at its quota (6 steps: the block, its 4 entries, the next block) and carries the
-			// rest over.
+			// Jump to a late block with the cursor at the first deadline: one hook call with
+			// room for two worst-case entries handles two and carries the rest over.
+			let limit = limit_for(2, 0);
+			MaxDeadlineWeight::set(limit);
 			DeadlineCursor::<Test>::put(deadline);
 			System::set_block_number(deadline + 5);
-			Inference::process_deadlines(deadline + 5);
+			let used = Inference::process_deadlines(deadline + 5);
+			assert!(used.all_lte(limit), "{used:?} of {limit:?}");
 			let handled = ids.iter().filter(|id| job(**id).attempts == 2).count();
-			assert_eq!(handled, 4);
-			assert_eq!(DeadlineCursor::<Test>::get(), deadline + 1);
-			assert_eq!(Deadlines::<Test>::get(deadline + 1).len(), 4);
+			assert_eq!(handled, 2);
+			assert_eq!(DeadlineCursor::<Test>::get(), deadline);
+			assert_eq!(Deadlines::<Test>::get(deadline).len(), 2);
+			MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
 			run_to_block(deadline + 7);
 			assert!(ids.iter().all(|id| job(*id).attempts == 2));
 			check_invariants();
 		});
 	}
+
+	#[test]
+	fn answered_jobs_cost_their_read_not_the_worst_case() {
+		execute(|| {
+			serve_without_limit();
+			let ids: Vec<JobId> = (0..4).map(|_| submit(ALICE, PRICE)).collect();
+			for id in &ids {
+				assert_ok!(Inference::submit_result(signed(job(*id).worker), *id, fast_output(1)));
+			}
+			let deadline = job(ids[0]).deadline;
+			// Room for one worst-case entry and three answered ones: all four answered jobs'
+			// deadline entries are handled in one block, each charged a read.
+			let limit = limit_for(1, 3);
+			MaxDeadlineWeight::set(limit);
+			DeadlineCursor::<Test>::put(deadline);
+			System::set_block_number(deadline);
+			let used = Inference::process_deadlines(deadline);
+			assert!(Deadlines::<Test>::get(deadline).is_empty());
+			assert_eq!(DeadlineCursor::<Test>::get(), deadline + 1);
+			type W = ();
+			let expected = <<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get()
+				.reads_writes(1, 1)
+				.saturating_add(<W as crate::WeightInfo>::deadline_step())
+				.saturating_add(<W as crate::WeightInfo>::deadline_stale().saturating_mul(4));
+			assert_eq!(used, expected);
+			MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
+		});
+	}
 }
 
 #[test]
-fn deadline_work_follows_the_weight_limit() {
+fn queues_admit_their_bound_and_spread_beyond_it() {
 	execute(|| {
-		// Unlimited weight: the step count binds.
-		assert_eq!(Inference::deadline_budget(), 6);
+		serve_without_limit();
 		assert_eq!(Inference::queue_capacity(), 4);
-		// Room for three worst-case entries: three steps, two entries a queue.
-		let entry = <() as crate::weights::WeightInfo>::deadline_timeout(MAX_OPERATORS)
-			.saturating_add(<() as crate::weights::WeightInfo>::deadline_step());
-		MaxDeadlineWeight::set(entry.saturating_mul(3));
-		assert_eq!(Inference::deadline_budget(), 3);
-		assert_eq!(Inference::queue_capacity(), 2);
-		// Never below two steps, so a queue entry always gets handled.
-		MaxDeadlineWeight::set(frame_support::weights::Weight::zero());
-		assert_eq!(Inference::deadline_budget(), 2);
-		assert_eq!(Inference::queue_capacity(), 1);
-		MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
+		// Four jobs a block's queue; the fifth goes to the next block.
+		let ids: Vec<JobId> = (0..5).map(|_| submit(ALICE, PRICE)).collect();
+		let deadline = job(ids[0]).deadline;
+		assert_eq!(Deadlines::<Test>::get(deadline).into_inner(), ids[..4].to_vec());
+		assert_eq!(Deadlines::<Test>::get(deadline + 1).into_inner(), vec![ids[4]]);
 	});
 }
 
@@ -863,18 +910,50 @@ mod property {
 						let who = requesters[rng.below(2) as usize];
 						let max_fee = PRICE + rng.below(100);
 						let id = NextJobId::<Test>::get();
-						let outcome = Inference::submit_job(
-							signed(who),
-							model(),
-							valid_input(),
-							VerificationMode::Fast,
-							max_fee,
-						);
+						// One job, or a batch of up to four.
+						let count = rng.below(5);
+						let outcome = if count == 0 {
+							Inference::submit_job(
+								signed(who),
+								model(),
+								valid_input(),
+								VerificationMode::Fast,
+								max_fee,
+							)
+						} else {
+							let inputs = (0..count).map(|_| valid_input()).collect::<Vec<_>>();
+							Inference::submit_jobs(
+								signed(who),
+								model(),
+								VerificationMode::Fast,
+								max_fee,
+								BoundedVec::truncate_from(inputs),
+							)
+						};
 						if outcome.is_ok() {
-							submitted.push(id);
+							submitted.extend((id.0..NextJobId::<Test>::get().0).map(JobId));
 						}
 					},
-					4..=5 if !open.is_empty() => {
+					// A worker answers several of its jobs at once; overdue ones are skipped.
+					4 if !open.is_empty() => {
+						let worker = job(pick(&mut rng)).worker;
+						let now = System::block_number();
+						let mine: Vec<JobId> =
+							WorkerJobs::<Test>::iter_key_prefix(worker).take(4).collect();
+						let timely = mine.iter().filter(|id| job(**id).deadline > now).count();
+						let results: BoundedVec<_, _> = BoundedVec::truncate_from(
+							mine.iter().map(|id| (*id, fast_output(3))).collect::<Vec<_>>(),
+						);
+						let answer = || Inference::submit_results(signed(worker), results.clone());
+						if timely > 0 {
+							assert_ok!(answer());
+							assert!(mine.iter().all(|id| job(*id).status != JobStatus::Assigned
+								|| job(*id).deadline <= now));
+						} else {
+							assert_noop!(answer(), Error::<Test>::DeadlinePassed);
+						}
+					},
+					5 if !open.is_empty() => {
 						let id = pick(&mut rng);
 						let record = job(id);
 						let deliver =

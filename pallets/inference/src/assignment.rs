@@ -1,0 +1,233 @@
+//! Submission and assignment: checking a batch of jobs, holding their escrow, and drawing a
+//! worker for each among the eligible operators (see the module docs' *Assignment*).
+
+use super::*;
+
+/// The operators serving a model, with their bonds and loads, read once for everything one call
+/// assigns: a batch of fifty jobs reads the operator set and the loads once, not fifty times.
+pub(crate) struct Candidates<T: Config> {
+	/// Operator, bond (the draw's weight), the most jobs it may hold, the jobs it holds.
+	operators: Vec<(T::AccountId, u128, u32, u32)>,
+}
+
+impl<T: Config> Candidates<T> {
+	/// The operators serving `model` now.
+	pub(crate) fn of(model: &ModelId) -> Self {
+		let ceiling = Params::<T>::get().max_concurrent_jobs;
+		let operators = T::Operators::eligible_for_model(model)
+			.into_iter()
+			.map(|(who, bond, max_jobs)| {
+				let load = WorkerLoad::<T>::get(&who);
+				(who, bond.unique_saturated_into(), max_jobs.min(ceiling), load)
+			})
+			.collect();
+		Self { operators }
+	}
+
+	/// How many operators serve the model (what the assignment cost).
+	pub(crate) fn serving(&self) -> u32 {
+		u32::try_from(self.operators.len()).unwrap_or(u32::MAX)
+	}
+
+	/// Draws the worker of attempt `attempt` of `job`: an operator with room, not `exclude`,
+	/// with probability proportional to its bond, from `blake2_256(parent ‖ job ‖ attempt)`.
+	/// Counts the job in its load.
+	pub(crate) fn draw(
+		&mut self,
+		job: JobId,
+		attempt: u8,
+		exclude: Option<&T::AccountId>,
+	) -> Option<T::AccountId> {
+		let eligible = |(who, bond, max_jobs, load): &(T::AccountId, u128, u32, u32)| {
+			Some(who) != exclude && load < max_jobs && *bond > 0
+		};
+		let total = self
+			.operators
+			.iter()
+			.filter(|operator| eligible(operator))
+			.fold(0u128, |sum, (_, bond, ..)| sum.saturating_add(*bond));
+		if total == 0 {
+			return None;
+		}
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		let seed = sp_io::hashing::blake2_256(&(parent, job, attempt).encode());
+		let mut draw = [0u8; 16];
+		draw.copy_from_slice(seed.get(..16)?);
+		let mut point = u128::from_le_bytes(draw).checked_rem(total)?;
+		for operator in self.operators.iter_mut().filter(|operator| eligible(operator)) {
+			if point < operator.1 {
+				operator.3 = operator.3.saturating_add(1);
+				return Some(operator.0.clone());
+			}
+			point = point.saturating_sub(operator.1);
+		}
+		None
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks a batch of jobs of one requester, model, mode and `max_fee` each, holds their
+	/// escrow and deposits, and assigns each a worker. All or nothing: an error changes
+	/// nothing. Returns the new jobs' ids and how many operators serve the model (what the
+	/// assignment cost).
+	pub(crate) fn do_submit(
+		requester: T::AccountId,
+		model: ModelId,
+		inputs: Vec<JobInputOf<T>>,
+		mode: VerificationMode,
+		max_fee: BalanceOf<T>,
+	) -> Result<(Vec<JobId>, u32), DispatchError> {
+		frame_support::ensure!(!inputs.is_empty(), Error::<T>::EmptyBatch);
+		let terms = T::Models::terms(&model).ok_or(Error::<T>::UnknownModel)?;
+		let fee = Self::fee_under(&terms, mode).map_err(|error| match error {
+			EstimateError::UnknownModel => Error::<T>::UnknownModel,
+			EstimateError::ModelRetired => Error::<T>::ModelRetired,
+			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
+			EstimateError::Overflow => Error::<T>::Overflow,
+		})?;
+		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
+		// quantized input the proof is about. Outputs likewise; one longer than a result may be
+		// could never be delivered.
+		let (expected_len, output_len) = match mode {
+			VerificationMode::Fast => (terms.input_len, terms.output_len),
+			VerificationMode::Zk => {
+				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
+				(terms.input_elements, terms.output_elements)
+			},
+			VerificationMode::Consensus(_) => return Err(Error::<T>::ModeNotAvailable.into()),
+		};
+		for input in &inputs {
+			match input {
+				JobInput::Inline(bytes) => {
+					frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
+					frame_support::ensure!(
+						expected_len == u32::try_from(bytes.len()).ok(),
+						Error::<T>::InputSizeMismatch
+					);
+				},
+				JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
+			}
+		}
+		frame_support::ensure!(
+			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
+			Error::<T>::OutputTooLong
+		);
+		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
+
+		let count = u32::try_from(inputs.len()).map_err(|_| Error::<T>::Overflow)?;
+		let first = NextJobId::<T>::get();
+		let next = first.0.checked_add(u64::from(count)).ok_or(Error::<T>::Overflow)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut candidates = Candidates::<T>::of(&model);
+		let mut workers = Vec::with_capacity(inputs.len());
+		for index in 0..u64::from(count) {
+			let job = JobId(first.0.saturating_add(index));
+			workers.push(candidates.draw(job, 1, None).ok_or(Error::<T>::NoEligibleOperator)?);
+		}
+		let deadline = now.saturating_add(Params::<T>::get().execution_period);
+		let slots = Self::free_slots(deadline, count).ok_or(Error::<T>::MarketBusy)?;
+		let deposit = T::JobDeposit::get();
+		let escrow = max_fee.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
+		let deposits = deposit.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, escrow)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		if !deposits.is_zero() {
+			// The call is transactional: a failure here also undoes the escrow hold.
+			T::Currency::hold(&HoldReason::JobDeposit.into(), &requester, deposits)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+		}
+
+		// Nothing fails from here on.
+		NextJobId::<T>::put(JobId(next));
+		let ids: Vec<JobId> = (0..u64::from(count)).map(|i| JobId(first.0.saturating_add(i))).collect();
+		Self::push_deadlines(slots, &ids);
+		let mut loads: Vec<(T::AccountId, u32)> = Vec::new();
+		for ((&id, worker), input) in ids.iter().zip(workers).zip(inputs) {
+			WorkerJobs::<T>::insert(&worker, id, ());
+			tally(&mut loads, &worker, 1);
+			RequesterJobs::<T>::insert(&requester, id, ());
+			Self::deposit_event(Event::JobSubmitted {
+				job: id,
+				model,
+				requester: requester.clone(),
+				worker: worker.clone(),
+			});
+			Jobs::<T>::insert(
+				id,
+				Job {
+					requester: requester.clone(),
+					model,
+					input,
+					mode,
+					max_fee,
+					fee,
+					worker,
+					attempts: 1,
+					submitted_at: now,
+					assigned_at: now,
+					deadline,
+					key_version: terms.key_version,
+					deposit,
+					status: JobStatus::Assigned,
+					output: None,
+					paid: Zero::zero(),
+					finished_at: None,
+				},
+			);
+		}
+		for (worker, added) in loads {
+			WorkerLoad::<T>::mutate(&worker, |load| *load = load.saturating_add(added));
+		}
+		ModelJobs::<T>::mutate(model, |open| *open = open.saturating_add(count));
+		Ok((ids, candidates.serving()))
+	}
+
+	/// Gives the job to another eligible operator if it was not reassigned before, else refunds
+	/// it with `reason` ([`RefundReason::NoOperator`] when nobody can take it). Returns how many
+	/// operators serve the model.
+	pub(crate) fn reassign_or_refund(
+		job: JobId,
+		mut record: JobOf<T>,
+		reason: RefundReason,
+	) -> Result<u32, DispatchError> {
+		if record.attempts >= 2 {
+			return Self::refund(job, record, reason).map(|()| 0);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = now.saturating_add(Params::<T>::get().execution_period);
+		let attempt = record.attempts.saturating_add(1);
+		let mut candidates = Candidates::<T>::of(&record.model);
+		let operators = candidates.serving();
+		let next = candidates.draw(job, attempt, Some(&record.worker));
+		let (Some(to), Some(slots)) = (next, Self::free_slots(deadline, 1)) else {
+			return Self::refund(job, record, RefundReason::NoOperator).map(|()| operators);
+		};
+		Self::remove_load(&record.worker, job);
+		Self::add_load(&to, job);
+		Self::push_deadlines(slots, &[job]);
+		let from = core::mem::replace(&mut record.worker, to.clone());
+		record.attempts = attempt;
+		record.assigned_at = now;
+		record.deadline = deadline;
+		Jobs::<T>::insert(job, record);
+		Self::deposit_event(Event::JobReassigned { job, from, to });
+		Ok(operators)
+	}
+
+	pub(crate) fn add_load(worker: &T::AccountId, job: JobId) {
+		WorkerJobs::<T>::insert(worker, job, ());
+		WorkerLoad::<T>::mutate(worker, |load| *load = load.saturating_add(1));
+	}
+
+	pub(crate) fn remove_load(worker: &T::AccountId, job: JobId) {
+		WorkerJobs::<T>::remove(worker, job);
+		Self::lower_load(worker, 1);
+	}
+
+	/// Takes `done` jobs off `worker`'s load.
+	pub(crate) fn lower_load(worker: &T::AccountId, done: u32) {
+		WorkerLoad::<T>::mutate_exists(worker, |load| {
+			*load = load.map(|n| n.saturating_sub(done)).filter(|n| *n > 0);
+		});
+	}
+}

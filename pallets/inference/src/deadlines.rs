@@ -1,0 +1,192 @@
+//! The deadline queues: each job's deadline and, once it finished, its pruning are entries in
+//! the queue of a block ([`Deadlines`]), worked through by `on_initialize` from
+//! [`DeadlineCursor`] under a weight meter (see the module docs' *Deadlines*).
+
+use super::*;
+
+/// What one queue entry cost, by what it turned out to be.
+impl<T: Config> Pallet<T> {
+	/// The most one entry can cost: a missed deadline with a slash and a reassignment among
+	/// [`Config::MaxOperators`], or a pruning. The meter starts an entry only with this much
+	/// weight left.
+	pub fn worst_entry() -> Weight {
+		T::WeightInfo::deadline_timeout(T::MaxOperators::get())
+			.max(T::WeightInfo::deadline_prune())
+			.max(Self::reschedule_weight())
+	}
+
+	/// A pruning entry that came early (the retention period grew) and is queued again.
+	fn reschedule_weight() -> Weight {
+		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+
+	/// How many entries one block's queue admits.
+	pub fn queue_capacity() -> u32 {
+		T::MaxDeadlinesPerBlock::get()
+	}
+
+	/// Where `count` entries due at `at` go: blocks from `at` (and after the current block) with
+	/// the room each gives, searching at most [`SCHEDULE_SPREAD`] blocks; `None` if they do not
+	/// hold `count` entries between them.
+	pub(crate) fn free_slots(
+		at: BlockNumberFor<T>,
+		count: u32,
+	) -> Option<Vec<(BlockNumberFor<T>, u32)>> {
+		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let mut block = at.max(earliest);
+		let capacity = Self::queue_capacity();
+		let mut left = count;
+		let mut slots = Vec::new();
+		for _ in 0..SCHEDULE_SPREAD {
+			if left == 0 {
+				break;
+			}
+			let len = u32::try_from(Deadlines::<T>::decode_len(block).unwrap_or(0))
+				.unwrap_or(u32::MAX);
+			let room = capacity.saturating_sub(len).min(left);
+			if room > 0 {
+				slots.push((block, room));
+				left = left.saturating_sub(room);
+			}
+			block = block.saturating_add(One::one());
+		}
+		(left == 0).then_some(slots)
+	}
+
+	/// Adds `jobs` to the queues [`Self::free_slots`] found room in, in order.
+	pub(crate) fn push_deadlines(slots: Vec<(BlockNumberFor<T>, u32)>, jobs: &[JobId]) {
+		let mut jobs = jobs.iter();
+		for (block, room) in slots {
+			Deadlines::<T>::mutate(block, |queue| {
+				for &job in jobs.by_ref().take(room as usize) {
+					if queue.try_push(job).is_err() {
+						log::error!(target: LOG_TARGET, "deadline queue of {block:?} full for job {job:?}");
+					}
+				}
+			});
+		}
+	}
+
+	/// Schedules `jobs` from block `at` on; returns how many found no room.
+	pub(crate) fn schedule(at: BlockNumberFor<T>, jobs: &[JobId]) -> usize {
+		let count = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+		// All of them if they fit, else one by one as far as they fit.
+		if let Some(slots) = Self::free_slots(at, count) {
+			Self::push_deadlines(slots, jobs);
+			return 0;
+		}
+		let mut left = 0;
+		for &job in jobs {
+			match Self::free_slots(at, 1) {
+				Some(slots) => Self::push_deadlines(slots, &[job]),
+				None => left += 1,
+			}
+		}
+		left
+	}
+
+	/// Works through the deadline queues up to `now` while the block's deadline weight
+	/// ([`Config::MaxDeadlineWeight`]) has room for a block's visit and a worst-case entry; each
+	/// entry is charged what it cost. What is left is carried over to the next block.
+	pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> Weight {
+		let limit = T::MaxDeadlineWeight::get();
+		let step = T::WeightInfo::deadline_step();
+		let worst = Self::worst_entry();
+		let mut used = T::DbWeight::get().reads_writes(1, 1);
+		let mut cursor = DeadlineCursor::<T>::get();
+		while cursor <= now && used.saturating_add(step).saturating_add(worst).all_lte(limit) {
+			used.saturating_accrue(step);
+			let queue = Deadlines::<T>::take(cursor).into_inner();
+			let mut entries = queue.into_iter();
+			let mut rest = Vec::new();
+			for job in entries.by_ref() {
+				if !used.saturating_add(worst).all_lte(limit) {
+					rest.push(job);
+					break;
+				}
+				used.saturating_accrue(Self::process_entry(job, now));
+			}
+			rest.extend(entries);
+			if !rest.is_empty() {
+				// Carried over: this block's queue is resumed in the next block.
+				Deadlines::<T>::insert(cursor, BoundedVec::truncate_from(rest));
+				break;
+			}
+			cursor = cursor.saturating_add(One::one());
+		}
+		DeadlineCursor::<T>::put(cursor);
+		used
+	}
+
+	/// Handles one queue entry: a missed deadline, the pruning of a finished job, or nothing
+	/// (an entry made stale by a result or a reassignment). Returns what it cost.
+	pub(crate) fn process_entry(job: JobId, now: BlockNumberFor<T>) -> Weight {
+		let Some(record) = Jobs::<T>::get(job) else { return T::WeightInfo::deadline_stale() };
+		if record.status.is_open() {
+			if record.deadline > now {
+				return T::WeightInfo::deadline_stale();
+			}
+			// The slash and what follows stand or fall together: a step that fails is retried
+			// next block, and must not slash again.
+			let step = frame_support::storage::with_storage_layer(|| {
+				// A worker whose key was replaced under it could not prove: no slash, and the
+				// job goes back to its requester rather than to another worker.
+				if Self::key_replaced(&record) {
+					return Self::refund(job, record, RefundReason::KeyChanged).map(|()| 0);
+				}
+				let fraction = Params::<T>::get().missed_deadline_slash;
+				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
+				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
+			});
+			match step {
+				Ok(operators) => T::WeightInfo::deadline_timeout(operators),
+				Err(error) => {
+					log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
+					Self::schedule(now.saturating_add(One::one()), &[job]);
+					Self::worst_entry()
+				},
+			}
+		} else if Self::prunable(&record, now) {
+			Self::prune(job, record);
+			T::WeightInfo::deadline_prune()
+		} else if let Some(at) = record.finished_at {
+			// An entry past every block the job's deadline entries can sit in is its pruning,
+			// come early because the retention period grew since: schedule it again (if the
+			// queues are full, `prune_job` remains). Earlier entries are stale deadlines.
+			if now > record.deadline.saturating_add(SCHEDULE_SPREAD.into()) {
+				Self::schedule(at.saturating_add(Params::<T>::get().retention_period), &[job]);
+				return Self::reschedule_weight();
+			}
+			T::WeightInfo::deadline_stale()
+		} else {
+			T::WeightInfo::deadline_stale()
+		}
+	}
+
+	/// Whether the finished job `record` may be pruned at `now`.
+	pub(crate) fn prunable(record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
+		record
+			.finished_at
+			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
+	}
+
+	/// Removes the finished job `job` and returns its deposit.
+	pub(crate) fn prune(job: JobId, record: JobOf<T>) {
+		if !record.deposit.is_zero() {
+			let released = T::Currency::release(
+				&HoldReason::JobDeposit.into(),
+				&record.requester,
+				record.deposit,
+				Precision::BestEffort,
+			);
+			// Only this pallet touches the hold, so this cannot fall short; best effort keeps
+			// pruning possible regardless.
+			if released.map_or(true, |amount| amount < record.deposit) {
+				log::error!(target: LOG_TARGET, "job {job:?}: its deposit was not held in full");
+			}
+		}
+		Jobs::<T>::remove(job);
+		RequesterJobs::<T>::remove(&record.requester, job);
+		Self::deposit_event(Event::JobPruned { job });
+	}
+}
