@@ -368,11 +368,14 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				);
 			},
 			Sealing::Instant => {
-				let params = sc_consensus_manual_seal::InstantSealParams {
+				let (commands_stream, driver) = instant_seal_commands(transaction_pool.clone());
+				task_manager.spawn_essential_handle().spawn("instant-seal-driver", None, driver);
+				let params = sc_consensus_manual_seal::ManualSealParams {
 					block_import: client.clone(),
 					env: proposer_factory,
 					client: client.clone(),
 					pool: transaction_pool.clone(),
+					commands_stream,
 					select_chain,
 					consensus_data_provider: Some(Box::new(
 						sc_consensus_manual_seal::consensus::aura::AuraConsensusDataProvider::new(
@@ -384,7 +387,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				task_manager.spawn_essential_handle().spawn_blocking(
 					"instant-seal",
 					Some("block-authoring"),
-					sc_consensus_manual_seal::run_instant_seal_and_finalize(params),
+					sc_consensus_manual_seal::run_manual_seal(params),
 				);
 			},
 			Sealing::Manual => {
@@ -455,6 +458,72 @@ fn timestamp_now_key() -> sp_core::storage::StorageKey {
 	let mut key = sp_io::hashing::twox_128(b"Timestamp").to_vec();
 	key.extend_from_slice(&sp_io::hashing::twox_128(b"Now"));
 	sp_core::storage::StorageKey(key)
+}
+
+/// The commands of instant sealing, and the task that issues them: a block as soon as a
+/// transaction is ready, finalized at once (as polkadot-sdk's `run_instant_seal_and_finalize`),
+/// and two things that one does not do. A block whose own `on_initialize` takes all its weight
+/// — `pallet-session` charges a whole block at every session change, block 100, 200, … — takes
+/// no transaction; it is refused as empty, and the chain would stop there for good. Here, when
+/// ready transactions find no room twice, the block is sealed empty and the next one takes
+/// them. And transactions left ready after a block (more than a block holds) get the next block
+/// at once instead of waiting for another transaction to arrive.
+fn instant_seal_commands(
+	pool: Arc<TransactionPool>,
+) -> (
+	futures::channel::mpsc::Receiver<sc_consensus_manual_seal::EngineCommand<<Block as BlockT>::Hash>>,
+	impl std::future::Future<Output = ()>,
+) {
+	use futures::{SinkExt, StreamExt};
+	use sc_consensus_manual_seal::{EngineCommand, Error};
+	use sc_transaction_pool_api::TransactionPool as _;
+	let (commands, stream) = futures::channel::mpsc::channel(1);
+	let driver = async move {
+		let mut imported = pool.import_notification_stream();
+		// Seals a block; `None` once the sealing task is gone.
+		let seal = move |create_empty: bool| {
+			let (sender, result) = futures::channel::oneshot::channel();
+			let command = EngineCommand::SealNewBlock {
+				create_empty,
+				finalize: true,
+				parent_hash: None,
+				sender: Some(sender),
+			};
+			let mut commands = commands.clone();
+			async move {
+				commands.send(command).await.ok()?;
+				result.await.ok()
+			}
+		};
+		loop {
+			if pool.status().ready == 0 && imported.next().await.is_none() {
+				return;
+			}
+			match seal(false).await {
+				None => return,
+				Some(Err(Error::EmptyTransactionPool)) => {},
+				Some(_) => continue,
+			}
+			// Ready transactions, and none taken: the pool may not have caught up with the
+			// last block yet. If they are still ready after a moment and still find no room,
+			// this block's weight is taken by the block itself.
+			tokio::time::sleep(Duration::from_millis(100)).await;
+			if pool.status().ready == 0 {
+				continue;
+			}
+			match seal(false).await {
+				None => return,
+				Some(Err(Error::EmptyTransactionPool)) if pool.status().ready > 0 => {
+					log::info!("instant sealing: a block with no room for transactions, sealed empty");
+					if seal(true).await.is_none() {
+						return;
+					}
+				},
+				Some(_) => {},
+			}
+		}
+	};
+	(stream, driver)
 }
 
 /// Inherent data for instant and manual sealing.

@@ -127,7 +127,7 @@ async fn the_dev_worker_serves_the_demo_model() {
 	assert!(status.enabled);
 	assert_eq!(status.executed, JOBS);
 	assert_eq!(status.failed, 0);
-	// Alice declares 256; the node runs at most `--worker-max-concurrency` (16) at once.
+	// Alice declares 4 096; the node runs at most `--worker-max-concurrency` (16) at once.
 	assert_eq!(status.concurrency, 16);
 	assert_eq!(status.models_cached, vec![format!("0x{}", hex::encode(DEMO_MODEL_ID.0))]);
 	assert!(!status.recent_latencies_ms.is_empty());

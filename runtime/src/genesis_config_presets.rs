@@ -53,9 +53,14 @@ pub const DEMO_MODEL_VK: &[u8] = include_bytes!("../../node/res/demo-model.vk");
 /// The price of one job of the demo model: one VRT.
 pub const DEMO_MODEL_PRICE: Balance = UNIT;
 /// How many open jobs Alice's worker declares it takes at once. A demo inference takes well
-/// under a millisecond, so a burst of a few hundred jobs is served within a block or two (her
-/// node runs at most `--worker-max-concurrency` of them at the same instant).
-pub const DEMO_CONCURRENCY: u32 = 256;
+/// under a millisecond; at a hundred jobs a second, answered within two blocks, about 1 200 are
+/// open at a time (her node runs at most `--worker-max-concurrency` of them at the same
+/// instant).
+pub const DEMO_CONCURRENCY: u32 = 4096;
+/// The market's ceiling on the jobs one worker holds, on the development chains: high enough
+/// for a load test of one worker (the default, 256, bounds what a worker that holds jobs to
+/// decline them late can do on a public chain).
+pub const DEV_MAX_CONCURRENT_JOBS: u32 = 4096;
 
 /// The demo model's registration: id, owner, URI, I/O, price, royalty, modes.
 fn demo_model(
@@ -141,6 +146,7 @@ fn genesis(
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
 				execution_period: EXECUTION_PERIOD,
+				max_concurrent_jobs: DEV_MAX_CONCURRENT_JOBS,
 				..Default::default()
 			}),
 		},

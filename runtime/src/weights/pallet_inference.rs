@@ -51,20 +51,20 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:0)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::MinBond` (r:1 w:0)
 	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:63 w:1)
 	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:15 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -80,13 +80,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17313 + n * (148 ±0)`
-		//  Estimated: `62325 + n * (4216 ±0)`
-		// Minimum execution time: 268_149_000 picoseconds.
-		Weight::from_parts(293_517_119, 0)
-			.saturating_add(Weight::from_parts(0, 62325))
-			// Standard Error: 46_385
-			.saturating_add(Weight::from_parts(12_679_368, 0).saturating_mul(n.into()))
+		//  Measured:  `460402 + n * (148 ±0)`
+		//  Estimated: `529845 + n * (4216 ±0)`
+		// Minimum execution time: 343_559_000 picoseconds.
+		Weight::from_parts(378_936_164, 0)
+			.saturating_add(Weight::from_parts(0, 529845))
+			// Standard Error: 48_899
+			.saturating_add(Weight::from_parts(12_329_238, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -113,19 +113,19 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:15 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `34246`
-		//  Estimated: `62325`
-		// Minimum execution time: 342_900_000 picoseconds.
-		Weight::from_parts(474_107_570, 0)
-			.saturating_add(Weight::from_parts(0, 62325))
-			// Standard Error: 1_653
-			.saturating_add(Weight::from_parts(6_529, 0).saturating_mul(o.into()))
+		//  Measured:  `477778`
+		//  Estimated: `529845`
+		// Minimum execution time: 431_373_000 picoseconds.
+		Weight::from_parts(456_301_988, 0)
+			.saturating_add(Weight::from_parts(0, 529845))
+			// Standard Error: 266
+			.saturating_add(Weight::from_parts(3_843, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -144,16 +144,16 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:16 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `35079`
-		//  Estimated: `66414`
-		// Minimum execution time: 244_158_000 picoseconds.
-		Weight::from_parts(271_946_000, 0)
-			.saturating_add(Weight::from_parts(0, 66414))
+		//  Measured:  `510116`
+		//  Estimated: `565102`
+		// Minimum execution time: 332_366_000 picoseconds.
+		Weight::from_parts(358_442_000, 0)
+			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -178,19 +178,19 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:16 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerJobs` (r:0 w:2)
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `35108 + n * (152 ±0)`
-		//  Estimated: `66414 + n * (4216 ±0)`
-		// Minimum execution time: 249_562_000 picoseconds.
-		Weight::from_parts(254_799_233, 0)
-			.saturating_add(Weight::from_parts(0, 66414))
-			// Standard Error: 43_506
-			.saturating_add(Weight::from_parts(12_071_047, 0).saturating_mul(n.into()))
+		//  Measured:  `510050 + n * (150 ±0)`
+		//  Estimated: `565102 + n * (4216 ±0)`
+		// Minimum execution time: 337_226_000 picoseconds.
+		Weight::from_parts(360_277_699, 0)
+			.saturating_add(Weight::from_parts(0, 565102))
+			// Standard Error: 81_585
+			.saturating_add(Weight::from_parts(12_909_189, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -202,24 +202,156 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_701_000 picoseconds.
-		Weight::from_parts(9_365_000, 0)
+		// Minimum execution time: 7_276_000 picoseconds.
+		Weight::from_parts(9_092_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Inference::DeadlineCursor` (r:1 w:1)
 	/// Proof: `Inference::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:0)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	fn deadline_step() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
-		//  Estimated: `5079`
-		// Minimum execution time: 6_758_000 picoseconds.
-		Weight::from_parts(8_169_000, 0)
-			.saturating_add(Weight::from_parts(0, 5079))
+		//  Estimated: `36247`
+		// Minimum execution time: 6_832_000 picoseconds.
+		Weight::from_parts(8_257_000, 0)
+			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	fn deadline_stale() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `20872`
+		//  Estimated: `24155`
+		// Minimum execution time: 19_341_000 picoseconds.
+		Weight::from_parts(23_237_000, 0)
+			.saturating_add(Weight::from_parts(0, 24155))
+			.saturating_add(T::DbWeight::get().reads(2))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
+	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn deadline_prune() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `21272`
+		//  Estimated: `24155`
+		// Minimum execution time: 72_806_000 picoseconds.
+		Weight::from_parts(81_166_000, 0)
+			.saturating_add(Weight::from_parts(0, 24155))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelOperators` (r:64 w:0)
+	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:63 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:63 w:43)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:15 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:0 w:64)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequesterJobs` (r:0 w:64)
+	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerJobs` (r:0 w:64)
+	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `b` is `[1, 64]`.
+	/// The range of component `n` is `[1, 63]`.
+	fn submit_jobs(b: u32, n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `460402 + n * (148 ±0)`
+		//  Estimated: `529845 + n * (4216 ±0)`
+		// Minimum execution time: 1_074_421_000 picoseconds.
+		Weight::from_parts(80_359_282, 0)
+			.saturating_add(Weight::from_parts(0, 529845))
+			// Standard Error: 442_378
+			.saturating_add(Weight::from_parts(27_714_672, 0).saturating_mul(b.into()))
+			// Standard Error: 444_694
+			.saturating_add(Weight::from_parts(16_628_525, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(26))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
+	}
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:64 w:64)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:64 w:64)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:67 w:67)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:15 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerJobs` (r:0 w:64)
+	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `b` is `[1, 64]`.
+	/// The range of component `r` is `[1, 64]`.
+	fn submit_results(b: u32, r: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
+		//  Estimated: `529845 + b * (23165 ±128) + r * (905 ±128)`
+		// Minimum execution time: 449_207_000 picoseconds.
+		Weight::from_parts(456_086_000, 0)
+			.saturating_add(Weight::from_parts(0, 529845))
+			// Standard Error: 7_864_446
+			.saturating_add(Weight::from_parts(128_996_305, 0).saturating_mul(b.into()))
+			// Standard Error: 7_864_446
+			.saturating_add(Weight::from_parts(71_989_369, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(28))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 23165).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(0, 905).saturating_mul(r.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
@@ -240,19 +372,19 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:16 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(1614), added: 4089, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerJobs` (r:0 w:2)
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `35107 + n * (152 ±0)`
-		//  Estimated: `66414 + n * (4216 ±0)`
-		// Minimum execution time: 242_761_000 picoseconds.
-		Weight::from_parts(253_111_993, 0)
-			.saturating_add(Weight::from_parts(0, 66414))
-			// Standard Error: 61_809
-			.saturating_add(Weight::from_parts(12_137_693, 0).saturating_mul(n.into()))
+		//  Measured:  `510049 + n * (150 ±0)`
+		//  Estimated: `565102 + n * (4216 ±0)`
+		// Minimum execution time: 335_576_000 picoseconds.
+		Weight::from_parts(342_635_579, 0)
+			.saturating_add(Weight::from_parts(0, 565102))
+			// Standard Error: 64_704
+			.saturating_add(Weight::from_parts(12_329_115, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(24))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -270,25 +402,12 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17075`
+		//  Measured:  `17175`
 		//  Estimated: `24155`
-		// Minimum execution time: 77_710_000 picoseconds.
-		Weight::from_parts(87_761_000, 0)
+		// Minimum execution time: 78_028_000 picoseconds.
+		Weight::from_parts(88_416_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
-	}
-	// Interim (until regenerated): the batch calls at the cost of as many single calls.
-	fn submit_jobs(b: u32, n: u32, ) -> Weight {
-		Self::submit_job(n).saturating_mul(b.into())
-	}
-	fn submit_results(b: u32, _r: u32, ) -> Weight {
-		Self::submit_result(1).saturating_mul(b.into())
-	}
-	fn deadline_stale() -> Weight {
-		Self::deadline_step()
-	}
-	fn deadline_prune() -> Weight {
-		Self::prune_job()
 	}
 }
