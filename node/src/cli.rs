@@ -82,6 +82,36 @@ pub enum Subcommand {
 	/// is over the bounds.
 	#[command(hide = true)]
 	ModelCheck(ModelCheckCmd),
+
+	/// Time the inference engine in this binary: per-inference percentiles and load time, as
+	/// JSON (`scripts/bench-engine-vs-ort.sh`; see `engine_bench.rs`).
+	#[command(hide = true)]
+	BenchEngine(BenchEngineCmd),
+}
+
+/// `verity-node bench-engine [--runs N] [--model FILE --io JSON] [--write-models DIR]`.
+#[derive(Debug, clap::Args)]
+pub struct BenchEngineCmd {
+	/// Timed runs of each model.
+	#[arg(long, default_value_t = 1000)]
+	pub runs: usize,
+	/// Untimed runs of each model before them.
+	#[arg(long, default_value_t = 200)]
+	pub warmup: usize,
+	/// Loads of each model timed (the median is reported).
+	#[arg(long, default_value_t = 5)]
+	pub loads: usize,
+	/// An ONNX model to time instead of the built-in ones (the demo model, the 784-128-10 MLP and
+	/// a 1-1 MLP).
+	#[arg(long, requires = "io")]
+	pub model: Option<std::path::PathBuf>,
+	/// The model's declared tensors, as `blobs_put` takes them (JSON).
+	#[arg(long, requires = "model")]
+	pub io: Option<String>,
+	/// Write the models, their inputs, tract's outputs and a `models.json` into DIR instead of
+	/// timing them.
+	#[arg(long, value_name = "DIR")]
+	pub write_models: Option<std::path::PathBuf>,
 }
 
 /// `verity-node model-check MODEL.onnx --io JSON --max-memory BYTES --max-run-ms MS`.

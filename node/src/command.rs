@@ -131,6 +131,7 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		Some(Subcommand::Zk(ZkCmd::Setup(cmd))) => zk_setup(cmd),
 		Some(Subcommand::ModelCheck(cmd)) => std::process::exit(model_check(cmd)),
+		Some(Subcommand::BenchEngine(cmd)) => Ok(crate::engine_bench::run(cmd)?),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let (sealing, worker) = (cli.sealing, cli.worker.clone());

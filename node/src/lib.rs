@@ -3,7 +3,8 @@
 //! The node of the Verity chain: Aura block production, GRANDPA finality, off-chain workers and
 //! JSON-RPC, around the `verity-runtime` wasm.
 //!
-//! - [`cli`] / [`command`]: the command line and its subcommands.
+//! - [`cli`] / [`command`]: the command line and its subcommands; [`engine_bench`] times the
+//!   inference engine (`bench-engine`).
 //! - [`chain_spec`]: the `dev` and `local` chains.
 //! - [`service`]: the full node, with Aura or instant/manual sealing.
 //! - [`equivocation`]: reports of validators that seal two blocks in one Aura slot.
@@ -20,6 +21,7 @@
 pub mod chain_spec;
 pub mod cli;
 pub mod command;
+pub mod engine_bench;
 pub mod equivocation;
 pub mod rpc;
 pub mod service;

@@ -105,6 +105,16 @@ impl Shape {
 		}
 		let wrong_type = |e: TractError| EngineError::Output(e.to_string());
 		let tensor = tensor.try_as_plain_ram().map_err(wrong_type)?;
+		if cfg!(target_endian = "little") {
+			// The tensor's bytes are the encoding, once its type is the declared one.
+			let checked = match self.dtype {
+				DType::F32 => tensor.as_slice::<f32>().map(|_| ()),
+				DType::I8 => tensor.as_slice::<i8>().map(|_| ()),
+				DType::I32 => tensor.as_slice::<i32>().map(|_| ()),
+			};
+			checked.map_err(wrong_type)?;
+			return Ok(tensor.as_bytes().to_vec());
+		}
 		match self.dtype {
 			DType::F32 => to_le(tensor.as_slice::<f32>(), |v| v.to_le_bytes()),
 			DType::I8 => to_le(tensor.as_slice::<i8>(), |v| v.to_le_bytes()),
@@ -115,11 +125,25 @@ impl Shape {
 }
 
 /// A tensor of `dims` from little-endian elements of `N` bytes each.
+///
+/// On a little-endian machine the bytes are the tensor's own: one copy into a new tensor. The
+/// element-wise path is for big-endian machines; in a debug build (the node crate is not
+/// optimised) it took most of a run of a 784-input model.
 fn from_le<T: Datum + Copy, const N: usize>(
 	dims: &[usize],
 	bytes: &[u8],
 	element: fn([u8; N]) -> T,
 ) -> TractResult<Tensor> {
+	if cfg!(target_endian = "little") {
+		let mut tensor = Tensor::zero_dt(T::datum_type(), dims)?;
+		let storage = tensor.as_bytes_mut();
+		if storage.len() != bytes.len() || T::datum_type().size_of() != N {
+			let why = format!("{} bytes for a tensor of {} bytes", bytes.len(), storage.len());
+			return Err(TractError::msg(why));
+		}
+		storage.copy_from_slice(bytes);
+		return Ok(tensor);
+	}
 	let values: Vec<T> =
 		bytes.chunks_exact(N).filter_map(|c| <[u8; N]>::try_from(c).ok()).map(element).collect();
 	Tensor::from_shape(dims, &values)
