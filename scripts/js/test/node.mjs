@@ -1,6 +1,6 @@
 // Starts a real `verity-node --dev --worker --sealing instant` on free ports for a test and stops
-// it afterwards. The binary is $VERITY_NODE, or the debug build in $CARGO_TARGET_DIR
-// (default ~/.cache/verity-target).
+// it afterwards (`{ sealing: 'aura' }`: Aura slots of 6 s with GRANDPA finality instead). The
+// binary is $VERITY_NODE, or the debug build in $CARGO_TARGET_DIR (default ~/.cache/verity-target).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync } from 'node:fs';
@@ -25,20 +25,27 @@ function freePort() {
   });
 }
 
-/** Starts a dev node; resolves `{ url, stop, log }` once its RPC answers. */
-export async function startDevNode(extra = []) {
+/**
+ * Starts a dev node; resolves `{ url, stop, log, base, pid }` once its RPC answers. `extra` are
+ * more arguments; `sealing` is the node's `--sealing` (`instant`, `aura` or `manual`);
+ * `detached` puts it in a process group of its own, out of reach of the terminal's Ctrl-C.
+ */
+export async function startDevNode(extra = [], { sealing = 'instant', detached = false } = {}) {
   const base = mkdtempSync(join(tmpdir(), 'verity-js-'));
   const [rpc, p2p, prometheus] = [await freePort(), await freePort(), await freePort()];
   const log = join(base, 'node.log');
   const out = openSync(log, 'w');
   const child = spawn(nodeBinary(), [
-    '--dev', '--worker', '--sealing', 'instant', '--base-path', join(base, 'chain'),
+    '--dev', '--worker', '--sealing', sealing, '--base-path', join(base, 'chain'),
     '--rpc-port', String(rpc), '--port', String(p2p), '--prometheus-port', String(prometheus),
     '--no-telemetry', '--no-mdns', ...extra,
-  ], { stdio: ['ignore', out, out] });
+  ], { stdio: ['ignore', out, out], detached });
+  let spawnError = null; // no binary there, say
+  child.on('error', (error) => { spawnError = error; });
   const url = `ws://127.0.0.1:${rpc}`;
   const deadline = Date.now() + 180_000;
   for (;;) {
+    if (spawnError) throw new Error(`cannot start ${nodeBinary()}: ${spawnError.message} (build it, or set VERITY_NODE)`);
     if (child.exitCode !== null) throw new Error(`verity-node exited with ${child.exitCode}; see ${log}`);
     try {
       const res = await fetch(`http://127.0.0.1:${rpc}`, {
@@ -55,5 +62,5 @@ export async function startDevNode(extra = []) {
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     if (!keepLog) rmSync(base, { recursive: true, force: true });
   };
-  return { url, stop, log, base };
+  return { url, stop, log, base, pid: child.pid };
 }
