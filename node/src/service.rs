@@ -495,14 +495,35 @@ fn instant_seal_commands(
 				result.await.ok()
 			}
 		};
+		// The last block was sealed empty for want of room.
+		let mut after_empty = false;
+		// Ready transactions fit neither that block nor the next: wait for a new transaction,
+		// so one that never fits cannot make empty blocks forever.
+		let mut stuck = false;
 		loop {
-			if pool.status().ready == 0 && imported.next().await.is_none() {
+			if (stuck || pool.status().ready == 0) && imported.next().await.is_none() {
 				return;
 			}
+			stuck = false;
+			// Notifications of transactions the block about to be sealed takes anyway.
+			while let Some(Some(_)) = imported.next().now_or_never() {}
 			match seal(false).await {
 				None => return,
+				Some(Ok(_)) => {
+					after_empty = false;
+					continue;
+				},
 				Some(Err(Error::EmptyTransactionPool)) => {},
-				Some(_) => continue,
+				Some(Err(error)) => {
+					// Not a lack of transactions: try again later, not in a busy loop.
+					log::warn!("instant sealing: {error}");
+					tokio::time::sleep(Duration::from_millis(500)).await;
+					continue;
+				},
+			}
+			if std::mem::take(&mut after_empty) {
+				stuck = pool.status().ready > 0;
+				continue;
 			}
 			// Ready transactions, and none taken: the pool may not have caught up with the
 			// last block yet. If they are still ready after a moment and still find no room,
@@ -518,6 +539,7 @@ fn instant_seal_commands(
 					if seal(true).await.is_none() {
 						return;
 					}
+					after_empty = true;
 				},
 				Some(_) => {},
 			}

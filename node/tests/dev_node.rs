@@ -122,3 +122,35 @@ async fn a_transfer_with_a_bad_signature_is_refused_over_rpc() {
 	assert!(error.contains("Invalid Transaction") || error.contains("bad signature"), "{error}");
 	assert_eq!(node.best_number().await, Some(0), "nothing was sealed");
 }
+
+/// Block 100 is a session change, which `pallet-session` charges a whole block: it takes no
+/// transaction. Instant sealing seals it empty and goes on (it used to stop there for good).
+#[tokio::test]
+async fn instant_sealing_goes_past_the_session_change() {
+	let node = Node::start_dev("instant-session", &["--sealing", "instant"]).await;
+	let alice = Sr25519Keyring::Alice.pair();
+	let context = node.chain_context().await;
+	let nonce = node.next_nonce(&Sr25519Keyring::Alice.to_account_id()).await;
+	// One transfer a block, each after the one before is sealed, up to past block 100.
+	let mut last = String::new();
+	for i in 0..110u32 {
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: i.to_le_bytes().to_vec() });
+		last = tx::to_hex(&tx::signed(call, &alice, nonce + i, 0, context));
+		node.submit(&last).await;
+		let at = node
+			.wait_until("the remark is sealed", Duration::from_secs(20), |n| async move {
+				n.best_number().await.filter(|&b| b > u64::from(i) && b >= 1)
+			})
+			.await;
+		assert!(at >= u64::from(i) + 1);
+	}
+	let included = node
+		.wait_until("the last remark is sealed", Duration::from_secs(20), |n| {
+			let last = last.clone();
+			async move { n.find_inclusion(100, &last).await }
+		})
+		.await;
+	assert!(included > 100, "sealed at {included}");
+	// The session change's block carries no transaction of ours: it is the empty one.
+	assert_eq!(node.next_nonce(&Sr25519Keyring::Alice.to_account_id()).await, nonce + 110);
+}

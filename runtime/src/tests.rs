@@ -460,12 +460,20 @@ fn market_capacity() {
 		single / 1_000_000,
 	);
 	assert!(grouped >= 1_000, "only {grouped} jobs a block");
-	// The deadline work of a thousand jobs (an answered deadline and a pruning each, over two
-	// queues) fits what a block gives it.
-	let work = (Weights::deadline_stale() + Weights::deadline_prune()).saturating_mul(1_000)
-		+ Weights::deadline_step().saturating_mul(2);
-	let deadline = crate::configs::verity::MaxDeadlineWeight::get();
-	assert!(work.all_lte(deadline), "{work:?} of {deadline:?}");
+	// The deadline queues keep up with a thousand jobs a block: each block's queue holds the
+	// deadlines of a block's jobs and the prunings of a block's jobs of a day before, and
+	// admits no more than one block's deadline work gets through.
+	let queue = crate::Inference::queue_capacity();
+	println!("a block's deadline queue admits {queue} entries: {} jobs a block", queue / 2);
+	assert!(queue / 2 >= 1_000, "the queues admit only {} jobs a block", queue / 2);
+	// And the transactions of those jobs fit beside the deadline work within the block.
+	let deadline = crate::configs::verity::MaxDeadlineWeight::get().ref_time();
+	let transactions = (Weights::submit_jobs(BATCH, OPERATORS).ref_time()
+		+ crate::Inference::submit_results_weight(BATCH, 1, OUTPUT).ref_time()
+		+ 2 * base)
+		/ u64::from(BATCH);
+	let room = limits.max_block.ref_time().saturating_sub(deadline).min(capacity);
+	assert!(room / transactions >= 1_000, "only {} jobs' transactions", room / transactions);
 }
 
 /// Two prevotes signed by `signer` in round 1 of GRANDPA set `set_id`, for the blocks

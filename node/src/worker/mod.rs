@@ -344,8 +344,8 @@ struct Answer {
 const MAX_BATCH: usize = 64;
 
 /// The transactions that deliver `answers`, each with how it carries them and the answers it
-/// carries: the `Fast` results in `submit_results` of at most the runtime's `MaxJobBatch` (the
-/// money of a requester's jobs moves once), the declines and the results in `alone` together
+/// carries: the `Fast` results of one model in `submit_results` of at most the runtime's
+/// `MaxJobBatch` (the money of a requester's jobs moves once), the declines and the results in `alone` together
 /// (`utility.force_batch` when there are several), and the proofs of `Zk` jobs of one model that are ready together in
 /// `submit_proofs` of at most [`pallet_inference::MAX_PROOF_BATCH`] (checked on chain with one
 /// multi-pairing), each its own transaction, as a proof's weight is large. The answers of jobs
@@ -354,7 +354,7 @@ fn transactions(
 	answers: Vec<Answer>,
 	alone: &HashSet<JobId>,
 ) -> Vec<(RuntimeCall, Carrier, Vec<Answer>)> {
-	let mut results: Vec<Answer> = Vec::new();
+	let mut results: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	let mut plain: Vec<Answer> = Vec::new();
 	let mut proofs: Vec<(ModelId, Vec<Answer>)> = Vec::new();
 	let mut singles: Vec<(ModelId, Vec<Answer>)> = Vec::new();
@@ -368,7 +368,14 @@ fn transactions(
 			RuntimeCall::Inference(pallet_inference::Call::submit_result { .. })
 		);
 		if is_result && !alone.contains(&answer.job) {
-			results.push(answer);
+			// One model a batch, as the chain takes them.
+			match results.iter_mut().find(|(model, group)| {
+				*model == answer.model
+					&& group.len() < verity_runtime::configs::verity::MAX_JOB_BATCH as usize
+			}) {
+				Some((_, group)) => group.push(answer),
+				None => results.push((answer.model, vec![answer])),
+			}
 			continue;
 		}
 		if !is_proof {
@@ -388,10 +395,7 @@ fn transactions(
 	}
 	proofs.extend(singles);
 	let mut out = Vec::new();
-	let most = verity_runtime::configs::verity::MAX_JOB_BATCH as usize;
-	while !results.is_empty() {
-		let rest = results.split_off(results.len().min(most));
-		let group = std::mem::replace(&mut results, rest);
+	for (_, group) in results {
 		if group.len() == 1 {
 			plain.extend(group);
 			continue;

@@ -74,9 +74,10 @@ pub fn verdicts(carrier: Carrier, count: usize, events: &[RuntimeEvent]) -> Vec<
 	});
 	if let Some(error) = failed {
 		let verdict = match (carrier, judge(&error)) {
-			(Carrier::ProofBatch | Carrier::ResultBatch, Verdict::Decline(_)) if count > 1 => {
-				Verdict::Alone
-			},
+			(Carrier::ProofBatch, Verdict::Decline(_)) if count > 1 => Verdict::Alone,
+			// A result batch fails whole for any one result, for whatever reason: each is sent
+			// alone, so one cannot keep the others from landing until their deadlines.
+			(Carrier::ResultBatch, _) if count > 1 => Verdict::Alone,
 			(_, verdict) => verdict,
 		};
 		return vec![verdict; count];
@@ -197,9 +198,10 @@ mod tests {
 		let events = [failed(inference(pallet_inference::Error::OutputSizeMismatch))];
 		assert_eq!(verdicts(Carrier::ResultBatch, 5, &events), vec![Verdict::Alone; 5]);
 		assert!(matches!(verdicts(Carrier::ResultBatch, 1, &events)[..], [Verdict::Decline(_)]));
-		// A batch refused for a reason that may pass (fees, say) is sent again as it is.
+		// Whatever the reason: one result must not hold the others back.
 		let events = [failed(DispatchError::Other("fees"))];
-		assert_eq!(verdicts(Carrier::ResultBatch, 2, &events), vec![Verdict::Retry; 2]);
+		assert_eq!(verdicts(Carrier::ResultBatch, 2, &events), vec![Verdict::Alone; 2]);
+		assert_eq!(verdicts(Carrier::ResultBatch, 1, &events), vec![Verdict::Retry]);
 		assert_eq!(verdicts(Carrier::ResultBatch, 2, &[]), vec![Verdict::Done; 2]);
 	}
 

@@ -188,7 +188,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(deadline);
 		#[block]
 		{
-			Inference::<T>::process_entry(id, deadline);
+			Inference::<T>::process_entry(id, deadline, deadline);
 		}
 		assert!(Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled));
 	}
@@ -202,7 +202,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(later);
 		#[block]
 		{
-			Inference::<T>::process_entry(id, later);
+			Inference::<T>::process_entry(id, later, later);
 		}
 		assert!(!Jobs::<T>::contains_key(id));
 	}
@@ -260,7 +260,7 @@ mod benchmarks {
 		congest::<T>(deadline_now::<T>());
 		#[block]
 		{
-			Inference::<T>::process_entry(id, deadline);
+			Inference::<T>::process_entry(id, deadline, deadline);
 		}
 		assert!(Jobs::<T>::get(id).is_some_and(|job| job.attempts == 2));
 	}

@@ -20,9 +20,24 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads_writes(1, 1))
 	}
 
-	/// How many entries one block's queue admits.
+	/// How many entries one block's queue admits: [`Config::MaxDeadlinesPerBlock`], or fewer
+	/// when one block's deadline weight could not work through that many entries of jobs
+	/// answered in time and of prunings, so the queues keep up with what the market admits. (A
+	/// block of missed deadlines costs more and is worked off over the following blocks; each
+	/// costs its worker a slash.)
 	pub fn queue_capacity() -> u32 {
-		T::MaxDeadlinesPerBlock::get()
+		let fixed = T::DbWeight::get()
+			.reads_writes(1, 1)
+			.saturating_add(T::WeightInfo::deadline_step())
+			.saturating_add(Self::worst_entry());
+		let room = T::MaxDeadlineWeight::get().saturating_sub(fixed).ref_time();
+		let entry = T::WeightInfo::deadline_stale()
+			.max(T::WeightInfo::deadline_prune())
+			.max(Self::reschedule_weight())
+			.ref_time()
+			.max(1);
+		let fit = u32::try_from(room.checked_div(entry).unwrap_or(0)).unwrap_or(u32::MAX);
+		T::MaxDeadlinesPerBlock::get().min(fit).max(1)
 	}
 
 	/// Where `count` entries due at `at` go: blocks from `at` (and after the current block) with
@@ -32,6 +47,12 @@ impl<T: Config> Pallet<T> {
 		at: BlockNumberFor<T>,
 		count: u32,
 	) -> Option<Vec<(BlockNumberFor<T>, u32)>> {
+		let (slots, left) = Self::room_for(at, count);
+		(left == 0).then_some(slots)
+	}
+
+	/// As [`Self::free_slots`], but as many as there is room for, and how many found none.
+	fn room_for(at: BlockNumberFor<T>, count: u32) -> (Vec<(BlockNumberFor<T>, u32)>, u32) {
 		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let mut block = at.max(earliest);
 		let capacity = Self::queue_capacity();
@@ -50,7 +71,7 @@ impl<T: Config> Pallet<T> {
 			}
 			block = block.saturating_add(One::one());
 		}
-		(left == 0).then_some(slots)
+		(slots, left)
 	}
 
 	/// Adds `jobs` to the queues [`Self::free_slots`] found room in, in order.
@@ -67,21 +88,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Schedules `jobs` from block `at` on; returns how many found no room.
-	pub(crate) fn schedule(at: BlockNumberFor<T>, jobs: &[JobId]) -> usize {
+	/// Schedules `jobs` from block `at` on, as many as there is room for (one search of the
+	/// queues); returns how many found none.
+	pub(crate) fn schedule(at: BlockNumberFor<T>, jobs: &[JobId]) -> u32 {
 		let count = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
-		// All of them if they fit, else one by one as far as they fit.
-		if let Some(slots) = Self::free_slots(at, count) {
-			Self::push_deadlines(slots, jobs);
-			return 0;
-		}
-		let mut left = 0;
-		for &job in jobs {
-			match Self::free_slots(at, 1) {
-				Some(slots) => Self::push_deadlines(slots, &[job]),
-				None => left += 1,
-			}
-		}
+		let (slots, left) = Self::room_for(at, count);
+		Self::push_deadlines(slots, jobs);
 		left
 	}
 
@@ -104,7 +116,7 @@ impl<T: Config> Pallet<T> {
 					rest.push(job);
 					break;
 				}
-				used.saturating_accrue(Self::process_entry(job, now));
+				used.saturating_accrue(Self::process_entry(job, cursor, now));
 			}
 			rest.extend(entries);
 			if !rest.is_empty() {
@@ -118,9 +130,14 @@ impl<T: Config> Pallet<T> {
 		used
 	}
 
-	/// Handles one queue entry: a missed deadline, the pruning of a finished job, or nothing
-	/// (an entry made stale by a result or a reassignment). Returns what it cost.
-	pub(crate) fn process_entry(job: JobId, now: BlockNumberFor<T>) -> Weight {
+	/// Handles one entry of the queue of block `queued`: a missed deadline, the pruning of a
+	/// finished job, or nothing (an entry made stale by a result or a reassignment). Returns
+	/// what it cost.
+	pub(crate) fn process_entry(
+		job: JobId,
+		queued: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> Weight {
 		let Some(record) = Jobs::<T>::get(job) else { return T::WeightInfo::deadline_stale() };
 		if record.status.is_open() {
 			if record.deadline > now {
@@ -138,22 +155,22 @@ impl<T: Config> Pallet<T> {
 				T::Operators::slash_fraction(&record.worker, fraction, SlashReason::MissedDeadline);
 				Self::reassign_or_refund(job, record, RefundReason::DeadlineMissed)
 			});
-			match step {
-				Ok(operators) => T::WeightInfo::deadline_timeout(operators),
-				Err(error) => {
-					log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
-					Self::schedule(now.saturating_add(One::one()), &[job]);
-					Self::worst_entry()
-				},
+			if let Err(error) = step {
+				log::error!(target: LOG_TARGET, "job {job:?} past its deadline: {error:?}");
+				Self::schedule(now.saturating_add(One::one()), &[job]);
 			}
+			// Charged at the bound of operators: the operators pallet reads every operator
+			// listed for the model, eligible or not.
+			Self::worst_entry()
 		} else if Self::prunable(&record, now) {
 			Self::prune(job, record);
 			T::WeightInfo::deadline_prune()
 		} else if let Some(at) = record.finished_at {
-			// An entry past every block the job's deadline entries can sit in is its pruning,
-			// come early because the retention period grew since: schedule it again (if the
-			// queues are full, `prune_job` remains). Earlier entries are stale deadlines.
-			if now > record.deadline.saturating_add(SCHEDULE_SPREAD.into()) {
+			// An entry in a queue past every block the job's deadline entries can sit in is its
+			// pruning, come early because the retention period grew since: schedule it again
+			// (if the queues are full, `prune_job` remains). Entries of earlier queues are stale
+			// deadlines, however late the cursor reaches them.
+			if queued > record.deadline.saturating_add(SCHEDULE_SPREAD.into()) {
 				Self::schedule(at.saturating_add(Params::<T>::get().retention_period), &[job]);
 				return Self::reschedule_weight();
 			}

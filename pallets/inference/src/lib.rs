@@ -403,7 +403,7 @@ pub mod pallet {
 		OutputSizeMismatch,
 		/// A batch (of jobs, results or proofs) is empty.
 		EmptyBatch,
-		/// A batch of proofs mixes models (one batch is checked under one key).
+		/// A batch of results or proofs mixes models (one batch has one model's owner and key).
 		MixedModels,
 		/// A batch of results or proofs names a job twice.
 		DuplicateJob,
@@ -778,9 +778,13 @@ pub mod pallet {
 		///   cancelled, reassigned, past its deadline, already answered) are skipped: a batch
 		///   races its deadlines. Any other fault of an item (a `Zk` job, an output of the wrong
 		///   length) fails the call, which changes nothing.
+		///   The jobs must be of one model (as `submit_proofs`).
 		/// - **Errors**: those of [`Pallet::submit_result`] for the items kept (when every item
-		///   is skipped, the first item's), and [`Error::EmptyBatch`], [`Error::DuplicateJob`].
-		/// - **Events**: [`Event::ResultSubmitted`] and [`Event::JobSettled`] for each job.
+		///   is skipped, the first item's), and [`Error::EmptyBatch`], [`Error::DuplicateJob`],
+		///   [`Error::MixedModels`].
+		/// - **Events**: [`Event::ResultSubmitted`] for each job, then [`Event::JobSettled`] for
+		///   each, once the money has moved (balance events are one a requester and recipient,
+		///   not one a job).
 		#[pallet::call_index(9)]
 		#[pallet::weight(Pallet::<T>::submit_results_weight(
 			results.len() as u32,
@@ -809,8 +813,8 @@ impl<T: Config> Pallet<T> {
 		let count = u32::try_from(results.len()).unwrap_or(u32::MAX);
 		let mut seen: Vec<JobId> = Vec::with_capacity(results.len());
 		let mut skipped: Option<DispatchError> = None;
-		// Each model's output length, read once.
-		let mut lengths: Vec<(ModelId, Option<u32>)> = Vec::new();
+		// The batch's one model and its output length, read once.
+		let mut model: Option<(ModelId, Option<u32>)> = None;
 		let mut accepted = Vec::with_capacity(results.len());
 		let mut requesters: Vec<(T::AccountId, u32)> = Vec::new();
 		let mut longest = 0u32;
@@ -831,11 +835,15 @@ impl<T: Config> Pallet<T> {
 				record.mode == VerificationMode::Fast,
 				Error::<T>::ProofRequired
 			);
-			let length = match lengths.iter().find(|(model, _)| *model == record.model) {
-				Some((_, length)) => *length,
+			let length = match model {
+				// One model a batch: its owner is one recipient, its terms one read.
+				Some((id, length)) => {
+					frame_support::ensure!(id == record.model, Error::<T>::MixedModels);
+					length
+				},
 				None => {
 					let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
-					lengths.push((record.model, terms.output_len));
+					model = Some((record.model, terms.output_len));
 					terms.output_len
 				},
 			};

@@ -395,3 +395,45 @@ mod submit_results {
 		});
 	}
 }
+
+mod one_model_a_batch {
+	use super::*;
+
+	#[test]
+	fn a_batch_of_results_of_two_models_is_refused() {
+		execute(|| {
+			let other = ModelId([9; 32]);
+			register_model(other, ModeSet { fast: true, zk: false, consensus: false });
+			// One worker serves both models, the others nothing.
+			for (who, models) in
+				[(WORKERS[0], vec![model(), other]), (WORKERS[1], vec![]), (WORKERS[2], vec![])]
+			{
+				assert_ok!(Operators::set_capabilities(
+					signed(who),
+					pallet_operators::Capabilities {
+						models: BoundedVec::try_from(models).unwrap(),
+						max_concurrent_jobs: 100,
+						accelerator: false,
+					}
+				));
+			}
+			let first = submit(ALICE, PRICE);
+			let second = NextJobId::<Test>::get();
+			assert_ok!(Inference::submit_job(
+				signed(ALICE),
+				other,
+				valid_input(),
+				VerificationMode::Fast,
+				PRICE
+			));
+			assert_eq!(job(second).worker, WORKERS[0]);
+			assert_noop!(
+				Inference::submit_results(signed(WORKERS[0]), results(&[first, second])),
+				Error::<Test>::MixedModels
+			);
+			// Each model's batch alone settles.
+			assert_ok!(Inference::submit_results(signed(WORKERS[0]), results(&[first])));
+			assert_ok!(Inference::submit_results(signed(WORKERS[0]), results(&[second])));
+		});
+	}
+}
