@@ -471,7 +471,9 @@ fn timestamp_now_key() -> sp_core::storage::StorageKey {
 fn instant_seal_commands(
 	pool: Arc<TransactionPool>,
 ) -> (
-	futures::channel::mpsc::Receiver<sc_consensus_manual_seal::EngineCommand<<Block as BlockT>::Hash>>,
+	futures::channel::mpsc::Receiver<
+		sc_consensus_manual_seal::EngineCommand<<Block as BlockT>::Hash>,
+	>,
 	impl std::future::Future<Output = ()>,
 ) {
 	use futures::{SinkExt, StreamExt};
@@ -535,7 +537,9 @@ fn instant_seal_commands(
 			match seal(false).await {
 				None => return,
 				Some(Err(Error::EmptyTransactionPool)) if pool.status().ready > 0 => {
-					log::info!("instant sealing: a block with no room for transactions, sealed empty");
+					log::info!(
+						"instant sealing: a block with no room for transactions, sealed empty"
+					);
 					if seal(true).await.is_none() {
 						return;
 					}

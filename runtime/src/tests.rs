@@ -440,13 +440,13 @@ fn market_capacity() {
 		let submit = Weights::submit_jobs(BATCH, OPERATORS).ref_time() + base;
 		let answer =
 			crate::Inference::submit_results_weight(BATCH, requesters, OUTPUT).ref_time() + base;
-		let entries =
-			Weights::deadline_stale().ref_time() + Weights::deadline_prune().ref_time();
+		let entries = Weights::deadline_stale().ref_time() + Weights::deadline_prune().ref_time();
 		(submit + answer) / u64::from(BATCH) + entries
 	};
 	let single = Weights::submit_job(OPERATORS).ref_time()
 		+ Weights::submit_result(OUTPUT).ref_time()
-		+ 2 * base + Weights::deadline_stale().ref_time()
+		+ 2 * base
+		+ Weights::deadline_stale().ref_time()
 		+ Weights::deadline_prune().ref_time();
 	let grouped = capacity / per_job(1);
 	let scattered = capacity / per_job(BATCH);

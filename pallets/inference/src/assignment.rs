@@ -139,7 +139,8 @@ impl<T: Config> Pallet<T> {
 
 		// Nothing fails from here on.
 		NextJobId::<T>::put(JobId(next));
-		let ids: Vec<JobId> = (0..u64::from(count)).map(|i| JobId(first.0.saturating_add(i))).collect();
+		let ids: Vec<JobId> =
+			(0..u64::from(count)).map(|i| JobId(first.0.saturating_add(i))).collect();
 		Self::push_deadlines(slots, &ids);
 		let mut loads: Vec<(T::AccountId, u32)> = Vec::new();
 		for ((&id, worker), input) in ids.iter().zip(workers).zip(inputs) {

@@ -217,14 +217,18 @@ mod benchmarks {
 		let requester = funded::<T>("requester", 0);
 		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
 			.unwrap_or_else(|_| Zero::zero());
-		let inputs = BoundedVec::truncate_from((0..b).map(|_| max_input::<T>()).collect::<Vec<_>>());
+		let inputs =
+			BoundedVec::truncate_from((0..b).map(|_| max_input::<T>()).collect::<Vec<_>>());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), model, VerificationMode::Fast, max_fee, inputs);
 		assert_eq!(NextJobId::<T>::get(), JobId(u64::from(b)));
 	}
 
 	#[benchmark]
-	fn submit_results(b: Linear<1, { T::MaxJobBatch::get() }>, r: Linear<1, { T::MaxJobBatch::get() }>) {
+	fn submit_results(
+		b: Linear<1, { T::MaxJobBatch::get() }>,
+		r: Linear<1, { T::MaxJobBatch::get() }>,
+	) {
 		let r = r.min(b);
 		let model = market_with_output::<T>(1, 1);
 		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
@@ -244,11 +248,15 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		congest::<T>(now.saturating_add(Params::<T>::get().retention_period));
 		let results = BoundedVec::truncate_from(
-			ids.iter().map(|id| (*id, BoundedVec::truncate_from(alloc::vec![1u8]))).collect::<Vec<_>>(),
+			ids.iter()
+				.map(|id| (*id, BoundedVec::truncate_from(alloc::vec![1u8])))
+				.collect::<Vec<_>>(),
 		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(worker), results);
-		assert!(ids.iter().all(|id| Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled)));
+		assert!(ids
+			.iter()
+			.all(|id| Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled)));
 	}
 
 	#[benchmark]

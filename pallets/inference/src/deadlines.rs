@@ -62,8 +62,8 @@ impl<T: Config> Pallet<T> {
 			if left == 0 {
 				break;
 			}
-			let len = u32::try_from(Deadlines::<T>::decode_len(block).unwrap_or(0))
-				.unwrap_or(u32::MAX);
+			let len =
+				u32::try_from(Deadlines::<T>::decode_len(block).unwrap_or(0)).unwrap_or(u32::MAX);
 			let room = capacity.saturating_sub(len).min(left);
 			if room > 0 {
 				slots.push((block, room));

@@ -73,8 +73,15 @@ impl WeightInfo for () {
 	fn submit_results(b: u32, r: u32) -> Weight {
 		RocksDbWeight::get()
 			.reads_writes(6, 6)
-			.saturating_add(RocksDbWeight::get().reads_writes(u64::from(b), 2u64.saturating_mul(u64::from(b))))
-			.saturating_add(RocksDbWeight::get().reads_writes(2u64.saturating_mul(u64::from(r)), 2u64.saturating_mul(u64::from(r))))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(u64::from(b), 2u64.saturating_mul(u64::from(b))),
+			)
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(
+					2u64.saturating_mul(u64::from(r)),
+					2u64.saturating_mul(u64::from(r)),
+				),
+			)
 	}
 	fn deadline_stale() -> Weight {
 		RocksDbWeight::get().reads(1)

@@ -8,15 +8,17 @@ fn inputs(count: usize) -> BoundedVec<JobInputOf<Test>, ConstU32<8>> {
 	BoundedVec::truncate_from((0..count).map(|_| valid_input()).collect::<Vec<_>>())
 }
 
+/// `who` submits `inputs` to the mock's model, `Fast`, at its price.
+fn submit_jobs_of(
+	who: u64,
+	inputs: BoundedVec<JobInputOf<Test>, ConstU32<8>>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Inference::submit_jobs(signed(who), model(), VerificationMode::Fast, PRICE, inputs)
+}
+
 fn submit_batch(who: u64, count: usize) -> Vec<JobId> {
 	let first = NextJobId::<Test>::get().0;
-	assert_ok!(Inference::submit_jobs(
-		signed(who),
-		model(),
-		VerificationMode::Fast,
-		PRICE,
-		inputs(count)
-	));
+	assert_ok!(submit_jobs_of(who, inputs(count)));
 	(first..first + count as u64).map(JobId).collect()
 }
 
@@ -57,7 +59,7 @@ mod submit_jobs {
 				assert!(WorkerJobs::<Test>::contains_key(record.worker, id));
 				assert!(RequesterJobs::<Test>::contains_key(ALICE, id));
 			}
-			let loads: u32 = WORKERS.iter().map(|w| WorkerLoad::<Test>::get(w)).sum();
+			let loads: u32 = WORKERS.iter().map(WorkerLoad::<Test>::get).sum();
 			assert_eq!(loads, 5);
 		});
 	}
@@ -84,16 +86,7 @@ mod submit_jobs {
 	#[test]
 	fn refuses_an_empty_batch() {
 		execute(|| {
-			assert_noop!(
-				Inference::submit_jobs(
-					signed(ALICE),
-					model(),
-					VerificationMode::Fast,
-					PRICE,
-					inputs(0)
-				),
-				Error::<Test>::EmptyBatch
-			);
+			assert_noop!(submit_jobs_of(ALICE, inputs(0)), Error::<Test>::EmptyBatch);
 		});
 	}
 
@@ -102,16 +95,10 @@ mod submit_jobs {
 		execute(|| {
 			let mut batch = inputs(3);
 			batch[1] = input(&[1; 4]);
-			assert_noop!(
-				Inference::submit_jobs(signed(ALICE), model(), VerificationMode::Fast, PRICE, batch),
-				Error::<Test>::InputSizeMismatch
-			);
+			assert_noop!(submit_jobs_of(ALICE, batch), Error::<Test>::InputSizeMismatch);
 			let mut batch = inputs(3);
 			batch[2] = input(&[]);
-			assert_noop!(
-				Inference::submit_jobs(signed(ALICE), model(), VerificationMode::Fast, PRICE, batch),
-				Error::<Test>::EmptyInput
-			);
+			assert_noop!(submit_jobs_of(ALICE, batch), Error::<Test>::EmptyInput);
 		});
 	}
 
@@ -119,16 +106,7 @@ mod submit_jobs {
 	fn a_batch_the_workers_cannot_hold_is_refused_whole() {
 		execute(|| {
 			// Three workers taking two jobs each: six fit, seven do not.
-			assert_noop!(
-				Inference::submit_jobs(
-					signed(ALICE),
-					model(),
-					VerificationMode::Fast,
-					PRICE,
-					inputs(7)
-				),
-				Error::<Test>::NoEligibleOperator
-			);
+			assert_noop!(submit_jobs_of(ALICE, inputs(7)), Error::<Test>::NoEligibleOperator);
 			submit_batch(ALICE, 6);
 		});
 	}
@@ -143,16 +121,7 @@ mod submit_jobs {
 				&poor,
 				2 * (PRICE + JOB_DEPOSIT) + 1,
 			);
-			assert_noop!(
-				Inference::submit_jobs(
-					signed(poor),
-					model(),
-					VerificationMode::Fast,
-					PRICE,
-					inputs(3)
-				),
-				Error::<Test>::InsufficientBalance
-			);
+			assert_noop!(submit_jobs_of(poor, inputs(3)), Error::<Test>::InsufficientBalance);
 			submit_batch(poor, 2);
 		});
 	}
@@ -168,25 +137,10 @@ mod submit_jobs {
 				let fill = (0..4 - room).map(|i| JobId(u64::MAX - block * 8 - i)).collect();
 				Deadlines::<Test>::insert(block, BoundedVec::truncate_from(fill));
 			}
-			assert_noop!(
-				Inference::submit_jobs(
-					signed(ALICE),
-					model(),
-					VerificationMode::Fast,
-					PRICE,
-					inputs(3)
-				),
-				Error::<Test>::MarketBusy
-			);
+			assert_noop!(submit_jobs_of(ALICE, inputs(3)), Error::<Test>::MarketBusy);
 			// Two fit; the queues are then full.
 			let first = NextJobId::<Test>::get().0;
-			assert_ok!(Inference::submit_jobs(
-				signed(ALICE),
-				model(),
-				VerificationMode::Fast,
-				PRICE,
-				inputs(2)
-			));
+			assert_ok!(submit_jobs_of(ALICE, inputs(2)));
 			let last = deadline + SCHEDULE_SPREAD as u64 - 1;
 			assert!(Deadlines::<Test>::get(last).contains(&JobId(first + 1)));
 		});
@@ -196,14 +150,7 @@ mod submit_jobs {
 	fn charges_the_batch_and_the_operators_looked_at() {
 		execute(|| {
 			serve_without_limit();
-			let info = Inference::submit_jobs(
-				signed(ALICE),
-				model(),
-				VerificationMode::Fast,
-				PRICE,
-				inputs(4),
-			)
-			.unwrap();
+			let info = submit_jobs_of(ALICE, inputs(4)).unwrap();
 			assert_eq!(
 				info.actual_weight,
 				Some(<() as crate::WeightInfo>::submit_jobs(4, WORKERS.len() as u32))
@@ -233,7 +180,11 @@ mod submit_results {
 						assert_ok!(Inference::submit_results(signed(worker), results(&mine)));
 					} else {
 						for id in mine {
-							assert_ok!(Inference::submit_result(signed(worker), id, fast_output(4)));
+							assert_ok!(Inference::submit_result(
+								signed(worker),
+								id,
+								fast_output(4)
+							));
 						}
 					}
 				}

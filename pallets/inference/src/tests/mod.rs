@@ -732,10 +732,12 @@ mod deadlines {
 			assert!(Deadlines::<Test>::get(deadline).is_empty());
 			assert_eq!(DeadlineCursor::<Test>::get(), deadline + 1);
 			type W = ();
-			let expected = <<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get()
-				.reads_writes(1, 1)
-				.saturating_add(<W as crate::WeightInfo>::deadline_step())
-				.saturating_add(<W as crate::WeightInfo>::deadline_stale().saturating_mul(4));
+			let expected = <<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads_writes(1, 1)
+			.saturating_add(<W as crate::WeightInfo>::deadline_step())
+			.saturating_add(<W as crate::WeightInfo>::deadline_stale().saturating_mul(4));
 			assert_eq!(used, expected);
 			MaxDeadlineWeight::set(frame_support::weights::Weight::MAX);
 		});
