@@ -4,7 +4,7 @@
 
 use super::*;
 
-/// What one queue entry cost, by what it turned out to be.
+// What entries cost, how many a queue admits, and working through them.
 impl<T: Config> Pallet<T> {
 	/// The most one entry can cost: a missed deadline with a slash and a reassignment among
 	/// [`Config::MaxOperators`], or a pruning. The meter starts an entry only with this much

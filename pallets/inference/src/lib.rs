@@ -63,8 +63,9 @@
 //!
 //! Each job's deadline (and, once finished, its pruning after
 //! [`MarketParams::retention_period`]) is an entry in a queue indexed by block, [`Deadlines`],
-//! of at most [`Config::MaxDeadlinesPerBlock`] entries (a full queue sends new entries to the
-//! next blocks, then [`Error::MarketBusy`]). `on_initialize` works through the queues from
+//! of at most [`Pallet::queue_capacity`] entries: [`Config::MaxDeadlinesPerBlock`], or what one
+//! block's deadline weight works through if fewer (a full queue sends new entries to the next
+//! blocks, then [`Error::MarketBusy`]). `on_initialize` works through the queues from
 //! [`DeadlineCursor`] under a weight meter of [`Config::MaxDeadlineWeight`]: an entry is started
 //! only with room for the worst case ([`Pallet::worst_entry`]: a missed deadline, a slash and a
 //! reassignment) and charged what it turned out to cost — the deadline of a job answered in
