@@ -8,25 +8,29 @@ use super::*;
 pub(crate) struct Candidates<T: Config> {
 	/// Operator, bond (the draw's weight), the most jobs it may hold, the jobs it holds.
 	operators: Vec<(T::AccountId, u128, u32, u32)>,
+	/// How many operators the search looked through, eligible or not.
+	listed: u32,
 }
 
 impl<T: Config> Candidates<T> {
 	/// The operators serving `model` now.
 	pub(crate) fn of(model: &ModelId) -> Self {
 		let ceiling = Params::<T>::get().max_concurrent_jobs;
-		let operators = T::Operators::eligible_for_model(model)
+		let (eligible, listed) = T::Operators::eligible_for_model_counted(model);
+		let operators = eligible
 			.into_iter()
 			.map(|(who, bond, max_jobs)| {
 				let load = WorkerLoad::<T>::get(&who);
 				(who, bond.unique_saturated_into(), max_jobs.min(ceiling), load)
 			})
 			.collect();
-		Self { operators }
+		Self { operators, listed }
 	}
 
-	/// How many operators serve the model (what the assignment cost).
+	/// How many operators the assignment looked through (what it cost): every operator listed
+	/// for the model, eligible or not, and at least the eligible ones.
 	pub(crate) fn serving(&self) -> u32 {
-		u32::try_from(self.operators.len()).unwrap_or(u32::MAX)
+		self.listed.max(u32::try_from(self.operators.len()).unwrap_or(u32::MAX))
 	}
 
 	/// Draws the worker of attempt `attempt` of `job`: an operator with room, not `exclude`,

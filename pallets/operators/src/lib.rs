@@ -1093,8 +1093,16 @@ impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn eligible_for_model(model: &ModelId) -> Vec<(T::AccountId, BalanceOf<T>, u32)> {
-		ModelOperators::<T>::iter_key_prefix(model)
+		Self::eligible_for_model_counted(model).0
+	}
+
+	fn eligible_for_model_counted(
+		model: &ModelId,
+	) -> (Vec<(T::AccountId, BalanceOf<T>, u32)>, u32) {
+		let mut listed = 0u32;
+		let eligible = ModelOperators::<T>::iter_key_prefix(model)
 			.filter_map(|who| {
+				listed = listed.saturating_add(1);
 				let operator = Operators::<T>::get(&who)?;
 				Self::is_active_operator(&operator, Role::Inference).then_some((
 					who,
@@ -1102,7 +1110,8 @@ impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 					operator.capabilities.max_concurrent_jobs,
 				))
 			})
-			.collect()
+			.collect();
+		(eligible, listed)
 	}
 }
 

@@ -549,6 +549,12 @@ mod capabilities {
 			assert_ok!(Operators::chill(signed(3)));
 
 			assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, MIN_INFERENCE, 3)]);
+			// The search looked through every operator listed for the model, eligible or not:
+			// what it cost.
+			let (eligible, listed) = Operators::eligible_for_model_counted(&model(1));
+			assert_eq!(eligible, vec![(1, MIN_INFERENCE, 3)]);
+			assert_eq!(listed, ModelOperators::<Test>::iter_key_prefix(model(1)).count() as u32);
+			assert!(listed > 1, "{listed} listed");
 
 			// A raised minimum makes 1 ineligible until it bonds more.
 			assert_ok!(Operators::set_min_bond(RuntimeOrigin::root(), Role::Inference, 60));

@@ -272,6 +272,13 @@ pub trait RoleInspect<AccountId, Balance> {
 	/// Active inference operators that serve `model`, with their bond and declared concurrency,
 	/// in a deterministic order.
 	fn eligible_for_model(model: &ModelId) -> Vec<(AccountId, Balance, u32)>;
+	/// As [`Self::eligible_for_model`], and how many operators it looked through to find them
+	/// (eligible or not): what the search cost, for weights.
+	fn eligible_for_model_counted(model: &ModelId) -> (Vec<(AccountId, Balance, u32)>, u32) {
+		let eligible = Self::eligible_for_model(model);
+		let count = u32::try_from(eligible.len()).unwrap_or(u32::MAX);
+		(eligible, count)
+	}
 	/// The operator `worker` signs market work for, if an operator named it its worker.
 	fn operator_of_worker(worker: &AccountId) -> Option<AccountId>;
 }

@@ -388,3 +388,28 @@ mod one_model_a_batch {
 		});
 	}
 }
+
+mod charged_for_the_search {
+	use super::*;
+
+	#[test]
+	fn operators_listed_but_not_eligible_are_charged_too() {
+		execute(|| {
+			serve_without_limit();
+			// A chilled worker is still listed for the model: the search reads it.
+			assert_ok!(Operators::chill(signed(WORKERS[0])));
+			let listed = WORKERS.len() as u32;
+			let info = submit_jobs_of(ALICE, inputs(2)).unwrap();
+			assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_jobs(2, listed)));
+			let info = Inference::submit_job(
+				signed(ALICE),
+				model(),
+				valid_input(),
+				VerificationMode::Fast,
+				PRICE,
+			)
+			.unwrap();
+			assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::submit_job(listed)));
+		});
+	}
+}
