@@ -369,13 +369,8 @@ fn transactions(
 		);
 		if is_result && !alone.contains(&answer.job) {
 			// One model a batch, as the chain takes them.
-			match results.iter_mut().find(|(model, group)| {
-				*model == answer.model
-					&& group.len() < verity_runtime::configs::verity::MAX_JOB_BATCH as usize
-			}) {
-				Some((_, group)) => group.push(answer),
-				None => results.push((answer.model, vec![answer])),
-			}
+			let most = verity_runtime::configs::verity::MAX_JOB_BATCH as usize;
+			add_to_batch(&mut results, answer, most);
 			continue;
 		}
 		if !is_proof {
@@ -386,12 +381,7 @@ fn transactions(
 			singles.push((answer.model, vec![answer]));
 			continue;
 		}
-		match proofs.iter_mut().find(|(model, group)| {
-			*model == answer.model && group.len() < pallet_inference::MAX_PROOF_BATCH as usize
-		}) {
-			Some((_, group)) => group.push(answer),
-			None => proofs.push((answer.model, vec![answer])),
-		}
+		add_to_batch(&mut proofs, answer, pallet_inference::MAX_PROOF_BATCH as usize);
 	}
 	proofs.extend(singles);
 	let mut out = Vec::new();
@@ -449,6 +439,14 @@ fn transactions(
 		out.push((call, carrier, group));
 	}
 	out
+}
+
+/// Puts `answer` into a batch of its model with fewer than `most` answers, or a new one.
+fn add_to_batch(batches: &mut Vec<(ModelId, Vec<Answer>)>, answer: Answer, most: usize) {
+	match batches.iter_mut().find(|(model, batch)| *model == answer.model && batch.len() < most) {
+		Some((_, batch)) => batch.push(answer),
+		None => batches.push((answer.model, vec![answer])),
+	}
 }
 
 /// An output as the chain takes it.

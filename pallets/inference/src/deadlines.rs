@@ -15,6 +15,19 @@ impl<T: Config> Pallet<T> {
 			.max(Self::reschedule_weight())
 	}
 
+	/// The cursor's read and write: what deadline processing costs even with nothing due.
+	fn cursor_weight() -> Weight {
+		T::DbWeight::get().reads_writes(1, 1)
+	}
+
+	/// The least a block's deadline work must have room for: the cursor, a queue's visit and
+	/// its worst entry.
+	pub fn least_deadline_work() -> Weight {
+		Self::cursor_weight()
+			.saturating_add(T::WeightInfo::deadline_step())
+			.saturating_add(Self::worst_entry())
+	}
+
 	/// A pruning entry that came early (the retention period grew) and is queued again.
 	fn reschedule_weight() -> Weight {
 		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads_writes(1, 1))
@@ -26,11 +39,8 @@ impl<T: Config> Pallet<T> {
 	/// block of missed deadlines costs more and is worked off over the following blocks; each
 	/// costs its worker a slash.)
 	pub fn queue_capacity() -> u32 {
-		let fixed = T::DbWeight::get()
-			.reads_writes(1, 1)
-			.saturating_add(T::WeightInfo::deadline_step())
-			.saturating_add(Self::worst_entry());
-		let room = T::MaxDeadlineWeight::get().saturating_sub(fixed).ref_time();
+		let room =
+			T::MaxDeadlineWeight::get().saturating_sub(Self::least_deadline_work()).ref_time();
 		let entry = T::WeightInfo::deadline_stale()
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
@@ -104,7 +114,7 @@ impl<T: Config> Pallet<T> {
 		let limit = T::MaxDeadlineWeight::get();
 		let step = T::WeightInfo::deadline_step();
 		let worst = Self::worst_entry();
-		let mut used = T::DbWeight::get().reads_writes(1, 1);
+		let mut used = Self::cursor_weight();
 		let mut cursor = DeadlineCursor::<T>::get();
 		while cursor <= now && used.saturating_add(step).saturating_add(worst).all_lte(limit) {
 			used.saturating_accrue(step);

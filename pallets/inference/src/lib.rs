@@ -445,12 +445,8 @@ pub mod pallet {
 			assert!(T::MaxJobBatch::get() > 0, "a batch must hold a job");
 			// Every block can visit a queue and handle its worst entry, so the cursor always
 			// moves.
-			let least = T::DbWeight::get()
-				.reads_writes(1, 1)
-				.saturating_add(T::WeightInfo::deadline_step())
-				.saturating_add(Self::worst_entry());
 			assert!(
-				least.all_lte(T::MaxDeadlineWeight::get()),
+				Self::least_deadline_work().all_lte(T::MaxDeadlineWeight::get()),
 				"deadline weight must cover a worst-case entry"
 			);
 		}
@@ -858,11 +854,8 @@ impl<T: Config> Pallet<T> {
 			return Err(skipped.unwrap_or_else(|| Error::<T>::EmptyBatch.into()));
 		}
 		let mut closing = Closing::new();
-		for (job, mut record, output) in accepted {
-			let output_hash = sp_io::hashing::blake2_256(&output);
-			record.output = Some(output);
-			Self::deposit_event(Event::ResultSubmitted { job, output_hash });
-			closing.settle(job, record);
+		for (job, record, output) in accepted {
+			closing.settle(job, Self::record_output(job, record, output));
 		}
 		closing.apply()?;
 		let requesters = u32::try_from(requesters.len()).unwrap_or(u32::MAX);
@@ -980,11 +973,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records a verified (or `Fast`) output and settles the job.
-	fn accept_output(job: JobId, mut record: JobOf<T>, output: OutputOf<T>) -> DispatchResult {
+	fn accept_output(job: JobId, record: JobOf<T>, output: OutputOf<T>) -> DispatchResult {
+		Self::settle(job, Self::record_output(job, record, output))
+	}
+
+	/// Puts an accepted `output` into `record` and reports its hash.
+	fn record_output(job: JobId, mut record: JobOf<T>, output: OutputOf<T>) -> JobOf<T> {
 		let output_hash = sp_io::hashing::blake2_256(&output);
 		record.output = Some(output);
 		Self::deposit_event(Event::ResultSubmitted { job, output_hash });
-		Self::settle(job, record)
+		record
 	}
 
 	/// The weight of `submit_proofs` for `count` proofs of `input_len` input and `output_len`
