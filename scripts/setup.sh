@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building Verity needs on a fresh Debian/Ubuntu machine, once:
 # apt packages (protoc, clang, mold, lld, OpenSSL headers, and Node.js with npm for the
-# polkadot.js client when no `node` is installed), the wasm target and rust-src.
+# polkadot.js client when no `node` is installed; python3 reads the network definition for
+# run-network.sh), the wasm target and rust-src.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
-packages=(protobuf-compiler clang libclang-dev lld mold pkg-config libssl-dev make git curl)
+packages=(protobuf-compiler clang libclang-dev lld mold pkg-config libssl-dev make git curl python3)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -43,11 +43,15 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// `--chain local`: Alice, Bob, Charlie and Dave validate.
+/// The id of the local network's chain.
+pub const LOCAL_CHAIN_ID: &str = "verity_local";
+
+/// `--chain local` (the network of `zombienet/`): Alice, Bob, Charlie and Dave validate; Eve and
+/// Ferdie serve inference.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
 		.with_name("Verity Local Testnet")
-		.with_id("verity_local")
+		.with_id(LOCAL_CHAIN_ID)
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
 		.with_properties(properties())

@@ -206,6 +206,12 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		);
 	net_config.add_notification_protocol(grandpa_protocol_config);
 
+	// Blobs (model bytes) between nodes: every node serves its store to its peers.
+	let blob_protocol = crate::worker::p2p::protocol_name(genesis_hash.as_ref());
+	let (blob_protocol_config, blob_requests) =
+		crate::worker::p2p::protocol_config::<N>(blob_protocol.clone());
+	net_config.add_request_response_protocol(blob_protocol_config);
+
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 		backend.clone(),
 		grandpa_link.shared_authority_set().clone(),
@@ -255,16 +261,48 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let enable_grandpa = !config.disable_grandpa && sealing == Sealing::Aura;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
-	// The model store serves `blobs_*` on every node; the worker runs with `--worker`.
-	let worker = Arc::new(
-		crate::worker::Shared::new(&config.data_path, &worker_params, prometheus_registry.as_ref())
-			.map_err(ServiceError::Other)?,
+	// The model store serves `blobs_*` and its peers on every node, and asks its peers for the
+	// `blob:` models it does not hold; the worker runs with `--worker`.
+	let blob_metrics = prometheus_registry
+		.as_ref()
+		.map(crate::worker::p2p::BlobMetrics::register)
+		.transpose()
+		.map_err(|e| ServiceError::Other(e.to_string()))?;
+	let peers = crate::worker::p2p::Peers::new(
+		network.clone(),
+		sync_service.clone(),
+		blob_protocol,
+		blob_metrics.clone(),
 	);
+	let worker = Arc::new(
+		crate::worker::Shared::new(
+			&config.data_path,
+			&worker_params,
+			Some(Arc::new(peers)),
+			prometheus_registry.as_ref(),
+		)
+		.map_err(ServiceError::Other)?,
+	);
+	task_manager.spawn_handle().spawn(
+		"verity-blobs-serve",
+		Some("networking"),
+		crate::worker::p2p::serve(
+			blob_requests,
+			worker.store.clone(),
+			worker_params.worker_serve_corrupt_blobs,
+			blob_metrics,
+		),
+	);
+	let demo_chain = match config.chain_spec.id() {
+		crate::chain_spec::DEV_CHAIN_ID => crate::worker::DemoChain::Dev,
+		crate::chain_spec::LOCAL_CHAIN_ID => crate::worker::DemoChain::Local,
+		_ => crate::worker::DemoChain::None,
+	};
 	crate::worker::prepare_dev(
 		&keystore_container.keystore(),
 		&worker,
 		config.dev_key_seed.as_deref(),
-		config.chain_spec.id() == crate::chain_spec::DEV_CHAIN_ID,
+		demo_chain,
 	);
 
 	// Manual sealing takes its commands from the `engine_*` RPC methods.

@@ -8,30 +8,23 @@ mod common;
 
 use std::time::Duration;
 
-use common::Node;
+use common::{demo_input, job, metric, Node};
 use frame_support::BoundedVec;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
 use sp_core::{Bytes, Pair as _, H256};
 use sp_keyring::Sr25519Keyring;
 use verity_node::worker::{demo, engine::Loaded, WorkerStatus};
-use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, VerificationMode};
+use verity_primitives::{currency::UNIT, ModeSet, ModelId, VerificationMode};
 use verity_runtime::{
 	genesis_config_presets::{DEMO_MODEL_ID, DEMO_MODEL_URI},
-	AccountId, Balance, BlockNumber, RuntimeCall, RuntimeEvent,
+	AccountId, RuntimeCall, RuntimeEvent,
 };
-
-type JobView = pallet_inference::JobView<AccountId, Balance, BlockNumber>;
 
 fn demo_io() -> pallet_models::IoView {
 	let tensor =
 		|shape: Vec<u32>| pallet_models::TensorView { dtype: pallet_models::DType::F32, shape };
 	pallet_models::IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) }
-}
-
-/// An input of the demo model: 16 `f32`, little-endian.
-fn demo_input(seed: u32) -> Vec<u8> {
-	(0..16u32).flat_map(|i| ((i * 7 + seed) as f32 / 10.0 - 1.0).to_le_bytes()).collect()
 }
 
 fn submit_job(model: ModelId, input: Vec<u8>) -> RuntimeCall {
@@ -41,22 +34,6 @@ fn submit_job(model: ModelId, input: Vec<u8>) -> RuntimeCall {
 		mode: VerificationMode::Fast,
 		max_fee: 2 * UNIT,
 	})
-}
-
-/// The value of the Prometheus sample `name` whose labels include `label` (any label if empty).
-fn metric(text: &str, name: &str, label: &str) -> Option<f64> {
-	text.lines().find_map(|line| {
-		let rest = line.strip_prefix(name)?;
-		let (labels, value) = match rest.strip_prefix('{') {
-			Some(rest) => rest.split_once("} ")?,
-			None => ("", rest.strip_prefix(' ')?),
-		};
-		labels.contains(label).then(|| value.trim().parse().ok()).flatten()
-	})
-}
-
-async fn job(node: &Node, id: u64) -> Option<JobView> {
-	node.state_call("InferenceApi_job", JobId(id)).await
 }
 
 /// Bob registers `model` (in Alice's store) with the demo model's tensors and a `blob:` URI;

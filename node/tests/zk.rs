@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use ark_std::rand::SeedableRng;
-use common::Node;
+use common::{bond, job, Node};
 use frame_support::BoundedVec;
 use sp_keyring::Sr25519Keyring;
 use verity_node::worker::demo;
@@ -47,20 +47,6 @@ fn submit_proof(job: u64, output: Vec<u8>, proof: Vec<u8>) -> RuntimeCall {
 		output: BoundedVec::truncate_from(output),
 		proof: BoundedVec::truncate_from(proof),
 	})
-}
-
-async fn job(node: &Node, id: u64) -> Option<JobView> {
-	node.state_call("InferenceApi_job", JobId(id)).await
-}
-
-/// The active bond of `who`.
-async fn bond(node: &Node, who: &AccountId) -> Option<Balance> {
-	node.state_call::<Option<pallet_operators::OperatorView<Balance, BlockNumber>>>(
-		"OperatorsApi_operator",
-		who.clone(),
-	)
-	.await
-	.map(|o| o.bonded)
 }
 
 /// The events of every block up to the best one.

@@ -4,9 +4,13 @@
 //!   operator of every role (validator, inference, verifier, oracle), bonded, and serves the demo
 //!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it;
 //!   `Fast` and `Zk`, with [`DEMO_MODEL_VK`]).
-//! - `local_testnet` (`--chain local`): Alice, Bob, Charlie and Dave are validators, bonded as
-//!   validator operators (Alice of every role); Alice is sudo. Four, so that one may fail or be
-//!   disabled for an offence while GRANDPA still finalizes (it needs more than two thirds).
+//! - `local_testnet` (`--chain local`, the network of `zombienet/`): Alice, Bob, Charlie and Dave
+//!   are validators, bonded as validator operators and nothing else; Eve and Ferdie are
+//!   inference operators (not validators) that serve the demo model, each with its own account
+//!   and key, whose nodes run the worker. Alice is sudo and owns the demo model, which only her
+//!   node holds: the inference nodes fetch it from their peers. Four validators, so that one may
+//!   fail or be disabled for an offence while GRANDPA still finalizes (it needs more than two
+//!   thirds).
 //!
 //! Both endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test accounts
 //! (`//0`, `//1`, …), and give the treasury account its existential
@@ -96,41 +100,66 @@ fn validator(account: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, Se
 	(account.to_account_id(), SessionKeys { aura, grandpa })
 }
 
-/// The genesis state as a JSON patch over the default `RuntimeGenesisConfig`.
+/// The operators of a genesis preset beside its validators: an account, its roles, and
+/// whether it serves the demo model.
+struct Operator {
+	account: AccountId,
+	roles: Vec<Role>,
+	serves_demo: bool,
+}
+
+/// The genesis state as a JSON patch over the default `RuntimeGenesisConfig`: `validators` are
+/// bonded as validator operators (and, if also in `operators`, with those roles too); the demo
+/// model is registered by `root`.
 fn genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
+	operators: Vec<Operator>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
-	demo: bool,
 ) -> Value {
-	// The first validator holds every role; the others are validators only.
-	let operators: Vec<(AccountId, Vec<Role>, Balance, Vec<u8>)> = validators
+	let mut bonded: Vec<(AccountId, Vec<Role>, Balance, Vec<u8>)> = validators
 		.iter()
-		.enumerate()
-		.map(|(index, (account, _))| {
-			let roles = if index == 0 { Role::ALL.to_vec() } else { vec![Role::Validator] };
-			(account.clone(), roles, GENESIS_BOND, b"genesis".to_vec())
+		.map(|(account, _)| {
+			(account.clone(), vec![Role::Validator], GENESIS_BOND, b"genesis".to_vec())
 		})
 		.collect();
+	for operator in &operators {
+		match bonded.iter_mut().find(|(account, ..)| *account == operator.account) {
+			Some((_, roles, ..)) => {
+				for role in &operator.roles {
+					if !roles.contains(role) {
+						roles.push(*role);
+					}
+				}
+			},
+			None => bonded.push((
+				operator.account.clone(),
+				operator.roles.clone(),
+				GENESIS_BOND,
+				b"genesis".to_vec(),
+			)),
+		}
+	}
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|account| (account, ENDOWMENT)).collect();
 	balances.push((TreasuryAccount::get(), EXISTENTIAL_DEPOSIT));
-	// With the demo, the first validator registers the demo model and serves it.
-	let (models, verifying_keys, capabilities) = match validators.first() {
-		Some((first, _)) if demo => (
-			vec![demo_model(first.clone())],
-			vec![(DEMO_MODEL_ID, DEMO_MODEL_VK.to_vec())],
-			vec![(
-				first.clone(),
+	let capabilities: Vec<(AccountId, CapabilitiesView)> = operators
+		.iter()
+		.filter(|operator| operator.serves_demo)
+		.map(|operator| {
+			(
+				operator.account.clone(),
 				CapabilitiesView {
 					models: vec![DEMO_MODEL_ID],
 					max_concurrent_jobs: DEMO_CONCURRENCY,
 					accelerator: false,
 				},
-			)],
-		),
-		_ => (Vec::new(), Vec::new(), Vec::new()),
-	};
+			)
+		})
+		.collect();
+	let models = vec![demo_model(root.clone())];
+	let verifying_keys = vec![(DEMO_MODEL_ID, DEMO_MODEL_VK.to_vec())];
+	let operators = bonded;
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances },
@@ -169,17 +198,23 @@ fn endowed() -> Vec<AccountId> {
 		.collect()
 }
 
-/// The `development` preset: Alice validates alone.
+/// The `development` preset: Alice validates alone, holds every role and serves the demo model.
 pub fn development_config_genesis() -> Value {
+	let alice = Sr25519Keyring::Alice.to_account_id();
 	genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![Operator { account: alice.clone(), roles: Role::ALL.to_vec(), serves_demo: true }],
 		endowed(),
-		Sr25519Keyring::Alice.to_account_id(),
-		true,
+		alice,
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate.
+/// The inference nodes of the `local_testnet` preset.
+pub const LOCAL_INFERENCE_OPERATORS: [Sr25519Keyring; 2] =
+	[Sr25519Keyring::Eve, Sr25519Keyring::Ferdie];
+
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; Eve and Ferdie serve the
+/// demo model.
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
@@ -188,9 +223,16 @@ pub fn local_config_genesis() -> Value {
 			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
+		LOCAL_INFERENCE_OPERATORS
+			.iter()
+			.map(|key| Operator {
+				account: key.to_account_id(),
+				roles: vec![Role::Inference],
+				serves_demo: true,
+			})
+			.collect(),
 		endowed(),
 		Sr25519Keyring::Alice.to_account_id(),
-		false,
 	)
 }
 

@@ -36,6 +36,7 @@ pub mod demo;
 pub mod engine;
 pub mod metrics;
 pub mod outcomes;
+pub mod p2p;
 pub mod rpc;
 pub mod store;
 mod submit;
@@ -81,6 +82,9 @@ pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vrty");
 
 /// Blocks after which a submitted result that is still not on chain is submitted again.
 pub const RESUBMIT_AFTER: BlockNumber = 5;
+
+/// How long after a failed prefetch a declared model is fetched again.
+const PREFETCH_RETRY: Duration = Duration::from_secs(30);
 
 /// Blocks a sent transaction is looked for in new blocks (see [`outcomes`]).
 const SENT_KEPT: BlockNumber = 64;
@@ -139,6 +143,11 @@ pub struct WorkerParams {
 	/// `verity-node zk setup` writes them). Default: `zk` in the chain's data directory.
 	#[arg(long, value_name = "DIR")]
 	pub worker_zk_keys: Option<std::path::PathBuf>,
+
+	/// Serve every blob to peers with its bytes flipped: a faulty peer, for the network's fault
+	/// tests only (peers that fetch from it stop trusting it for that blob).
+	#[arg(long, hide = true)]
+	pub worker_serve_corrupt_blobs: bool,
 }
 
 /// What `worker_status` reports.
@@ -206,19 +215,24 @@ pub struct Shared {
 }
 
 impl Shared {
-	/// Opens the model store under `data_path`; registers metrics in `registry`.
+	/// Opens the model store under `data_path`, which asks `peers` for the `blob:` models it
+	/// does not hold; registers metrics in `registry`.
 	pub fn new(
 		data_path: &Path,
 		params: &WorkerParams,
+		peers: Option<Arc<dyn store::BlobSource>>,
 		registry: Option<&substrate_prometheus_endpoint::Registry>,
 	) -> Result<Self, String> {
-		let store = ModelStore::open(
+		let mut store = ModelStore::open(
 			&data_path.join("models"),
 			params.worker_max_model_size,
 			Duration::from_secs(params.worker_fetch_timeout),
 			params.worker_allow_private_fetch,
 		)
 		.map_err(|e| e.to_string())?;
+		if let Some(peers) = peers {
+			store = store.with_peers(peers);
+		}
 		let metrics = match (params.worker, registry) {
 			(true, Some(registry)) => Some(Metrics::register(registry).map_err(|e| e.to_string())?),
 			_ => None,
@@ -462,21 +476,44 @@ struct Work {
 	operator: AccountId,
 }
 
-/// On a development chain: puts the operator key of the dev account (`--alice` and the like) into
-/// the keystore, and the demo model into the store.
-pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, dev_chain: bool) {
+/// The chains whose genesis registers the demo model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoChain {
+	/// `--dev`: every node holds the demo model.
+	Dev,
+	/// `--chain local`: the node of the model's owner (`--alice`) holds it; the others fetch it
+	/// from their peers.
+	Local,
+	/// Any other chain.
+	None,
+}
+
+/// The seed of the demo model's owner on the local chain.
+const DEMO_OWNER_SEED: &str = "//Alice";
+
+/// Puts the operator key of a dev account (`--alice` and the like) into the keystore, and, on a
+/// chain with the demo model, the demo model into the store of the nodes that hold it and the
+/// demo model's (seeded) proving key where the worker runs.
+pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, chain: DemoChain) {
 	if let Some(seed) = seed {
 		if let Err(e) = keystore.sr25519_generate_new(KEY_TYPE, Some(seed)) {
 			log::warn!(target: LOG_TARGET, "cannot insert the dev operator key: {e}");
 		}
 	}
-	if dev_chain {
+	let holds_demo = match chain {
+		DemoChain::Dev => true,
+		DemoChain::Local => seed == Some(DEMO_OWNER_SEED),
+		DemoChain::None => false,
+	};
+	if holds_demo {
 		match shared.store.put(demo::DEMO_MODEL) {
 			Ok(id) => {
 				log::info!(target: LOG_TARGET, "demo model 0x{} in the store", hex::encode(id.0))
 			},
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot store the demo model: {e}"),
 		}
+	}
+	if chain != DemoChain::None {
 		// The demo model's (seeded) proving key, made on a background thread: a few seconds of
 		// CPU that must not hold up the node's start. A `Zk` job that comes first is declined.
 		if shared.enabled && !shared.zk.has(&demo::DEMO_MODEL_ID) {
@@ -742,7 +779,9 @@ impl Worker {
 
 	/// Fetches the models the operators declare and the worker has not fetched yet, each in a
 	/// task of its own: a model is downloaded when it is declared, not while its first job's
-	/// deadline runs. A model that cannot be fetched is tried again when a job needs it.
+	/// deadline runs. A model that cannot be fetched (its URL down, no peer holding its blob yet:
+	/// a node that just started has no peers) is tried again [`PREFETCH_RETRY`] later, or when a
+	/// job needs it.
 	fn prefetch(&self, served: Vec<ModelId>) {
 		let new: Vec<ModelId> = {
 			let mut prefetched = self.prefetched.lock();
@@ -757,12 +796,17 @@ impl Worker {
 						"model 0x{} fetched ahead of its jobs",
 						hex::encode(model.0)
 					),
-					Err(failure) => log::warn!(
-						target: LOG_TARGET,
-						"model 0x{} declared but not fetched: {}",
-						hex::encode(model.0),
-						failure.message
-					),
+					Err(failure) => {
+						log::warn!(
+							target: LOG_TARGET,
+							"model 0x{} declared but not fetched: {}; trying again in {} s",
+							hex::encode(model.0),
+							failure.message,
+							PREFETCH_RETRY.as_secs()
+						);
+						tokio::time::sleep(PREFETCH_RETRY).await;
+						worker.prefetched.lock().remove(&model);
+					},
 				}
 			});
 		}

@@ -4,7 +4,8 @@
 //! Bytes are checked against their id when they enter the store and every time they are read, so
 //! a corrupt or tampered file is refused (and removed) rather than run. Models are fetched by the
 //! URI registered on chain: `http://` and `https://`, or `blob:<id>` for bytes that were put into
-//! this node's store (`blobs_put`).
+//! a node's store (`blobs_put`): this node's, or else a peer's, fetched over the node's
+//! peer-to-peer network ([`super::p2p`]) and checked against the id like any download.
 //!
 //! A URI is chosen by whoever registers a model, so a download is treated as hostile: at most
 //! [`MAX_REDIRECTS`] redirects, each followed by hand; every address a host name resolves to must
@@ -29,7 +30,8 @@ use verity_primitives::ModelId;
 pub enum StoreError {
 	/// The bytes do not hash to the model id.
 	HashMismatch { expected: ModelId, found: ModelId },
-	/// A `blob:` model is not in this node's store.
+	/// A `blob:` model is not in this node's store (and, when the node asks its peers, no peer
+	/// served it).
 	NotStored(ModelId),
 	/// The URI's scheme is neither `http(s)://` nor `blob:`.
 	UnsupportedUri(String),
@@ -53,7 +55,11 @@ impl std::fmt::Display for StoreError {
 				hex::encode(expected.0)
 			),
 			StoreError::NotStored(id) => {
-				write!(f, "blob model 0x{} is not in this node's store", hex::encode(id.0))
+				write!(
+					f,
+					"blob 0x{} is not in this node's store and no peer served it",
+					hex::encode(id.0)
+				)
 			},
 			StoreError::UnsupportedUri(uri) => write!(f, "unsupported model URI {uri:?}"),
 			StoreError::TooLarge { limit } => write!(f, "the model is larger than {limit} bytes"),
@@ -111,13 +117,31 @@ pub fn is_public(ip: IpAddr) -> bool {
 	}
 }
 
+/// Where a store gets `blob:` models it does not hold: the node's peers ([`super::p2p::Peers`]).
+pub trait BlobSource: Send + Sync {
+	/// Puts blob `id` into `store` from elsewhere, by `by` at the latest.
+	fn fetch<'a>(
+		&'a self,
+		store: &'a ModelStore,
+		id: ModelId,
+		by: Instant,
+	) -> futures::future::BoxFuture<'a, Result<(), StoreError>>;
+}
+
 /// Content-addressed model bytes in a directory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ModelStore {
 	dir: PathBuf,
 	max_size: u64,
 	timeout: Duration,
 	allow_private: bool,
+	peers: Option<std::sync::Arc<dyn BlobSource>>,
+}
+
+impl std::fmt::Debug for ModelStore {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("ModelStore").field("dir", &self.dir).finish_non_exhaustive()
+	}
 }
 
 impl ModelStore {
@@ -130,7 +154,13 @@ impl ModelStore {
 		allow_private: bool,
 	) -> Result<Self, StoreError> {
 		std::fs::create_dir_all(dir)?;
-		Ok(ModelStore { dir: dir.to_path_buf(), max_size, timeout, allow_private })
+		Ok(ModelStore { dir: dir.to_path_buf(), max_size, timeout, allow_private, peers: None })
+	}
+
+	/// The same store, asking `peers` for the `blob:` models it does not hold.
+	pub fn with_peers(mut self, peers: std::sync::Arc<dyn BlobSource>) -> Self {
+		self.peers = Some(peers);
+		self
 	}
 
 	/// The largest model this store takes.
@@ -182,6 +212,31 @@ impl ModelStore {
 		Ok(Some(bytes))
 	}
 
+	/// Up to `most` bytes of model `id` from `offset` on, and its whole size, without checking
+	/// them against the id (the caller checks the whole, see [`Self::get`]); `None` if the store
+	/// does not have it or `offset` is past its end.
+	pub fn read_chunk(
+		&self,
+		id: &ModelId,
+		offset: u64,
+		most: u64,
+	) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+		use std::io::{Read, Seek};
+		let mut file = match std::fs::File::open(self.path(id)) {
+			Ok(file) => file,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+			Err(e) => return Err(e.into()),
+		};
+		let total = file.metadata()?.len();
+		if offset > total {
+			return Ok(None);
+		}
+		file.seek(std::io::SeekFrom::Start(offset))?;
+		let mut chunk = Vec::new();
+		file.take(most.min(total.saturating_sub(offset))).read_to_end(&mut chunk)?;
+		Ok(Some((total, chunk)))
+	}
+
 	/// How many models the store holds.
 	pub fn len(&self) -> usize {
 		std::fs::read_dir(&self.dir)
@@ -211,19 +266,22 @@ impl ModelStore {
 		match self.get(id) {
 			Ok(Some(bytes)) => return Ok(bytes),
 			Ok(None) => {},
-			// A corrupt copy was removed; a `blob:` model has no other source.
-			Err(StoreError::HashMismatch { .. }) if !uri.starts_with("blob:") => {},
+			// A corrupt copy was removed; fetch it again.
+			Err(StoreError::HashMismatch { .. }) => {},
 			Err(e) => return Err(e),
-		}
-		if uri.starts_with("blob:") {
-			return Err(StoreError::NotStored(*id));
-		}
-		if !(uri.starts_with("http://") || uri.starts_with("https://")) {
-			return Err(StoreError::UnsupportedUri(uri.to_string()));
 		}
 		let limit = by
 			.map(|by| by.saturating_duration_since(Instant::now()))
 			.map_or(self.timeout, |left| left.min(self.timeout));
+		if uri.starts_with("blob:") {
+			let peers = self.peers.as_ref().ok_or(StoreError::NotStored(*id))?;
+			let by = Instant::now().checked_add(limit).unwrap_or_else(Instant::now);
+			peers.fetch(self, *id, by).await?;
+			return self.get(id)?.ok_or(StoreError::NotStored(*id));
+		}
+		if !(uri.starts_with("http://") || uri.starts_with("https://")) {
+			return Err(StoreError::UnsupportedUri(uri.to_string()));
+		}
 		match tokio::time::timeout(limit, self.download(id, uri)).await {
 			Ok(downloaded) => downloaded?,
 			Err(_) => {
@@ -286,37 +344,78 @@ impl ModelStore {
 		client.build().map_err(fetch)?.get(url.clone()).send().await.map_err(fetch)
 	}
 
-	/// Streams `response`'s body into a partial file, hashing it on the way; renames it into the
-	/// store if it is at most the size limit and hashes to `id`.
+	/// Streams `response`'s body into the store as `id` (see [`Incoming`]).
 	async fn save(&self, id: &ModelId, mut response: reqwest::Response) -> Result<(), StoreError> {
-		use std::io::Write;
 		if response.content_length().is_some_and(|len| len > self.max_size) {
 			return Err(StoreError::TooLarge { limit: self.max_size });
 		}
+		let mut incoming = self.incoming(id)?;
+		while let Some(chunk) =
+			response.chunk().await.map_err(|e| StoreError::Fetch(e.to_string()))?
+		{
+			incoming.write(&chunk)?;
+		}
+		incoming.finish()
+	}
+
+	/// Model `id` arriving a piece at a time (see [`Incoming`]).
+	pub fn incoming(&self, id: &ModelId) -> Result<Incoming, StoreError> {
 		static DOWNLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 		let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 		let partial =
 			Partial(self.path(id).with_extension(format!("download-{}-{n}", std::process::id())));
-		// Plain file writes of a chunk at a time: short, so they stay on the async task.
-		let mut file = std::fs::File::create(&partial.0)?;
-		let mut hash = blake2b_simd::Params::new().hash_length(32).to_state();
-		let mut size = 0u64;
-		while let Some(chunk) =
-			response.chunk().await.map_err(|e| StoreError::Fetch(e.to_string()))?
-		{
-			size = size.saturating_add(chunk.len() as u64);
-			if size > self.max_size {
-				return Err(StoreError::TooLarge { limit: self.max_size });
-			}
-			hash.update(&chunk);
-			file.write_all(&chunk)?;
+		let file = std::fs::File::create(&partial.0)?;
+		Ok(Incoming {
+			id: *id,
+			path: self.path(id),
+			max_size: self.max_size,
+			file,
+			partial,
+			hash: blake2b_simd::Params::new().hash_length(32).to_state(),
+			size: 0,
+		})
+	}
+}
+
+/// A model arriving a piece at a time: written to a partial file and hashed on the way, at most
+/// the store's size limit; it becomes the model's file only if the whole hashes to its id, and
+/// is removed if dropped before.
+pub struct Incoming {
+	id: ModelId,
+	path: PathBuf,
+	max_size: u64,
+	file: std::fs::File,
+	partial: Partial,
+	hash: blake2b_simd::State,
+	size: u64,
+}
+
+impl Incoming {
+	/// Appends `chunk`. Plain file writes of a chunk at a time: short enough for an async task.
+	pub fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+		use std::io::Write;
+		self.size = self.size.saturating_add(chunk.len() as u64);
+		if self.size > self.max_size {
+			return Err(StoreError::TooLarge { limit: self.max_size });
 		}
-		file.sync_all()?;
-		let found = ModelId(hash.finalize().as_bytes().try_into().unwrap_or_default());
-		if found != *id {
-			return Err(StoreError::HashMismatch { expected: *id, found });
+		self.hash.update(chunk);
+		self.file.write_all(chunk)?;
+		Ok(())
+	}
+
+	/// The bytes written so far.
+	pub fn size(&self) -> u64 {
+		self.size
+	}
+
+	/// Stores the model if it hashes to its id.
+	pub fn finish(self) -> Result<(), StoreError> {
+		self.file.sync_all()?;
+		let found = ModelId(self.hash.finalize().as_bytes().try_into().unwrap_or_default());
+		if found != self.id {
+			return Err(StoreError::HashMismatch { expected: self.id, found });
 		}
-		std::fs::rename(&partial.0, self.path(id))?;
+		std::fs::rename(&self.partial.0, &self.path)?;
 		Ok(())
 	}
 }

@@ -1,5 +1,6 @@
 //! A real `verity-node` for end-to-end tests: started on free ports with a temporary base path,
-//! talked to over JSON-RPC, and killed when the handle drops — also when a test panics.
+//! talked to over JSON-RPC, killed (and, for the network's fault tests, restarted on the same
+//! database) at will, and killed when the handle drops — also when a test panics.
 
 #![allow(
 	dead_code,
@@ -29,16 +30,24 @@ use sp_core::H256;
 use verity_node::tx::ChainContext;
 use verity_runtime::{AccountId, Balance, Nonce};
 
-/// A running node.
+/// A node started by a test.
 pub struct Node {
-	child: Child,
+	/// Its name (`--name`, and its directory's).
+	pub name: String,
+	child: Option<Child>,
 	/// Its JSON-RPC endpoint.
 	pub rpc: HttpClient,
+	/// Its JSON-RPC (HTTP and WebSocket) port.
+	pub rpc_port: u16,
+	/// Its peer-to-peer port.
+	pub p2p_port: u16,
 	/// Where its output goes; printed when a test fails.
 	pub log: PathBuf,
 	/// Its Prometheus port.
 	pub prometheus_port: u16,
 	base: PathBuf,
+	chain_id: &'static str,
+	args: Vec<String>,
 }
 
 /// A TCP port nobody listens on right now.
@@ -49,40 +58,100 @@ fn free_port() -> u16 {
 impl Node {
 	/// Starts `verity-node --dev` with `extra` arguments and waits for its RPC to answer.
 	pub async fn start_dev(name: &str, extra: &[&str]) -> Node {
+		let args: Vec<String> =
+			std::iter::once("--dev").chain(extra.iter().copied()).map(String::from).collect();
+		Node::start(name, "verity_dev", args, |_| ()).await
+	}
+
+	/// Starts `verity-node` with `args` on chain `chain_id` (its spec named in `args`) and
+	/// waits for its RPC to answer; `prepare` runs on the fresh base path before the start (to
+	/// insert keys, for example).
+	pub async fn start(
+		name: &str,
+		chain_id: &'static str,
+		args: Vec<String>,
+		prepare: impl FnOnce(&std::path::Path),
+	) -> Node {
 		let (rpc_port, p2p_port, prometheus_port) = (free_port(), free_port(), free_port());
 		let base = std::env::temp_dir().join(format!("verity-e2e-{name}-{}", std::process::id()));
 		let _ = std::fs::remove_dir_all(&base);
 		std::fs::create_dir_all(&base).unwrap();
+		prepare(&base.join("chain"));
+		let rpc = HttpClientBuilder::default()
+			.request_timeout(Duration::from_secs(30))
+			.build(format!("http://127.0.0.1:{rpc_port}"))
+			.unwrap();
 		let log = base.join("node.log");
-		let out = File::create(&log).unwrap();
+		let mut node = Node {
+			name: name.to_string(),
+			child: None,
+			rpc,
+			rpc_port,
+			p2p_port,
+			log,
+			prometheus_port,
+			base,
+			chain_id,
+			args,
+		};
+		node.spawn().await;
+		node
+	}
+
+	/// Starts the process (again, on the same database, ports and keys) and waits for its RPC.
+	async fn spawn(&mut self) {
+		let out = File::options().create(true).append(true).open(&self.log).unwrap();
 		let child = Command::new(env!("CARGO_BIN_EXE_verity-node"))
-			.args(["--dev", "--base-path"])
-			.arg(base.join("chain"))
-			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--port", &p2p_port.to_string()])
-			.args(["--prometheus-port", &prometheus_port.to_string()])
+			.arg("--base-path")
+			.arg(self.base.join("chain"))
+			.args(["--rpc-port", &self.rpc_port.to_string()])
+			.args(["--port", &self.p2p_port.to_string()])
+			.args(["--prometheus-port", &self.prometheus_port.to_string()])
 			.args(["--no-telemetry", "--no-mdns"])
-			.args(extra)
+			.args(&self.args)
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
 			.stderr(out)
 			.spawn()
 			.expect("verity-node starts");
-		let rpc = HttpClientBuilder::default()
-			.request_timeout(Duration::from_secs(30))
-			.build(format!("http://127.0.0.1:{rpc_port}"))
-			.unwrap();
-		let node = Node { child, rpc, log, prometheus_port, base };
-		node.wait_until("the RPC server answers", Duration::from_secs(180), |n| async move {
-			n.call::<Value>("system_health", rpc_params![]).await.ok().map(|_| ())
-		})
-		.await;
-		node
+		self.child = Some(child);
+		let start = Instant::now();
+		while self.call::<Value>("system_health", rpc_params![]).await.is_err() {
+			let exited = self.child.as_mut().and_then(|child| child.try_wait().ok().flatten());
+			if let Some(status) = exited {
+				self.dump_log();
+				panic!("{} exited before its RPC answered: {status}", self.name);
+			}
+			if start.elapsed() > Duration::from_secs(180) {
+				self.dump_log();
+				panic!("{}'s RPC did not answer within 180 s", self.name);
+			}
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
 	}
 
-	/// The dev chain's data directory (`<base>/chains/verity_dev`).
+	/// Kills the process at once (`SIGKILL`: no orderly shutdown), keeping its database.
+	pub fn kill(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+
+	/// Starts a killed node again on its database.
+	pub async fn restart(&mut self) {
+		assert!(self.child.is_none(), "{} is running", self.name);
+		self.spawn().await;
+	}
+
+	/// Whether the process runs.
+	pub fn is_running(&self) -> bool {
+		self.child.is_some()
+	}
+
+	/// The chain's data directory (`<base>/chains/<chain id>`).
 	pub fn chain_dir(&self) -> PathBuf {
-		self.base.join("chain").join("chains").join("verity_dev")
+		self.base.join("chain").join("chains").join(self.chain_id)
 	}
 
 	/// The node's Prometheus metrics, as text.
@@ -196,7 +265,7 @@ impl Node {
 	pub fn dump_log(&self) {
 		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
 		let tail: Vec<&str> = text.lines().rev().take(80).collect();
-		eprintln!("--- last lines of {} ---", self.log.display());
+		eprintln!("--- last lines of {} ({}) ---", self.log.display(), self.name);
 		for line in tail.iter().rev() {
 			eprintln!("{line}");
 		}
@@ -205,8 +274,7 @@ impl Node {
 
 impl Drop for Node {
 	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		self.kill();
 		if std::thread::panicking() {
 			self.dump_log();
 		} else {
@@ -276,4 +344,39 @@ impl Node {
 			.await;
 		self.events_at(block).await
 	}
+}
+
+/// An input of the demo model: 16 `f32`, little-endian.
+pub fn demo_input(seed: u32) -> Vec<u8> {
+	(0..16u32).flat_map(|i| ((i * 7 + seed) as f32 / 10.0 - 1.0).to_le_bytes()).collect()
+}
+
+/// The value of the Prometheus sample `name` whose labels include `label` (any label if empty).
+pub fn metric(text: &str, name: &str, label: &str) -> Option<f64> {
+	text.lines().find_map(|line| {
+		let rest = line.strip_prefix(name)?;
+		let (labels, value) = match rest.strip_prefix('{') {
+			Some(rest) => rest.split_once("} ")?,
+			None => ("", rest.strip_prefix(' ')?),
+		};
+		labels.contains(label).then(|| value.trim().parse().ok()).flatten()
+	})
+}
+
+/// Job `id` as `InferenceApi_job` reports it.
+pub async fn job(
+	node: &Node,
+	id: u64,
+) -> Option<pallet_inference::JobView<AccountId, Balance, verity_runtime::BlockNumber>> {
+	node.state_call("InferenceApi_job", verity_primitives::JobId(id)).await
+}
+
+/// The active bond of operator `who`, if it is one.
+pub async fn bond(node: &Node, who: &AccountId) -> Option<Balance> {
+	node.state_call::<Option<pallet_operators::OperatorView<Balance, verity_runtime::BlockNumber>>>(
+		"OperatorsApi_operator",
+		who.clone(),
+	)
+	.await
+	.map(|o| o.bonded)
 }
