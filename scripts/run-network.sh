@@ -8,6 +8,7 @@
 #   ZOMBIENET=1 scripts/run-network.sh      # the same through zombienet (`zombie-cli` or
 #                                           # `zombienet` on PATH), see zombienet/README.md
 #   PROFILE=release scripts/run-network.sh  # an optimised build (slower to build)
+#   VERITY_NODE=path/to/verity-node scripts/run-network.sh   # that binary; nothing is built
 #
 # State and logs go to $NETWORK_DIR (default: a new temporary directory).
 set -euo pipefail
@@ -17,13 +18,16 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 profile="${PROFILE:-dev}"
-if [ "$profile" = dev ]; then
+if [ -n "${VERITY_NODE:-}" ]; then
+	bin_dir=$(cd "$(dirname "$VERITY_NODE")" && pwd)
+elif [ "$profile" = dev ]; then
 	# The test suite's build, so one shares the other's cache (see run-dev.sh).
 	cargo build --locked --workspace --tests
+	bin_dir="$CARGO_TARGET_DIR/debug"
 else
 	cargo build --locked --profile "$profile" -p verity-node
+	bin_dir="$CARGO_TARGET_DIR/$profile"
 fi
-bin_dir="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo "$profile")"
 export PATH="$bin_dir:$PATH"
 dir="${NETWORK_DIR:-$(mktemp -d -t verity-network-XXXX)}"
 mkdir -p "$dir"
@@ -52,13 +56,17 @@ EOF
 )
 
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait; }
+trap stop EXIT
+trap 'exit 130' INT TERM
 bootnode=""
-while read -r name validator rpc p2p args; do
+while read -r -u 3 name validator rpc p2p args; do
 	base="$dir/$name"
 	# Each node has a node key of its own; a non-validator's worker signs with the operator
 	# key //<Name> (key type vrty), as an operator would insert it.
-	verity-node key generate-node-key --chain local --base-path "$base" 2>/dev/null || true
+	if [ ! -e "$base/chains/verity_local/network/secret_ed25519" ]; then
+		verity-node key generate-node-key --chain local --base-path "$base" 2>/dev/null
+	fi
 	flags=(--chain local --name "$name" --base-path "$base" --rpc-port "$rpc" --port "$p2p"
 		--prometheus-port $((rpc + 1000)) --rpc-cors all --no-telemetry)
 	if [ "$validator" = 1 ]; then
@@ -76,6 +84,7 @@ while read -r name validator rpc p2p args; do
 		# The first node is everyone's bootnode.
 		peer=""
 		for _ in $(seq 120); do
+			kill -0 "${pids[0]}" 2>/dev/null || break
 			peer=$(curl -s -H 'Content-Type: application/json' "http://127.0.0.1:$rpc" \
 				-d '{"id":1,"jsonrpc":"2.0","method":"system_localPeerId"}' |
 				sed -n 's/.*"result":"\([^"]*\)".*/\1/p') || true
@@ -86,7 +95,7 @@ while read -r name validator rpc p2p args; do
 		bootnode="/ip4/127.0.0.1/tcp/$p2p/p2p/$peer"
 	fi
 	echo "run-network: $name on RPC $rpc, log $dir/$name.log"
-done <<<"$nodes"
+done 3<<<"$nodes"
 echo "run-network: the network runs; Alice's RPC is ws://127.0.0.1:9944. Ctrl-C stops it."
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" || true
 echo "run-network: a node stopped; stopping the others" >&2

@@ -7,7 +7,9 @@ use futures::FutureExt;
 use sc_client_api::{Backend, BlockBackend, StorageProvider};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
-use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
+use sc_service::{
+	error::Error as ServiceError, ChainType, Configuration, TaskManager, WarpSyncConfig,
+};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
@@ -274,6 +276,12 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		blob_protocol,
 		blob_metrics.clone(),
 	);
+	if worker_params.worker_serve_corrupt_blobs && config.chain_spec.chain_type() == ChainType::Live
+	{
+		return Err(ServiceError::Other(
+			"--worker-serve-corrupt-blobs is for test networks, not a live chain".into(),
+		));
+	}
 	let worker = Arc::new(
 		crate::worker::Shared::new(
 			&config.data_path,

@@ -120,7 +120,7 @@ fn development_preset_builds_with_alice_alone() {
 }
 
 #[test]
-fn local_testnet_preset_builds_with_four_validators() {
+fn local_testnet_preset_builds_with_four_validators_and_two_inference_nodes() {
 	preset_ext("local_testnet").execute_with(|| {
 		let expected: Vec<_> = [
 			Sr25519Keyring::Alice,
@@ -143,6 +143,26 @@ fn local_testnet_preset_builds_with_four_validators() {
 		let mut sorted = expected.clone();
 		sorted.sort();
 		assert_eq!(chosen, sorted);
+		// Validators validate and nothing else; Eve and Ferdie, not validators, serve the demo
+		// model (Alice's), each with its own bond.
+		for who in &expected {
+			for role in [Role::Inference, Role::Verifier, Role::Oracle] {
+				assert!(!<Operators as RoleInspect<_, _>>::is_active(who, role), "{role:?}");
+			}
+		}
+		let terms = <Models as ModelInspect<_, _>>::terms(&DEMO_MODEL_ID).expect("demo model");
+		assert_eq!(terms.owner, expected[0]);
+		let mut eligible = <Operators as RoleInspect<_, _>>::eligible_for_model(&DEMO_MODEL_ID);
+		eligible.sort();
+		let mut inference: Vec<_> = crate::genesis_config_presets::LOCAL_INFERENCE_OPERATORS
+			.iter()
+			.map(|k| (k.to_account_id(), GENESIS_BOND, DEMO_CONCURRENCY))
+			.collect();
+		inference.sort();
+		assert_eq!(eligible, inference);
+		for (who, ..) in &inference {
+			assert!(!<Operators as RoleInspect<_, _>>::is_active(who, Role::Validator));
+		}
 	});
 }
 
@@ -154,25 +174,29 @@ fn a_bonded_and_keyed_validator_joins_at_the_next_session() {
 	));
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let eve = Sr25519Keyring::Eve.to_account_id();
-		let origin = || RuntimeOrigin::signed(eve.clone());
+		let newcomer = Sr25519Keyring::EveStash.to_account_id();
+		let origin = || RuntimeOrigin::signed(newcomer.clone());
 		assert_ok!(Operators::register(
 			origin(),
 			RoleSet::of(&[Role::Validator]),
 			Default::default(),
 			20_000 * UNIT
 		));
-		let generated = SessionKeys::generate(&eve.encode(), None);
+		let generated = SessionKeys::generate(&newcomer.encode(), None);
 		assert_ok!(Session::set_keys(origin(), generated.keys, generated.proof.encode()));
 
 		// Chosen at the next session boundary, active one session later (session queues a set).
 		Session::rotate_session();
-		assert!(!Session::validators().contains(&eve));
+		assert!(!Session::validators().contains(&newcomer));
 		Session::rotate_session();
 		let validators = Session::validators();
-		assert!(validators.contains(&eve), "{validators:?}");
+		assert!(validators.contains(&newcomer), "{validators:?}");
 		assert_eq!(validators.len(), 5);
-		assert_eq!(validators.last(), Some(&eve), "ordered by bond: 100 000 VRT before 20 000");
+		assert_eq!(
+			validators.last(),
+			Some(&newcomer),
+			"ordered by bond: 100 000 VRT before 20 000"
+		);
 	});
 }
 
@@ -181,21 +205,21 @@ fn a_validator_without_keys_or_bond_is_not_chosen() {
 	let mut ext = preset_ext("local_testnet");
 	ext.execute_with(|| {
 		System::set_block_number(1);
-		let eve = Sr25519Keyring::Eve.to_account_id();
+		let newcomer = Sr25519Keyring::EveStash.to_account_id();
 		// Registered and bonded, but no session keys: not a candidate.
 		assert_ok!(Operators::register(
-			RuntimeOrigin::signed(eve.clone()),
+			RuntimeOrigin::signed(newcomer.clone()),
 			RoleSet::of(&[Role::Validator]),
 			Default::default(),
 			20_000 * UNIT
 		));
 		Session::rotate_session();
 		Session::rotate_session();
-		assert!(!Session::validators().contains(&eve));
+		assert!(!Session::validators().contains(&newcomer));
 		assert_eq!(Session::validators().len(), 4);
 		// Below the validator minimum: refused outright.
 		assert_noop!(
-			Operators::unbond(RuntimeOrigin::signed(eve.clone()), 15_000 * UNIT),
+			Operators::unbond(RuntimeOrigin::signed(newcomer.clone()), 15_000 * UNIT),
 			pallet_operators::Error::<Runtime>::BondBelowMinimum
 		);
 	});

@@ -5,17 +5,21 @@
 //! One test runs the checks in order on one network (six to seven nodes on two cores are
 //! started once): each check leaves the network whole for the next.
 //!
-//! 1. Models travel: only Alice's node holds the demo model; Eve's worker fetches it from its
-//!    peers over the blob protocol.
-//! 2. A dead inference node holding jobs (Ferdie, not started yet): its jobs pass their
+//! 1. Models travel: only Alice's node holds the demo model; Eve's and Ferdie's workers fetch
+//!    it from their peers over the blob protocol.
+//! 2. An inference node killed while jobs are assigned to it (Ferdie): its jobs pass their
 //!    deadline, Ferdie is slashed, and each job is settled by Eve or refunded, none lost.
 //! 3. A validator dies (Dave): blocks and finality go on; restarted, it resyncs and authors
 //!    blocks again.
-//! 4. A node started late with an empty database (Ferdie) syncs the chain and serves jobs.
+//! 4. A node started late with an empty database (Ferdie's, whose disk is replaced; its keys
+//!    stay) syncs the chain, fetches the model again and serves jobs.
 //! 5. A worker restarted while it holds jobs (Eve) serves each of them once.
 //! 6. A peer that serves corrupt bytes of a blob (Mallory) is not trusted again for it; the job
 //!    is served from another peer.
 //! 7. Soak: the load generator against the network, no job lost.
+//! 8. A partition: Dave and Ferdie restart into a group of their own (`--reserved-only`).
+//!    Finality stalls there and goes on on the majority's side, where Ferdie's jobs are
+//!    reassigned; healed, Dave and Ferdie follow the majority's finalized chain. No job lost.
 
 #![allow(
 	clippy::unwrap_used,
@@ -248,35 +252,27 @@ async fn the_local_network_survives_its_faults() {
 	assert_eq!(validators, 4, "four validators, so that one may die");
 	let definition = |name: &str| definitions.iter().find(|d| d.name == name).unwrap();
 
-	// Everyone but Ferdie, who starts late.
 	let alice = start(definition("alice"), None, &[]).await;
 	let bootnode = multiaddr(&alice).await;
 	let mut net = Net { nodes: BTreeMap::new(), bootnode };
 	net.nodes.insert("alice".into(), alice);
-	for name in ["bob", "charlie", "dave", "eve"] {
-		let node = start(definition(name), Some(&net.bootnode), &[]).await;
-		net.nodes.insert(name.into(), node);
+	for definition in &definitions[1..] {
+		let node = start(definition, Some(&net.bootnode), &[]).await;
+		net.nodes.insert(definition.name.clone(), node);
 	}
 	net.all_finalize(2, Duration::from_secs(180)).await;
 	let (eve, ferdie) = (account(Sr25519Keyring::Eve), account(Sr25519Keyring::Ferdie));
 
-	// 1. Models travel: Eve's worker fetched the demo model, which only Alice holds, from its
-	// peers ahead of its first job.
-	let eve_node = net.get("eve");
-	eve_node
-		.wait_until("Eve fetches the demo model from a peer", Duration::from_secs(120), |n| async {
-			let fetched =
-				metric(&n.metrics().await, "verity_blobs_fetches_total", r#"outcome="fetched""#);
-			fetched.filter(|count| *count >= 1.0)
-		})
-		.await;
+	// 1. Models travel: Eve's and Ferdie's workers fetched the demo model, which only Alice
+	// holds, from their peers ahead of their first job.
+	for name in ["eve", "ferdie"] {
+		fetched_from_peers(net.get(name), DEMO_MODEL_ID).await;
+	}
 	assert!(sample(net.get("alice"), "verity_blobs_chunks_served_total", "").await >= 1.0);
-	let status: WorkerStatus = eve_node.call("worker_status", rpc_params![]).await.unwrap();
-	assert_eq!(status.models_stored, 1, "{status:?}");
 
-	// 2. Ferdie is an inference operator in genesis, but its node is not running: the jobs
-	// assigned to it pass their deadline, it is slashed, and each ends settled by Eve or
-	// refunded.
+	// 2. Ferdie's node dies; jobs assigned to Ferdie pass their deadline, Ferdie is slashed,
+	// and each ends settled by Eve or refunded.
+	net.get_mut("ferdie").kill();
 	let requester = Sr25519Keyring::numeric(1);
 	let ferdie_bond = bond(net.get("alice"), &ferdie).await.unwrap();
 	let jobs = submit_until_held_by(net.get("alice"), &requester, &ferdie).await;
@@ -325,10 +321,11 @@ async fn the_local_network_survives_its_faults() {
 	net.all_finalize(finalized + 2, Duration::from_secs(120)).await;
 	println!("3. a validator died and came back; finality went on");
 
-	// 4. Ferdie starts late, with an empty database: it syncs, fetches the demo model from its
-	// peers and serves the jobs assigned to it.
-	let ferdie_node = start(definition("ferdie"), Some(&net.bootnode), &[]).await;
-	net.nodes.insert("ferdie".into(), ferdie_node);
+	// 4. Ferdie's node comes back late with an empty database and model store (its keys
+	// stay): it syncs, fetches the demo model from its peers again and serves the jobs
+	// assigned to it.
+	net.get("ferdie").remove_database();
+	net.get_mut("ferdie").restart().await;
 	let best = net.get("alice").best_number().await.unwrap();
 	net.get("ferdie")
 		.wait_until("Ferdie syncs", Duration::from_secs(180), |n| async move {
@@ -342,6 +339,7 @@ async fn the_local_network_survives_its_faults() {
 	}
 	let by_ferdie = views.iter().filter(|view| view.worker == ferdie).count();
 	assert!(by_ferdie >= 1);
+	fetched_from_peers(net.get("ferdie"), DEMO_MODEL_ID).await;
 	println!("4. a late node synced and settled {by_ferdie} jobs");
 
 	// 5. Eve's node dies while jobs are assigned to her and comes back before their deadline:
@@ -377,7 +375,7 @@ async fn the_local_network_survives_its_faults() {
 	net.nodes.insert("mallory".into(), mallory);
 	// Everyone connected to Mallory before Ferdie declares the model.
 	net.get("ferdie")
-		.wait_until("Ferdie has five peers", Duration::from_secs(120), |n| async move {
+		.wait_until("Ferdie has six peers", Duration::from_secs(120), |n| async move {
 			let health: Value = n.call("system_health", rpc_params![]).await.ok()?;
 			(health["peers"].as_u64()? >= 6).then_some(())
 		})
@@ -409,8 +407,84 @@ async fn the_local_network_survives_its_faults() {
 	);
 	println!("6. a corrupt peer was caught and not asked again");
 
+	net.get_mut("mallory").kill();
+
 	// 7. Soak: the load generator against the network (Alice's RPC), every job settled.
 	soak(net.get("alice")).await;
+
+	// 8. Dave and Ferdie restart into a group of their own: one validator of four cannot
+	// finalize; the other three can.
+	partition(&mut net, &["dave", "ferdie"]).await;
+	let minority_finalized = net.get("dave").finalized_number().await.unwrap();
+	let majority_finalized = net.get("alice").finalized_number().await.unwrap();
+	net.get("alice")
+		.wait_until("the majority finalizes", Duration::from_secs(120), |n| async move {
+			n.finalized_number().await.filter(|f| *f >= majority_finalized + 3)
+		})
+		.await;
+	// Ferdie's jobs, on the majority's side, go to Eve when their deadline passes.
+	let jobs = submit_until_held_by(net.get("alice"), &requester, &ferdie).await;
+	let views = ended(net.get("alice"), &jobs, Duration::from_secs(300)).await;
+	assert!(views.iter().all(|view| view.status == JobStatus::Settled && view.worker == eve));
+	let dave_finalized = net.get("dave").finalized_number().await.unwrap();
+	assert!(dave_finalized <= minority_finalized + 1, "the minority finalized alone");
+	println!(
+		"8. partitioned: the minority stayed at #{dave_finalized}, the majority finalized #{}",
+		net.get("alice").finalized_number().await.unwrap()
+	);
+	// Healed: everyone follows the majority's finalized chain.
+	heal(&mut net, &["dave", "ferdie"]).await;
+	let finalized = net.get("alice").finalized_number().await.unwrap();
+	net.all_finalize(finalized + 2, Duration::from_secs(180)).await;
+	let hash: String =
+		net.get("alice").call("chain_getBlockHash", rpc_params![finalized]).await.unwrap();
+	for node in net.nodes.values().filter(|node| node.is_running()) {
+		let theirs: String = node.call("chain_getBlockHash", rpc_params![finalized]).await.unwrap();
+		assert_eq!(theirs, hash, "{} finalized another chain", node.name);
+	}
+	println!("8. healed: every node finalized #{finalized} of the majority's chain");
+}
+
+/// Waits until `node`'s worker has fetched blob `model` from a peer and holds it.
+async fn fetched_from_peers(node: &Node, model: ModelId) {
+	node.wait_until(
+		&format!("{} fetches the model from a peer", node.name),
+		Duration::from_secs(120),
+		|n| async move {
+			let fetched =
+				metric(&n.metrics().await, "verity_blobs_fetches_total", r#"outcome="fetched""#)?;
+			let stored: Option<Bytes> =
+				n.call("blobs_get", rpc_params![H256(model.0)]).await.ok()?;
+			(fetched >= 1.0 && stored.is_some()).then_some(())
+		},
+	)
+	.await;
+}
+
+/// Restarts the nodes `group` into a group of their own: they connect only to each other.
+async fn partition(net: &mut Net, group: &[&str]) {
+	let mut addresses = BTreeMap::new();
+	for name in group {
+		addresses.insert(*name, multiaddr(net.get(name)).await);
+	}
+	for name in group {
+		let mut extra = vec!["--reserved-only".to_string()];
+		for (_, address) in addresses.iter().filter(|(other, _)| *other != name) {
+			extra.extend(["--reserved-nodes".to_string(), address.clone()]);
+		}
+		let node = net.get_mut(name);
+		node.kill();
+		node.restart_with(&extra).await;
+	}
+}
+
+/// Restarts the nodes `group` as they were, booting from Alice.
+async fn heal(net: &mut Net, group: &[&str]) {
+	for name in group {
+		let node = net.get_mut(name);
+		node.kill();
+		node.restart().await;
+	}
 }
 
 /// `owner` registers `model` with the demo model's tensors and a `blob:` URI.

@@ -83,8 +83,11 @@ pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"vrty");
 /// Blocks after which a submitted result that is still not on chain is submitted again.
 pub const RESUBMIT_AFTER: BlockNumber = 5;
 
-/// How long after a failed prefetch a declared model is fetched again.
+/// How long after a failed prefetch a declared model is fetched again; twice as long after each
+/// further failure in a row, up to [`PREFETCH_RETRY_MAX`].
 const PREFETCH_RETRY: Duration = Duration::from_secs(30);
+/// The longest wait between prefetches of a model that keeps failing.
+const PREFETCH_RETRY_MAX: Duration = Duration::from_secs(30 * 60);
 
 /// Blocks a sent transaction is looked for in new blocks (see [`outcomes`]).
 const SENT_KEPT: BlockNumber = 64;
@@ -551,6 +554,7 @@ pub fn spawn_worker_tasks(
 		answers,
 		loading: Default::default(),
 		prefetched: Default::default(),
+		prefetch_failures: Default::default(),
 		sent: Default::default(),
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
@@ -582,6 +586,8 @@ struct Worker {
 	loading: Arc<Mutex<HashMap<ModelId, Arc<tokio::sync::Mutex<()>>>>>,
 	/// The models its operators declare, fetched (or being fetched) ahead of their first job.
 	prefetched: Arc<Mutex<HashSet<ModelId>>>,
+	/// The failed prefetches of a model in a row: each waits twice as long as the one before.
+	prefetch_failures: Arc<Mutex<HashMap<ModelId, u32>>>,
 	/// The transactions sent and not yet seen in a block, by hash.
 	sent: Arc<Mutex<HashMap<sp_core::H256, Sent>>>,
 	submitter: Arc<Submitter>,
@@ -780,8 +786,8 @@ impl Worker {
 	/// Fetches the models the operators declare and the worker has not fetched yet, each in a
 	/// task of its own: a model is downloaded when it is declared, not while its first job's
 	/// deadline runs. A model that cannot be fetched (its URL down, no peer holding its blob yet:
-	/// a node that just started has no peers) is tried again [`PREFETCH_RETRY`] later, or when a
-	/// job needs it.
+	/// a node that just started has no peers) is tried again [`PREFETCH_RETRY`] later, then
+	/// less and less often, and whenever a job needs it.
 	fn prefetch(&self, served: Vec<ModelId>) {
 		let new: Vec<ModelId> = {
 			let mut prefetched = self.prefetched.lock();
@@ -791,20 +797,32 @@ impl Worker {
 			let worker = self.clone();
 			self.spawner.spawn("verity-worker-prefetch", Some("worker"), async move {
 				match worker.fetch(model, None).await {
-					Ok(_) => log::info!(
-						target: LOG_TARGET,
-						"model 0x{} fetched ahead of its jobs",
-						hex::encode(model.0)
-					),
+					Ok(_) => {
+						worker.prefetch_failures.lock().remove(&model);
+						log::info!(
+							target: LOG_TARGET,
+							"model 0x{} fetched ahead of its jobs",
+							hex::encode(model.0)
+						)
+					},
 					Err(failure) => {
+						let failures = {
+							let mut failures = worker.prefetch_failures.lock();
+							let count = failures.entry(model).or_default();
+							*count = count.saturating_add(1);
+							*count
+						};
+						let wait = PREFETCH_RETRY
+							.saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+							.min(PREFETCH_RETRY_MAX);
 						log::warn!(
 							target: LOG_TARGET,
 							"model 0x{} declared but not fetched: {}; trying again in {} s",
 							hex::encode(model.0),
 							failure.message,
-							PREFETCH_RETRY.as_secs()
+							wait.as_secs()
 						);
-						tokio::time::sleep(PREFETCH_RETRY).await;
+						tokio::time::sleep(wait).await;
 						worker.prefetched.lock().remove(&model);
 					},
 				}

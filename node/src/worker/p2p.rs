@@ -9,24 +9,26 @@
 //!   [`Request`]); **the answer** ([`Response`]) is the chunk with the blob's whole size, or
 //!   `NotHeld`, or `Busy`. A blob of any size (up to the store's limit) travels a chunk at a time,
 //!   so no single message is large and a download streams to disk.
-//! - **The server** ([`serve`]) answers from the node's own store and nothing else: before the
-//!   first chunk of a download it checks the whole file against its id (a corrupt copy is
-//!   removed, never served). Each peer may make [`BURST`] requests at once and
-//!   [`PER_SECOND`] a second after that; beyond it the answer is `Busy` and the peer's
-//!   reputation drops (a peer that keeps at it is disconnected by the network's peer set).
-//!   The server handles one request at a time from a bounded queue ([`QUEUE`]): what does not
-//!   fit is refused by the network layer, so no peer can make the node read more than one chunk
-//!   at a time.
+//! - **The server** ([`serve`]) answers from the node's own store and nothing else, and only
+//!   from files checked against their id: the first chunk of a download checks a file not
+//!   checked before or changed since (a corrupt copy is removed, never served), and later
+//!   chunks are served only while the file is the one checked. Each peer may make [`BURST`]
+//!   requests at once and [`PER_SECOND`] a second after that, all peers together
+//!   [`TOTAL_BURST`] and [`TOTAL_PER_SECOND`]; beyond, the answer is `Busy`, and a peer over
+//!   its own rate loses reputation (enough of it gets the peer banned by the peer set). The
+//!   server handles one request at a time from a bounded queue ([`QUEUE`]): what does not fit
+//!   is refused by the network layer.
 //! - **The client** ([`Peers`], the model store's [`BlobSource`]) asks the connected peers one
 //!   after another, in an order that differs per download, each download bounded by the job's
-//!   deadline or the store's timeout. Bytes stream into the store through
-//!   [`store::Incoming`]: hashed on the way, at most the size limit, kept only if they hash to
-//!   the id. A peer whose bytes do not hash to the id, or whose answers contradict themselves
-//!   (sizes that change, chunks past the end), is **not asked for that blob again** while the
-//!   node runs, and loses reputation; the next peer is asked.
+//!   deadline or the store's timeout and each peer by its share of the time left; a `Busy`
+//!   peer is asked again after a pause. Bytes stream into the store through
+//!   [`super::store::Incoming`]: hashed on the way, at most the size limit, kept only if they hash to
+//!   the id. A peer whose bytes do not hash to the id, or whose answers do not fit (sizes that
+//!   change, chunks that are not whole), is **not asked for that blob again** while the node
+//!   runs, and loses reputation; the next peer is asked.
 //!
-//! `--worker-serve-corrupt-blobs` (hidden, for tests) makes a node serve every blob with its
-//! bytes flipped: the faulty peer of the network's fault tests.
+//! `--worker-serve-corrupt-blobs` (hidden, for tests, refused on a live chain) makes a node
+//! serve every blob with its bytes flipped: the faulty peer of the network's fault tests.
 
 use std::{
 	collections::{HashMap, HashSet},
@@ -58,8 +60,20 @@ pub const CHUNK: u64 = 1024 * 1024;
 pub const BURST: f64 = 64.0;
 /// Requests a peer may make a second, after its burst.
 pub const PER_SECOND: f64 = 32.0;
+/// Requests all peers together may make at once.
+pub const TOTAL_BURST: f64 = 256.0;
+/// Requests all peers together may make a second, after their burst.
+pub const TOTAL_PER_SECOND: f64 = 128.0;
 /// Requests waiting for the server; more are refused by the network layer.
 pub const QUEUE: usize = 64;
+/// How long a client waits before asking again a peer that answered `Busy`.
+const BUSY_PAUSE: Duration = Duration::from_millis(250);
+/// How many `Busy` answers in a row a client takes from one peer before it asks another.
+const MOST_BUSY: u32 = 40;
+/// The least time a client gives one peer to deliver a blob, whatever the peers still to ask.
+const LEAST_PER_PEER: Duration = Duration::from_secs(10);
+/// Verified blobs the server remembers (so it does not hash them again for every download).
+const VERIFIED_KEPT: usize = 4096;
 /// How long a peer has to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most bytes a request takes (a `Request` is 40).
@@ -69,9 +83,11 @@ const ANSWER_OVERHEAD: u64 = 64;
 /// Peers the rate limiter remembers; beyond it, those that are back to a full burst are forgotten.
 const RATE_PEERS: usize = 1024;
 
-/// The reputation a peer loses for a request over its rate.
+/// The reputation a peer loses for a request over its rate: about 1 500 of them in a short while
+/// get it banned by the peer set; an honest client, which waits when it is told `Busy`, gets a
+/// handful.
 const OVER_RATE: ReputationChange =
-	ReputationChange::new(-(1 << 12), "verity blobs: over the rate");
+	ReputationChange::new(-(1 << 20), "verity blobs: over the rate");
 /// The reputation a peer loses for a request that does not decode.
 const BAD_REQUEST: ReputationChange =
 	ReputationChange::new(-(1 << 16), "verity blobs: bad request");
@@ -158,31 +174,78 @@ pub fn protocol_config<N: NetworkBackend<Block, <Block as sp_runtime::traits::Bl
 	(config, requests)
 }
 
-/// A token bucket per peer: [`BURST`] requests, refilled at [`PER_SECOND`].
-#[derive(Default)]
-struct RateLimit {
-	peers: HashMap<PeerId, (f64, Instant)>,
+/// A token bucket: `burst` requests at once, refilled at `rate` a second.
+#[derive(Clone, Copy)]
+struct Bucket {
+	tokens: f64,
+	at: Instant,
 }
 
-impl RateLimit {
-	/// Whether `peer` may make a request at `now` (and takes its token if so).
-	fn allow(&mut self, peer: PeerId, now: Instant) -> bool {
-		if self.peers.len() >= RATE_PEERS {
-			self.peers.retain(|_, (tokens, at)| {
-				*tokens + now.saturating_duration_since(*at).as_secs_f64() * PER_SECOND < BURST
-			});
-		}
-		let (tokens, at) = self.peers.entry(peer).or_insert((BURST, now));
-		let refilled = *tokens + now.saturating_duration_since(*at).as_secs_f64() * PER_SECOND;
-		*at = now;
-		if refilled < 1.0 {
-			*tokens = refilled;
+impl Bucket {
+	fn full(burst: f64, now: Instant) -> Self {
+		Bucket { tokens: burst, at: now }
+	}
+
+	/// The tokens at `now`.
+	fn level(&self, now: Instant, burst: f64, rate: f64) -> f64 {
+		(self.tokens + now.saturating_duration_since(self.at).as_secs_f64() * rate).min(burst)
+	}
+
+	/// Takes a token at `now` if there is one.
+	fn take(&mut self, now: Instant, burst: f64, rate: f64) -> bool {
+		self.tokens = self.level(now, burst, rate);
+		self.at = now;
+		if self.tokens < 1.0 {
 			return false;
 		}
-		*tokens = refilled.min(BURST) - 1.0;
+		self.tokens -= 1.0;
 		true
 	}
 }
+
+/// Why a request is not answered now.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+	/// The peer is over its own rate.
+	Peer,
+	/// All peers together are over the server's rate.
+	Total,
+}
+
+/// A token bucket per peer ([`BURST`], [`PER_SECOND`]) and one for all ([`TOTAL_BURST`],
+/// [`TOTAL_PER_SECOND`]): no peer takes more than its share, and many peer ids together no
+/// more than the server's.
+struct RateLimit {
+	peers: HashMap<PeerId, Bucket>,
+	total: Bucket,
+}
+
+impl RateLimit {
+	fn new(now: Instant) -> Self {
+		RateLimit { peers: HashMap::new(), total: Bucket::full(TOTAL_BURST, now) }
+	}
+
+	/// Whether `peer` may make a request at `now` (taking its tokens if so).
+	fn allow(&mut self, peer: PeerId, now: Instant) -> Result<(), Refusal> {
+		if self.peers.len() >= RATE_PEERS {
+			// Those back to a full burst are as good as new.
+			self.peers.retain(|_, bucket| bucket.level(now, BURST, PER_SECOND) < BURST);
+		}
+		let bucket = self.peers.entry(peer).or_insert(Bucket::full(BURST, now));
+		if !bucket.take(now, BURST, PER_SECOND) {
+			return Err(Refusal::Peer);
+		}
+		if !self.total.take(now, TOTAL_BURST, TOTAL_PER_SECOND) {
+			return Err(Refusal::Total);
+		}
+		Ok(())
+	}
+}
+
+/// The blobs the server checked against their id, with the size and modification time their
+/// files had then: a chunk is served only from a file that is still the one checked.
+#[derive(Default)]
+struct Verified(HashMap<ModelId, (u64, std::time::SystemTime)>);
 
 /// Serves the requests of peers from `store` until the network stops. With `corrupt`, every
 /// byte served is flipped (tests only).
@@ -192,17 +255,22 @@ pub async fn serve(
 	corrupt: bool,
 	metrics: Option<BlobMetrics>,
 ) {
-	let mut limit = RateLimit::default();
+	let mut limit = RateLimit::new(Instant::now());
+	let verified = Arc::new(Mutex::new(Verified::default()));
 	while let Ok(IncomingRequest { peer, payload, pending_response }) = requests.recv().await {
-		let (result, reputation_changes) = if !limit.allow(peer, Instant::now()) {
-			(Ok(Response::Busy.encode()), vec![OVER_RATE])
+		let allowed = limit.allow(peer, Instant::now());
+		let (result, reputation_changes) = if let Err(refusal) = allowed {
+			let cost = if refusal == Refusal::Peer { vec![OVER_RATE] } else { Vec::new() };
+			(Ok(Response::Busy.encode()), cost)
 		} else {
 			match Request::decode(&mut &payload[..]) {
 				Ok(request) => {
-					let store = store.clone();
-					let answer = tokio::task::spawn_blocking(move || answer(&store, &request))
-						.await
-						.unwrap_or(Response::Busy);
+					let (store, verified) = (store.clone(), verified.clone());
+					let answer = tokio::task::spawn_blocking(move || {
+						answer(&store, &mut verified.lock(), &request)
+					})
+					.await
+					.unwrap_or(Response::Busy);
 					let answer = match answer {
 						Response::Chunk { total, bytes } if corrupt => Response::Chunk {
 							total,
@@ -227,14 +295,28 @@ pub async fn serve(
 	}
 }
 
-/// The answer to `request` from `store`.
-fn answer(store: &ModelStore, request: &Request) -> Response {
+/// The answer to `request` from `store`. A chunk comes only from a file checked against its
+/// id: the first request of a download checks a file not checked before (or changed since; a
+/// corrupt copy is removed), and later requests are answered only while the file is the one
+/// checked.
+fn answer(store: &ModelStore, verified: &mut Verified, request: &Request) -> Response {
 	let id = ModelId(request.id);
-	// The whole file is checked before the first chunk of a download: a corrupt copy is removed.
-	if request.offset == 0 && !matches!(store.get(&id), Ok(Some(_))) {
-		return Response::NotHeld;
-	}
-	match store.read_chunk(&id, request.offset, CHUNK) {
+	let mut read = || -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+		let Some(stat) = store.stat(&id)? else { return Ok(None) };
+		if verified.0.get(&id) != Some(&stat) {
+			if request.offset != 0 {
+				return Ok(None);
+			}
+			verified.0.remove(&id);
+			let Some(checked) = store.verify(&id)? else { return Ok(None) };
+			if verified.0.len() >= VERIFIED_KEPT {
+				verified.0.clear();
+			}
+			verified.0.insert(id, checked);
+		}
+		store.read_chunk(&id, request.offset, CHUNK)
+	};
+	match read() {
 		Ok(Some((total, bytes))) => Response::Chunk { total, bytes },
 		Ok(None) => Response::NotHeld,
 		Err(e) => {
@@ -317,12 +399,21 @@ impl Peers {
 			sp_io::hashing::blake2_128(&[&peer.to_bytes()[..], &salt].concat())
 		});
 		let mut tried = Vec::new();
-		for peer in peers {
-			if Instant::now() >= by {
+		let count = peers.len();
+		for (index, peer) in peers.into_iter().enumerate() {
+			let now = Instant::now();
+			if now >= by {
 				tried.push("out of time".to_string());
 				break;
 			}
-			match self.download(store, id, peer, by).await {
+			// Each peer gets its share of the time left (at least LEAST_PER_PEER), so a slow
+			// one cannot spend it all.
+			let share = by
+				.saturating_duration_since(now)
+				.checked_div(count.saturating_sub(index) as u32)
+				.unwrap_or_default();
+			let peer_by = now.checked_add(share.max(LEAST_PER_PEER)).map_or(by, |at| at.min(by));
+			match self.download(store, id, peer, peer_by).await {
 				Ok(()) => {
 					log::info!(
 						target: LOG_TARGET,
@@ -373,6 +464,7 @@ impl Peers {
 		let failed = |e: StoreError| PeerFailure::Failed(e.to_string());
 		let mut incoming = store.incoming(&id).map_err(failed)?;
 		let mut total = None;
+		let mut busy = 0;
 		loop {
 			let offset = incoming.size();
 			let request = Request { id: id.0, offset }.encode();
@@ -394,6 +486,15 @@ impl Peers {
 				Ok(Response::NotHeld) => {
 					return Err(PeerFailure::Failed("stopped holding it".into()))
 				},
+				// A peer that asks too fast is told so: wait, ask again.
+				Ok(Response::Busy) if busy < MOST_BUSY => {
+					busy = busy.saturating_add(1);
+					tokio::time::sleep(
+						BUSY_PAUSE.min(by.saturating_duration_since(Instant::now())),
+					)
+					.await;
+					continue;
+				},
 				Ok(Response::Busy) => return Err(PeerFailure::Failed("busy".into())),
 				Err(_) => return Err(PeerFailure::Corrupt("answered what does not decode".into())),
 			};
@@ -406,10 +507,12 @@ impl Peers {
 					store.max_size()
 				)));
 			}
-			let end = offset.saturating_add(bytes.len() as u64);
-			if end > size || (bytes.is_empty() && offset < size) || bytes.len() as u64 > CHUNK {
+			busy = 0;
+			// A server sends whole chunks: anything shorter only spends the job's time.
+			if bytes.len() as u64 != CHUNK.min(size.saturating_sub(offset)) {
 				return Err(PeerFailure::Corrupt("sent a chunk that does not fit the blob".into()));
 			}
+			let end = offset.saturating_add(bytes.len() as u64);
 			incoming.write(&bytes).map_err(failed)?;
 			if end == size {
 				return incoming.finish().map_err(|e| match e {
@@ -447,26 +550,42 @@ mod tests {
 
 	#[test]
 	fn a_peer_gets_its_burst_then_its_rate() {
-		let mut limit = RateLimit::default();
-		let (peer, other) = (PeerId::random(), PeerId::random());
 		let start = Instant::now();
+		let mut limit = RateLimit::new(start);
+		let (peer, other) = (PeerId::random(), PeerId::random());
 		for _ in 0..BURST as usize {
-			assert!(limit.allow(peer, start));
+			assert_eq!(limit.allow(peer, start), Ok(()));
 		}
-		assert!(!limit.allow(peer, start), "the burst is spent");
-		assert!(limit.allow(other, start), "another peer has its own bucket");
+		assert_eq!(limit.allow(peer, start), Err(Refusal::Peer), "the burst is spent");
+		assert_eq!(limit.allow(other, start), Ok(()), "another peer has its own bucket");
 		// A second later, PER_SECOND more.
 		let later = start + Duration::from_secs(1);
 		for _ in 0..PER_SECOND as usize {
-			assert!(limit.allow(peer, later));
+			assert_eq!(limit.allow(peer, later), Ok(()));
 		}
-		assert!(!limit.allow(peer, later));
+		assert_eq!(limit.allow(peer, later), Err(Refusal::Peer));
 		// Refused requests do not earn tokens: after a long rest the bucket is full, no more.
 		let rested = later + Duration::from_secs(3600);
 		for _ in 0..BURST as usize {
-			assert!(limit.allow(peer, rested));
+			assert_eq!(limit.allow(peer, rested), Ok(()));
 		}
-		assert!(!limit.allow(peer, rested));
+		assert_eq!(limit.allow(peer, rested), Err(Refusal::Peer));
+	}
+
+	#[test]
+	fn many_peer_ids_together_get_the_servers_rate() {
+		let start = Instant::now();
+		let mut limit = RateLimit::new(start);
+		// Each new id has its own burst, but all of them together only the server's.
+		for _ in 0..TOTAL_BURST as usize {
+			assert_eq!(limit.allow(PeerId::random(), start), Ok(()));
+		}
+		assert_eq!(limit.allow(PeerId::random(), start), Err(Refusal::Total));
+		let later = start + Duration::from_secs(1);
+		for _ in 0..TOTAL_PER_SECOND as usize {
+			assert_eq!(limit.allow(PeerId::random(), later), Ok(()));
+		}
+		assert_eq!(limit.allow(PeerId::random(), later), Err(Refusal::Total));
 	}
 
 	#[test]
@@ -476,16 +595,29 @@ mod tests {
 		let store = ModelStore::open(&dir, 10 * CHUNK, Duration::from_secs(5), false).unwrap();
 		let bytes: Vec<u8> = (0..(CHUNK + 10)).map(|i| (i % 251) as u8).collect();
 		let id = store.put(&bytes).unwrap();
-		let ask = |offset| answer(&store, &Request { id: id.0, offset });
+		let mut verified = Verified::default();
+		let mut ask = |offset| answer(&store, &mut verified, &Request { id: id.0, offset });
 		let total = bytes.len() as u64;
+		// A download must start at the beginning, where the file is checked.
+		assert_eq!(ask(CHUNK), Response::NotHeld);
 		assert_eq!(ask(0), Response::Chunk { total, bytes: bytes[..CHUNK as usize].to_vec() });
 		assert_eq!(ask(CHUNK), Response::Chunk { total, bytes: bytes[CHUNK as usize..].to_vec() });
 		assert_eq!(ask(total), Response::Chunk { total, bytes: Vec::new() });
 		assert_eq!(ask(total + 1), Response::NotHeld);
-		assert_eq!(answer(&store, &Request { id: [7; 32], offset: 0 }), Response::NotHeld);
-		// The copy on disk rots: the next download is refused and the copy removed.
+		let mut verified = Verified::default();
+		assert_eq!(
+			answer(&store, &mut verified, &Request { id: [7; 32], offset: 0 }),
+			Response::NotHeld
+		);
+		// The copy on disk changes after it was checked: no more chunks of it; the next
+		// download checks it, finds it corrupt and removes it.
 		let file = dir.join(format!("{}.onnx", hex::encode(id.0)));
+		let mut verified = Verified::default();
+		let mut ask = |offset| answer(&store, &mut verified, &Request { id: id.0, offset });
+		assert!(matches!(ask(0), Response::Chunk { .. }));
+		std::thread::sleep(Duration::from_millis(20));
 		std::fs::write(&file, b"rotten").unwrap();
+		assert_eq!(ask(CHUNK), Response::NotHeld);
 		assert_eq!(ask(0), Response::NotHeld);
 		assert!(!file.exists());
 		let _ = std::fs::remove_dir_all(&dir);

@@ -19,7 +19,7 @@
 use std::{
 	net::{IpAddr, SocketAddr},
 	path::{Path, PathBuf},
-	time::{Duration, Instant},
+	time::{Duration, Instant, SystemTime},
 };
 
 use sp_io::hashing::blake2_256;
@@ -212,9 +212,53 @@ impl ModelStore {
 		Ok(Some(bytes))
 	}
 
+	/// Whether the store holds `id` intact: the file is streamed through the hash (never
+	/// loaded whole) and removed if it does not hash to `id`. Returns the file's size and
+	/// modification time, which change if the file is replaced.
+	pub fn verify(&self, id: &ModelId) -> Result<Option<(u64, SystemTime)>, StoreError> {
+		use std::io::Read;
+		let path = self.path(id);
+		let mut file = match std::fs::File::open(&path) {
+			Ok(file) => file,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+			Err(e) => return Err(e.into()),
+		};
+		let metadata = file.metadata()?;
+		let mut hash = blake2b_simd::Params::new().hash_length(32).to_state();
+		let mut buffer = vec![0u8; 1 << 20];
+		loop {
+			let read = file.read(&mut buffer)?;
+			if read == 0 {
+				break;
+			}
+			hash.update(buffer.get(..read).unwrap_or_default());
+		}
+		let found = ModelId(hash.finalize().as_bytes().try_into().unwrap_or_default());
+		if found != *id {
+			log::warn!(
+				target: crate::worker::LOG_TARGET,
+				"model store: {} is corrupt (hashes to 0x{}); removed",
+				path.display(),
+				hex::encode(found.0)
+			);
+			let _ = std::fs::remove_file(&path);
+			return Ok(None);
+		}
+		Ok(Some((metadata.len(), metadata.modified()?)))
+	}
+
+	/// The size and modification time of `id`'s file, if the store has it.
+	pub fn stat(&self, id: &ModelId) -> Result<Option<(u64, SystemTime)>, StoreError> {
+		match std::fs::metadata(self.path(id)) {
+			Ok(metadata) => Ok(Some((metadata.len(), metadata.modified()?))),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+			Err(e) => Err(e.into()),
+		}
+	}
+
 	/// Up to `most` bytes of model `id` from `offset` on, and its whole size, without checking
-	/// them against the id (the caller checks the whole, see [`Self::get`]); `None` if the store
-	/// does not have it or `offset` is past its end.
+	/// them against the id (see [`Self::verify`]); `None` if the store does not have it or
+	/// `offset` is past its end.
 	pub fn read_chunk(
 		&self,
 		id: &ModelId,

@@ -94,12 +94,13 @@ impl Node {
 			chain_id,
 			args,
 		};
-		node.spawn().await;
+		node.spawn(&[]).await;
 		node
 	}
 
-	/// Starts the process (again, on the same database, ports and keys) and waits for its RPC.
-	async fn spawn(&mut self) {
+	/// Starts the process (again, on the same database, ports and keys), with `extra`
+	/// arguments this time, and waits for its RPC.
+	async fn spawn(&mut self, extra: &[String]) {
 		let out = File::options().create(true).append(true).open(&self.log).unwrap();
 		let child = Command::new(env!("CARGO_BIN_EXE_verity-node"))
 			.arg("--base-path")
@@ -109,6 +110,7 @@ impl Node {
 			.args(["--prometheus-port", &self.prometheus_port.to_string()])
 			.args(["--no-telemetry", "--no-mdns"])
 			.args(&self.args)
+			.args(extra)
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
 			.stderr(out)
@@ -140,8 +142,22 @@ impl Node {
 
 	/// Starts a killed node again on its database.
 	pub async fn restart(&mut self) {
+		self.restart_with(&[]).await;
+	}
+
+	/// Starts a killed node again on its database, with `extra` arguments this time.
+	pub async fn restart_with(&mut self, extra: &[String]) {
 		assert!(self.child.is_none(), "{} is running", self.name);
-		self.spawn().await;
+		self.spawn(extra).await;
+	}
+
+	/// Removes a killed node's chain database and model store; its keys (keystore, node key)
+	/// stay, as on a machine whose data disk was replaced.
+	pub fn remove_database(&self) {
+		assert!(self.child.is_none(), "{} is running", self.name);
+		for dir in ["paritydb", "db", "models"] {
+			let _ = std::fs::remove_dir_all(self.chain_dir().join(dir));
+		}
 	}
 
 	/// Whether the process runs.
