@@ -8,14 +8,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{demo_input, job, metric, Node};
+use common::{demo_input, job, metric, register_blob_model, Node};
 use frame_support::BoundedVec;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
 use sp_core::{Bytes, Pair as _, H256};
 use sp_keyring::Sr25519Keyring;
 use verity_node::worker::{demo, engine::Loaded, WorkerStatus};
-use verity_primitives::{currency::UNIT, ModeSet, ModelId, VerificationMode};
+use verity_primitives::{currency::UNIT, ModelId, VerificationMode};
 use verity_runtime::{
 	genesis_config_presets::{DEMO_MODEL_ID, DEMO_MODEL_URI},
 	AccountId, RuntimeCall, RuntimeEvent,
@@ -39,19 +39,7 @@ fn submit_job(model: ModelId, input: Vec<u8>) -> RuntimeCall {
 /// Bob registers `model` (in Alice's store) with the demo model's tensors and a `blob:` URI;
 /// Alice serves it beside the demo model.
 async fn register_and_serve(node: &Node, model: ModelId) {
-	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
-		dtype: pallet_models::DType::F32,
-		shape: BoundedVec::truncate_from(shape),
-	};
-	let register = RuntimeCall::Models(pallet_models::Call::register_model {
-		hash: model,
-		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(model.0)).into_bytes()),
-		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
-		price: UNIT,
-		royalty: sp_runtime::Perbill::from_percent(5),
-		modes: ModeSet::FAST,
-	});
-	node.submit_and_watch(register, &Sr25519Keyring::Bob.pair()).await;
+	register_blob_model(node, model, Sr25519Keyring::Bob).await;
 	let serve = RuntimeCall::Operators(pallet_operators::Call::set_capabilities {
 		caps: pallet_operators::Capabilities {
 			models: BoundedVec::truncate_from(vec![DEMO_MODEL_ID, model]),

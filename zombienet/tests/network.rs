@@ -34,7 +34,7 @@ mod common;
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
-use common::{bond, demo_input, job, metric, Node};
+use common::{bond, demo_input, job, metric, register_blob_model, Node};
 use frame_support::BoundedVec;
 use jsonrpsee::rpc_params;
 use pallet_inference::JobStatus;
@@ -42,7 +42,7 @@ use serde_json::Value;
 use sp_core::{Bytes, H256};
 use sp_keyring::Sr25519Keyring;
 use verity_node::worker::{demo, WorkerStatus};
-use verity_primitives::{currency::UNIT, JobId, ModeSet, ModelId, VerificationMode};
+use verity_primitives::{currency::UNIT, JobId, ModelId, VerificationMode};
 use verity_runtime::{
 	genesis_config_presets::DEMO_MODEL_ID, AccountId, Balance, RuntimeCall, RuntimeEvent,
 };
@@ -380,7 +380,7 @@ async fn the_local_network_survives_its_faults() {
 			(health["peers"].as_u64()? >= 6).then_some(())
 		})
 		.await;
-	register(net.get("alice"), model, Sr25519Keyring::Bob).await;
+	register_blob_model(net.get("alice"), model, Sr25519Keyring::Bob).await;
 	serve(net.get("alice"), Sr25519Keyring::Ferdie, vec![DEMO_MODEL_ID, model]).await;
 	net.get("ferdie")
 		.wait_until("Ferdie finds Mallory's bytes corrupt", Duration::from_secs(120), |n| async {
@@ -485,23 +485,6 @@ async fn heal(net: &mut Net, group: &[&str]) {
 		node.kill();
 		node.restart().await;
 	}
-}
-
-/// `owner` registers `model` with the demo model's tensors and a `blob:` URI.
-async fn register(node: &Node, model: ModelId, owner: Sr25519Keyring) {
-	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
-		dtype: pallet_models::DType::F32,
-		shape: BoundedVec::truncate_from(shape),
-	};
-	let register = RuntimeCall::Models(pallet_models::Call::register_model {
-		hash: model,
-		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(model.0)).into_bytes()),
-		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
-		price: UNIT,
-		royalty: sp_runtime::Perbill::from_percent(5),
-		modes: ModeSet::FAST,
-	});
-	node.submit_and_watch(register, &owner.pair()).await;
 }
 
 /// `operator` declares that it serves `models`.

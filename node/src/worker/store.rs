@@ -117,6 +117,17 @@ pub fn is_public(ip: IpAddr) -> bool {
 	}
 }
 
+/// Removes a stored file that hashes to `found`, not to the id it is stored as.
+fn remove_corrupt(path: &Path, found: &ModelId) {
+	log::warn!(
+		target: crate::worker::LOG_TARGET,
+		"model store: {} is corrupt (hashes to 0x{}); removed",
+		path.display(),
+		hex::encode(found.0)
+	);
+	let _ = std::fs::remove_file(path);
+}
+
 /// Where a store gets `blob:` models it does not hold: the node's peers ([`super::p2p::Peers`]).
 pub trait BlobSource: Send + Sync {
 	/// Puts blob `id` into `store` from elsewhere, by `by` at the latest.
@@ -200,13 +211,7 @@ impl ModelStore {
 		};
 		let found = model_id(&bytes);
 		if found != *id {
-			log::warn!(
-				target: crate::worker::LOG_TARGET,
-				"model store: {} is corrupt (hashes to 0x{}); removed",
-				path.display(),
-				hex::encode(found.0)
-			);
-			let _ = std::fs::remove_file(&path);
+			remove_corrupt(&path, &found);
 			return Err(StoreError::HashMismatch { expected: *id, found });
 		}
 		Ok(Some(bytes))
@@ -235,13 +240,7 @@ impl ModelStore {
 		}
 		let found = ModelId(hash.finalize().as_bytes().try_into().unwrap_or_default());
 		if found != *id {
-			log::warn!(
-				target: crate::worker::LOG_TARGET,
-				"model store: {} is corrupt (hashes to 0x{}); removed",
-				path.display(),
-				hex::encode(found.0)
-			);
-			let _ = std::fs::remove_file(&path);
+			remove_corrupt(&path, &found);
 			return Ok(None);
 		}
 		Ok(Some((metadata.len(), metadata.modified()?)))

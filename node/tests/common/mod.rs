@@ -396,3 +396,26 @@ pub async fn bond(node: &Node, who: &AccountId) -> Option<Balance> {
 	.await
 	.map(|o| o.bonded)
 }
+
+/// `owner` registers `model` (a `Fast` model with the demo model's tensors, one VRT a job) with
+/// a `blob:` URI.
+pub async fn register_blob_model(
+	node: &Node,
+	model: verity_primitives::ModelId,
+	owner: sp_keyring::Sr25519Keyring,
+) {
+	use frame_support::BoundedVec;
+	let tensor = |shape: Vec<u32>| pallet_models::TensorSpec {
+		dtype: pallet_models::DType::F32,
+		shape: BoundedVec::truncate_from(shape),
+	};
+	let register = verity_runtime::RuntimeCall::Models(pallet_models::Call::register_model {
+		hash: model,
+		uri: BoundedVec::truncate_from(format!("blob:0x{}", hex::encode(model.0)).into_bytes()),
+		io: pallet_models::IoSpec { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
+		price: verity_primitives::currency::UNIT,
+		royalty: sp_runtime::Perbill::from_percent(5),
+		modes: verity_primitives::ModeSet::FAST,
+	});
+	node.submit_and_watch(register, &owner.pair()).await;
+}
