@@ -652,7 +652,17 @@ impl Worker {
 		let mut state = self.shared.state.lock();
 		state.accounts = accounts;
 		let live: HashSet<JobId> = assigned.iter().map(|work| work.job.id).collect();
-		state.jobs.retain(|id, _| live.contains(id));
+		// A job this block does not list (settled, taken away, or on a fork the node left) is
+		// remembered while its answer may still be in flight: if it comes back (the node
+		// switched back to the fork, as one may while catching up after a restart), it is not
+		// run and answered a second time, only sent again after RESUBMIT_AFTER blocks.
+		state.jobs.retain(|id, progress| {
+			live.contains(id)
+				|| match progress {
+					Progress::Working => true,
+					Progress::Submitted(at) => number < at.saturating_add(SENT_KEPT),
+				}
+		});
 		state.alone.retain(|id| live.contains(id));
 		for work in assigned {
 			let job = &work.job;

@@ -515,7 +515,7 @@ impl Peers {
 			let end = offset.saturating_add(bytes.len() as u64);
 			incoming.write(&bytes).map_err(failed)?;
 			if end == size {
-				return incoming.finish().map_err(|e| match e {
+				return incoming.complete().await.map_err(|e| match e {
 					StoreError::HashMismatch { .. } => PeerFailure::Corrupt(e.to_string()),
 					e => failed(e),
 				});

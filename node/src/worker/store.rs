@@ -157,7 +157,8 @@ impl std::fmt::Debug for ModelStore {
 
 impl ModelStore {
 	/// A store in `dir` (created if missing) that downloads at most `max_size` bytes a model, each
-	/// download within `timeout`, from public addresses only unless `allow_private`.
+	/// download within `timeout`, from public addresses only unless `allow_private`. Partial
+	/// files a previous run left behind (a crash mid-download) are removed.
 	pub fn open(
 		dir: &Path,
 		max_size: u64,
@@ -165,6 +166,16 @@ impl ModelStore {
 		allow_private: bool,
 	) -> Result<Self, StoreError> {
 		std::fs::create_dir_all(dir)?;
+		for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+			let path = entry.path();
+			let partial = path
+				.extension()
+				.and_then(|x| x.to_str())
+				.is_some_and(|x| x.starts_with("download-") || x.starts_with("partial-"));
+			if partial {
+				let _ = std::fs::remove_file(&path);
+			}
+		}
 		Ok(ModelStore { dir: dir.to_path_buf(), max_size, timeout, allow_private, peers: None })
 	}
 
@@ -398,7 +409,7 @@ impl ModelStore {
 		{
 			incoming.write(&chunk)?;
 		}
-		incoming.finish()
+		incoming.complete().await
 	}
 
 	/// Model `id` arriving a piece at a time (see [`Incoming`]).
@@ -449,6 +460,13 @@ impl Incoming {
 	/// The bytes written so far.
 	pub fn size(&self) -> u64 {
 		self.size
+	}
+
+	/// [`Self::finish`] on a blocking thread: it syncs up to the size limit to disk.
+	pub async fn complete(self) -> Result<(), StoreError> {
+		tokio::task::spawn_blocking(move || self.finish())
+			.await
+			.map_err(|e| StoreError::Fetch(e.to_string()))?
 	}
 
 	/// Stores the model if it hashes to its id.
@@ -515,6 +533,20 @@ mod tests {
 			assert_eq!(thread.join().unwrap().unwrap(), model_id(b"same model"));
 		}
 		assert_eq!(store.len(), 1);
+	}
+
+	#[test]
+	fn opening_removes_what_a_crash_left_half_written() {
+		let dir = temp_dir("crash");
+		let id = store(&dir).put(b"kept").unwrap();
+		let model = dir.join(format!("{}.onnx", hex::encode(id.0)));
+		let half = [model.with_extension("download-1-7"), model.with_extension("partial-1-8")];
+		for path in &half {
+			std::fs::write(path, b"half").unwrap();
+		}
+		let store = store(&dir);
+		assert!(half.iter().all(|path| !path.exists()));
+		assert_eq!(store.get(&id).unwrap(), Some(b"kept".to_vec()));
 	}
 
 	#[test]
