@@ -1,6 +1,7 @@
 //! End to end through the real node with `--worker`: the dev chain's worker serves the demo
-//! model out of the box — many jobs in flight at once, each result its own transaction — and a
-//! model whose stored bytes are corrupt is refused and its job refunded, with no funds lost.
+//! model out of the box — many jobs in flight at once, each result its own transaction — plays
+//! a `Consensus` round as the job's worker and its three verifiers, and a model whose stored
+//! bytes are corrupt is refused and its job refunded, with no funds lost.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
@@ -101,6 +102,49 @@ async fn the_dev_worker_serves_the_demo_model() {
 	assert_eq!(metric(&metrics, "verity_worker_jobs_executed_total", ""), Some(JOBS as f64));
 	assert!(metric(&metrics, "verity_worker_inference_seconds_count", "").unwrap() >= 1.0);
 	assert_eq!(metric(&metrics, "verity_worker_queue_depth", ""), Some(0.0));
+}
+
+#[tokio::test]
+async fn a_consensus_job_settles_on_a_round_the_dev_node_plays() {
+	// Alice runs the job; Bob, Charlie and Dave, whose keys the dev node holds too, verify it.
+	let node = Node::start_dev("consensus", &["--worker"]).await;
+	let eve = Sr25519Keyring::Eve;
+	let call = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(demo_input(5))),
+		mode: VerificationMode::Consensus(3),
+		max_fee: 5 * UNIT,
+	});
+	node.submit_and_watch(call, &eve.pair()).await;
+	let settled = node
+		.wait_until("the round settles the job", Duration::from_secs(120), |n| async move {
+			job(n, 0).await.filter(|j| !j.status.is_open())
+		})
+		.await;
+	assert_eq!(settled.status, pallet_inference::JobStatus::Settled);
+	let expected = Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap().run(&demo_input(5)).unwrap();
+	assert_eq!(settled.output.as_ref(), Some(&expected));
+	// Four runs were paid for; each member's share left the escrow, the rest came back.
+	assert_eq!(settled.fee, 4 * UNIT);
+	assert!(settled.paid > 0 && settled.paid <= 4 * UNIT, "{}", settled.paid);
+
+	// The round as a client sees it: every member revealed the agreed output.
+	let round: Value = node.call("inference_round", rpc_params![0u64]).await.unwrap();
+	assert_eq!(round["phase"], "closed:agreed", "{round}");
+	assert_eq!(round["quorum"], 3);
+	let agreed = format!("0x{}", hex::encode(sp_core::hashing::blake2_256(&expected)));
+	assert_eq!(round["agreed"], agreed.as_str());
+	let members = round["members"].as_array().unwrap();
+	assert_eq!(members.len(), 4);
+	assert!(members.iter().all(|m| m["state"] == "revealed" && m["outputHash"] == agreed.as_str()));
+	let not_consensus: Value = node.call("inference_round", rpc_params![99u64]).await.unwrap();
+	assert!(not_consensus.is_null());
+
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert_eq!((status.round_commits, status.round_reveals), (4, 4));
+	let metrics = node.metrics().await;
+	assert_eq!(metric(&metrics, "verity_worker_round_steps_total", "step=\"commit\""), Some(4.0));
+	assert_eq!(metric(&metrics, "verity_worker_round_steps_total", "step=\"reveal\""), Some(4.0));
 }
 
 #[tokio::test]

@@ -182,6 +182,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn job(id: JobId) -> Option<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
 			Inference::job_view(id)
@@ -200,6 +201,14 @@ impl_runtime_apis! {
 			mode: VerificationMode,
 		) -> Result<Balance, pallet_inference::EstimateError> {
 			Inference::estimate_fee(&model, mode)
+		}
+
+		fn round(id: JobId) -> Option<pallet_inference::RoundView<AccountId, BlockNumber>> {
+			Inference::round_view(id)
+		}
+
+		fn jobs_for_verifier(verifier: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::jobs_for_verifier(&verifier)
 		}
 	}
 

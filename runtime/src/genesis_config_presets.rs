@@ -78,7 +78,7 @@ fn demo_model(
 		IoView { input: tensor(vec![1, 16]), output: tensor(vec![1, 4]) },
 		DEMO_MODEL_PRICE,
 		Perbill::from_percent(5),
-		ModeSet { fast: true, zk: true, consensus: false },
+		ModeSet { fast: true, zk: true, consensus: true },
 	)
 }
 
@@ -198,12 +198,26 @@ fn endowed() -> Vec<AccountId> {
 		.collect()
 }
 
-/// The `development` preset: Alice validates alone, holds every role and serves the demo model.
+/// The verifiers of the `development` preset beside Alice: their keys sit in the dev node's
+/// keystore too, so a `Consensus(3)` job of Alice's finds three verifiers that are not its
+/// worker.
+pub const DEV_VERIFIERS: [Sr25519Keyring; 3] =
+	[Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+
+/// The `development` preset: Alice validates alone, holds every role and serves the demo model;
+/// Bob, Charlie and Dave verify it.
 pub fn development_config_genesis() -> Value {
 	let alice = Sr25519Keyring::Alice.to_account_id();
+	let mut operators =
+		vec![Operator { account: alice.clone(), roles: Role::ALL.to_vec(), serves_demo: true }];
+	operators.extend(DEV_VERIFIERS.iter().map(|key| Operator {
+		account: key.to_account_id(),
+		roles: vec![Role::Verifier],
+		serves_demo: true,
+	}));
 	genesis(
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		vec![Operator { account: alice.clone(), roles: Role::ALL.to_vec(), serves_demo: true }],
+		operators,
 		endowed(),
 		alice,
 	)
@@ -214,7 +228,8 @@ pub const LOCAL_INFERENCE_OPERATORS: [Sr25519Keyring; 2] =
 	[Sr25519Keyring::Eve, Sr25519Keyring::Ferdie];
 
 /// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; Eve and Ferdie serve the
-/// demo model.
+/// demo model, as inference operators and as verifiers (so a `Consensus(1)` job runs on both
+/// nodes, one the worker, the other its verifier).
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
@@ -227,7 +242,7 @@ pub fn local_config_genesis() -> Value {
 			.iter()
 			.map(|key| Operator {
 				account: key.to_account_id(),
-				roles: vec![Role::Inference],
+				roles: vec![Role::Inference, Role::Verifier],
 				serves_demo: true,
 			})
 			.collect(),

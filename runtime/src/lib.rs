@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("verity"),
 	impl_name: Cow::Borrowed("verity-node"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -119,7 +119,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on the next runtime upgrade.
 #[allow(unused_parens)]
-type Migrations = (pallet_inference::migrations::v1::MigrateToV1<Runtime>,);
+type Migrations = (
+	pallet_inference::migrations::v1::MigrateToV1<Runtime>,
+	pallet_operators::migrations::v1::MigrateToV1<Runtime>,
+);
 
 /// Dispatches blocks to the pallets.
 pub type Executive = frame_executive::Executive<

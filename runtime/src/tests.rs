@@ -115,6 +115,20 @@ fn development_preset_builds_with_alice_alone() {
 		);
 		let eligible = <Operators as RoleInspect<_, _>>::eligible_for_model(&DEMO_MODEL_ID);
 		assert_eq!(eligible, vec![(alice.clone(), GENESIS_BOND, DEMO_CONCURRENCY)]);
+		// `Consensus` too: Bob, Charlie and Dave verify it, so three verifiers are never the
+		// worker.
+		assert!(terms.modes.supports(verity_primitives::VerificationMode::Consensus(3)));
+		let (mut verifiers, _) =
+			<Operators as RoleInspect<_, _>>::serving_model(&DEMO_MODEL_ID, Role::Verifier);
+		verifiers.sort();
+		let mut expected: Vec<_> = crate::genesis_config_presets::DEV_VERIFIERS
+			.iter()
+			.map(|k| k.to_account_id())
+			.chain([alice.clone()])
+			.map(|who| (who, GENESIS_BOND, DEMO_CONCURRENCY))
+			.collect();
+		expected.sort();
+		assert_eq!(verifiers, expected);
 		assert_eq!(Balances::balance(&TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
 	});
 }
@@ -160,6 +174,11 @@ fn local_testnet_preset_builds_with_four_validators_and_two_inference_nodes() {
 			.collect();
 		inference.sort();
 		assert_eq!(eligible, inference);
+		// They verify it too: a `Consensus(1)` job's verifier is the other node.
+		let (mut verifiers, _) =
+			<Operators as RoleInspect<_, _>>::serving_model(&DEMO_MODEL_ID, Role::Verifier);
+		verifiers.sort();
+		assert_eq!(verifiers, inference);
 		for (who, ..) in &inference {
 			assert!(!<Operators as RoleInspect<_, _>>::is_active(who, Role::Validator));
 		}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // verity — a command-line client of a Verity node (`node cli.mjs --help`).
 //
-//   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast|Zk] [--frac 4]
+//   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast|Zk|Consensus:K] [--frac 4]
 //       runs a job on the dev chain's demo model (16 inputs) as Charlie and prints the output
 //   node cli.mjs register FILE.onnx --input 1,16 --output 1,4 [--price 1] [--as bob] [--serve-as alice]
 //       puts the model into the node's store, registers it, and lets an operator serve it
@@ -39,7 +39,8 @@ options:
                        set-worker)
   --values V,V,...     demo, submit: the input values (required by submit; the demo's default
                        is 16 values from -1 by 1/8); write --values=-1,... for a negative first
-  --mode Fast|Zk       demo, submit: the verification mode (default Fast)
+  --mode MODE          demo, submit: the verification mode: Fast (default), Zk, or
+                       Consensus:K (the worker and K verifiers commit and reveal; K odd)
   --frac N             demo, submit: fractional bits of a Zk job's i8 tensors (default 4)
   --input SHAPE        register: the input tensor's shape, as 1,16 (required)
   --output SHAPE       register: the output tensor's shape, as 1,4 (required)
@@ -115,7 +116,9 @@ function parse(args) {
     if (command === 'submit' && opts.values === undefined) throw new UsageError('submit needs --values V,V,...');
     opts.values = opts.values === undefined ? Array.from({ length: 16 }, (_, i) => i / 8 - 1) : numbers('values', opts.values);
     opts.mode ??= 'Fast';
-    if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast or Zk, not '${opts.mode}'`);
+    const consensus = /^Consensus:([0-9]+)$/.exec(opts.mode);
+    if (consensus) opts.mode = { Consensus: Number(consensus[1]) };
+    else if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${opts.mode}'`);
     [opts.frac] = numbers('frac', opts.frac ?? '4', (n) => Number.isInteger(n) && n >= 0, 'a whole number');
     opts.as ??= 'charlie';
   }

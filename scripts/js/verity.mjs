@@ -12,7 +12,8 @@
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex, hexToU8a } from '@polkadot/util';
+import { u8aToHex, hexToU8a, u8aConcat } from '@polkadot/util';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 
 /** One VRT (12 decimals). */
 export const UNIT = 10n ** 12n;
@@ -202,6 +203,41 @@ export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
       })
       .catch(fail);
   });
+}
+
+/**
+ * The round of the `Consensus` job `id` (`InferenceApi_round`): its members (the worker first)
+ * and where each is, its phase and the agreed output's hash; `null` for other jobs.
+ */
+export async function round(api, id) {
+  const view = await api.call.inferenceApi.round(id);
+  return view.isSome ? view.unwrap() : null;
+}
+
+/**
+ * The commitment `member` (an address) publishes in the round of job `id` for `output` (bytes)
+ * with `salt` (32 bytes): blake2-256 of SCALE(job as u64, output as a byte vector, salt,
+ * member's account).
+ */
+export function commitment(api, id, output, salt, member) {
+  const encoded = u8aConcat(
+    api.createType('u64', id).toU8a(),
+    api.createType('Bytes', output).toU8a(),
+    salt,
+    decodeAddress(member),
+  );
+  return blake2AsU8a(encoded, 256);
+}
+
+/** `member` (a key pair) commits to `output` with `salt` in the round of job `id`. */
+export async function commit(api, member, id, output, salt) {
+  const hash = commitment(api, id, output, salt, member.address);
+  return send(api, member, api.tx.inference.commit(id, u8aToHex(hash)));
+}
+
+/** `member` reveals the `output` and `salt` it committed to in the round of job `id`. */
+export async function reveal(api, member, id, output, salt) {
+  return send(api, member, api.tx.inference.reveal(id, u8aToHex(output), u8aToHex(salt)));
 }
 
 /**

@@ -1,6 +1,7 @@
 //! The local network of `zombienet/local.toml`, started without zombienet: the same nodes with
 //! the same arguments, each a real `verity-node` process on this machine, and the faults it must
-//! survive, checked as a user would check them.
+//! survive, checked as a user would check them (and a `Consensus` round played across two of
+//! its nodes).
 //!
 //! One test runs the checks in order on one network (six to seven nodes on two cores are
 //! started once): each check leaves the network whole for the next.
@@ -273,6 +274,24 @@ async fn the_local_network_survives_its_faults() {
 		fetched_from_peers(net.get(name), DEMO_MODEL_ID).await;
 	}
 	assert!(sample(net.get("alice"), "verity_blobs_chunks_served_total", "").await >= 1.0);
+
+	// Eve and Ferdie verify the demo model too: a `Consensus(1)` job's worker and verifier are
+	// the two nodes, each committing and revealing from its own keystore.
+	let call = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(demo_input(3))),
+		mode: VerificationMode::Consensus(1),
+		max_fee: 2 * UNIT,
+	});
+	let requester = Sr25519Keyring::numeric(2);
+	let round = submitted(&net.get("alice").submit_and_watch(call, &requester).await);
+	let view = ended(net.get("alice"), &round, Duration::from_secs(180)).await.remove(0);
+	assert_eq!(view.status, JobStatus::Settled, "the round of Eve and Ferdie settles");
+	for name in ["eve", "ferdie"] {
+		let reveals = sample(net.get(name), "verity_worker_round_steps_total", "step=\"reveal\"");
+		assert_eq!(reveals.await, 1.0, "{name} revealed once");
+	}
+	println!("1. the demo model travelled; a Consensus(1) round of Eve and Ferdie settled");
 
 	// 2. Ferdie's node dies; jobs assigned to Ferdie pass their deadline, Ferdie is slashed,
 	// and each ends settled by Eve or refunded.

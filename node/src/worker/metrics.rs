@@ -18,6 +18,8 @@ pub struct Metrics {
 	pub inference_seconds: Histogram,
 	/// Wall time of one `Zk` job's proof (interpreter, cross-check and Groth16 prover).
 	pub proof_seconds: Histogram,
+	/// Commits and reveals sent in `Consensus` rounds, by `step`.
+	pub round_steps: CounterVec<U64>,
 }
 
 impl Metrics {
@@ -54,6 +56,16 @@ impl Metrics {
 					HistogramOpts::new("verity_worker_proof_seconds", "Time of one proof").buckets(
 						vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
 					),
+				)?,
+				registry,
+			)?,
+			round_steps: register(
+				CounterVec::new(
+					Opts::new(
+						"verity_worker_round_steps_total",
+						"Commits and reveals sent in Consensus rounds",
+					),
+					&["step"],
 				)?,
 				registry,
 			)?,

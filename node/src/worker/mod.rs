@@ -37,6 +37,7 @@ pub mod engine;
 pub mod metrics;
 pub mod outcomes;
 pub mod p2p;
+mod rounds;
 pub mod rpc;
 pub mod store;
 mod submit;
@@ -179,6 +180,10 @@ pub struct WorkerStatus {
 	pub models_refused: Vec<String>,
 	/// The latest inference latencies in milliseconds, oldest first.
 	pub recent_latencies_ms: Vec<f64>,
+	/// Commits sent in `Consensus` rounds (as a job's worker or verifier) since the node started.
+	pub round_commits: u64,
+	/// Reveals sent in `Consensus` rounds since the node started.
+	pub round_reveals: u64,
 }
 
 /// Where a job the worker took is.
@@ -199,6 +204,8 @@ struct State {
 	executed: u64,
 	failed: u64,
 	latencies: VecDeque<f64>,
+	round_commits: u64,
+	round_reveals: u64,
 	jobs: HashMap<JobId, Progress>,
 	/// Jobs whose result or proof batch the chain refused: their answers go alone.
 	alone: HashSet<JobId>,
@@ -282,6 +289,8 @@ impl Shared {
 			models_stored,
 			models_refused,
 			recent_latencies_ms: state.latencies.iter().copied().collect(),
+			round_commits: state.round_commits,
+			round_reveals: state.round_reveals,
 		}
 	}
 
@@ -307,6 +316,17 @@ impl Shared {
 	fn record_proof_time(&self, elapsed: Duration) {
 		if let Some(metrics) = &self.metrics {
 			metrics.proof_seconds.observe(elapsed.as_secs_f64());
+		}
+	}
+
+	/// Counts a commit or a reveal sent in a round.
+	fn record_round_step(&self, step: &'static str) {
+		let mut state = self.state.lock();
+		let count =
+			if step == "reveal" { &mut state.round_reveals } else { &mut state.round_commits };
+		*count = count.saturating_add(1);
+		if let Some(metrics) = &self.metrics {
+			metrics.round_steps.with_label_values(&[step]).inc();
 		}
 	}
 
@@ -494,13 +514,23 @@ pub enum DemoChain {
 /// The seed of the demo model's owner on the local chain.
 const DEMO_OWNER_SEED: &str = "//Alice";
 
-/// Puts the operator key of a dev account (`--alice` and the like) into the keystore, and, on a
-/// chain with the demo model, the demo model into the store of the nodes that hold it and the
+/// Puts the operator key of a dev account (`--alice` and the like) into the keystore (on the
+/// dev chain with the keys of its verifiers, Bob, Charlie and Dave), and, on a chain with the
+/// demo model, the demo model into the store of the nodes that hold it and the
 /// demo model's (seeded) proving key where the worker runs.
 pub fn prepare_dev(keystore: &KeystorePtr, shared: &Shared, seed: Option<&str>, chain: DemoChain) {
-	if let Some(seed) = seed {
+	// On the dev chain the one node also plays the demo model's verifiers (never a job's
+	// worker, so a `Consensus` job runs its whole round here).
+	let verifiers: Vec<String> = match chain {
+		DemoChain::Dev => verity_runtime::genesis_config_presets::DEV_VERIFIERS
+			.iter()
+			.map(|key| key.to_seed())
+			.collect(),
+		_ => Vec::new(),
+	};
+	for seed in seed.into_iter().chain(verifiers.iter().map(String::as_str)) {
 		if let Err(e) = keystore.sr25519_generate_new(KEY_TYPE, Some(seed)) {
-			log::warn!(target: LOG_TARGET, "cannot insert the dev operator key: {e}");
+			log::warn!(target: LOG_TARGET, "cannot insert the dev operator key {seed}: {e}");
 		}
 	}
 	let holds_demo = match chain {
@@ -556,6 +586,7 @@ pub fn spawn_worker_tasks(
 		prefetched: Default::default(),
 		prefetch_failures: Default::default(),
 		sent: Default::default(),
+		rounds: Default::default(),
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -590,6 +621,8 @@ struct Worker {
 	prefetch_failures: Arc<Mutex<HashMap<ModelId, u32>>>,
 	/// The transactions sent and not yet seen in a block, by hash.
 	sent: Arc<Mutex<HashMap<sp_core::H256, Sent>>>,
+	/// The last step of each (job, operator) in a `Consensus` round ([`rounds`]).
+	rounds: Arc<Mutex<HashMap<(JobId, AccountId), rounds::Step>>>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -621,32 +654,55 @@ impl Worker {
 		let mut declared: u32 = 0;
 		let mut accounts = Vec::new();
 		let mut served: Vec<ModelId> = Vec::new();
+		// The `Consensus` jobs whose rounds an operator of ours is a member of.
+		let mut rounds: Vec<(sr25519::Public, AccountId, Job)> = Vec::new();
 		for (key, account) in self.operator_keys(best) {
-			match api.operator(best, account.clone()) {
+			let verifies = match api.operator(best, account.clone()) {
 				// A chilled operator takes no new jobs but must still finish those it holds.
-				Ok(Some(operator)) if operator.roles.contains(Role::Inference) => {
+				Ok(Some(operator))
+					if operator.roles.contains(Role::Inference)
+						|| operator.roles.contains(Role::Verifier) =>
+				{
 					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
 					served.extend(operator.capabilities.models.iter().copied());
+					operator.roles.contains(Role::Verifier)
 				},
 				Ok(_) => continue,
 				Err(e) => {
 					log::warn!(target: LOG_TARGET, "cannot read operator {account}: {e}");
 					continue;
 				},
-			}
+			};
 			match api.jobs_for_worker(best, account.clone()) {
-				Ok(jobs) => assigned.extend(jobs.into_iter().map(|job| Work {
-					job,
-					worker: key,
-					operator: account.clone(),
-				})),
+				Ok(jobs) => {
+					for job in jobs {
+						if matches!(job.mode, VerificationMode::Consensus(_)) {
+							rounds.push((key, account.clone(), job));
+						} else {
+							assigned.push(Work { job, worker: key, operator: account.clone() });
+						}
+					}
+				},
 				Err(e) => log::warn!(target: LOG_TARGET, "cannot read the jobs of {account}: {e}"),
+			}
+			if verifies {
+				// A runtime without rounds (`InferenceApi` before version 2) lists none.
+				match api.jobs_for_verifier(best, account.clone()) {
+					Ok(jobs) => {
+						rounds.extend(jobs.into_iter().map(|job| (key, account.clone(), job)))
+					},
+					Err(e) => {
+						log::debug!(target: LOG_TARGET, "cannot read the rounds of {account}: {e}")
+					},
+				}
 			}
 			accounts.push(account);
 		}
-		let at_least = u32::from(!assigned.is_empty());
+		let at_least = u32::from(!assigned.is_empty() || !rounds.is_empty());
 		self.resize(declared.min(self.max_concurrency).max(at_least));
 		self.prefetch(served);
+		let members = self.rounds_of(best, rounds);
+		self.play_rounds(members, number);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -1128,8 +1184,9 @@ impl Worker {
 
 	/// Fetches, loads and runs the job's model on its input.
 	async fn execute(&self, job: &Job) -> Result<Vec<u8>, Failure> {
-		if job.mode != VerificationMode::Fast {
-			return Err(Failure::new("mode", format!("{:?} jobs are not served", job.mode)));
+		// `Zk` jobs are proved (`prove`), on their quantized input.
+		if job.mode == VerificationMode::Zk {
+			return Err(Failure::new("mode", "a Zk job is proved, not run"));
 		}
 		let loaded = self.load(job).await?;
 		let input = job.input.clone();

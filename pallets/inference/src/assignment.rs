@@ -13,10 +13,10 @@ pub(crate) struct Candidates<T: Config> {
 }
 
 impl<T: Config> Candidates<T> {
-	/// The operators serving `model` now.
-	pub(crate) fn of(model: &ModelId) -> Self {
+	/// The operators of `role` serving `model` now.
+	pub(crate) fn of(model: &ModelId, role: Role) -> Self {
 		let ceiling = Params::<T>::get().max_concurrent_jobs;
-		let (eligible, listed) = T::Operators::eligible_for_model_counted(model);
+		let (eligible, listed) = T::Operators::serving_model(model, role);
 		let operators = eligible
 			.into_iter()
 			.map(|(who, bond, max_jobs)| {
@@ -42,8 +42,43 @@ impl<T: Config> Candidates<T> {
 		attempt: u8,
 		exclude: Option<&T::AccountId>,
 	) -> Option<T::AccountId> {
+		let seed = (frame_system::Pallet::<T>::parent_hash(), job, attempt).encode();
+		self.draw_from(&seed, exclude.map(core::slice::from_ref).unwrap_or_default())
+	}
+
+	/// Draws the `k` verifiers of `job`, none of them in `exclude` (the worker), each from
+	/// `blake2_256(parent ‖ job ‖ "verifier" ‖ i)` among those not drawn yet; `None` if fewer
+	/// than `k` can take it. Counts the job in their loads.
+	pub(crate) fn draw_verifiers(
+		&mut self,
+		job: JobId,
+		k: u8,
+		exclude: &T::AccountId,
+	) -> Option<Vec<T::AccountId>> {
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		let mut drawn = alloc::vec![exclude.clone()];
+		for index in 0..k {
+			let seed = (parent, job, b"verifier", index).encode();
+			let verifier = self.draw_from(&seed, &drawn)?;
+			drawn.push(verifier);
+		}
+		drawn.remove(0);
+		Some(drawn)
+	}
+
+	/// Counts a job `who` took through another set of candidates (an operator of both roles
+	/// drawn as a worker), so its load here stays true.
+	pub(crate) fn note(&mut self, who: &T::AccountId) {
+		if let Some(operator) = self.operators.iter_mut().find(|operator| operator.0 == *who) {
+			operator.3 = operator.3.saturating_add(1);
+		}
+	}
+
+	/// Draws an operator with room, not in `exclude`, with probability proportional to its
+	/// bond, from `blake2_256(seed)`. Counts the job in its load.
+	fn draw_from(&mut self, seed: &[u8], exclude: &[T::AccountId]) -> Option<T::AccountId> {
 		let eligible = |(who, bond, max_jobs, load): &(T::AccountId, u128, u32, u32)| {
-			Some(who) != exclude && load < max_jobs && *bond > 0
+			!exclude.contains(who) && load < max_jobs && *bond > 0
 		};
 		let total = self
 			.operators
@@ -53,8 +88,7 @@ impl<T: Config> Candidates<T> {
 		if total == 0 {
 			return None;
 		}
-		let parent = frame_system::Pallet::<T>::parent_hash();
-		let seed = sp_io::hashing::blake2_256(&(parent, job, attempt).encode());
+		let seed = sp_io::hashing::blake2_256(seed);
 		let mut draw = [0u8; 16];
 		draw.copy_from_slice(seed.get(..16)?);
 		let mut point = u128::from_le_bytes(draw).checked_rem(total)?;
@@ -98,7 +132,11 @@ impl<T: Config> Pallet<T> {
 				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
 				(terms.input_elements, terms.output_elements)
 			},
-			VerificationMode::Consensus(_) => return Err(Error::<T>::ModeNotAvailable.into()),
+			// Members run the model on the same input as a `Fast` worker and reveal its bytes.
+			VerificationMode::Consensus(k) => {
+				Self::check_verifier_count(k)?;
+				(terms.input_len, terms.output_len)
+			},
 		};
 		for input in &inputs {
 			match input {
@@ -122,13 +160,35 @@ impl<T: Config> Pallet<T> {
 		let first = NextJobId::<T>::get();
 		let next = first.0.checked_add(u64::from(count)).ok_or(Error::<T>::Overflow)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut candidates = Candidates::<T>::of(&model);
+		let mut candidates = Candidates::<T>::of(&model, Role::Inference);
+		let mut verifiers = match mode {
+			VerificationMode::Consensus(_) => Some(Candidates::<T>::of(&model, Role::Verifier)),
+			_ => None,
+		};
 		let mut workers = Vec::with_capacity(inputs.len());
+		let mut rounds = Vec::new();
 		for index in 0..u64::from(count) {
 			let job = JobId(first.0.saturating_add(index));
-			workers.push(candidates.draw(job, 1, None).ok_or(Error::<T>::NoEligibleOperator)?);
+			let worker = candidates.draw(job, 1, None).ok_or(Error::<T>::NoEligibleOperator)?;
+			if let (Some(verifiers), VerificationMode::Consensus(k)) = (verifiers.as_mut(), mode) {
+				verifiers.note(&worker);
+				let drawn = verifiers
+					.draw_verifiers(job, k, &worker)
+					.ok_or(Error::<T>::NotEnoughVerifiers)?;
+				for verifier in &drawn {
+					candidates.note(verifier);
+				}
+				rounds.push(drawn);
+			}
+			workers.push(worker);
 		}
-		let deadline = now.saturating_add(Params::<T>::get().execution_period);
+		let period = Params::<T>::get().execution_period;
+		let commit_deadline = now.saturating_add(period);
+		// A round's reveals take another period after its commits.
+		let deadline = match mode {
+			VerificationMode::Consensus(_) => commit_deadline.saturating_add(period),
+			_ => commit_deadline,
+		};
 		let slots = Self::free_slots(deadline, count).ok_or(Error::<T>::MarketBusy)?;
 		let deposit = T::JobDeposit::get();
 		let escrow = max_fee.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
@@ -147,9 +207,11 @@ impl<T: Config> Pallet<T> {
 			(0..u64::from(count)).map(|i| JobId(first.0.saturating_add(i))).collect();
 		Self::push_deadlines(slots, &ids);
 		let mut loads: Vec<(T::AccountId, u32)> = Vec::new();
+		let mut rounds = rounds.into_iter();
 		for ((&id, worker), input) in ids.iter().zip(workers).zip(inputs) {
 			WorkerJobs::<T>::insert(&worker, id, ());
 			tally(&mut loads, &worker, 1);
+			let member = worker.clone();
 			RequesterJobs::<T>::insert(&requester, id, ());
 			Self::deposit_event(Event::JobSubmitted {
 				job: id,
@@ -179,12 +241,24 @@ impl<T: Config> Pallet<T> {
 					finished_at: None,
 				},
 			);
+			if let Some(verifiers) = rounds.next() {
+				for verifier in &verifiers {
+					VerifierJobs::<T>::insert(verifier, id, ());
+					tally(&mut loads, verifier, 1);
+				}
+				Self::deposit_event(Event::VerifiersAssigned {
+					job: id,
+					verifiers: verifiers.clone(),
+				});
+				Rounds::<T>::insert(id, Self::new_round(member, verifiers, commit_deadline));
+			}
 		}
 		for (worker, added) in loads {
 			WorkerLoad::<T>::mutate(&worker, |load| *load = load.saturating_add(added));
 		}
 		ModelJobs::<T>::mutate(model, |open| *open = open.saturating_add(count));
-		Ok((ids, candidates.serving()))
+		let serving = verifiers.map_or(0, |verifiers| verifiers.serving());
+		Ok((ids, candidates.serving().max(serving)))
 	}
 
 	/// Gives the job to another eligible operator if it was not reassigned before, else refunds
@@ -201,7 +275,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let deadline = now.saturating_add(Params::<T>::get().execution_period);
 		let attempt = record.attempts.saturating_add(1);
-		let mut candidates = Candidates::<T>::of(&record.model);
+		let mut candidates = Candidates::<T>::of(&record.model, Role::Inference);
 		let operators = candidates.serving();
 		let next = candidates.draw(job, attempt, Some(&record.worker));
 		let (Some(to), Some(slots)) = (next, Self::free_slots(deadline, 1)) else {

@@ -96,6 +96,53 @@ fn settled_job<T: Config>(model: ModelId, output_len: u32) -> JobId {
 	id
 }
 
+/// A model served by `n` workers and by as many verifiers as the role has room for (the most a
+/// draw looks through).
+fn consensus_market<T: Config>(n: u32) -> ModelId {
+	let model = market::<T>(n);
+	for i in 0..T::MaxOperators::get() {
+		if !T::BenchmarkHelper::register_verifier(&funded::<T>("verifier", i), model) {
+			break;
+		}
+	}
+	model
+}
+
+/// `Consensus(k)` with `p` verifier pairs beyond the first verifier.
+fn consensus<T: Config>(p: u32) -> VerificationMode {
+	VerificationMode::Consensus((2 * p + 1) as u8)
+}
+
+/// The largest `p` the runtime allows.
+fn max_pairs<T: Config>() -> u32 {
+	(T::MaxVerifiers::get() - 1) / 2
+}
+
+/// An open `Consensus` job with `p` verifier pairs, on a market of `n` workers.
+fn open_round<T: Config>(n: u32, p: u32) -> JobId {
+	let model = consensus_market::<T>(n);
+	let requester = funded::<T>("requester", 0);
+	let mode = consensus::<T>(p);
+	let max_fee = Inference::<T>::estimate_fee(&model, mode).unwrap_or_else(|_| Zero::zero());
+	Inference::<T>::do_submit(requester, model, alloc::vec![max_input::<T>()], mode, max_fee)
+		.expect("the job is submitted")
+		.0[0]
+}
+
+/// The members of the round of `id`, the worker first.
+fn members_of<T: Config>(id: JobId) -> Vec<T::AccountId> {
+	let round = Rounds::<T>::get(id).expect("the round exists");
+	round.members.into_iter().map(|(who, _)| who).collect()
+}
+
+/// A full-length output, every byte `byte`, and the salt and commitment of `who` for it.
+fn answer<T: Config>(id: JobId, who: &T::AccountId, byte: u8) -> (OutputOf<T>, [u8; 32], [u8; 32]) {
+	let output = BoundedVec::truncate_from(alloc::vec![byte; T::MaxOutputLen::get() as usize]);
+	let salt = [byte; 32];
+	let hash = commitment(id, &output, &salt, who);
+	(output, salt, hash)
+}
+
 fn worker_of<T: Config>(id: JobId) -> T::AccountId {
 	Jobs::<T>::get(id).map(|job| job.worker).expect("the job exists")
 }
@@ -285,6 +332,73 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), id);
 		assert!(!Jobs::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn submit_consensus_job(
+		n: Linear<1, { T::MaxOperators::get() - 1 }>,
+		p: Linear<0, { max_pairs::<T>() }>,
+	) {
+		let model = consensus_market::<T>(n);
+		congest::<T>(deadline_now::<T>());
+		let requester = funded::<T>("requester", 0);
+		let mode = consensus::<T>(p);
+		let max_fee = Inference::<T>::estimate_fee(&model, mode).unwrap_or_else(|_| Zero::zero());
+		#[extrinsic_call]
+		submit_job(RawOrigin::Signed(requester), model, max_input::<T>(), mode, max_fee);
+		assert!(Rounds::<T>::contains_key(JobId(0)));
+	}
+
+	#[benchmark]
+	fn commit() {
+		let id = open_round::<T>(1, max_pairs::<T>());
+		let who = members_of::<T>(id)[0].clone();
+		let (_, _, hash) = answer::<T>(id, &who, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, hash);
+		assert!(Rounds::<T>::get(id).is_some_and(|round| round.members[0].1 != Vote::Pending));
+	}
+
+	/// The reveal that closes the round: a bare majority revealed one output, every other
+	/// member another output of its own (each slashed), the majority's last member reveals.
+	#[benchmark]
+	fn reveal(p: Linear<0, { max_pairs::<T>() }>) {
+		let id = open_round::<T>(1, p);
+		let members = members_of::<T>(id);
+		let quorum = members.len() / 2 + 1;
+		let byte = |place: usize| if place < quorum { 0 } else { place as u8 };
+		for (place, who) in members.iter().enumerate() {
+			let (_, _, hash) = answer::<T>(id, who, byte(place));
+			Inference::<T>::do_commit(id, who.clone(), hash).expect("the member commits");
+		}
+		// The dissenters first, then the majority but its last member.
+		let mut order: Vec<usize> = (quorum..members.len()).collect();
+		order.extend(0..quorum - 1);
+		for place in order {
+			let (output, salt, _) = answer::<T>(id, &members[place], byte(place));
+			Inference::<T>::do_reveal(id, members[place].clone(), output, salt)
+				.expect("the member reveals");
+		}
+		let last = members[quorum - 1].clone();
+		let (output, salt, _) = answer::<T>(id, &last, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), id, output, salt);
+		assert!(Jobs::<T>::get(id).is_some_and(|job| job.status == JobStatus::Settled));
+	}
+
+	/// A round nobody played, closed at its deadline: every member slashed, the job refunded.
+	#[benchmark]
+	fn deadline_round(p: Linear<0, { max_pairs::<T>() }>) {
+		let id = open_round::<T>(1, p);
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		DeadlineCursor::<T>::put(deadline);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, deadline, deadline);
+		}
+		assert!(Jobs::<T>::get(id)
+			.is_some_and(|job| job.status == JobStatus::Refunded(RefundReason::NoQuorum)));
 	}
 
 	impl_benchmark_test_suite!(Inference, crate::mock::new_bench_ext(), crate::mock::Test);

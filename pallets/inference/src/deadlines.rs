@@ -7,10 +7,11 @@ use super::*;
 // What entries cost, how many a queue admits, and working through them.
 impl<T: Config> Pallet<T> {
 	/// The most one entry can cost: a missed deadline with a slash and a reassignment among
-	/// [`Config::MaxOperators`], or a pruning. The meter starts an entry only with this much
-	/// weight left.
+	/// [`Config::MaxOperators`], a `Consensus` round closed with every member slashed, or a
+	/// pruning. The meter starts an entry only with this much weight left.
 	pub fn worst_entry() -> Weight {
 		T::WeightInfo::deadline_timeout(T::MaxOperators::get())
+			.max(T::WeightInfo::deadline_round(Self::pairs(T::MaxVerifiers::get() as u8)))
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
 	}
@@ -156,6 +157,10 @@ impl<T: Config> Pallet<T> {
 			// The slash and what follows stand or fall together: a step that fails is retried
 			// next block, and must not slash again.
 			let step = frame_support::storage::with_storage_layer(|| {
+				// A round closes on what its members revealed.
+				if let Some(round) = Rounds::<T>::get(job) {
+					return Self::close_round(job, record, round).map(|()| 0);
+				}
 				// A worker whose key was replaced under it could not prove: no slash, and the
 				// job goes back to its requester rather than to another worker.
 				if Self::key_replaced(&record) {
@@ -213,6 +218,9 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Jobs::<T>::remove(job);
+		if matches!(record.mode, VerificationMode::Consensus(_)) {
+			Rounds::<T>::remove(job);
+		}
 		RequesterJobs::<T>::remove(&record.requester, job);
 		Self::deposit_event(Event::JobPruned { job });
 	}

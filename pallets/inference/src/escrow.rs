@@ -42,23 +42,70 @@ impl<T: Config> Closing<T> {
 
 	/// Settles `record`: its fee split between the worker, the model's owner (royalty) and the
 	/// treasury, the rest of its escrow returned.
-	pub(crate) fn settle(&mut self, job: JobId, mut record: JobOf<T>) {
+	pub(crate) fn settle(&mut self, job: JobId, record: JobOf<T>) {
+		let (split, owner) = self.split(&record);
+		let worker = record.worker.clone();
+		self.pay_out(job, record, split, owner, &[(worker, split.worker)]);
+	}
+
+	/// Settles the `Consensus` job `record` on its round's majority, `agreeing` the members who
+	/// revealed the majority's output, of `k` verifiers: the owner and the treasury are paid as
+	/// for any job; [`MarketParams::verifier_share`] of the fee is the verifiers' pool, each
+	/// verifier's `1/k` of it paid if it agreed; the rest is the worker's, paid if it agreed.
+	/// The parts of members outside the majority return to the requester.
+	pub(crate) fn settle_round(
+		&mut self,
+		job: JobId,
+		record: JobOf<T>,
+		agreeing: &[T::AccountId],
+		k: u32,
+	) {
+		let (split, owner) = self.split(&record);
+		let pool = self.params.verifier_share.mul_floor(record.fee).min(split.worker);
+		let each = sp_runtime::traits::CheckedDiv::checked_div(&pool, &k.into())
+			.unwrap_or_else(Zero::zero);
+		let worker_part = split.worker.saturating_sub(pool);
+		let shares: Vec<(T::AccountId, BalanceOf<T>)> = agreeing
+			.iter()
+			.map(|who| {
+				let part = if *who == record.worker { worker_part } else { each };
+				(who.clone(), part)
+			})
+			.collect();
+		self.pay_out(job, record, split, owner, &shares);
+	}
+
+	/// The fee split of `record` and the owner its royalty goes to (the treasury if the model
+	/// is gone).
+	fn split(&mut self, record: &JobOf<T>) -> (FeeSplit<BalanceOf<T>>, T::AccountId) {
 		let royalty = self.royalty_of(&record.model);
 		let split = FeeSplit::of(
 			record.fee,
 			royalty.as_ref().map(|(_, share)| *share).unwrap_or_default(),
 			self.params.treasury_share,
 		);
-		let treasury = T::Treasury::get();
 		// Without an owner (a reaped model) the royalty goes to the treasury.
-		let owner = royalty.map(|(owner, _)| owner).unwrap_or_else(|| treasury.clone());
+		let owner = royalty.map(|(owner, _)| owner).unwrap_or_else(T::Treasury::get);
+		(split, owner)
+	}
+
+	/// Pays the royalty and the treasury's share of `split` and `shares` out of the escrow of
+	/// `record`, returns the rest, and finishes the job as settled.
+	fn pay_out(
+		&mut self,
+		job: JobId,
+		mut record: JobOf<T>,
+		split: FeeSplit<BalanceOf<T>>,
+		owner: T::AccountId,
+		shares: &[(T::AccountId, BalanceOf<T>)],
+	) {
+		let treasury = T::Treasury::get();
 		let mut paid = BalanceOf::<T>::zero();
-		for (to, amount) in
-			[(&record.worker, split.worker), (&owner, split.royalty), (&treasury, split.treasury)]
-		{
+		let fixed = [(owner, split.royalty), (treasury, split.treasury)];
+		for (to, amount) in shares.iter().chain(fixed.iter()) {
 			if !amount.is_zero() {
-				tally(&mut self.payments, &(record.requester.clone(), to.clone()), amount);
-				paid = paid.saturating_add(amount);
+				tally(&mut self.payments, &(record.requester.clone(), to.clone()), *amount);
+				paid = paid.saturating_add(*amount);
 			}
 		}
 		let rest = record.max_fee.saturating_sub(paid);
@@ -82,6 +129,20 @@ impl<T: Config> Closing<T> {
 	fn finish(&mut self, job: JobId, mut record: JobOf<T>, status: JobStatus) {
 		WorkerJobs::<T>::remove(&record.worker, job);
 		tally(&mut self.loads, &record.worker, 1);
+		let round = match record.mode {
+			VerificationMode::Consensus(_) => Rounds::<T>::get(job),
+			_ => None,
+		};
+		if let Some(mut round) = round {
+			for verifier in round.verifiers() {
+				VerifierJobs::<T>::remove(verifier, job);
+				tally(&mut self.loads, verifier, 1);
+			}
+			if round.closed.is_none() {
+				round.closed = Some(None);
+				Rounds::<T>::insert(job, round);
+			}
+		}
 		tally(&mut self.models, &record.model, 1);
 		self.pruning.push(job);
 		record.status = status;

@@ -89,8 +89,31 @@
 //!   (`pallet-settlement`) checks it: the job settles if it verifies; if not, the worker loses
 //!   [`MarketParams::bad_proof_slash`] of its bond and the job is refunded. A malformed proof is
 //!   an error that changes nothing; a missed deadline is handled as for `Fast`.
-//! - `Consensus` exists in the types and the state machine but is refused with
-//!   [`Error::ModeNotAvailable`] until attestations land.
+//! - `Consensus(k)` (`k` odd, at most [`Config::MaxVerifiers`]) draws `k` verifiers besides the
+//!   worker (see *Consensus*).
+//!
+//! ## Consensus
+//!
+//! The worker and `k` verifiers (active `Verifier` operators that declare the model, drawn by
+//! bond without replacement and never the worker, from `blake2_256(parent ‖ job ‖ "verifier" ‖
+//! i)`) form the job's [`Round`]. Each member `commit`s to [`commitment`]`(job, output, salt,
+//! account)` within [`MarketParams::execution_period`] blocks; reveals open once every member
+//! committed or that period is over, and last another period (the job's `deadline`). The
+//! commitment binds the member's account, so a copied commitment cannot be revealed by the
+//! copier, and nothing is revealed before the commits are in. Outputs are compared byte for byte.
+//! The round closes at the reveal that leaves nobody to wait for, or at the deadline:
+//!
+//! - a strict majority of the `k + 1` members revealed one output (the *quorum*,
+//!   `⌊(k + 1)/2⌋ + 1`): the job settles on it; the verifiers' pool
+//!   ([`MarketParams::verifier_share`] of the fee) pays each agreeing verifier `1/k` of it, the
+//!   worker (if it agreed) the rest of the worker's share; members outside the majority are
+//!   slashed, [`MarketParams::bad_proof_slash`] for another output, and
+//!   [`MarketParams::missed_deadline_slash`] for no reveal; their shares stay with the requester;
+//! - otherwise (a tie, too few reveals) the job is refunded ([`RefundReason::NoQuorum`]) and
+//!   only the members who did not reveal are slashed.
+//!
+//! A round is not reassigned, cannot be declined (a member that cannot run the model stays
+//! silent and pays the no-show's slash), and can be cancelled only in its first block.
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
@@ -99,7 +122,11 @@
 //! - every open job has a deadline entry in the queue at or after the cursor, its worker's load
 //!   counts it, and so does its model's [`ModelJobs`]; no queue is left behind the cursor;
 //! - [`NextJobId`] is above every job id; the indexes [`WorkerJobs`] and [`RequesterJobs`] match
-//!   the jobs, both ways.
+//!   the jobs, both ways;
+//! - every `Consensus` job has its [`Round`] (and no other job has one): `k + 1` distinct
+//!   members, the worker first, open exactly while the job is open, each verifier in
+//!   [`VerifierJobs`] and counted in its load while it is; every revealed output is voted for
+//!   and stored once; a settled round's output is its majority's.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -112,6 +139,7 @@ pub use weights::WeightInfo;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod consensus;
 mod deadlines;
 mod escrow;
 pub mod migrations;
@@ -143,7 +171,7 @@ use sp_runtime::{
 	BoundedVec, DispatchError,
 };
 use verity_primitives::{
-	JobId, ModelId, ModelInspect, ModelTerms, ModelUsage, ProofError, RoleInspect, Slash,
+	JobId, ModelId, ModelInspect, ModelTerms, ModelUsage, ProofError, Role, RoleInspect, Slash,
 	SlashReason, VerificationMode, VerifyProof,
 };
 
@@ -157,12 +185,15 @@ const LOG_TARGET: &str = "runtime::inference";
 /// knows through read traits.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Registers a model (supporting `Fast`) owned by `owner`, numbered `seed`, taking inputs
+	/// Registers a model (supporting `Fast` and `Consensus`) owned by `owner`, numbered `seed`, taking inputs
 	/// of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes; returns its
 	/// id.
 	fn register_model(owner: &AccountId, seed: u32, output_len: u32) -> ModelId;
 	/// Makes `who` (funded) an active inference operator serving `model`, taking many jobs.
 	fn register_worker(who: &AccountId, model: ModelId);
+	/// Makes `who` (funded) an active verifier operator serving `model`, taking many jobs;
+	/// `false` if the role is full (a chain's genesis may hold verifiers already).
+	fn register_verifier(who: &AccountId, model: ModelId) -> bool;
 }
 
 /// How many later blocks `schedule` tries when a block's deadline queue is full.
@@ -244,6 +275,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJobBatch: Get<u32>;
 
+		/// The most verifiers a `Consensus(k)` job may ask for (`k` is odd and at most this).
+		#[pallet::constant]
+		type MaxVerifiers: Get<u32>;
+
 		/// Checks the proofs of `Zk` jobs (`pallet-settlement`).
 		type Verifier: VerifyProof<Self::AccountId>;
 
@@ -312,6 +347,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+	/// The rounds of `Consensus` jobs, kept with their jobs. `Twox64Concat`: ids are
+	/// pallet-assigned.
+	#[pallet::storage]
+	pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, JobId, RoundOf<T>>;
+
+	/// The open `Consensus` jobs each verifier must commit and reveal in (what a verifier
+	/// polls). Accounts are user-chosen (`Blake2_128Concat`); job ids are pallet-assigned
+	/// (`Twox64Concat`).
+	#[pallet::storage]
+	pub type VerifierJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
 	/// The market parameters (governable).
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, MarketParamsOf<T>, ValueQuery>;
@@ -353,6 +400,44 @@ pub mod pallet {
 		ParamsSet { params: MarketParamsOf<T> },
 		/// A finished job was removed from storage and its deposit returned.
 		JobPruned { job: JobId },
+		/// A `Consensus` job's verifiers were drawn (its worker is in `JobSubmitted`).
+		VerifiersAssigned {
+			/// The job.
+			job: JobId,
+			/// Its verifiers, in the round's order.
+			verifiers: Vec<T::AccountId>,
+		},
+		/// A member of a `Consensus` round committed to its output.
+		Committed {
+			/// The job.
+			job: JobId,
+			/// The member (the operator, not its worker key).
+			who: T::AccountId,
+		},
+		/// A member of a `Consensus` round revealed its output.
+		Revealed {
+			/// The job.
+			job: JobId,
+			/// The member.
+			who: T::AccountId,
+			/// The blake2-256 hash of the output it revealed.
+			output_hash: [u8; 32],
+		},
+		/// A strict majority of a `Consensus` round's members revealed one output, which
+		/// settles the job.
+		QuorumReached {
+			/// The job.
+			job: JobId,
+			/// The blake2-256 hash of the agreed output.
+			output_hash: [u8; 32],
+			/// How many members revealed it.
+			agreeing: u32,
+		},
+		/// A `Consensus` round closed without a majority: the job is refunded.
+		Disputed {
+			/// The job.
+			job: JobId,
+		},
 	}
 
 	#[pallet::error]
@@ -363,8 +448,6 @@ pub mod pallet {
 		ModelRetired,
 		/// The model does not support this verification mode.
 		ModeNotSupported,
-		/// The mode is not available yet (`Consensus` waits for attestations).
-		ModeNotAvailable,
 		/// The model has no verifying key yet, so `Zk` jobs cannot be settled.
 		NoVerifyingKey,
 		/// The input is empty.
@@ -427,6 +510,28 @@ pub mod pallet {
 		/// The model's output is longer than [`Config::MaxOutputLen`]: no result could be
 		/// delivered.
 		OutputTooLong,
+		/// `k` of `Consensus(k)` must be odd and at most [`Config::MaxVerifiers`].
+		InvalidVerifierCount,
+		/// Fewer than `k` verifiers (other than the worker) can take the job now.
+		NotEnoughVerifiers,
+		/// Only `Consensus` jobs have rounds to commit and reveal in.
+		NotConsensusJob,
+		/// A `Consensus` job is answered by `commit` and `reveal`, not by a result or a decline.
+		CommitRequired,
+		/// The caller is not a member (the worker or a verifier) of the job's round.
+		NotMember,
+		/// The member already committed.
+		AlreadyCommitted,
+		/// The round's commits are over.
+		CommitPeriodOver,
+		/// Reveals open once every member committed or the commits are over.
+		RevealTooEarly,
+		/// The member did not commit, so it has nothing to reveal.
+		NotCommitted,
+		/// The member already revealed.
+		AlreadyRevealed,
+		/// The output and salt do not hash to the member's commitment.
+		CommitmentMismatch,
 	}
 
 	#[pallet::hooks]
@@ -460,13 +565,14 @@ pub mod pallet {
 		/// - **Details**: holds `max_fee` as escrow and assigns an eligible operator (see the
 		///   module docs); the fee is fixed now from the model's price.
 		/// - **Errors**: [`Error::UnknownModel`], [`Error::ModelRetired`],
-		///   [`Error::ModeNotSupported`], [`Error::ModeNotAvailable`], [`Error::EmptyInput`],
+		///   [`Error::ModeNotSupported`], [`Error::InvalidVerifierCount`],
+		///   [`Error::NotEnoughVerifiers`], [`Error::EmptyInput`],
 		///   [`Error::InputSizeMismatch`],
 		///   [`Error::FeedsNotAvailable`], [`Error::MaxFeeTooLow`], [`Error::NoEligibleOperator`],
 		///   [`Error::MarketBusy`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 		/// - **Events**: [`Event::JobSubmitted`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(T::MaxOperators::get()))]
+		#[pallet::weight(Pallet::<T>::submit_weight(1, T::MaxOperators::get(), *mode))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -478,7 +584,7 @@ pub mod pallet {
 			let (_, operators) =
 				Self::do_submit(requester, model, alloc::vec![input], mode, max_fee)?;
 			// The requester pays for the operators actually looked at, not the bound.
-			Ok(Some(T::WeightInfo::submit_job(operators)).into())
+			Ok(Some(Self::submit_weight(1, operators, mode)).into())
 		}
 
 		/// Deliver the output of an assigned job.
@@ -662,7 +768,9 @@ pub mod pallet {
 			ensure!(record.output.is_none(), Error::<T>::ResultAlreadySubmitted);
 			ensure!(record.status.is_open(), Error::<T>::JobFinished);
 			let now = frame_system::Pallet::<T>::block_number();
-			let overdue = now >= record.deadline;
+			// A `Consensus` round closes itself at its deadline; only its first block is free.
+			let consensus = matches!(record.mode, VerificationMode::Consensus(_));
+			let overdue = now >= record.deadline && !consensus;
 			ensure!(overdue || now == record.assigned_at, Error::<T>::TooEarlyToCancel);
 			if overdue && !Self::key_replaced(&record) {
 				let fraction = Params::<T>::get().missed_deadline_slash;
@@ -689,6 +797,10 @@ pub mod pallet {
 			let who = Self::ensure_worker(origin)?;
 			// Past its deadline a worker cannot decline its way out of the slash.
 			let record = Self::assigned_to(job, &who)?;
+			ensure!(
+				!matches!(record.mode, VerificationMode::Consensus(_)),
+				Error::<T>::CommitRequired
+			);
 			let cost = Self::decline_cost(&record, frame_system::Pallet::<T>::block_number());
 			if !cost.is_zero() {
 				T::Operators::slash_fraction(&who, cost, SlashReason::LateDecline);
@@ -750,7 +862,11 @@ pub mod pallet {
 		/// - **Errors**: those of [`Pallet::submit_job`], and [`Error::EmptyBatch`].
 		/// - **Events**: [`Event::JobSubmitted`] for each job.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::submit_jobs(inputs.len() as u32, T::MaxOperators::get()))]
+		#[pallet::weight(Pallet::<T>::submit_weight(
+			inputs.len() as u32,
+			T::MaxOperators::get(),
+			*mode,
+		))]
 		pub fn submit_jobs(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -762,7 +878,7 @@ pub mod pallet {
 			let count = inputs.len() as u32;
 			let (_, operators) =
 				Self::do_submit(requester, model, inputs.into_inner(), mode, max_fee)?;
-			Ok(Some(T::WeightInfo::submit_jobs(count, operators)).into())
+			Ok(Some(Self::submit_weight(count, operators, mode)).into())
 		}
 
 		/// Deliver the outputs of several `Fast` jobs at once (at most
@@ -795,6 +911,57 @@ pub mod pallet {
 			let who = Self::ensure_worker(origin)?;
 			let weight = Self::do_submit_results(&who, results.into_inner())?;
 			Ok(Some(weight).into())
+		}
+
+		/// Commit to an output in the round of a `Consensus` job.
+		///
+		/// - **Dispatch origin**: signed; a member of the round (the job's worker or one of its
+		///   verifiers), or the worker account it named.
+		/// - **Details**: `commitment` is [`commitment`]`(job, output, salt, member)`: the
+		///   blake2-256 hash of the SCALE encoding of the job id, the output (as a byte vector),
+		///   a 32-byte secret salt and the member's account. Nobody can read the output from it,
+		///   nor copy it: it binds the member. Commits are taken until the round's commit
+		///   deadline; once every member committed, reveals open at once.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::JobFinished`],
+		///   [`Error::NotConsensusJob`], [`Error::NotMember`], [`Error::CommitPeriodOver`],
+		///   [`Error::AlreadyCommitted`].
+		/// - **Events**: [`Event::Committed`].
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::commit())]
+		pub fn commit(origin: OriginFor<T>, job: JobId, commitment: [u8; 32]) -> DispatchResult {
+			let who = Self::ensure_worker(origin)?;
+			Self::do_commit(job, who, commitment)
+		}
+
+		/// Reveal the output committed to in the round of a `Consensus` job.
+		///
+		/// - **Dispatch origin**: signed; a member of the round who committed, or the worker
+		///   account it named.
+		/// - **Details**: reveals open once every member committed or the commit deadline came,
+		///   and close at the job's deadline. The reveal that leaves nobody to wait for closes
+		///   the round: the output a strict majority of the members revealed settles the job,
+		///   and members outside that majority are slashed; without a majority the job is
+		///   refunded and the members who did not reveal are slashed. A round nobody closes so
+		///   is closed at the job's deadline.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::JobFinished`],
+		///   [`Error::NotConsensusJob`], [`Error::NotMember`], [`Error::DeadlinePassed`],
+		///   [`Error::RevealTooEarly`], [`Error::NotCommitted`], [`Error::AlreadyRevealed`],
+		///   [`Error::EmptyOutput`], [`Error::OutputSizeMismatch`],
+		///   [`Error::CommitmentMismatch`].
+		/// - **Events**: [`Event::Revealed`]; on closing [`Event::QuorumReached`],
+		///   [`Event::ResultSubmitted`], `Slashed`, [`Event::JobSettled`], or
+		///   [`Event::Disputed`], `Slashed`, [`Event::JobRefunded`] with
+		///   [`RefundReason::NoQuorum`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::reveal(Pallet::<T>::pairs(T::MaxVerifiers::get() as u8)))]
+		pub fn reveal(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: OutputOf<T>,
+			salt: [u8; 32],
+		) -> DispatchResult {
+			let who = Self::ensure_worker(origin)?;
+			Self::do_reveal(job, who, output, salt).map(|_| ())
 		}
 	}
 }
@@ -829,6 +996,10 @@ impl<T: Config> Pallet<T> {
 			// `Fast` and `Zk` jobs can be open (see `submit_job`); only `Fast` ones settle on a
 			// bare result.
 			frame_support::ensure!(
+				!matches!(record.mode, VerificationMode::Consensus(_)),
+				Error::<T>::CommitRequired
+			);
+			frame_support::ensure!(
 				record.mode == VerificationMode::Fast,
 				Error::<T>::ProofRequired
 			);
@@ -861,6 +1032,26 @@ impl<T: Config> Pallet<T> {
 		let requesters = u32::try_from(requesters.len()).unwrap_or(u32::MAX);
 		// Skipped items were read too: the batch is charged for every item it carried.
 		Ok(Self::submit_results_weight(count, requesters, longest))
+	}
+
+	/// The weight of submitting `count` jobs in `mode` (`submit_job` for one, `submit_jobs`
+	/// for more) with `operators` operators serving the model: a `Consensus(k)` job costs, on
+	/// top, what drawing its `k` verifiers and storing its round cost.
+	pub fn submit_weight(count: u32, operators: u32, mode: VerificationMode) -> Weight {
+		let base = match count {
+			1 => T::WeightInfo::submit_job(operators),
+			_ => T::WeightInfo::submit_jobs(count, operators),
+		};
+		let VerificationMode::Consensus(k) = mode else { return base };
+		let round = T::WeightInfo::submit_consensus_job(operators, Self::pairs(k))
+			.saturating_sub(T::WeightInfo::submit_job(operators));
+		base.saturating_add(round.saturating_mul(u64::from(count)))
+	}
+
+	/// The verifiers of `Consensus(k)` beyond the first, in pairs (`k` is odd): the component
+	/// the round benchmarks vary, as they can only measure odd `k`.
+	pub fn pairs(k: u8) -> u32 {
+		u32::from(k.saturating_sub(1) >> 1)
 	}
 
 	/// The weight of `submit_results` for `count` results of at most `output_len` bytes, of
@@ -1051,6 +1242,19 @@ impl<T: Config> Pallet<T> {
 		Jobs::<T>::get(id).map(|job| job.view(id))
 	}
 
+	/// The round of the `Consensus` job `id` as clients see it.
+	pub fn round_view(id: JobId) -> Option<RoundView<T::AccountId, BlockNumberFor<T>>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		Rounds::<T>::get(id).map(|round| round.view(now))
+	}
+
+	/// The open `Consensus` jobs `verifier` is a verifier of.
+	pub fn jobs_for_verifier(
+		verifier: &T::AccountId,
+	) -> Vec<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		VerifierJobs::<T>::iter_key_prefix(verifier).filter_map(Self::job_view).collect()
+	}
+
 	/// The open jobs of `worker`.
 	pub fn jobs_for_worker(
 		worker: &T::AccountId,
@@ -1088,7 +1292,23 @@ impl<T: Config> Pallet<T> {
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let mut models: BTreeMap<ModelId, u32> = BTreeMap::new();
+		let mut rounds = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
+			if let Some(round) = Rounds::<T>::get(id) {
+				rounds = rounds.saturating_add(1);
+				Self::check_round(id, &job, &round)?;
+				if job.status.is_open() {
+					for verifier in round.verifiers() {
+						let count = load.entry(verifier.clone()).or_insert(0);
+						*count = count.saturating_add(1);
+					}
+				}
+			} else {
+				ensure!(
+					!matches!(job.mode, VerificationMode::Consensus(_)),
+					"a Consensus job without its round"
+				);
+			}
 			ensure!(id < next, "a job id at or above the counter");
 			ensure!(
 				RequesterJobs::<T>::contains_key(&job.requester, id),
@@ -1139,10 +1359,77 @@ impl<T: Config> Pallet<T> {
 				"worker index has strangers"
 			);
 		}
+		ensure!(Rounds::<T>::iter_keys().count() == rounds, "a round without its job");
+		for (who, id) in VerifierJobs::<T>::iter_keys() {
+			let round = Rounds::<T>::get(id).ok_or("verifier index has strangers")?;
+			ensure!(
+				round.closed.is_none() && round.verifiers().any(|v| *v == who),
+				"verifier index has strangers"
+			);
+		}
 		for (who, count) in WorkerLoad::<T>::iter() {
 			ensure!(load.get(&who).copied() == Some(count), "worker load out of step");
 		}
 		ensure!(load.len() == WorkerLoad::<T>::iter().count(), "worker load misses a worker");
+		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The invariants of the round of the `Consensus` job `id` (see [`Pallet::do_try_state`]).
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	fn check_round(
+		id: JobId,
+		job: &JobOf<T>,
+		round: &RoundOf<T>,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::ensure;
+		let VerificationMode::Consensus(k) = job.mode else {
+			return Err("a round of a job not in Consensus".into());
+		};
+		ensure!(round.members.len() == usize::from(k).saturating_add(1), "a round of k+1 members");
+		ensure!(round.members.first().map(|(who, _)| who) == Some(&job.worker), "a round's worker");
+		for (place, (who, _)) in round.members.iter().enumerate() {
+			ensure!(
+				round.members.iter().skip(place.saturating_add(1)).all(|(other, _)| other != who),
+				"a member twice in a round"
+			);
+		}
+		ensure!(job.status.is_open() == round.closed.is_none(), "a round out of step with its job");
+		for verifier in round.verifiers() {
+			ensure!(
+				VerifierJobs::<T>::contains_key(verifier, id) == job.status.is_open(),
+				"verifier index out of step"
+			);
+		}
+		for (index, output) in round.outputs.iter().enumerate() {
+			let index = u8::try_from(index).map_err(|_| "too many outputs")?;
+			ensure!(
+				round.members.iter().any(|(_, vote)| *vote == Vote::Revealed(index)),
+				"an output nobody revealed"
+			);
+			ensure!(
+				round.outputs.iter().filter(|other| *other == output).count() == 1,
+				"an output twice in a round"
+			);
+		}
+		for (_, vote) in round.members.iter() {
+			if let Vote::Revealed(index) = vote {
+				ensure!(usize::from(*index) < round.outputs.len(), "a vote for no output");
+			}
+		}
+		match (job.status, round.closed) {
+			(JobStatus::Settled, Some(Some(agreed))) => ensure!(
+				round.majority() == Some(agreed)
+					&& job.output.as_ref() == round.outputs.get(usize::from(agreed)),
+				"a settled round without its majority's output"
+			),
+			(JobStatus::Settled, _) => return Err("a settled round without a majority".into()),
+			(JobStatus::Refunded(_), Some(agreed)) => {
+				ensure!(agreed.is_none(), "a refunded round with a majority")
+			},
+			_ => {},
+		}
 		Ok(())
 	}
 }

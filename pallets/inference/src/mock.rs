@@ -69,6 +69,10 @@ pub const BOB: u64 = 2;
 /// Inference operators, each bonding [`WORKER_BOND`] times its index.
 pub const WORKERS: [u64; 3] = [11, 12, 13];
 pub const WORKER_BOND: u64 = 1_000;
+/// Verifier operators serving the demo model, each bonding [`WORKER_BOND`].
+pub const VERIFIERS: [u64; 4] = [21, 22, 23, 24];
+/// The most verifiers a `Consensus` job may ask for.
+pub const MAX_VERIFIERS: u32 = 5;
 /// What each account starts with.
 pub const ENDOWMENT: u64 = 100_000;
 /// The demo model's price and royalty.
@@ -132,6 +136,7 @@ impl pallet_inference::Config for Test {
 	/// No weight limit unless a test sets one.
 	type MaxDeadlineWeight = MaxDeadlineWeight;
 	type MaxJobBatch = ConstU32<8>;
+	type MaxVerifiers = ConstU32<MAX_VERIFIERS>;
 	type Verifier = Settlement;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -243,13 +248,13 @@ pub fn register_model(id: ModelId, modes: ModeSet) {
 
 /// Registers `who` as an inference operator with `bond` serving `models`, `concurrency` at once.
 pub fn add_worker(who: u64, bond: u64, models: &[ModelId], concurrency: u32) {
-	Operators::register(
-		RuntimeOrigin::signed(who),
-		RoleSet::of(&[Role::Inference]),
-		Default::default(),
-		bond,
-	)
-	.unwrap();
+	add_operator(who, &[Role::Inference], bond, models, concurrency);
+}
+
+/// Registers `who` as an operator of `roles` with `bond` serving `models`, `concurrency` at once.
+pub fn add_operator(who: u64, roles: &[Role], bond: u64, models: &[ModelId], concurrency: u32) {
+	Operators::register(RuntimeOrigin::signed(who), RoleSet::of(roles), Default::default(), bond)
+		.unwrap();
 	Operators::set_capabilities(
 		RuntimeOrigin::signed(who),
 		pallet_operators::Capabilities {
@@ -267,7 +272,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<(u64, u64)> =
 		[ALICE, BOB, OWNER].iter().map(|who| (*who, ENDOWMENT)).collect();
-	balances.extend(WORKERS.iter().map(|who| (*who, ENDOWMENT)));
+	balances.extend(WORKERS.iter().chain(VERIFIERS.iter()).map(|who| (*who, ENDOWMENT)));
 	balances.push((TREASURY, 1));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)
@@ -278,6 +283,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		register_model(model(), ModeSet { fast: true, zk: true, consensus: true });
 		for (index, who) in WORKERS.iter().enumerate() {
 			add_worker(*who, WORKER_BOND * (index as u64 + 1), &[model()], 2);
+		}
+		for who in VERIFIERS {
+			add_operator(who, &[Role::Verifier], WORKER_BOND, &[model()], 4);
 		}
 		System::reset_events();
 	});
@@ -357,7 +365,7 @@ impl crate::BenchmarkHelper<u64> for Test {
 			pallet_models::IoSpec { input, output: tensor },
 			PRICE,
 			ROYALTY,
-			ModeSet::FAST,
+			ModeSet { fast: true, zk: false, consensus: true },
 		)
 		.unwrap();
 		id
@@ -365,5 +373,13 @@ impl crate::BenchmarkHelper<u64> for Test {
 
 	fn register_worker(who: &u64, model: ModelId) {
 		add_worker(*who, WORKER_BOND, &[model], u32::MAX);
+	}
+
+	fn register_verifier(who: &u64, model: ModelId) -> bool {
+		let full = pallet_operators::RoleCounts::<Test>::get(Role::Verifier) >= MAX_OPERATORS;
+		if !full {
+			add_operator(*who, &[Role::Verifier], WORKER_BOND, &[model], u32::MAX);
+		}
+		!full
 	}
 }

@@ -77,6 +77,9 @@ pub enum RefundReason {
 	/// The model's owner replaced the verifying key the job was pinned to, so its proof cannot
 	/// be checked against the key it was bought under (nobody was slashed).
 	KeyChanged,
+	/// A `Consensus` round ended without a majority on one output (too few reveals, or a
+	/// split); members who did not reveal were slashed.
+	NoQuorum,
 }
 
 /// Where a job is in its life.
@@ -325,4 +328,179 @@ impl<T: Config> Job<T> {
 			paid: self.paid,
 		}
 	}
+}
+
+/// The most members of a `Consensus` round: the worker and [`Config::MaxVerifiers`] verifiers.
+pub struct MaxMembers<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> frame_support::traits::Get<u32> for MaxMembers<T> {
+	fn get() -> u32 {
+		<T::MaxVerifiers as frame_support::traits::Get<u32>>::get().saturating_add(1)
+	}
+}
+
+/// Where one member of a `Consensus` round is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Vote {
+	/// Nothing yet.
+	Pending,
+	/// Committed to `blake2_256((job, output, salt, account).encode())`.
+	Committed([u8; 32]),
+	/// Revealed the output at this index of the round's `outputs`.
+	Revealed(u8),
+}
+
+/// Where a `Consensus` round is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Phase {
+	/// Members commit (until every member committed or the commit deadline).
+	Commit,
+	/// Members reveal (until every committed member revealed or the job's deadline).
+	Reveal,
+	/// Closed: `Some(index)` of the output a majority revealed, `None` for no quorum (or a job
+	/// ended otherwise, cancelled in its first block).
+	Closed(Option<u8>),
+}
+
+/// A `Consensus` round: the job's worker and its verifiers, each committing to a salted hash of
+/// its output and then revealing it.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Round<T: Config> {
+	/// The members and their votes: the job's worker first, then its verifiers.
+	pub members: BoundedVec<(T::AccountId, Vote), MaxMembers<T>>,
+	/// The distinct outputs revealed, in the order first revealed.
+	pub outputs: BoundedVec<OutputOf<T>, MaxMembers<T>>,
+	/// The block from which commits are refused; reveals open at it, or as soon as every
+	/// member committed. The job's `deadline` ends the reveals.
+	pub commit_deadline: BlockNumberFor<T>,
+	/// Whether the round is closed, and on which output.
+	pub closed: Option<Option<u8>>,
+}
+
+/// A round of the runtime's configuration.
+pub type RoundOf<T> = Round<T>;
+
+impl<T: Config> Round<T> {
+	/// The round's phase at block `now`.
+	pub fn phase(&self, now: BlockNumberFor<T>) -> Phase {
+		match self.closed {
+			Some(outcome) => Phase::Closed(outcome),
+			None if now >= self.commit_deadline || self.all_committed() => Phase::Reveal,
+			None => Phase::Commit,
+		}
+	}
+
+	/// Whether no member is still to commit.
+	pub fn all_committed(&self) -> bool {
+		self.members.iter().all(|(_, vote)| *vote != Vote::Pending)
+	}
+
+	/// The verifiers (every member but the worker).
+	pub fn verifiers(&self) -> impl Iterator<Item = &T::AccountId> {
+		self.members.iter().skip(1).map(|(who, _)| who)
+	}
+
+	/// How many members must reveal the same output for it to settle the job: a strict
+	/// majority of all members (revealed or not).
+	pub fn quorum(&self) -> usize {
+		self.members.len().saturating_div(2).saturating_add(1)
+	}
+
+	/// The index of the output a quorum revealed, if any.
+	pub fn majority(&self) -> Option<u8> {
+		let quorum = self.quorum();
+		(0..self.outputs.len()).find_map(|index| {
+			let index = u8::try_from(index).ok()?;
+			let count = self.members.iter().filter(|(_, v)| *v == Vote::Revealed(index)).count();
+			(count >= quorum).then_some(index)
+		})
+	}
+
+	/// The round as clients see it.
+	pub fn view(&self, now: BlockNumberFor<T>) -> RoundView<T::AccountId, BlockNumberFor<T>> {
+		let outputs: Vec<[u8; 32]> =
+			self.outputs.iter().map(|output| sp_io::hashing::blake2_256(output)).collect();
+		let hash_of = |index: u8| outputs.get(usize::from(index)).copied().unwrap_or_default();
+		RoundView {
+			members: self
+				.members
+				.iter()
+				.map(|(who, vote)| {
+					let state = match vote {
+						Vote::Pending => MemberState::Pending,
+						Vote::Committed(_) => MemberState::Committed,
+						Vote::Revealed(index) => MemberState::Revealed(hash_of(*index)),
+					};
+					(who.clone(), state)
+				})
+				.collect(),
+			phase: self.phase(now),
+			commit_deadline: self.commit_deadline,
+			quorum: u32::try_from(self.quorum()).unwrap_or(u32::MAX),
+			agreed: self.closed.flatten().map(hash_of),
+		}
+	}
+}
+
+/// Where one member of a round is, as clients see it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum MemberState {
+	/// Nothing yet.
+	Pending,
+	/// Committed (the commitment says nothing of the output).
+	Committed,
+	/// Revealed an output with this blake2-256 hash.
+	Revealed([u8; 32]),
+}
+
+/// A `Consensus` round as clients see it (through the `InferenceApi` runtime API).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RoundView<AccountId, BlockNumber> {
+	/// The members, the worker first, and where each is.
+	pub members: Vec<(AccountId, MemberState)>,
+	/// The phase at the block asked about.
+	pub phase: Phase,
+	/// The block from which commits are refused (reveals end at the job's deadline).
+	pub commit_deadline: BlockNumber,
+	/// How many members must reveal the same output.
+	pub quorum: u32,
+	/// The hash of the output the majority revealed, once the round closed on one.
+	pub agreed: Option<[u8; 32]>,
+}
+
+/// The commitment a member of a `Consensus` round publishes for `output` with `salt`:
+/// `blake2_256(SCALE(job, output, salt, account))`, the output encoded as a byte vector (its
+/// length first). Binding the job and the account means nobody can replay another's commitment.
+pub fn commitment<AccountId: Encode>(
+	job: JobId,
+	output: &[u8],
+	salt: &[u8; 32],
+	who: &AccountId,
+) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(job, output, salt, who).encode())
 }

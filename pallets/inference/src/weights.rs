@@ -31,6 +31,15 @@ pub trait WeightInfo {
 	fn deadline_stale() -> Weight;
 	/// A deadline entry that prunes a finished job and returns its deposit.
 	fn deadline_prune() -> Weight;
+	/// A `Consensus(2p + 1)` job: `n` inference operators serve the model (and as many
+	/// verifiers as a role holds); `p`: verifier pairs beyond the first verifier.
+	fn submit_consensus_job(n: u32, p: u32) -> Weight;
+	fn commit() -> Weight;
+	/// The reveal that closes a round of `2p + 1` verifiers, slashing those outside the
+	/// majority.
+	fn reveal(p: u32) -> Weight;
+	/// A deadline entry that closes a round of `2p + 1` verifiers with every member slashed.
+	fn deadline_round(p: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -88,5 +97,23 @@ impl WeightInfo for () {
 	}
 	fn deadline_prune() -> Weight {
 		RocksDbWeight::get().reads_writes(3, 4)
+	}
+	fn submit_consensus_job(n: u32, p: u32) -> Weight {
+		Self::submit_job(n)
+			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(n))))
+			.saturating_add(RocksDbWeight::get().writes(4u64.saturating_mul(u64::from(p) + 1)))
+	}
+	fn commit() -> Weight {
+		RocksDbWeight::get().reads_writes(3, 1)
+	}
+	fn reveal(p: u32) -> Weight {
+		let members = 2u64.saturating_mul(u64::from(p)).saturating_add(2);
+		RocksDbWeight::get().reads_writes(12, 12).saturating_add(
+			RocksDbWeight::get()
+				.reads_writes(4u64.saturating_mul(members), 4u64.saturating_mul(members)),
+		)
+	}
+	fn deadline_round(p: u32) -> Weight {
+		Self::reveal(p)
 	}
 }

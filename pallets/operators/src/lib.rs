@@ -47,6 +47,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -80,8 +81,9 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 indexed verifiers by model ([`ModelVerifiers`],
+	/// [`crate::migrations::v1`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -174,6 +176,19 @@ pub mod pallet {
 	/// hashes of user-supplied bytes, accounts user-chosen: both `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ModelOperators<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The verifier operators that declare they serve each model: [`ModelOperators`] for the
+	/// `Verifier` role, read when a `Consensus` job draws its verifiers. Hashers as there.
+	#[pallet::storage]
+	pub type ModelVerifiers<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		ModelId,
@@ -541,6 +556,7 @@ pub mod pallet {
 			}
 			for model in operator.capabilities.models.iter() {
 				ModelOperators::<T>::remove(model, &who);
+				ModelVerifiers::<T>::remove(model, &who);
 			}
 			Self::remove_worker(&who);
 			ProposedWorkers::<T>::remove(&who);
@@ -755,7 +771,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes `role` from `operator` (the record of `who`, which the caller stores): its indexes,
-	/// and for `Inference` the models it serves. An operator left with no role has its bond
+	/// and for `Inference` and `Verifier` the models it serves. An operator left with no role has its bond
 	/// moved to unbonding, in a new chunk or, when it has as many as it may, the latest one.
 	fn drop_role(who: &T::AccountId, operator: &mut OperatorOf<T>, role: Role) {
 		if !operator.roles.contains(role) {
@@ -764,9 +780,11 @@ impl<T: Config> Pallet<T> {
 		operator.roles = operator.roles.without(role);
 		RoleMembers::<T>::remove(role, who);
 		RoleCounts::<T>::mutate(role, |count| *count = count.saturating_sub(1));
-		if role == Role::Inference {
-			for model in operator.capabilities.models.iter() {
-				ModelOperators::<T>::remove(model, who);
+		for model in operator.capabilities.models.iter() {
+			match role {
+				Role::Inference => ModelOperators::<T>::remove(model, who),
+				Role::Verifier => ModelVerifiers::<T>::remove(model, who),
+				Role::Validator | Role::Oracle => {},
 			}
 		}
 		if !operator.roles.is_empty() || operator.bonded.is_zero() {
@@ -798,12 +816,16 @@ impl<T: Config> Pallet<T> {
 		frame_support::ensure!(sorted.len() == caps.models.len(), Error::<T>::DuplicateModel);
 		for model in operator.capabilities.models.iter() {
 			ModelOperators::<T>::remove(model, &who);
+			ModelVerifiers::<T>::remove(model, &who);
 		}
-		// Only inference operators are indexed: the index is what job assignment reads, so
-		// it stays bounded by the Inference role's size.
-		if operator.roles.contains(Role::Inference) {
-			for model in caps.models.iter() {
+		// Only inference and verifier operators are indexed, each role apart: the indexes are
+		// what job assignment reads, so each stays bounded by its role's size.
+		for model in caps.models.iter() {
+			if operator.roles.contains(Role::Inference) {
 				ModelOperators::<T>::insert(model, &who, ());
+			}
+			if operator.roles.contains(Role::Verifier) {
+				ModelVerifiers::<T>::insert(model, &who, ());
 			}
 		}
 		operator.capabilities = caps;
@@ -1005,6 +1027,7 @@ impl<T: Config> Pallet<T> {
 		use frame_support::ensure;
 		let mut counts = [0u32; 4];
 		let mut model_entries = 0usize;
+		let mut verifier_entries = 0usize;
 		for (who, operator) in Operators::<T>::iter() {
 			ensure!(operator.roles.is_valid(), "operator with invalid roles");
 			ensure!(
@@ -1035,6 +1058,16 @@ impl<T: Config> Pallet<T> {
 				}
 				model_entries = model_entries.saturating_add(operator.capabilities.models.len());
 			}
+			if operator.roles.contains(Role::Verifier) {
+				for model in operator.capabilities.models.iter() {
+					ensure!(
+						ModelVerifiers::<T>::contains_key(model, &who),
+						"verifier index misses an operator"
+					);
+				}
+				verifier_entries =
+					verifier_entries.saturating_add(operator.capabilities.models.len());
+			}
 		}
 		for (index, role) in Role::ALL.iter().enumerate() {
 			ensure!(
@@ -1048,6 +1081,10 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(ModelOperators::<T>::iter().count() == model_entries, "model index has strangers");
+		ensure!(
+			ModelVerifiers::<T>::iter().count() == verifier_entries,
+			"verifier index has strangers"
+		);
 		for (who, worker) in Workers::<T>::iter() {
 			ensure!(Operators::<T>::contains_key(&who), "a worker acts for no operator");
 			ensure!(!Operators::<T>::contains_key(&worker), "a worker is an operator");
@@ -1099,12 +1136,21 @@ impl<T: Config> RoleInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn eligible_for_model_counted(
 		model: &ModelId,
 	) -> (Vec<(T::AccountId, BalanceOf<T>, u32)>, u32) {
+		Self::serving_model(model, Role::Inference)
+	}
+
+	fn serving_model(model: &ModelId, role: Role) -> (Vec<(T::AccountId, BalanceOf<T>, u32)>, u32) {
 		let mut listed = 0u32;
-		let eligible = ModelOperators::<T>::iter_key_prefix(model)
+		let index = match role {
+			Role::Inference => ModelOperators::<T>::iter_key_prefix(model),
+			Role::Verifier => ModelVerifiers::<T>::iter_key_prefix(model),
+			Role::Validator | Role::Oracle => return (Vec::new(), 0),
+		};
+		let eligible = index
 			.filter_map(|who| {
 				listed = listed.saturating_add(1);
 				let operator = Operators::<T>::get(&who)?;
-				Self::is_active_operator(&operator, Role::Inference).then_some((
+				Self::is_active_operator(&operator, role).then_some((
 					who,
 					operator.bonded,
 					operator.capabilities.max_concurrent_jobs,

@@ -563,6 +563,39 @@ mod capabilities {
 			assert_eq!(Operators::eligible_for_model(&model(1)), vec![(1, 60, 3)]);
 		});
 	}
+
+	#[test]
+	fn verifiers_of_a_model_are_indexed_apart_from_its_inference_operators() {
+		ExtBuilder::default().build_and_execute(|| {
+			// 1: verifier. 2: both roles. 3: inference only. 4: chilled verifier.
+			register(1, &[Role::Verifier]);
+			register(2, &[Role::Inference, Role::Verifier]);
+			register(3, &[Role::Inference]);
+			register(4, &[Role::Verifier]);
+			for who in 1..=4 {
+				assert_ok!(Operators::set_capabilities(signed(who), caps(&[model(1)], 3)));
+			}
+			assert_ok!(Operators::chill(signed(4)));
+			let accounts = |role| {
+				let (eligible, listed) = Operators::serving_model(&model(1), role);
+				(eligible.into_iter().map(|(who, ..)| who).collect::<Vec<_>>(), listed)
+			};
+			let (mut verifiers, listed) = accounts(Role::Verifier);
+			verifiers.sort();
+			assert_eq!((verifiers, listed), (vec![1, 2], 3));
+			let (mut inference, listed) = accounts(Role::Inference);
+			inference.sort();
+			assert_eq!((inference, listed), (vec![2, 3], 2));
+			assert_eq!(accounts(Role::Oracle), (vec![], 0));
+			// Declaring other models moves the entries; leaving the role or the chain removes them.
+			assert_ok!(Operators::set_capabilities(signed(1), caps(&[model(2)], 3)));
+			assert!(!crate::ModelVerifiers::<Test>::contains_key(model(1), 1));
+			assert!(crate::ModelVerifiers::<Test>::contains_key(model(2), 1));
+			assert_ok!(Operators::force_deregister(RuntimeOrigin::root(), 2));
+			assert!(!crate::ModelVerifiers::<Test>::contains_key(model(1), 2));
+			assert!(!ModelOperators::<Test>::contains_key(model(1), 2));
+		});
+	}
 }
 
 mod chill {

@@ -279,6 +279,11 @@ pub trait RoleInspect<AccountId, Balance> {
 		let count = u32::try_from(eligible.len()).unwrap_or(u32::MAX);
 		(eligible, count)
 	}
+	/// Active operators of `role` that declare they serve `model`, with their bond and declared
+	/// concurrency, in a deterministic order, and how many operators the search looked through
+	/// (eligible or not). `Inference` gives [`Self::eligible_for_model_counted`]; `Verifier`
+	/// the operators that may re-execute the model's jobs.
+	fn serving_model(model: &ModelId, role: Role) -> (Vec<(AccountId, Balance, u32)>, u32);
 	/// The operator `worker` signs market work for, if an operator named it its worker.
 	fn operator_of_worker(worker: &AccountId) -> Option<AccountId>;
 }

@@ -107,6 +107,9 @@ impl pallet_inference::Config for Runtime {
 	/// `market_capacity`).
 	type MaxDeadlineWeight = MaxDeadlineWeight;
 	type MaxJobBatch = ConstU32<MAX_JOB_BATCH>;
+	/// `Consensus(k)` for k in 1, 3, 5, 7: a round of at most eight members, whose revealed
+	/// outputs (at most eight of `MaxOutputLen`) it keeps with the job.
+	type MaxVerifiers = ConstU32<7>;
 	type Verifier = crate::Settlement;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -156,40 +159,54 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 			pallet_models::IoSpec { input, output },
 			UNIT,
 			sp_runtime::Perbill::from_percent(5),
-			verity_primitives::ModeSet::FAST,
+			verity_primitives::ModeSet { fast: true, zk: false, consensus: true },
 		);
 		registered.expect("the benchmark model registers");
 		id
 	}
 
 	fn register_worker(who: &AccountId, model: verity_primitives::ModelId) {
-		use frame_support::BoundedVec;
-		use verity_primitives::{Role, RoleSet};
-		let origin = || crate::RuntimeOrigin::signed(who.clone());
-		let bond =
-			pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[Role::Inference]))
-				.saturating_add(UNIT);
-		let results = [
-			Operators::register(
-				origin(),
-				RoleSet::of(&[Role::Inference]),
-				Default::default(),
-				bond,
-			)
+		register_operator(who, model, verity_primitives::Role::Inference);
+	}
+
+	fn register_verifier(who: &AccountId, model: verity_primitives::ModelId) -> bool {
+		let role = verity_primitives::Role::Verifier;
+		if pallet_operators::RoleCounts::<Runtime>::get(role) >= MAX_OPERATORS_PER_ROLE {
+			return false;
+		}
+		register_operator(who, model, role);
+		true
+	}
+}
+
+/// Makes `who` an active operator of `role` serving `model`, taking many jobs.
+#[cfg(feature = "runtime-benchmarks")]
+#[allow(clippy::expect_used)]
+fn register_operator(
+	who: &AccountId,
+	model: verity_primitives::ModelId,
+	role: verity_primitives::Role,
+) {
+	use frame_support::BoundedVec;
+	use verity_primitives::RoleSet;
+	let origin = || crate::RuntimeOrigin::signed(who.clone());
+	let bond = pallet_operators::Pallet::<Runtime>::required_bond(RoleSet::of(&[role]))
+		.saturating_add(UNIT);
+	let results = [
+		Operators::register(origin(), RoleSet::of(&[role]), Default::default(), bond)
 			.map(|_| ())
 			.map_err(|e| e.error),
-			Operators::set_capabilities(
-				origin(),
-				pallet_operators::Capabilities {
-					models: BoundedVec::truncate_from(alloc::vec![model]),
-					max_concurrent_jobs: u32::MAX,
-					accelerator: false,
-				},
-			),
-		];
-		for result in results {
-			result.expect("the benchmark worker registers");
-		}
+		Operators::set_capabilities(
+			origin(),
+			pallet_operators::Capabilities {
+				models: BoundedVec::truncate_from(alloc::vec![model]),
+				max_concurrent_jobs: u32::MAX,
+				accelerator: false,
+			},
+		),
+	];
+	for result in results {
+		result.expect("the benchmark operator registers");
 	}
 }
 

@@ -80,13 +80,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `460402 + n * (148 ±0)`
+		//  Measured:  `267678 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 343_559_000 picoseconds.
-		Weight::from_parts(378_936_164, 0)
+		// Minimum execution time: 308_883_000 picoseconds.
+		Weight::from_parts(335_708_960, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 48_899
-			.saturating_add(Weight::from_parts(12_329_238, 0).saturating_mul(n.into()))
+			// Standard Error: 38_689
+			.saturating_add(Weight::from_parts(12_198_113, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -119,13 +119,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `477778`
+		//  Measured:  `284822`
 		//  Estimated: `529845`
-		// Minimum execution time: 431_373_000 picoseconds.
-		Weight::from_parts(456_301_988, 0)
+		// Minimum execution time: 383_930_000 picoseconds.
+		Weight::from_parts(420_247_630, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 266
-			.saturating_add(Weight::from_parts(3_843, 0).saturating_mul(o.into()))
+			// Standard Error: 173
+			.saturating_add(Weight::from_parts(1_886, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -149,10 +149,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `510116`
+		//  Measured:  `303468`
 		//  Estimated: `565102`
-		// Minimum execution time: 332_366_000 picoseconds.
-		Weight::from_parts(358_442_000, 0)
+		// Minimum execution time: 289_189_000 picoseconds.
+		Weight::from_parts(312_863_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -184,13 +184,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `510050 + n * (150 ±0)`
+		//  Measured:  `303534 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 337_226_000 picoseconds.
-		Weight::from_parts(360_277_699, 0)
+		// Minimum execution time: 296_687_000 picoseconds.
+		Weight::from_parts(296_792_901, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 81_585
-			.saturating_add(Weight::from_parts(12_909_189, 0).saturating_mul(n.into()))
+			// Standard Error: 27_106
+			.saturating_add(Weight::from_parts(12_074_307, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_276_000 picoseconds.
-		Weight::from_parts(9_092_000, 0)
+		// Minimum execution time: 7_537_000 picoseconds.
+		Weight::from_parts(8_955_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,8 +215,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_832_000 picoseconds.
-		Weight::from_parts(8_257_000, 0)
+		// Minimum execution time: 6_696_000 picoseconds.
+		Weight::from_parts(7_758_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -229,8 +229,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20872`
 		//  Estimated: `24155`
-		// Minimum execution time: 19_341_000 picoseconds.
-		Weight::from_parts(23_237_000, 0)
+		// Minimum execution time: 18_771_000 picoseconds.
+		Weight::from_parts(20_723_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
@@ -246,10 +246,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_prune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21272`
+		//  Measured:  `21371`
 		//  Estimated: `24155`
-		// Minimum execution time: 72_806_000 picoseconds.
-		Weight::from_parts(81_166_000, 0)
+		// Minimum execution time: 72_753_000 picoseconds.
+		Weight::from_parts(79_258_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -292,15 +292,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `460402 + n * (148 ±0)`
+		//  Measured:  `267678 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 1_074_421_000 picoseconds.
-		Weight::from_parts(80_359_282, 0)
+		// Minimum execution time: 1_024_505_000 picoseconds.
+		Weight::from_parts(113_881_938, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 442_378
-			.saturating_add(Weight::from_parts(27_714_672, 0).saturating_mul(b.into()))
-			// Standard Error: 444_694
-			.saturating_add(Weight::from_parts(16_628_525, 0).saturating_mul(n.into()))
+			// Standard Error: 190_612
+			.saturating_add(Weight::from_parts(25_762_568, 0).saturating_mul(b.into()))
+			// Standard Error: 191_612
+			.saturating_add(Weight::from_parts(15_032_168, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -336,14 +336,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±128) + r * (905 ±128)`
-		// Minimum execution time: 449_207_000 picoseconds.
-		Weight::from_parts(456_086_000, 0)
+		//  Estimated: `529845 + b * (23165 ±160) + r * (927 ±160)`
+		// Minimum execution time: 396_914_000 picoseconds.
+		Weight::from_parts(407_436_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 7_864_446
-			.saturating_add(Weight::from_parts(128_996_305, 0).saturating_mul(b.into()))
-			// Standard Error: 7_864_446
-			.saturating_add(Weight::from_parts(71_989_369, 0).saturating_mul(r.into()))
+			// Standard Error: 4_692_432
+			.saturating_add(Weight::from_parts(91_803_965, 0).saturating_mul(b.into()))
+			// Standard Error: 4_692_432
+			.saturating_add(Weight::from_parts(61_406_859, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -351,10 +351,12 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 23165).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 905).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 927).saturating_mul(r.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:0)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:1)
@@ -378,14 +380,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `510049 + n * (150 ±0)`
+		//  Measured:  `303586 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 335_576_000 picoseconds.
-		Weight::from_parts(342_635_579, 0)
+		// Minimum execution time: 292_413_000 picoseconds.
+		Weight::from_parts(296_977_046, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 64_704
-			.saturating_add(Weight::from_parts(12_329_115, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(24))
+			// Standard Error: 31_908
+			.saturating_add(Weight::from_parts(11_906_354, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
@@ -402,12 +404,171 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17175`
+		//  Measured:  `17274`
 		//  Estimated: `24155`
-		// Minimum execution time: 78_028_000 picoseconds.
-		Weight::from_parts(88_416_000, 0)
+		// Minimum execution time: 78_998_000 picoseconds.
+		Weight::from_parts(87_134_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelOperators` (r:64 w:0)
+	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:123 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:2 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:123 w:8)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:61 w:0)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:5 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:0 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:0 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
+	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
+	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 63]`.
+	/// The range of component `p` is `[0, 3]`.
+	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `86846 + n * (142 ±0)`
+		//  Estimated: `253950 + n * (4216 ±0)`
+		// Minimum execution time: 1_006_959_000 picoseconds.
+		Weight::from_parts(977_827_042, 0)
+			.saturating_add(Weight::from_parts(0, 253950))
+			// Standard Error: 103_025
+			.saturating_add(Weight::from_parts(11_611_541, 0).saturating_mul(n.into()))
+			// Standard Error: 1_914_600
+			.saturating_add(Weight::from_parts(16_479_070, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(198))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(12))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
+	}
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	fn commit() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `17312`
+		//  Estimated: `36794`
+		// Minimum execution time: 50_830_000 picoseconds.
+		Weight::from_parts(57_996_000, 0)
+			.saturating_add(Weight::from_parts(0, 36794))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:3 w:3)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:4 w:4)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:11 w:11)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
+	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
+	fn reveal(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `24259 + p * (5385 ±0)`
+		//  Estimated: `36794 + p * (5206 ±0)`
+		// Minimum execution time: 393_966_000 picoseconds.
+		Weight::from_parts(428_734_603, 0)
+			.saturating_add(Weight::from_parts(0, 36794))
+			// Standard Error: 814_717
+			.saturating_add(Weight::from_parts(154_388_278, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(p.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:8 w:8)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:9 w:9)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:10 w:10)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
+	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
+	fn deadline_round(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `20838 + p * (1120 ±0)`
+		//  Estimated: `36794 + p * (8432 ±0)`
+		// Minimum execution time: 306_181_000 picoseconds.
+		Weight::from_parts(326_690_028, 0)
+			.saturating_add(Weight::from_parts(0, 36794))
+			// Standard Error: 326_460
+			.saturating_add(Weight::from_parts(141_153_364, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(17))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 8432).saturating_mul(p.into()))
 	}
 }

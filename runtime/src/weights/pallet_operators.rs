@@ -62,18 +62,18 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// The range of component `r` is `[0, 4]`.
 	fn register(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573 + r * (10168 ±0)`
-		//  Estimated: `10990 + r * (266640 ±33)`
-		// Minimum execution time: 128_509_000 picoseconds.
-		Weight::from_parts(146_821_702, 0)
+		//  Measured:  `916 + r * (10118 ±0)`
+		//  Estimated: `10990 + r * (266708 ±146)`
+		// Minimum execution time: 128_013_000 picoseconds.
+		Weight::from_parts(142_262_898, 0)
 			.saturating_add(Weight::from_parts(0, 10990))
-			// Standard Error: 9_078_501
-			.saturating_add(Weight::from_parts(616_757_762, 0).saturating_mul(r.into()))
+			// Standard Error: 2_643_800
+			.saturating_add(Weight::from_parts(582_380_528, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().reads((128_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 266640).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 266708).saturating_mul(r.into()))
 	}
 	/// Storage: `Operators::Operators` (r:1 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
@@ -85,10 +85,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `905`
+		//  Measured:  `1342`
 		//  Estimated: `10990`
-		// Minimum execution time: 87_148_000 picoseconds.
-		Weight::from_parts(97_048_000, 0)
+		// Minimum execution time: 91_925_000 picoseconds.
+		Weight::from_parts(100_620_000, 0)
 			.saturating_add(Weight::from_parts(0, 10990))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -99,10 +99,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `972`
+		//  Measured:  `1105`
 		//  Estimated: `10990`
-		// Minimum execution time: 34_285_000 picoseconds.
-		Weight::from_parts(37_743_000, 0)
+		// Minimum execution time: 34_089_000 picoseconds.
+		Weight::from_parts(38_074_000, 0)
 			.saturating_add(Weight::from_parts(0, 10990))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -115,10 +115,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1124`
+		//  Measured:  `1561`
 		//  Estimated: `5206`
-		// Minimum execution time: 69_309_000 picoseconds.
-		Weight::from_parts(77_536_000, 0)
+		// Minimum execution time: 72_238_000 picoseconds.
+		Weight::from_parts(79_049_000, 0)
 			.saturating_add(Weight::from_parts(0, 5206))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -127,32 +127,34 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:0 w:64)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:0 w:64)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[0, 32]`.
 	/// The range of component `n` is `[0, 32]`.
 	fn set_capabilities(o: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `571 + o * (32 ±0)`
+		//  Measured:  `704 + o * (32 ±0)`
 		//  Estimated: `5206`
-		// Minimum execution time: 101_189_000 picoseconds.
-		Weight::from_parts(26_770_007, 0)
+		// Minimum execution time: 180_990_000 picoseconds.
+		Weight::from_parts(18_203_985, 0)
 			.saturating_add(Weight::from_parts(0, 5206))
-			// Standard Error: 41_203
-			.saturating_add(Weight::from_parts(2_767_297, 0).saturating_mul(o.into()))
-			// Standard Error: 41_203
-			.saturating_add(Weight::from_parts(3_009_659, 0).saturating_mul(n.into()))
+			// Standard Error: 10_083
+			.saturating_add(Weight::from_parts(5_430_820, 0).saturating_mul(o.into()))
+			// Standard Error: 10_083
+			.saturating_add(Weight::from_parts(5_449_180, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(o.into())))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(o.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 	}
 	/// Storage: `Operators::Operators` (r:1 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	fn chill() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `571`
+		//  Measured:  `704`
 		//  Estimated: `5206`
-		// Minimum execution time: 20_669_000 picoseconds.
-		Weight::from_parts(28_839_000, 0)
+		// Minimum execution time: 19_949_000 picoseconds.
+		Weight::from_parts(23_273_000, 0)
 			.saturating_add(Weight::from_parts(0, 5206))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -163,10 +165,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::PunishedUntil` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn unchill() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `571`
+		//  Measured:  `704`
 		//  Estimated: `5206`
-		// Minimum execution time: 25_481_000 picoseconds.
-		Weight::from_parts(39_906_000, 0)
+		// Minimum execution time: 24_826_000 picoseconds.
+		Weight::from_parts(28_369_000, 0)
 			.saturating_add(Weight::from_parts(0, 5206))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -185,19 +187,21 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::RoleMembers` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:0 w:32)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:0 w:32)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 32]`.
 	fn deregister(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `623 + m * (32 ±0)`
+		//  Measured:  `756 + m * (32 ±0)`
 		//  Estimated: `10942`
-		// Minimum execution time: 53_570_000 picoseconds.
-		Weight::from_parts(60_736_390, 0)
+		// Minimum execution time: 52_068_000 picoseconds.
+		Weight::from_parts(57_081_890, 0)
 			.saturating_add(Weight::from_parts(0, 10942))
-			// Standard Error: 6_372
-			.saturating_add(Weight::from_parts(2_712_828, 0).saturating_mul(m.into()))
+			// Standard Error: 3_458
+			.saturating_add(Weight::from_parts(5_249_457, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(11))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 	}
 	/// Storage: `Operators::Operators` (r:1 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
@@ -207,19 +211,21 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::RoleMembers` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:0 w:32)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:0 w:32)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[0, 32]`.
 	fn force_deregister(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `623 + m * (32 ±0)`
+		//  Measured:  `756 + m * (32 ±0)`
 		//  Estimated: `10942`
-		// Minimum execution time: 51_963_000 picoseconds.
-		Weight::from_parts(64_842_914, 0)
+		// Minimum execution time: 50_199_000 picoseconds.
+		Weight::from_parts(55_546_855, 0)
 			.saturating_add(Weight::from_parts(0, 10942))
-			// Standard Error: 24_797
-			.saturating_add(Weight::from_parts(3_099_674, 0).saturating_mul(m.into()))
+			// Standard Error: 3_347
+			.saturating_add(Weight::from_parts(5_287_882, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 	}
 	/// Storage: `Operators::Operators` (r:2 w:0)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
@@ -229,10 +235,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::ProposedWorkers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_worker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `386`
+		//  Measured:  `519`
 		//  Estimated: `9422`
-		// Minimum execution time: 24_783_000 picoseconds.
-		Weight::from_parts(38_686_000, 0)
+		// Minimum execution time: 24_104_000 picoseconds.
+		Weight::from_parts(27_652_000, 0)
 			.saturating_add(Weight::from_parts(0, 9422))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -247,10 +253,10 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 	/// Proof: `Operators::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn accept_worker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `506`
+		//  Measured:  `638`
 		//  Estimated: `5206`
-		// Minimum execution time: 36_211_000 picoseconds.
-		Weight::from_parts(46_277_000, 0)
+		// Minimum execution time: 35_300_000 picoseconds.
+		Weight::from_parts(39_151_000, 0)
 			.saturating_add(Weight::from_parts(0, 5206))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -261,8 +267,8 @@ impl<T: frame_system::Config> pallet_operators::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 9_172_000 picoseconds.
-		Weight::from_parts(14_593_000, 0)
+		// Minimum execution time: 8_487_000 picoseconds.
+		Weight::from_parts(10_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}

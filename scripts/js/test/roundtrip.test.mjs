@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import {
   connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
-  estimateFee, submitJob, job, send, UNIT,
+  estimateFee, submitJob, job, send, UNIT, waitForJob, round, commit, reveal,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
@@ -59,6 +59,21 @@ test('a Zk job on the demo model settles on a verified proof', async () => {
   decodeF32(fast.output).forEach((v, i) => assert.ok(Math.abs(v - output[i]) <= 0.5, `${v} vs ${output[i]}`));
 });
 
+test('a Consensus job on the demo model settles on the round the dev node plays', async () => {
+  const values = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
+  const mode = { Consensus: 3 };
+  assert.equal(await estimateFee(api, DEMO_MODEL, mode), 4n * UNIT);
+  // Alice runs it; Bob, Charlie and Dave (their keys are in the dev node too) re-run it.
+  const result = await runJob(api, account('eve'), { model: DEMO_MODEL, input: encodeF32(values), mode });
+  assert.equal(result.status, 'Settled');
+  const fast = await runJob(api, account('dave'), { model: DEMO_MODEL, input: encodeF32(values) });
+  assert.deepEqual(decodeF32(result.output), decodeF32(fast.output));
+  const closed = await round(api, result.job);
+  assert.equal(closed.members.length, 4);
+  assert.equal(closed.members[0][0].toString(), account('alice').address);
+  assert.ok(closed.members.every(([, state]) => state.isRevealed));
+});
+
 test('a model registered from the client is served', async () => {
   const file = join(node.base, 'mlp.onnx');
   execFileSync(nodeBinary(), ['demo-model', '--out', file, '--sizes', '16,8,2', '--seed', '99']);
@@ -69,6 +84,53 @@ test('a model registered from the client is served', async () => {
   assert.equal(result.status, 'Settled');
   assert.equal(result.paid, 2n * UNIT);
   assert.equal(decodeF32(result.output).length, 2);
+});
+
+test('a Consensus job settles on a commit-reveal round played from the client', async () => {
+  // A model of its own, whose only inference operator is Eve (the node holds no key of hers, so
+  // the client plays her part), verified by the dev chain's verifiers.
+  const file = join(node.base, 'consensus.onnx');
+  execFileSync(nodeBinary(), ['demo-model', '--out', file, '--sizes', '16,8,2', '--seed', '7']);
+  const model = await putModel(api, readFileSync(file));
+  const modes = { fast: true, zk: false, consensus: true };
+  await registerModel(api, account('bob'), { model, input: [1, 16], output: [1, 2], modes });
+  const eve = account('eve');
+  await send(api, eve, api.tx.operators.register(2 /* Inference */, { name: 'eve', endpoint: '' }, 2_000n * UNIT));
+  await serveModels(api, eve, [model]);
+  for (const verifier of ['bob', 'charlie', 'dave']) {
+    await serveModels(api, account(verifier), [DEMO_MODEL, model]);
+  }
+  assert.equal(await estimateFee(api, model, { Consensus: 1 }), 2n * UNIT);
+  await assert.rejects(
+    submitJob(api, account('ferdie'), { model, input: encodeF32(new Array(16).fill(0)), mode: { Consensus: 2 } }),
+    /inference\.InvalidVerifierCount/,
+  );
+  const { job: id, worker } = await submitJob(api, account('ferdie'), {
+    model, input: encodeF32(new Array(16).fill(0.5)), mode: { Consensus: 1 },
+  });
+  assert.equal(worker, eve.address);
+  const started = await round(api, id);
+  assert.equal(started.phase.toString(), 'Commit');
+  const members = started.members.map(([who]) => who.toString());
+  assert.equal(members.length, 2);
+  const verifier = ['bob', 'charlie', 'dave'].map(account).find((pair) => pair.address === members[1]);
+  assert.ok(verifier, `the verifier ${members[1]} is a dev verifier`);
+  const output = encodeF32([0.25, -1.5]);
+  const salts = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+  await commit(api, eve, id, output, salts[0]);
+  // A reveal before every member committed is refused, and changes nothing.
+  await assert.rejects(reveal(api, eve, id, output, salts[0]), /inference\.RevealTooEarly/);
+  await commit(api, verifier, id, output, salts[1]);
+  assert.equal((await round(api, id)).phase.toString(), 'Reveal');
+  await reveal(api, eve, id, output, salts[0]);
+  const ended = waitForJob(api, id);
+  await reveal(api, verifier, id, output, salts[1]);
+  const result = await ended;
+  assert.equal(result.status, 'Settled');
+  assert.deepEqual(decodeF32(result.output), [0.25, -1.5]);
+  const closed = await round(api, id);
+  assert.ok(closed.phase.isClosed && closed.phase.asClosed.isSome, closed.phase.toString());
+  assert.ok(closed.members.every(([, state]) => state.isRevealed));
 });
 
 test('bad input gets a clear error and opens no job', async () => {

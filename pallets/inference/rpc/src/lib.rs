@@ -3,6 +3,8 @@
 //!
 //! - `inference_job(id, at?)` → a job or `null`;
 //! - `inference_jobsOf(account, at?)` → the requester's kept jobs, oldest first;
+//! - `inference_round(id, at?)` → the round of a `Consensus` job (its members, where each is,
+//!   the phase, the agreed output's hash) or `null`;
 //! - `inference_estimateFee(model, mode, at?)` → the fee as a decimal string, or error
 //!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`] or [`FEE_OVERFLOW`].
 //!
@@ -16,7 +18,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
 };
-use pallet_inference::{EstimateError, JobStatus, JobView};
+use pallet_inference::{EstimateError, JobStatus, JobView, MemberState, Phase, RoundView};
 use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -52,7 +54,7 @@ pub struct Job<AccountId, BlockNumber> {
 	pub submitted_at: BlockNumber,
 	pub deadline: BlockNumber,
 	/// `assigned`, `settled`, or `refunded:<reason>` (`cancelled`, `deadlineMissed`, `declined`,
-	/// `noOperator`).
+	/// `noOperator`, `badProof`, `keyChanged`, `noQuorum`).
 	pub status: String,
 	pub output: Option<Bytes>,
 	pub paid: String,
@@ -93,6 +95,62 @@ impl<AccountId, BlockNumber> Job<AccountId, BlockNumber> {
 	}
 }
 
+/// A member of a `Consensus` round as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member<AccountId> {
+	pub account: AccountId,
+	/// `pending`, `committed` or `revealed`.
+	pub state: String,
+	/// The hash of the output it revealed.
+	pub output_hash: Option<H256>,
+}
+
+/// A `Consensus` round as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Round<AccountId, BlockNumber> {
+	/// The members, the worker first.
+	pub members: Vec<Member<AccountId>>,
+	/// `commit`, `reveal`, `closed:agreed` or `closed:noQuorum`.
+	pub phase: String,
+	pub commit_deadline: BlockNumber,
+	/// How many members must reveal one output for it to settle the job.
+	pub quorum: u32,
+	/// The hash of the output the majority revealed.
+	pub agreed: Option<H256>,
+}
+
+impl<AccountId, BlockNumber> Round<AccountId, BlockNumber> {
+	fn from_view(view: RoundView<AccountId, BlockNumber>) -> Self {
+		let members = view
+			.members
+			.into_iter()
+			.map(|(account, state)| {
+				let (state, output_hash) = match state {
+					MemberState::Pending => ("pending", None),
+					MemberState::Committed => ("committed", None),
+					MemberState::Revealed(hash) => ("revealed", Some(H256(hash))),
+				};
+				Member { account, state: state.into(), output_hash }
+			})
+			.collect();
+		let phase = match view.phase {
+			Phase::Commit => "commit",
+			Phase::Reveal => "reveal",
+			Phase::Closed(Some(_)) => "closed:agreed",
+			Phase::Closed(None) => "closed:noQuorum",
+		};
+		Round {
+			members,
+			phase: phase.into(),
+			commit_deadline: view.commit_deadline,
+			quorum: view.quorum,
+			agreed: view.agreed.map(H256),
+		}
+	}
+}
+
 /// The methods.
 #[rpc(client, server)]
 pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
@@ -108,6 +166,14 @@ pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
 		requester: AccountId,
 		at: Option<BlockHash>,
 	) -> RpcResult<Vec<Job<AccountId, BlockNumber>>>;
+
+	/// The round of the `Consensus` job `id`, or `null`.
+	#[method(name = "inference_round")]
+	fn round(
+		&self,
+		id: u64,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<Round<AccountId, BlockNumber>>>;
 
 	/// The fee of a job of `model` in `mode`, as a decimal string.
 	#[method(name = "inference_estimateFee")]
@@ -168,6 +234,16 @@ where
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let views = self.client.runtime_api().jobs_of(at, requester).map_err(runtime_error)?;
 		Ok(views.into_iter().map(Job::from_view).collect())
+	}
+
+	fn round(
+		&self,
+		id: u64,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<Round<AccountId, BlockNumber>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let view = self.client.runtime_api().round(at, JobId(id)).map_err(runtime_error)?;
+		Ok(view.map(Round::from_view))
 	}
 
 	fn estimate_fee(

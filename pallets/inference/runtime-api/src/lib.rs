@@ -7,11 +7,12 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use pallet_inference::{EstimateError, JobView};
+pub use pallet_inference::{EstimateError, JobView, MemberState, Phase, RoundView};
 use verity_primitives::{JobId, ModelId, VerificationMode};
 
 sp_api::decl_runtime_apis! {
-	/// Reads the job market.
+	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs.
+	#[api_version(2)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -26,5 +27,11 @@ sp_api::decl_runtime_apis! {
 		fn jobs_of(requester: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 		/// The fee a job of `model` in `mode` costs now.
 		fn estimate_fee(model: ModelId, mode: VerificationMode) -> Result<Balance, EstimateError>;
+		/// The round of the `Consensus` job `id`: its members and where each is, its phase.
+		#[api_version(2)]
+		fn round(id: JobId) -> Option<RoundView<AccountId, BlockNumber>>;
+		/// The open `Consensus` jobs `verifier` must commit and reveal in: what a verifier polls.
+		#[api_version(2)]
+		fn jobs_for_verifier(verifier: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 	}
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 mod batches;
+mod consensus;
 mod hardening;
 
 use frame_support::{
@@ -199,7 +200,7 @@ mod submit_job {
 	}
 
 	#[test]
-	fn refuses_unsupported_and_unavailable_modes() {
+	fn refuses_unsupported_modes() {
 		execute(|| {
 			register_model(lonely_model(), ModeSet::FAST);
 			assert_noop!(
@@ -210,10 +211,6 @@ mod submit_job {
 			assert_noop!(
 				submit_to(ALICE, model(), VerificationMode::Zk, 10 * PRICE),
 				Error::<Test>::NoVerifyingKey
-			);
-			assert_noop!(
-				submit_to(ALICE, model(), VerificationMode::Consensus(3), 10 * PRICE),
-				Error::<Test>::ModeNotAvailable
 			);
 		});
 	}
