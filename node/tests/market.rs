@@ -31,13 +31,13 @@ fn succeeded(events: &[RuntimeEvent]) -> bool {
 }
 
 #[tokio::test]
-async fn bob_registers_as_an_inference_operator() {
+async fn eve_registers_as_an_inference_operator() {
 	let node = Node::start_dev("operators", &["--sealing", "instant"]).await;
-	let bob = Sr25519Keyring::Bob;
+	let eve = Sr25519Keyring::Eve;
 
-	// Before: Bob is nobody; Alice is a genesis operator of every role.
+	// Before: Eve is nobody; Alice is a genesis operator of every role.
 	let before: Option<OperatorView> =
-		node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+		node.state_call("OperatorsApi_operator", eve.to_account_id()).await;
 	assert!(before.is_none());
 	let alice: Option<OperatorView> =
 		node.state_call("OperatorsApi_operator", Sr25519Keyring::Alice.to_account_id()).await;
@@ -48,33 +48,33 @@ async fn bob_registers_as_an_inference_operator() {
 	let register = RuntimeCall::Operators(pallet_operators::Call::register {
 		roles: RoleSet::of(&[Role::Inference]),
 		metadata: pallet_operators::OperatorMetadataInput {
-			name: BoundedVec::truncate_from(b"bob-gpu".to_vec()),
-			endpoint: BoundedVec::truncate_from(b"https://bob.example".to_vec()),
+			name: BoundedVec::truncate_from(b"eve-gpu".to_vec()),
+			endpoint: BoundedVec::truncate_from(b"https://eve.example".to_vec()),
 		},
 		bond,
 	});
-	let events = node.submit_and_watch(register, &bob.pair()).await;
+	let events = node.submit_and_watch(register, &eve.pair()).await;
 	assert!(succeeded(&events), "{events:?}");
 	assert!(events.iter().any(|e| matches!(
 		e,
-		RuntimeEvent::Operators(pallet_operators::Event::Registered { who, .. }) if *who == bob.to_account_id()
+		RuntimeEvent::Operators(pallet_operators::Event::Registered { who, .. }) if *who == eve.to_account_id()
 	)));
 	assert!(events.iter().any(|e| matches!(
 		e,
-		RuntimeEvent::Operators(pallet_operators::Event::Bonded { who, amount }) if *who == bob.to_account_id() && *amount == bond
+		RuntimeEvent::Operators(pallet_operators::Event::Bonded { who, amount }) if *who == eve.to_account_id() && *amount == bond
 	)));
 
 	let view: OperatorView = node
-		.state_call::<Option<OperatorView>>("OperatorsApi_operator", bob.to_account_id())
+		.state_call::<Option<OperatorView>>("OperatorsApi_operator", eve.to_account_id())
 		.await
-		.expect("Bob is an operator");
+		.expect("Eve is an operator");
 	assert_eq!(view.roles, RoleSet::of(&[Role::Inference]));
 	assert_eq!(view.active_roles, RoleSet::of(&[Role::Inference]));
 	assert_eq!(view.bonded, bond);
-	assert_eq!(view.name, b"bob-gpu".to_vec());
+	assert_eq!(view.name, b"eve-gpu".to_vec());
 	let inference: Vec<(AccountId, Balance)> =
 		node.state_call("OperatorsApi_operators", Role::Inference).await;
-	assert!(inference.contains(&(bob.to_account_id(), bond)));
+	assert!(inference.contains(&(eve.to_account_id(), bond)));
 
 	// Bad input changes nothing: a second registration is refused in the block.
 	let again = RuntimeCall::Operators(pallet_operators::Call::register {
@@ -82,12 +82,12 @@ async fn bob_registers_as_an_inference_operator() {
 		metadata: Default::default(),
 		bond,
 	});
-	let events = node.submit_and_watch(again, &bob.pair()).await;
+	let events = node.submit_and_watch(again, &eve.pair()).await;
 	assert!(events
 		.iter()
 		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }))));
 	let after: Option<OperatorView> =
-		node.state_call("OperatorsApi_operator", bob.to_account_id()).await;
+		node.state_call("OperatorsApi_operator", eve.to_account_id()).await;
 	assert_eq!(after.map(|v| v.roles), Some(RoleSet::of(&[Role::Inference])));
 }
 
@@ -191,15 +191,20 @@ async fn the_market_rpc_methods_report_models_operators_and_jobs() {
 		},
 		other => panic!("expected UNKNOWN_MODEL, got {other:?}"),
 	}
-	// The demo model takes `Zk` jobs at twice the price, not `Consensus` ones.
+	// The demo model takes `Zk` jobs at twice the price, `Consensus(k)` at 1 + k times, and an
+	// even k is refused.
 	let fee: String = node.call("inference_estimateFee", rpc_params![&demo, "Zk"]).await.unwrap();
 	assert_eq!(fee, (2 * UNIT).to_string());
+	let consensus = serde_json::json!({ "Consensus": 3 });
+	let fee: String =
+		node.call("inference_estimateFee", rpc_params![&demo, consensus]).await.unwrap();
+	assert_eq!(fee, (4 * UNIT).to_string());
 	let consensus = serde_json::json!({ "Consensus": 2 });
 	match node.call::<String>("inference_estimateFee", rpc_params![&demo, consensus]).await {
 		Err(jsonrpsee::core::client::Error::Call(e)) => {
-			assert_eq!(e.code(), pallet_inference_rpc::MODE_NOT_SUPPORTED)
+			assert_eq!(e.code(), pallet_inference_rpc::INVALID_VERIFIER_COUNT)
 		},
-		other => panic!("expected MODE_NOT_SUPPORTED, got {other:?}"),
+		other => panic!("expected INVALID_VERIFIER_COUNT, got {other:?}"),
 	}
 
 	let models: Vec<Value> = node.call("models_list", rpc_params![]).await.unwrap();

@@ -132,7 +132,7 @@ async fn a_consensus_job_settles_on_a_round_the_dev_node_plays() {
 	let round: Value = node.call("inference_round", rpc_params![0u64]).await.unwrap();
 	assert_eq!(round["phase"], "closed:agreed", "{round}");
 	assert_eq!(round["quorum"], 3);
-	let agreed = format!("0x{}", hex::encode(sp_core::hashing::blake2_256(&expected)));
+	let agreed = format!("0x{}", hex::encode(sp_io::hashing::blake2_256(&expected)));
 	assert_eq!(round["agreed"], agreed.as_str());
 	let members = round["members"].as_array().unwrap();
 	assert_eq!(members.len(), 4);

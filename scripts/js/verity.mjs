@@ -12,7 +12,7 @@
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex, hexToU8a, u8aConcat } from '@polkadot/util';
+import { u8aToHex, hexToU8a, u8aConcat, compactAddLength } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 
 /** One VRT (12 decimals). */
@@ -220,9 +220,10 @@ export async function round(api, id) {
  * member's account).
  */
 export function commitment(api, id, output, salt, member) {
+  // The output's length prefix is added here: `Bytes` from a Uint8Array would read one.
   const encoded = u8aConcat(
     api.createType('u64', id).toU8a(),
-    api.createType('Bytes', output).toU8a(),
+    compactAddLength(output),
     salt,
     decodeAddress(member),
   );

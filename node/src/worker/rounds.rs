@@ -5,11 +5,12 @@
 //! The salt is the key's VRF output on (genesis, job): secret until revealed, yet the same
 //! after a restart, and the output is the model's (deterministic) output again, so a node that
 //! restarts between its commit and its reveal re-runs the model and reveals what it committed
-//! to. Every block, each round the node's keys are members of is read from the chain
-//! (`InferenceApi::round`), and each member does its next step: commit while the member is
-//! pending, reveal once the round is in its reveals and the member committed. A step the chain
-//! did not take is taken again [`RESUBMIT_AFTER`] blocks later; nothing is remembered beyond
-//! the steps in flight.
+//! to. While the node runs, a member's output and salt are kept and every step sent again
+//! sends the same. Every block, each round the node's keys are members of is read from the
+//! chain (`InferenceApi::round`), and each member does its next step: commit while the member
+//! is pending and the commits are open, reveal once the round is in its reveals and the member
+//! committed (neither when the next block would be too late). A step the chain did not take is
+//! taken again [`RESUBMIT_AFTER`] blocks later; nothing is written to disk.
 
 use super::*;
 use pallet_inference::{MemberState, Phase, RoundView};
@@ -18,12 +19,21 @@ use sp_core::sr25519::vrf::VrfTranscript;
 /// What a member of a round did last.
 #[derive(Clone)]
 pub(super) enum Step {
-	/// Running the model, or submitting the commit.
+	/// Running the model, or submitting.
 	Running,
-	/// Committed (its transaction sent when the best block was `at`) to `output`.
-	Committed { output: Vec<u8>, at: BlockNumber },
-	/// Revealed (sent when the best block was `at`).
-	Revealed { at: BlockNumber },
+	/// Sent its commit to `answer` when the best block was `at`.
+	Committed { answer: Answered, at: BlockNumber },
+	/// Sent its reveal of `answer` when the best block was `at`.
+	Revealed { answer: Answered, at: BlockNumber },
+}
+
+/// A member's output and salt: what it commits to and later reveals, kept so that a step sent
+/// again sends the same (a model that is not deterministic would otherwise reveal another
+/// output than it committed to).
+#[derive(Clone)]
+pub(super) struct Answered {
+	output: Vec<u8>,
+	salt: [u8; 32],
 }
 
 /// A round one of the node's keys is a member of, as seen at the best block.
@@ -41,11 +51,40 @@ impl Member {
 	}
 }
 
-/// What the worker does next for a member.
+/// What the worker does next for a member: commit or reveal, with the answer it has, if any.
 enum Next {
-	Commit,
-	Reveal(Option<Vec<u8>>),
-	Wait,
+	Commit(Option<Answered>),
+	Reveal(Option<Answered>),
+}
+
+/// The member's next step at best block `number`, if it has one now.
+fn next_step(member: &Member, step: Option<&Step>, number: BlockNumber) -> Option<Next> {
+	// A transaction sent now lands in the next block at best.
+	let next_block = number.saturating_add(1);
+	let can_commit = next_block < member.round.commit_deadline;
+	let can_reveal = next_block < member.job.deadline;
+	let again = |at: &BlockNumber| number >= at.saturating_add(RESUBMIT_AFTER);
+	match (member.round.phase, member.state()?, step) {
+		(_, _, Some(Step::Running)) => None,
+		(Phase::Commit, MemberState::Pending, None) if can_commit => Some(Next::Commit(None)),
+		(Phase::Commit, MemberState::Pending, Some(Step::Committed { answer, at }))
+			if can_commit && again(at) =>
+		{
+			Some(Next::Commit(Some(answer.clone())))
+		},
+		(Phase::Reveal, MemberState::Committed, None) if can_reveal => Some(Next::Reveal(None)),
+		(Phase::Reveal, MemberState::Committed, Some(Step::Committed { answer, .. }))
+			if can_reveal =>
+		{
+			Some(Next::Reveal(Some(answer.clone())))
+		},
+		(Phase::Reveal, MemberState::Committed, Some(Step::Revealed { answer, at }))
+			if can_reveal && again(at) =>
+		{
+			Some(Next::Reveal(Some(answer.clone())))
+		},
+		_ => None,
+	}
 }
 
 impl Worker {
@@ -75,33 +114,12 @@ impl Worker {
 		let live: HashSet<(JobId, AccountId)> =
 			members.iter().map(|m| (m.job.id, m.operator.clone())).collect();
 		let mut steps = self.rounds.lock();
-		steps.retain(|member, _| live.contains(member));
+		// A step still running stays, whatever this block lists (a failed read, a fork): it is
+		// never started twice.
+		steps.retain(|member, step| live.contains(member) || matches!(step, Step::Running));
 		for member in members {
 			let id = (member.job.id, member.operator.clone());
-			let next = match (member.round.phase, member.state(), steps.get(&id)) {
-				(_, _, Some(Step::Running)) => Next::Wait,
-				(Phase::Commit, Some(MemberState::Pending), None) => Next::Commit,
-				(Phase::Commit, Some(MemberState::Pending), Some(Step::Committed { at, .. }))
-					if number >= at.saturating_add(RESUBMIT_AFTER) =>
-				{
-					Next::Commit
-				},
-				(Phase::Reveal, Some(MemberState::Committed), None) => Next::Reveal(None),
-				(
-					Phase::Reveal,
-					Some(MemberState::Committed),
-					Some(Step::Committed { output, .. }),
-				) => Next::Reveal(Some(output.clone())),
-				(Phase::Reveal, Some(MemberState::Committed), Some(Step::Revealed { at }))
-					if number >= at.saturating_add(RESUBMIT_AFTER) =>
-				{
-					Next::Reveal(None)
-				},
-				_ => Next::Wait,
-			};
-			if matches!(next, Next::Wait) {
-				continue;
-			}
+			let Some(next) = next_step(&member, steps.get(&id), number) else { continue };
 			let previous = steps.insert(id.clone(), Step::Running);
 			let worker = self.clone();
 			self.spawner.spawn("verity-worker-round", Some("worker"), async move {
@@ -132,35 +150,45 @@ impl Worker {
 
 	/// Commits or reveals for `member`; returns what it did.
 	async fn step(&self, member: &Member, next: Next) -> Result<Step, Failure> {
-		let committing = matches!(next, Next::Commit);
-		let output = match next {
-			Next::Reveal(Some(output)) => output,
-			_ => self.run_for_round(member).await?,
+		let (committing, answered) = match next {
+			Next::Commit(answered) => (true, answered),
+			Next::Reveal(answered) => (false, answered),
 		};
-		let salt = self.salt(member)?;
+		// A node that restarted between its commit and its reveal runs the model again and
+		// derives the same salt.
+		let answer = match answered {
+			Some(answer) => answer,
+			None => {
+				Answered { output: self.run_for_round(member).await?, salt: self.salt(member)? }
+			},
+		};
 		let job = member.job.id;
 		let call = if committing {
 			pallet_inference::Call::commit {
 				job,
-				commitment: pallet_inference::commitment(job, &output, &salt, &member.operator),
+				commitment: pallet_inference::commitment(
+					job,
+					&answer.output,
+					&answer.salt,
+					&member.operator,
+				),
 			}
 		} else {
-			pallet_inference::Call::reveal { job, output: bounded(output.clone())?, salt }
+			pallet_inference::Call::reveal {
+				job,
+				output: bounded(answer.output.clone())?,
+				salt: answer.salt,
+			}
 		};
-		let revealing = !committing;
+		let step = if committing { "commit" } else { "reveal" };
 		let at = self.client.info().best_number;
 		self.submitter
 			.submit(member.key, RuntimeCall::Inference(call), |_| {})
 			.await
 			.map_err(|e| Failure::new("submit", e))?;
-		self.shared.record_round_step(if revealing { "reveal" } else { "commit" });
-		log::debug!(
-			target: LOG_TARGET,
-			"job {job:?}: {} sent for {}",
-			if revealing { "reveal" } else { "commit" },
-			member.operator
-		);
-		Ok(if revealing { Step::Revealed { at } } else { Step::Committed { output, at } })
+		self.shared.record_round_step(step);
+		log::debug!(target: LOG_TARGET, "job {}: {step} sent for {}", job.0, member.operator);
+		Ok(if committing { Step::Committed { answer, at } } else { Step::Revealed { answer, at } })
 	}
 
 	/// Runs the job's model within a slot, by the round's commit deadline.

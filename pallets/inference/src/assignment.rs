@@ -46,23 +46,24 @@ impl<T: Config> Candidates<T> {
 		self.draw_from(&seed, exclude.map(core::slice::from_ref).unwrap_or_default())
 	}
 
-	/// Draws the `k` verifiers of `job`, none of them in `exclude` (the worker), each from
-	/// `blake2_256(parent ‖ job ‖ "verifier" ‖ i)` among those not drawn yet; `None` if fewer
-	/// than `k` can take it. Counts the job in their loads.
+	/// Draws the `k` verifiers of `job`, none of them in `exclude` (the worker, the
+	/// requester), each from `blake2_256(parent ‖ job ‖ "verifier" ‖ i)` among those not drawn
+	/// yet; `None` if fewer than `k` can take it. Counts the job in their loads.
 	pub(crate) fn draw_verifiers(
 		&mut self,
 		job: JobId,
 		k: u8,
-		exclude: &T::AccountId,
+		exclude: &[T::AccountId],
 	) -> Option<Vec<T::AccountId>> {
 		let parent = frame_system::Pallet::<T>::parent_hash();
-		let mut drawn = alloc::vec![exclude.clone()];
+		let mut shunned = exclude.to_vec();
+		let mut drawn = Vec::with_capacity(usize::from(k));
 		for index in 0..k {
 			let seed = (parent, job, b"verifier", index).encode();
-			let verifier = self.draw_from(&seed, &drawn)?;
+			let verifier = self.draw_from(&seed, &shunned)?;
+			shunned.push(verifier.clone());
 			drawn.push(verifier);
 		}
-		drawn.remove(0);
 		Some(drawn)
 	}
 
@@ -122,6 +123,7 @@ impl<T: Config> Pallet<T> {
 			EstimateError::ModelRetired => Error::<T>::ModelRetired,
 			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
 			EstimateError::Overflow => Error::<T>::Overflow,
+			EstimateError::InvalidVerifierCount => Error::<T>::InvalidVerifierCount,
 		})?;
 		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
 		// quantized input the proof is about. Outputs likewise; one longer than a result may be
@@ -165,15 +167,24 @@ impl<T: Config> Pallet<T> {
 			VerificationMode::Consensus(_) => Some(Candidates::<T>::of(&model, Role::Verifier)),
 			_ => None,
 		};
+		// Nobody is a member of a round it pays for: a requester's own member could veto the
+		// majority (a refund) and read the others' outputs for nothing.
+		let requester_operator = verifiers.as_ref().map(|_| {
+			T::Operators::operator_of_worker(&requester).unwrap_or_else(|| requester.clone())
+		});
 		let mut workers = Vec::with_capacity(inputs.len());
 		let mut rounds = Vec::new();
 		for index in 0..u64::from(count) {
 			let job = JobId(first.0.saturating_add(index));
-			let worker = candidates.draw(job, 1, None).ok_or(Error::<T>::NoEligibleOperator)?;
+			let worker = candidates
+				.draw(job, 1, requester_operator.as_ref())
+				.ok_or(Error::<T>::NoEligibleOperator)?;
 			if let (Some(verifiers), VerificationMode::Consensus(k)) = (verifiers.as_mut(), mode) {
 				verifiers.note(&worker);
+				let mut shunned = alloc::vec![worker.clone()];
+				shunned.extend(requester_operator.clone());
 				let drawn = verifiers
-					.draw_verifiers(job, k, &worker)
+					.draw_verifiers(job, k, &shunned)
 					.ok_or(Error::<T>::NotEnoughVerifiers)?;
 				for verifier in &drawn {
 					candidates.note(verifier);
@@ -190,7 +201,13 @@ impl<T: Config> Pallet<T> {
 			_ => commit_deadline,
 		};
 		let slots = Self::free_slots(deadline, count).ok_or(Error::<T>::MarketBusy)?;
-		let deposit = T::JobDeposit::get();
+		// A round keeps up to one output a member: its deposit grows with them.
+		let members = match mode {
+			VerificationMode::Consensus(k) => u32::from(k).saturating_add(1),
+			_ => 1,
+		};
+		let deposit =
+			T::JobDeposit::get().checked_mul(&members.into()).ok_or(Error::<T>::Overflow)?;
 		let escrow = max_fee.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
 		let deposits = deposit.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, escrow)

@@ -116,11 +116,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes the round of `job`: the output a strict majority of the members revealed settles
-	/// the job, paying the worker (if it is among them), the agreeing verifiers, the owner and
-	/// the treasury, and every member outside the majority is slashed: a different output
-	/// costs [`MarketParams::bad_proof_slash`], no reveal [`MarketParams::missed_deadline_slash`].
-	/// Without a majority the job is refunded and only the members who did not reveal are
-	/// slashed (nobody can tell which of the revealed outputs is right).
+	/// the job, paying the agreeing members, the owner and the treasury, and every member
+	/// outside the majority is slashed: a different output, or a commitment never revealed
+	/// (a member that saw the reveals go against it could otherwise withhold its own for less),
+	/// costs [`MarketParams::bad_proof_slash`]; no commitment at all
+	/// [`MarketParams::missed_deadline_slash`]. Without a majority the job is refunded and only
+	/// the members who did not reveal are slashed (nobody can tell which of the revealed
+	/// outputs is right).
 	pub(crate) fn close_round(
 		job: JobId,
 		record: JobOf<T>,
@@ -139,9 +141,8 @@ impl<T: Config> Pallet<T> {
 				(Vote::Revealed(_), Some(_)) => {
 					(params.bad_proof_slash, SlashReason::WrongAttestation)
 				},
-				(Vote::Pending | Vote::Committed(_), _) => {
-					(params.missed_deadline_slash, SlashReason::MissedDeadline)
-				},
+				(Vote::Committed(_), _) => (params.bad_proof_slash, SlashReason::MissedDeadline),
+				(Vote::Pending, _) => (params.missed_deadline_slash, SlashReason::MissedDeadline),
 			};
 			T::Operators::slash_fraction(who, fraction, reason);
 		}
@@ -157,7 +158,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, vote)| *vote == Vote::Revealed(agreed))
 			.map(|(who, _)| who.clone())
 			.collect();
-		let k = u32::try_from(round.members.len().saturating_sub(1)).unwrap_or(u32::MAX);
+		let members = u32::try_from(round.members.len()).unwrap_or(u32::MAX);
 		Rounds::<T>::insert(job, round);
 		Self::deposit_event(Event::QuorumReached {
 			job,
@@ -166,7 +167,7 @@ impl<T: Config> Pallet<T> {
 		});
 		let record = Self::record_output(job, record, output);
 		let mut closing = Closing::new();
-		closing.settle_round(job, record, &agreeing, k);
+		closing.settle_round(job, record, &agreeing, members);
 		closing.apply()
 	}
 }

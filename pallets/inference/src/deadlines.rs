@@ -11,7 +11,7 @@ impl<T: Config> Pallet<T> {
 	/// pruning. The meter starts an entry only with this much weight left.
 	pub fn worst_entry() -> Weight {
 		T::WeightInfo::deadline_timeout(T::MaxOperators::get())
-			.max(T::WeightInfo::deadline_round(Self::pairs(T::MaxVerifiers::get() as u8)))
+			.max(T::WeightInfo::deadline_round(Self::pairs(u8::MAX)))
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
 	}

@@ -49,29 +49,23 @@ impl<T: Config> Closing<T> {
 	}
 
 	/// Settles the `Consensus` job `record` on its round's majority, `agreeing` the members who
-	/// revealed the majority's output, of `k` verifiers: the owner and the treasury are paid as
-	/// for any job; [`MarketParams::verifier_share`] of the fee is the verifiers' pool, each
-	/// verifier's `1/k` of it paid if it agreed; the rest is the worker's, paid if it agreed.
-	/// The parts of members outside the majority return to the requester.
+	/// revealed the majority's output, of `members` (the worker and its verifiers): the owner
+	/// and the treasury are paid as for any job, and what a `Fast` worker would get is shared
+	/// equally among the members (the fee pays one run each), each part paid if its member
+	/// agreed. The parts of members outside the majority, and what does not divide evenly,
+	/// return to the requester.
 	pub(crate) fn settle_round(
 		&mut self,
 		job: JobId,
 		record: JobOf<T>,
 		agreeing: &[T::AccountId],
-		k: u32,
+		members: u32,
 	) {
 		let (split, owner) = self.split(&record);
-		let pool = self.params.verifier_share.mul_floor(record.fee).min(split.worker);
-		let each = sp_runtime::traits::CheckedDiv::checked_div(&pool, &k.into())
+		let each = sp_runtime::traits::CheckedDiv::checked_div(&split.worker, &members.into())
 			.unwrap_or_else(Zero::zero);
-		let worker_part = split.worker.saturating_sub(pool);
-		let shares: Vec<(T::AccountId, BalanceOf<T>)> = agreeing
-			.iter()
-			.map(|who| {
-				let part = if *who == record.worker { worker_part } else { each };
-				(who.clone(), part)
-			})
-			.collect();
+		let shares: Vec<(T::AccountId, BalanceOf<T>)> =
+			agreeing.iter().map(|who| (who.clone(), each)).collect();
 		self.pay_out(job, record, split, owner, &shares);
 	}
 

@@ -104,16 +104,23 @@
 //! The round closes at the reveal that leaves nobody to wait for, or at the deadline:
 //!
 //! - a strict majority of the `k + 1` members revealed one output (the *quorum*,
-//!   `⌊(k + 1)/2⌋ + 1`): the job settles on it; the verifiers' pool
-//!   ([`MarketParams::verifier_share`] of the fee) pays each agreeing verifier `1/k` of it, the
-//!   worker (if it agreed) the rest of the worker's share; members outside the majority are
-//!   slashed, [`MarketParams::bad_proof_slash`] for another output, and
-//!   [`MarketParams::missed_deadline_slash`] for no reveal; their shares stay with the requester;
+//!   `⌊(k + 1)/2⌋ + 1`): the job settles on it; the owner's royalty and the treasury's share
+//!   are paid as for any job, and the rest (what a `Fast` worker gets) is shared equally among
+//!   the members, each part paid if its member agreed; members outside the majority are
+//!   slashed, [`MarketParams::bad_proof_slash`] for another output or a commitment they did not
+//!   reveal, [`MarketParams::missed_deadline_slash`] for no commitment; their parts stay with
+//!   the requester;
 //! - otherwise (a tie, too few reveals) the job is refunded ([`RefundReason::NoQuorum`]) and
 //!   only the members who did not reveal are slashed.
 //!
 //! A round is not reassigned, cannot be declined (a member that cannot run the model stays
-//! silent and pays the no-show's slash), and can be cancelled only in its first block.
+//! silent and pays the no-show's slash), and can be cancelled only in its first block. Its
+//! requester (or the operator whose worker key it is) is never one of its members, and its
+//! storage deposit is [`Config::JobDeposit`] for each member (the round keeps up to one output
+//! a member). What remains possible: a requester that bribes a member (or is one under
+//! another name) can force a refund when `k = 1` (both members must agree) and read the
+//! revealed outputs for free; the bribed member is not slashed if it revealed. Larger `k`
+//! needs more members bribed.
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
@@ -548,6 +555,11 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues must hold an entry");
 			assert!(T::MaxJobBatch::get() > 0, "a batch must hold a job");
+			let verifiers = T::MaxVerifiers::get();
+			assert!(
+				verifiers & 1 == 1 && verifiers < u32::from(u8::MAX),
+				"MaxVerifiers must be odd and fit a u8 (k of Consensus(k))"
+			);
 			// Every block can visit a queue and handle its worst entry, so the cursor always
 			// moves.
 			assert!(
@@ -953,7 +965,7 @@ pub mod pallet {
 		///   [`Event::Disputed`], `Slashed`, [`Event::JobRefunded`] with
 		///   [`RefundReason::NoQuorum`].
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::reveal(Pallet::<T>::pairs(T::MaxVerifiers::get() as u8)))]
+		#[pallet::weight(T::WeightInfo::reveal(Pallet::<T>::pairs(u8::MAX)))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1050,8 +1062,10 @@ impl<T: Config> Pallet<T> {
 
 	/// The verifiers of `Consensus(k)` beyond the first, in pairs (`k` is odd): the component
 	/// the round benchmarks vary, as they can only measure odd `k`.
+	/// Beyond [`Config::MaxVerifiers`] (a `k` the call refuses) it is that bound's.
 	pub fn pairs(k: u8) -> u32 {
-		u32::from(k.saturating_sub(1) >> 1)
+		let most = T::MaxVerifiers::get().saturating_sub(1) >> 1;
+		u32::from(k.saturating_sub(1) >> 1).min(most)
 	}
 
 	/// The weight of `submit_results` for `count` results of at most `output_len` bytes, of
@@ -1233,6 +1247,9 @@ impl<T: Config> Pallet<T> {
 		}
 		if !terms.modes.supports(mode) {
 			return Err(EstimateError::ModeNotSupported);
+		}
+		if let VerificationMode::Consensus(k) = mode {
+			Self::check_verifier_count(k).map_err(|_| EstimateError::InvalidVerifierCount)?;
 		}
 		Self::fee_for(terms.price, mode).ok_or(EstimateError::Overflow)
 	}

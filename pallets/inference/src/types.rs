@@ -195,7 +195,9 @@ pub struct MarketParams<BlockNumber> {
 	pub retention_period: BlockNumber,
 	/// The treasury's share of every fee.
 	pub treasury_share: Perbill,
-	/// The verifiers' share of the fee of a `Consensus` job (split among them).
+	/// Reserved: no payout reads it (a `Consensus` job shares what is left of its fee after
+	/// the royalty and the treasury equally among its members, as the fee pays one run each);
+	/// kept for the stored layout until the market parameters move to governance.
 	pub verifier_share: Perbill,
 	/// The part of a worker's bond it loses when it misses a deadline.
 	pub missed_deadline_slash: Perbill,
@@ -266,6 +268,8 @@ pub enum EstimateError {
 	ModeNotSupported,
 	/// The fee overflows.
 	Overflow,
+	/// `k` of `Consensus(k)` is even, zero or above the chain's bound.
+	InvalidVerifierCount,
 }
 
 /// A job as clients see it (through the `InferenceApi` runtime API).

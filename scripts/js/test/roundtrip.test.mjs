@@ -87,34 +87,35 @@ test('a model registered from the client is served', async () => {
 });
 
 test('a Consensus job settles on a commit-reveal round played from the client', async () => {
-  // A model of its own, whose only inference operator is Eve (the node holds no key of hers, so
-  // the client plays her part), verified by the dev chain's verifiers.
+  // A model of its own, whose only inference operator is Eve and only verifier Ferdie: the node
+  // holds neither key, so the client plays both parts.
   const file = join(node.base, 'consensus.onnx');
   execFileSync(nodeBinary(), ['demo-model', '--out', file, '--sizes', '16,8,2', '--seed', '7']);
   const model = await putModel(api, readFileSync(file));
   const modes = { fast: true, zk: false, consensus: true };
   await registerModel(api, account('bob'), { model, input: [1, 16], output: [1, 2], modes });
-  const eve = account('eve');
+  const [eve, ferdie] = [account('eve'), account('ferdie')];
   await send(api, eve, api.tx.operators.register(2 /* Inference */, { name: 'eve', endpoint: '' }, 2_000n * UNIT));
+  await send(api, ferdie, api.tx.operators.register(4 /* Verifier */, { name: 'ferdie', endpoint: '' }, 2_000n * UNIT));
   await serveModels(api, eve, [model]);
-  for (const verifier of ['bob', 'charlie', 'dave']) {
-    await serveModels(api, account(verifier), [DEMO_MODEL, model]);
-  }
+  await serveModels(api, ferdie, [model]);
   assert.equal(await estimateFee(api, model, { Consensus: 1 }), 2n * UNIT);
   await assert.rejects(
-    submitJob(api, account('ferdie'), { model, input: encodeF32(new Array(16).fill(0)), mode: { Consensus: 2 } }),
+    estimateFee(api, model, { Consensus: 2 }),
+    /InvalidVerifierCount/,
+  );
+  await assert.rejects(
+    submitJob(api, account('charlie'), { model, input: encodeF32(new Array(16).fill(0)), mode: { Consensus: 2 }, maxFee: 10n * UNIT }),
     /inference\.InvalidVerifierCount/,
   );
-  const { job: id, worker } = await submitJob(api, account('ferdie'), {
+  const { job: id, worker } = await submitJob(api, account('charlie'), {
     model, input: encodeF32(new Array(16).fill(0.5)), mode: { Consensus: 1 },
   });
   assert.equal(worker, eve.address);
   const started = await round(api, id);
   assert.equal(started.phase.toString(), 'Commit');
-  const members = started.members.map(([who]) => who.toString());
-  assert.equal(members.length, 2);
-  const verifier = ['bob', 'charlie', 'dave'].map(account).find((pair) => pair.address === members[1]);
-  assert.ok(verifier, `the verifier ${members[1]} is a dev verifier`);
+  assert.deepEqual(started.members.map(([who]) => who.toString()), [eve.address, ferdie.address]);
+  const verifier = ferdie;
   const output = encodeF32([0.25, -1.5]);
   const salts = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
   await commit(api, eve, id, output, salts[0]);
@@ -197,10 +198,10 @@ test('an operator names a worker key from the CLI and takes the name back', asyn
   assert.equal((await api.query.operators.workerOf(worker)).toString(), alice);
 
   // Someone who is no operator is refused, by the chain's error name; so is an unproposed worker.
-  ({ code, stderr } = await cli(['set-worker', '//Other', '--as', 'dave']));
+  ({ code, stderr } = await cli(['set-worker', '//Other', '--as', '//Alice//stash']));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^cli\.mjs: .*NotOperator/);
-  ({ code, stderr } = await cli(['accept-worker', 'alice', '--as', 'ferdie']));
+  ({ code, stderr } = await cli(['accept-worker', 'alice', '--as', '//Bob//stash']));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^cli\.mjs: .*NotProposed/);
 

@@ -6,7 +6,8 @@
 //! - `inference_round(id, at?)` → the round of a `Consensus` job (its members, where each is,
 //!   the phase, the agreed output's hash) or `null`;
 //! - `inference_estimateFee(model, mode, at?)` → the fee as a decimal string, or error
-//!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`] or [`FEE_OVERFLOW`].
+//!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`], [`FEE_OVERFLOW`] or
+//!   [`INVALID_VERIFIER_COUNT`].
 //!
 //! A failing runtime call is [`RUNTIME_ERROR`].
 
@@ -36,6 +37,8 @@ pub const MODEL_RETIRED: i32 = 9202;
 pub const MODE_NOT_SUPPORTED: i32 = 9203;
 /// The fee does not fit a balance.
 pub const FEE_OVERFLOW: i32 = 9204;
+/// `k` of `Consensus(k)` is even, zero or above the chain's bound.
+pub const INVALID_VERIFIER_COUNT: i32 = 9205;
 
 /// A job as JSON.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -266,6 +269,10 @@ where
 					(MODE_NOT_SUPPORTED, "the model does not support this mode")
 				},
 				EstimateError::Overflow => (FEE_OVERFLOW, "the fee overflows"),
+				EstimateError::InvalidVerifierCount => (
+					INVALID_VERIFIER_COUNT,
+					"k of Consensus(k) must be odd and within the chain's bound",
+				),
 			};
 			ErrorObject::owned(code, message, None::<()>)
 		})

@@ -55,6 +55,21 @@ fn play(id: JobId, outputs: impl Fn(usize) -> Option<OutputOf<Test>>) {
 	}
 }
 
+/// Lets every worker and verifier take any number of jobs at once.
+fn serve_and_verify_without_limit() {
+	serve_without_limit();
+	for who in VERIFIERS {
+		assert_ok!(Operators::set_capabilities(
+			signed(who),
+			pallet_operators::Capabilities {
+				models: BoundedVec::try_from(vec![model()]).unwrap(),
+				max_concurrent_jobs: 10_000,
+				accelerator: false,
+			},
+		));
+	}
+}
+
 fn slashes() -> Vec<(u64, verity_primitives::SlashReason)> {
 	System::events()
 		.into_iter()
@@ -67,14 +82,12 @@ fn slashes() -> Vec<(u64, verity_primitives::SlashReason)> {
 		.collect()
 }
 
-/// The fee of a `Consensus(3)` job and how it is split when everyone agrees: the worker, each
-/// verifier, the owner, the treasury.
-fn split_of_three() -> (u64, u64, u64, u64, u64) {
+/// The fee of a `Consensus(3)` job and how it is split: each member's part, the owner's, the
+/// treasury's.
+fn split_of_three() -> (u64, u64, u64, u64) {
 	let fee = 4 * PRICE;
-	let params = Params::<Test>::get();
-	let split = FeeSplit::of(fee, ROYALTY, params.treasury_share);
-	let pool = params.verifier_share.mul_floor(fee);
-	(fee, split.worker - pool, pool / 3, split.royalty, split.treasury)
+	let split = FeeSplit::of(fee, ROYALTY, Params::<Test>::get().treasury_share);
+	(fee, split.worker / 4, split.royalty, split.treasury)
 }
 
 mod submit {
@@ -131,9 +144,53 @@ mod submit {
 	}
 
 	#[test]
+	fn the_requester_is_never_a_member_of_its_own_round() {
+		execute(|| {
+			serve_and_verify_without_limit();
+			// A verifier that requests: the three other verifiers are drawn, every time.
+			let requester = VERIFIERS[0];
+			for _ in 0..4 {
+				let id = NextJobId::<Test>::get();
+				assert_ok!(submit_to(
+					requester,
+					model(),
+					VerificationMode::Consensus(3),
+					10 * PRICE
+				));
+				assert!(!members(id).contains(&requester));
+				run_to_block(System::block_number() + 1);
+			}
+			// Nor through a worker key: the operator it signs for is left out too.
+			let key = 77u64;
+			assert_ok!(Operators::set_worker(signed(VERIFIERS[1]), Some(key)));
+			assert_ok!(Operators::accept_worker(signed(key), VERIFIERS[1]));
+			assert_ok!(Balances::transfer_allow_death(signed(BOB), key, 10 * PRICE + 100));
+			let id = NextJobId::<Test>::get();
+			assert_ok!(submit_to(key, model(), VerificationMode::Consensus(1), 5 * PRICE));
+			assert!(!members(id).contains(&VERIFIERS[1]));
+			// And an inference operator that requests is not its own round's worker.
+			for _ in 0..4 {
+				let id = NextJobId::<Test>::get();
+				assert_ok!(submit_to(
+					WORKERS[2],
+					model(),
+					VerificationMode::Consensus(1),
+					5 * PRICE
+				));
+				assert_ne!(job(id).worker, WORKERS[2]);
+				run_to_block(System::block_number() + 1);
+			}
+		});
+	}
+
+	#[test]
 	fn refuses_an_even_zero_or_too_large_k() {
 		execute(|| {
 			for k in [0u8, 2, 4, MAX_VERIFIERS as u8 + 2] {
+				assert_eq!(
+					Inference::estimate_fee(&model(), VerificationMode::Consensus(k)),
+					Err(EstimateError::InvalidVerifierCount)
+				);
 				assert_noop!(
 					submit_to(ALICE, model(), VerificationMode::Consensus(k), 100 * PRICE),
 					Error::<Test>::InvalidVerifierCount
@@ -208,20 +265,22 @@ mod rounds {
 			for who in &all {
 				assert_ok!(reveal(id, *who, &fast_output(7)));
 			}
-			let (fee, worker_part, each, royalty, treasury_part) = split_of_three();
+			let (fee, each, royalty, treasury_part) = split_of_three();
 			let record = job(id);
 			assert_eq!(record.status, JobStatus::Settled);
 			assert_eq!(record.output, Some(fast_output(7)));
-			assert_eq!(record.paid, worker_part + 3 * each + royalty + treasury_part);
+			// Every member did one run and gets one part.
+			assert_eq!(record.paid, 4 * each + royalty + treasury_part);
 			assert!(record.paid <= fee);
-			assert_eq!(free(all[0]), before[0] + worker_part);
-			for (place, who) in all.iter().enumerate().skip(1) {
+			for (place, who) in all.iter().enumerate() {
 				assert_eq!(free(*who), before[place] + each);
 			}
 			assert_eq!(free(OWNER), owner + royalty);
 			assert_eq!(free(TREASURY), treasury + treasury_part);
 			assert_eq!(escrow(ALICE), 0);
-			assert_eq!(free(ALICE), ENDOWMENT - record.paid - JOB_DEPOSIT);
+			// The round's deposit is one job deposit a member.
+			assert_eq!(record.deposit, 4 * JOB_DEPOSIT);
+			assert_eq!(free(ALICE), ENDOWMENT - record.paid - record.deposit);
 			assert!(slashes().is_empty());
 			let output_hash = sp_io::hashing::blake2_256(&fast_output(7));
 			assert!(events().contains(&Event::QuorumReached { job: id, output_hash, agreeing: 4 }));
@@ -250,9 +309,9 @@ mod rounds {
 			let slash = Params::<Test>::get().bad_proof_slash.mul_floor(bond_before);
 			assert_eq!(bond(all[0]), bond_before - slash);
 			assert_eq!(slashes(), vec![(all[0], verity_primitives::SlashReason::BadResult)]);
-			let (_, _, each, royalty, treasury_part) = split_of_three();
+			let (_, each, royalty, treasury_part) = split_of_three();
 			assert_eq!(record.paid, 3 * each + royalty + treasury_part);
-			assert_eq!(free(ALICE), ENDOWMENT - record.paid - JOB_DEPOSIT);
+			assert_eq!(free(ALICE), ENDOWMENT - record.paid - record.deposit);
 		});
 	}
 
@@ -325,6 +384,27 @@ mod rounds {
 	}
 
 	#[test]
+	fn a_member_who_withholds_its_reveal_pays_as_for_a_wrong_answer() {
+		execute(|| {
+			let id = submit_consensus(3, 10 * PRICE);
+			let all = members(id);
+			let silent = all[3];
+			let bond_before = bond(silent);
+			for who in &all {
+				assert_ok!(commit(id, *who, &fast_output(7)));
+			}
+			for who in &all[..3] {
+				assert_ok!(reveal(id, *who, &fast_output(7)));
+			}
+			run_to_block(job(id).deadline);
+			assert_eq!(job(id).status, JobStatus::Settled);
+			let slash = Params::<Test>::get().bad_proof_slash.mul_floor(bond_before);
+			assert_eq!(bond(silent), bond_before - slash);
+			assert_eq!(slashes(), vec![(silent, verity_primitives::SlashReason::MissedDeadline)]);
+		});
+	}
+
+	#[test]
 	fn a_tie_is_no_quorum_the_job_is_refunded_and_nobody_who_revealed_is_slashed() {
 		execute(|| {
 			let id = submit_consensus(3, 10 * PRICE);
@@ -332,7 +412,7 @@ mod rounds {
 			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::NoQuorum));
 			assert!(events().contains(&Event::Disputed { job: id }));
 			assert!(slashes().is_empty());
-			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
+			assert_eq!(free(ALICE), ENDOWMENT - job(id).deposit);
 			assert_eq!(round(id).closed, Some(None));
 		});
 	}
@@ -349,7 +429,7 @@ mod rounds {
 			run_to_block(job(id).deadline);
 			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::NoQuorum));
 			assert_eq!(slashes(), vec![(worker, verity_primitives::SlashReason::MissedDeadline)]);
-			assert_eq!(free(ALICE), ENDOWMENT - JOB_DEPOSIT);
+			assert_eq!(free(ALICE), ENDOWMENT - job(id).deposit);
 		});
 	}
 
@@ -576,17 +656,7 @@ mod walk {
 				RuntimeOrigin::root(),
 				MarketParams { retention_period: 30, ..Default::default() }
 			));
-			for who in VERIFIERS {
-				assert_ok!(Operators::set_capabilities(
-					signed(who),
-					pallet_operators::Capabilities {
-						models: BoundedVec::try_from(vec![model()]).unwrap(),
-						max_concurrent_jobs: 10_000,
-						accelerator: false,
-					},
-				));
-			}
-			serve_without_limit();
+			serve_and_verify_without_limit();
 			let mut rng = Rng(seed);
 			let issuance = Balances::total_issuance();
 			let mut submitted: Vec<JobId> = Vec::new();
@@ -663,8 +733,8 @@ mod walk {
 				}
 			}
 			let spent: u64 = [ALICE, BOB].iter().map(|who| ENDOWMENT - free(*who)).sum();
-			let kept = Jobs::<Test>::iter_values().count() as u64;
-			assert_eq!(spent, paid_total + kept * JOB_DEPOSIT);
+			let kept: u64 = Jobs::<Test>::iter_values().map(|job| job.deposit).sum();
+			assert_eq!(spent, paid_total + kept);
 			assert!(submitted.len() > 50, "the walk submitted too few jobs ({})", submitted.len());
 			assert!(settled > 10, "the walk settled too few jobs ({settled})");
 			assert!(settled < submitted.len(), "the walk never missed a quorum");
