@@ -80,13 +80,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `267678 + n * (148 ±0)`
+		//  Measured:  `270590 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 308_883_000 picoseconds.
-		Weight::from_parts(335_708_960, 0)
+		// Minimum execution time: 305_324_000 picoseconds.
+		Weight::from_parts(333_363_722, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 38_689
-			.saturating_add(Weight::from_parts(12_198_113, 0).saturating_mul(n.into()))
+			// Standard Error: 36_526
+			.saturating_add(Weight::from_parts(11_858_618, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -119,13 +119,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `284822`
+		//  Measured:  `287734`
 		//  Estimated: `529845`
-		// Minimum execution time: 383_930_000 picoseconds.
-		Weight::from_parts(420_247_630, 0)
+		// Minimum execution time: 379_946_000 picoseconds.
+		Weight::from_parts(413_773_222, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 173
-			.saturating_add(Weight::from_parts(1_886, 0).saturating_mul(o.into()))
+			// Standard Error: 143
+			.saturating_add(Weight::from_parts(2_107, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -149,10 +149,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `303468`
+		//  Measured:  `306588`
 		//  Estimated: `565102`
-		// Minimum execution time: 289_189_000 picoseconds.
-		Weight::from_parts(312_863_000, 0)
+		// Minimum execution time: 286_343_000 picoseconds.
+		Weight::from_parts(310_790_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -184,13 +184,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `303534 + n * (150 ±0)`
+		//  Measured:  `306654 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 296_687_000 picoseconds.
-		Weight::from_parts(296_792_901, 0)
+		// Minimum execution time: 291_590_000 picoseconds.
+		Weight::from_parts(302_630_580, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 27_106
-			.saturating_add(Weight::from_parts(12_074_307, 0).saturating_mul(n.into()))
+			// Standard Error: 33_706
+			.saturating_add(Weight::from_parts(11_907_208, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_537_000 picoseconds.
-		Weight::from_parts(8_955_000, 0)
+		// Minimum execution time: 7_353_000 picoseconds.
+		Weight::from_parts(8_857_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,8 +215,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_696_000 picoseconds.
-		Weight::from_parts(7_758_000, 0)
+		// Minimum execution time: 6_693_000 picoseconds.
+		Weight::from_parts(7_809_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -229,8 +229,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20872`
 		//  Estimated: `24155`
-		// Minimum execution time: 18_771_000 picoseconds.
-		Weight::from_parts(20_723_000, 0)
+		// Minimum execution time: 19_041_000 picoseconds.
+		Weight::from_parts(21_048_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
@@ -248,8 +248,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `21371`
 		//  Estimated: `24155`
-		// Minimum execution time: 72_753_000 picoseconds.
-		Weight::from_parts(79_258_000, 0)
+		// Minimum execution time: 72_845_000 picoseconds.
+		Weight::from_parts(80_091_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -292,15 +292,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `267678 + n * (148 ±0)`
+		//  Measured:  `270590 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 1_024_505_000 picoseconds.
-		Weight::from_parts(113_881_938, 0)
+		// Minimum execution time: 1_052_189_000 picoseconds.
+		Weight::from_parts(73_466_051, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 190_612
-			.saturating_add(Weight::from_parts(25_762_568, 0).saturating_mul(b.into()))
-			// Standard Error: 191_612
-			.saturating_add(Weight::from_parts(15_032_168, 0).saturating_mul(n.into()))
+			// Standard Error: 464_705
+			.saturating_add(Weight::from_parts(27_499_609, 0).saturating_mul(b.into()))
+			// Standard Error: 467_142
+			.saturating_add(Weight::from_parts(16_445_390, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -337,13 +337,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
 		//  Estimated: `529845 + b * (23165 ±160) + r * (927 ±160)`
-		// Minimum execution time: 396_914_000 picoseconds.
-		Weight::from_parts(407_436_000, 0)
+		// Minimum execution time: 389_191_000 picoseconds.
+		Weight::from_parts(411_289_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 4_692_432
-			.saturating_add(Weight::from_parts(91_803_965, 0).saturating_mul(b.into()))
-			// Standard Error: 4_692_432
-			.saturating_add(Weight::from_parts(61_406_859, 0).saturating_mul(r.into()))
+			// Standard Error: 4_715_838
+			.saturating_add(Weight::from_parts(91_848_864, 0).saturating_mul(b.into()))
+			// Standard Error: 4_715_838
+			.saturating_add(Weight::from_parts(62_808_287, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -380,13 +380,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `303586 + n * (150 ±0)`
+		//  Measured:  `306706 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 292_413_000 picoseconds.
-		Weight::from_parts(296_977_046, 0)
+		// Minimum execution time: 288_733_000 picoseconds.
+		Weight::from_parts(295_339_775, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 31_908
-			.saturating_add(Weight::from_parts(11_906_354, 0).saturating_mul(n.into()))
+			// Standard Error: 27_046
+			.saturating_add(Weight::from_parts(11_837_198, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -406,8 +406,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17274`
 		//  Estimated: `24155`
-		// Minimum execution time: 78_998_000 picoseconds.
-		Weight::from_parts(87_134_000, 0)
+		// Minimum execution time: 78_645_000 picoseconds.
+		Weight::from_parts(86_633_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -432,6 +432,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelVerifiers` (r:61 w:0)
 	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:5 w:1)
@@ -456,16 +458,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `86846 + n * (142 ±0)`
+		//  Measured:  `87678 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 1_006_959_000 picoseconds.
-		Weight::from_parts(977_827_042, 0)
+		// Minimum execution time: 1_029_738_000 picoseconds.
+		Weight::from_parts(1_101_145_339, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 103_025
-			.saturating_add(Weight::from_parts(11_611_541, 0).saturating_mul(n.into()))
-			// Standard Error: 1_914_600
-			.saturating_add(Weight::from_parts(16_479_070, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(198))
+			// Standard Error: 174_530
+			.saturating_add(Weight::from_parts(11_433_141, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(199))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -481,8 +481,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17312`
 		//  Estimated: `36794`
-		// Minimum execution time: 50_830_000 picoseconds.
-		Weight::from_parts(57_996_000, 0)
+		// Minimum execution time: 52_204_000 picoseconds.
+		Weight::from_parts(60_953_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -522,11 +522,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24259 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 393_966_000 picoseconds.
-		Weight::from_parts(428_734_603, 0)
+		// Minimum execution time: 404_337_000 picoseconds.
+		Weight::from_parts(437_021_161, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 814_717
-			.saturating_add(Weight::from_parts(154_388_278, 0).saturating_mul(p.into()))
+			// Standard Error: 916_462
+			.saturating_add(Weight::from_parts(150_564_126, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -560,11 +560,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20838 + p * (1120 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 306_181_000 picoseconds.
-		Weight::from_parts(326_690_028, 0)
+		// Minimum execution time: 308_302_000 picoseconds.
+		Weight::from_parts(328_010_800, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 326_460
-			.saturating_add(Weight::from_parts(141_153_364, 0).saturating_mul(p.into()))
+			// Standard Error: 309_780
+			.saturating_add(Weight::from_parts(139_459_320, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))

@@ -625,7 +625,7 @@ mod try_state_of_rounds {
 			let stray = round(id);
 			Rounds::<Test>::insert(JobId(99), stray);
 		});
-		fails("a Consensus job without its round", |id| Rounds::<Test>::remove(id));
+		fails("a Consensus job without its round", Rounds::<Test>::remove);
 	}
 
 	#[test]
