@@ -27,6 +27,10 @@
 //!    `utility.force_batch` per key: a burst of jobs costs one signature, nonce and pool
 //!    validation, not one each (see `deliver`).
 //!
+//! 5. plays the `Consensus` rounds its operators are members of, as a job's worker or one of
+//!    its verifiers (`rounds.rs`): runs the model, commits to a salted hash of the output, and
+//!    reveals it once the chain opens the reveals.
+//!
 //! A result that was submitted but not included is submitted again after
 //! [`RESUBMIT_AFTER`] blocks; one the chain refused for good when a block applied it is
 //! declined instead ([`outcomes`]). The node's state changes only through these extrinsics.
@@ -621,7 +625,7 @@ struct Worker {
 	prefetch_failures: Arc<Mutex<HashMap<ModelId, u32>>>,
 	/// The transactions sent and not yet seen in a block, by hash.
 	sent: Arc<Mutex<HashMap<sp_core::H256, Sent>>>,
-	/// The last step of each (job, operator) in a `Consensus` round ([`rounds`]).
+	/// The last step of each (job, operator) in a `Consensus` round (`rounds.rs`).
 	rounds: Arc<Mutex<HashMap<(JobId, AccountId), rounds::Step>>>,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,

@@ -192,9 +192,9 @@ const LOG_TARGET: &str = "runtime::inference";
 /// knows through read traits.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// Registers a model (supporting `Fast` and `Consensus`) owned by `owner`, numbered `seed`, taking inputs
-	/// of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes; returns its
-	/// id.
+	/// Registers a model (supporting `Fast` and `Consensus`) owned by `owner`, numbered `seed`,
+	/// taking inputs of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes;
+	/// returns its id.
 	fn register_model(owner: &AccountId, seed: u32, output_len: u32) -> ModelId;
 	/// Makes `who` (funded) an active inference operator serving `model`, taking many jobs.
 	fn register_worker(who: &AccountId, model: ModelId);
@@ -519,7 +519,8 @@ pub mod pallet {
 		OutputTooLong,
 		/// `k` of `Consensus(k)` must be odd and at most [`Config::MaxVerifiers`].
 		InvalidVerifierCount,
-		/// Fewer than `k` verifiers (other than the worker) can take the job now.
+		/// Fewer than `k` verifiers (other than the worker and the requester) can take the job
+		/// now.
 		NotEnoughVerifiers,
 		/// Only `Consensus` jobs have rounds to commit and reveal in.
 		NotConsensusJob,
@@ -606,7 +607,8 @@ pub mod pallet {
 		///   the model owner and the treasury, and the rest of the escrow returned.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
-		///   [`Error::EmptyOutput`], [`Error::ProofRequired`], [`Error::OutputSizeMismatch`]
+		///   [`Error::EmptyOutput`], [`Error::ProofRequired`], [`Error::CommitRequired`],
+		///   [`Error::OutputSizeMismatch`]
 		///   (the output is not the byte length of the model's output tensor).
 		/// - **Events**: [`Event::ResultSubmitted`], [`Event::JobSettled`].
 		#[pallet::call_index(1)]
@@ -765,7 +767,8 @@ pub mod pallet {
 		///   imported blocks, cannot have started) or once the worker's deadline has passed
 		///   without a result; the worker is then slashed as for a missed deadline and the job
 		///   is not reassigned. In between, the result may already wait in the transaction pool,
-		///   so a cancel would take it for free.
+		///   so a cancel would take it for free. A `Consensus` round only in its first block (it
+		///   closes itself at its deadline).
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotRequester`],
 		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`],
 		///   [`Error::TooEarlyToCancel`].
@@ -800,7 +803,8 @@ pub mod pallet {
 		///
 		/// - **Dispatch origin**: signed; the job's worker or the worker account it named.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotAssignedWorker`],
-		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`].
+		///   [`Error::ResultAlreadySubmitted`], [`Error::JobFinished`], [`Error::DeadlinePassed`],
+		///   [`Error::CommitRequired`] (a `Consensus` round has no decline).
 		/// - **Events**: `Slashed` (late), [`Event::JobDeclined`], then [`Event::JobReassigned`]
 		///   or [`Event::JobRefunded`] with [`RefundReason::Declined`].
 		#[pallet::call_index(3)]
