@@ -131,7 +131,8 @@
 //! - [`NextJobId`] is above every job id; the indexes [`WorkerJobs`] and [`RequesterJobs`] match
 //!   the jobs, both ways;
 //! - every `Consensus` job has its [`Round`] (and no other job has one): `k + 1` distinct
-//!   members, the worker first, open exactly while the job is open, each verifier in
+//!   members, the worker first, its commits ending before the job's deadline, open exactly
+//!   while the job is open, each verifier in
 //!   [`VerifierJobs`] and counted in its load while it is; every revealed output is voted for
 //!   and stored once; a settled round's output is its majority's.
 
@@ -1417,6 +1418,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(job.status.is_open() == round.closed.is_none(), "a round out of step with its job");
+		ensure!(round.commit_deadline < job.deadline, "a round's commits end after its reveals");
 		for verifier in round.verifiers() {
 			ensure!(
 				VerifierJobs::<T>::contains_key(verifier, id) == job.status.is_open(),

@@ -638,6 +638,10 @@ mod try_state_of_rounds {
 		fails("a round out of step with its job", |id| {
 			Rounds::<Test>::mutate(id, |round| round.as_mut().unwrap().closed = Some(None))
 		});
+		fails("a round's commits end after its reveals", |id| {
+			let deadline = job(id).deadline;
+			Rounds::<Test>::mutate(id, |round| round.as_mut().unwrap().commit_deadline = deadline)
+		});
 	}
 }
 
