@@ -443,7 +443,9 @@ async fn the_local_network_survives_its_faults() {
 	// 8. Dave and Ferdie restart into a group of their own: one validator of four cannot
 	// finalize; the other three can.
 	partition(&mut net, &["dave", "ferdie"]).await;
-	let minority_finalized = net.get("dave").finalized_number().await.unwrap();
+	// What the minority may still learn is what the majority had finalized when Ferdie, the
+	// last of the group to leave it, was cut off: Dave, restarted first, syncs it from Ferdie
+	// (a CI run saw Dave catch up after this point). Nothing after it reaches them.
 	let majority_finalized = net.get("alice").finalized_number().await.unwrap();
 	net.get("alice")
 		.wait_until("the majority finalizes", Duration::from_secs(120), |n| async move {
@@ -455,7 +457,7 @@ async fn the_local_network_survives_its_faults() {
 	let views = ended(net.get("alice"), &jobs, Duration::from_secs(300)).await;
 	assert!(views.iter().all(|view| view.status == JobStatus::Settled && view.worker == eve));
 	let dave_finalized = net.get("dave").finalized_number().await.unwrap();
-	assert!(dave_finalized <= minority_finalized + 1, "the minority finalized alone");
+	assert!(dave_finalized <= majority_finalized + 1, "the minority finalized alone");
 	println!(
 		"8. partitioned: the minority stayed at #{dave_finalized}, the majority finalized #{}",
 		net.get("alice").finalized_number().await.unwrap()
