@@ -25,7 +25,7 @@ impl<T: Config> Pallet<T> {
 		let members: Vec<_> =
 			core::iter::once(worker).chain(verifiers).map(|who| (who, Vote::Pending)).collect();
 		Round {
-			// `do_submit` draws at most `MaxVerifiers` verifiers (`check_verifier_count`).
+			// `do_submit` draws at most `MaxVerifiers` verifiers (`fee_under` checks `k`).
 			members: BoundedVec::truncate_from(members),
 			outputs: BoundedVec::new(),
 			commit_deadline,

@@ -57,17 +57,7 @@ fn play(id: JobId, outputs: impl Fn(usize) -> Option<OutputOf<Test>>) {
 
 /// Lets every worker and verifier take any number of jobs at once.
 fn serve_and_verify_without_limit() {
-	serve_without_limit();
-	for who in VERIFIERS {
-		assert_ok!(Operators::set_capabilities(
-			signed(who),
-			pallet_operators::Capabilities {
-				models: BoundedVec::try_from(vec![model()]).unwrap(),
-				max_concurrent_jobs: 10_000,
-				accelerator: false,
-			},
-		));
-	}
+	lift_limits(WORKERS.into_iter().chain(VERIFIERS));
 }
 
 fn slashes() -> Vec<(u64, verity_primitives::SlashReason)> {

@@ -80,7 +80,12 @@ fn bond(who: u64) -> u64 {
 
 /// Lets every worker take any number of jobs at once.
 fn serve_without_limit() {
-	for who in WORKERS {
+	lift_limits(WORKERS);
+}
+
+/// Lets each of `operators` take any number of jobs of the demo model at once.
+fn lift_limits(operators: impl IntoIterator<Item = u64>) {
+	for who in operators {
 		assert_ok!(Operators::set_capabilities(
 			signed(who),
 			pallet_operators::Capabilities {
