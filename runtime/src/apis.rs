@@ -182,7 +182,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn job(id: JobId) -> Option<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
 			Inference::job_view(id)
@@ -209,6 +209,14 @@ impl_runtime_apis! {
 
 		fn jobs_for_verifier(verifier: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
 			Inference::jobs_for_verifier(&verifier)
+		}
+
+		fn challenge(id: JobId) -> Option<pallet_inference::Challenge<AccountId, Balance>> {
+			Inference::challenge_view(id)
+		}
+
+		fn audits_for(auditor: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::audits_for(&auditor)
 		}
 	}
 

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("verity"),
 	impl_name: Cow::Borrowed("verity-node"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -121,6 +121,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 #[allow(unused_parens)]
 type Migrations = (
 	pallet_inference::migrations::v1::MigrateToV1<Runtime>,
+	pallet_inference::migrations::v2::MigrateToV2<Runtime>,
 	pallet_operators::migrations::v1::MigrateToV1<Runtime>,
 );
 

@@ -56,10 +56,23 @@ impl<T: Config> Candidates<T> {
 		exclude: &[T::AccountId],
 	) -> Option<Vec<T::AccountId>> {
 		let parent = frame_system::Pallet::<T>::parent_hash();
+		self.draw_seeded(&(parent, job, b"verifier").encode(), k, exclude)
+	}
+
+	/// Draws `k` distinct operators, none of them in `exclude`, the `i`-th from
+	/// `blake2_256(seed ‖ i)` among those not drawn yet; `None` if fewer than `k` can be.
+	/// Counts the job in their loads.
+	pub(crate) fn draw_seeded(
+		&mut self,
+		seed: &[u8],
+		k: u8,
+		exclude: &[T::AccountId],
+	) -> Option<Vec<T::AccountId>> {
 		let mut shunned = exclude.to_vec();
 		let mut drawn = Vec::with_capacity(usize::from(k));
 		for index in 0..k {
-			let seed = (parent, job, b"verifier", index).encode();
+			let mut seed = seed.to_vec();
+			index.encode_to(&mut seed);
 			let verifier = self.draw_from(&seed, &shunned)?;
 			shunned.push(verifier.clone());
 			drawn.push(verifier);
@@ -77,7 +90,7 @@ impl<T: Config> Candidates<T> {
 
 	/// Draws an operator with room, not in `exclude`, with probability proportional to its
 	/// bond, from `blake2_256(seed)`. Counts the job in its load.
-	fn draw_from(&mut self, seed: &[u8], exclude: &[T::AccountId]) -> Option<T::AccountId> {
+	pub(crate) fn draw_from(&mut self, seed: &[u8], exclude: &[T::AccountId]) -> Option<T::AccountId> {
 		let eligible = |(who, bond, max_jobs, load): &(T::AccountId, u128, u32, u32)| {
 			!exclude.contains(who) && load < max_jobs && *bond > 0
 		};
@@ -265,7 +278,8 @@ impl<T: Config> Pallet<T> {
 					job: id,
 					verifiers: verifiers.clone(),
 				});
-				Rounds::<T>::insert(id, Self::new_round(member, verifiers, commit_deadline));
+				let members = core::iter::once(member).chain(verifiers);
+				Rounds::<T>::insert(id, Self::new_round(members, commit_deadline));
 			}
 		}
 		for (worker, added) in loads {

@@ -143,6 +143,44 @@ fn answer<T: Config>(id: JobId, who: &T::AccountId, byte: u8) -> (OutputOf<T>, [
 	(output, salt, hash)
 }
 
+/// A `Fast` job settled one block ago on a model served by one worker and by as many verifiers
+/// as the role has room for, answered with `byte`s; challenges of `2p + 1` verifiers allowed.
+/// Returns its requester and id.
+fn settled_for_challenge<T: Config>(p: u32, byte: u8) -> (T::AccountId, JobId) {
+	Params::<T>::mutate(|params| params.challenge_verifiers = (2 * p + 1) as u8);
+	let (requester, id) = open_job_of::<T>(consensus_market::<T>(1));
+	let output = BoundedVec::truncate_from(alloc::vec![byte; T::MaxOutputLen::get() as usize]);
+	Pallet::<T>::submit_result(RawOrigin::Signed(worker_of::<T>(id)).into(), id, output)
+		.expect("the result is accepted");
+	let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+	frame_system::Pallet::<T>::set_block_number(next);
+	(requester, id)
+}
+
+/// A challenge of `2p + 1` verifiers, opened by its job's requester, of a result of `1`s, every
+/// verifier committed: a bare majority to `0`s, the others each to an output of its own.
+/// Returns the job, its verifiers and the size of the majority.
+fn committed_challenge<T: Config>(p: u32) -> (JobId, Vec<T::AccountId>, usize) {
+	let (requester, id) = settled_for_challenge::<T>(p, 1);
+	Pallet::<T>::challenge(RawOrigin::Signed(requester).into(), id).expect("it is challenged");
+	let members = members_of::<T>(id);
+	let quorum = members.len() / 2 + 1;
+	for (place, who) in members.iter().enumerate() {
+		let (_, _, hash) = answer::<T>(id, who, dissent(place, quorum));
+		Inference::<T>::do_commit(id, who.clone(), hash).expect("the verifier commits");
+	}
+	(id, members, quorum)
+}
+
+/// The output byte of the verifier at `place` in a round whose first `quorum` agree on `0`.
+fn dissent(place: usize, quorum: usize) -> u8 {
+	if place < quorum {
+		0
+	} else {
+		place as u8 + 1
+	}
+}
+
 fn worker_of<T: Config>(id: JobId) -> T::AccountId {
 	Jobs::<T>::get(id).map(|job| job.worker).expect("the job exists")
 }
@@ -399,6 +437,77 @@ mod benchmarks {
 		}
 		assert!(Jobs::<T>::get(id)
 			.is_some_and(|job| job.status == JobStatus::Refunded(RefundReason::NoQuorum)));
+	}
+
+	/// A challenge of `2p + 1` verifiers drawn among as many as the role holds, the queues
+	/// around its end full.
+	#[benchmark]
+	fn challenge(p: Linear<0, { max_pairs::<T>() }>) {
+		let (requester, id) = settled_for_challenge::<T>(p, 1);
+		let period = Params::<T>::get().execution_period;
+		let now = frame_system::Pallet::<T>::block_number();
+		congest::<T>(now.saturating_add(period).saturating_add(period));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(Challenges::<T>::contains_key(id));
+	}
+
+	/// The reveal that upholds a challenge: a bare majority revealed another output than the
+	/// worker's, every other verifier an output of its own (each slashed); the worker is
+	/// slashed and the requester, the majority and the challenger are paid from the slash.
+	#[benchmark]
+	fn reveal_challenge(p: Linear<0, { max_pairs::<T>() }>) {
+		let (id, members, quorum) = committed_challenge::<T>(p);
+		let mut order: Vec<usize> = (quorum..members.len()).collect();
+		order.extend(0..quorum - 1);
+		for place in order {
+			let (output, salt, _) = answer::<T>(id, &members[place], dissent(place, quorum));
+			Inference::<T>::do_reveal(id, members[place].clone(), output, salt)
+				.expect("the verifier reveals");
+		}
+		let last = members[quorum - 1].clone();
+		let (output, salt, _) = answer::<T>(id, &last, 0);
+		#[extrinsic_call]
+		reveal(RawOrigin::Signed(last), id, output, salt);
+		assert!(Challenges::<T>::get(id)
+			.is_some_and(|opened| opened.outcome == Some(ChallengeOutcome::Upheld)));
+	}
+
+	/// A challenge closed at its deadline: a bare majority revealed another output than the
+	/// worker's and the others never revealed (each slashed); the worker is slashed and the
+	/// requester, the majority and the challenger are paid from the slash.
+	#[benchmark]
+	fn deadline_challenge(p: Linear<0, { max_pairs::<T>() }>) {
+		let (id, members, quorum) = committed_challenge::<T>(p);
+		for (place, who) in members.iter().enumerate().take(quorum) {
+			let (output, salt, _) = answer::<T>(id, who, dissent(place, quorum));
+			Inference::<T>::do_reveal(id, who.clone(), output, salt).expect("the verifier reveals");
+		}
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		DeadlineCursor::<T>::put(deadline);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, deadline, deadline);
+		}
+		assert!(Challenges::<T>::get(id)
+			.is_some_and(|opened| opened.outcome == Some(ChallengeOutcome::Upheld)));
+	}
+
+	/// The deadline entry of a settled `Fast` job that picks it for an audit, its auditor drawn
+	/// among as many verifiers as the role holds.
+	#[benchmark]
+	fn deadline_audit() {
+		Params::<T>::mutate(|params| params.audit_fraction = sp_runtime::Perbill::one());
+		let (_, id) = settled_for_challenge::<T>(0, 1);
+		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		DeadlineCursor::<T>::put(deadline);
+		#[block]
+		{
+			Inference::<T>::process_entry(id, deadline, deadline);
+		}
+		assert!(Audits::<T>::contains_key(id));
 	}
 
 	impl_benchmark_test_suite!(Inference, crate::mock::new_bench_ext(), crate::mock::Test);

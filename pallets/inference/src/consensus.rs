@@ -16,16 +16,16 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// A new round of `worker` and `verifiers`, whose commits end at `commit_deadline`.
+	/// A new round of `members` (a `Consensus` job's worker and its verifiers, or a
+	/// challenge's verifiers), whose commits end at `commit_deadline`.
 	pub(crate) fn new_round(
-		worker: T::AccountId,
-		verifiers: Vec<T::AccountId>,
+		members: impl IntoIterator<Item = T::AccountId>,
 		commit_deadline: BlockNumberFor<T>,
 	) -> RoundOf<T> {
-		let members: Vec<_> =
-			core::iter::once(worker).chain(verifiers).map(|who| (who, Vote::Pending)).collect();
+		let members: Vec<_> = members.into_iter().map(|who| (who, Vote::Pending)).collect();
 		Round {
-			// `do_submit` draws at most `MaxVerifiers` verifiers (`fee_under` checks `k`).
+			// At most the worker and `MaxVerifiers` verifiers: `fee_under` checks `k`, and
+			// `params_valid` the challenges' count.
 			members: BoundedVec::truncate_from(members),
 			outputs: BoundedVec::new(),
 			commit_deadline,
@@ -33,14 +33,16 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The open `Consensus` job `job` and its round, with `who`'s place among the members.
+	/// The job `job` and its open round (a `Consensus` job's, or a challenge's), with `who`'s
+	/// place among the members.
 	fn member_of(
 		job: JobId,
 		who: &T::AccountId,
 	) -> Result<(JobOf<T>, RoundOf<T>, usize), DispatchError> {
 		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-		frame_support::ensure!(record.status.is_open(), Error::<T>::JobFinished);
 		let round = Rounds::<T>::get(job).ok_or(Error::<T>::NotConsensusJob)?;
+		// A `Consensus` round is open exactly while its job is; a challenge's runs after.
+		frame_support::ensure!(round.closed.is_none(), Error::<T>::JobFinished);
 		let place = round
 			.members
 			.iter()
@@ -111,31 +113,36 @@ impl<T: Config> Pallet<T> {
 			Rounds::<T>::insert(job, round);
 			return Ok(false);
 		}
-		Self::close_round(job, record, round)?;
+		Self::close(job, record, round)?;
 		Ok(true)
 	}
 
-	/// Closes the round of `job`: the output a strict majority of the members revealed settles
-	/// the job, paying the agreeing members, the owner and the treasury, and every member
-	/// outside the majority is slashed: a different output, or a commitment never revealed
-	/// (a member that saw the reveals go against it could otherwise withhold its own for less),
-	/// costs [`MarketParams::bad_proof_slash`]; no commitment at all
-	/// [`MarketParams::missed_deadline_slash`]. Without a majority the job is refunded and only
-	/// the members who did not reveal are slashed (nobody can tell which of the revealed
-	/// outputs is right).
-	pub(crate) fn close_round(
-		job: JobId,
-		record: JobOf<T>,
-		mut round: RoundOf<T>,
-	) -> DispatchResult {
-		let params = Params::<T>::get();
-		let majority = round.majority();
-		round.closed = Some(majority);
+	/// Closes the round of `job`: a `Consensus` job's ([`Self::close_round`]) or a
+	/// challenge's ([`Self::close_challenge`]).
+	pub(crate) fn close(job: JobId, record: JobOf<T>, round: RoundOf<T>) -> DispatchResult {
+		match record.mode {
+			VerificationMode::Consensus(_) => Self::close_round(job, record, round),
+			_ => Self::close_challenge(job, record, round),
+		}
+	}
+
+	/// Slashes the members of a closing round outside its `majority`: another output, or a
+	/// commitment never revealed (a member that saw the reveals go against it could otherwise
+	/// withhold its own for less), costs [`MarketParams::bad_proof_slash`]; no commitment at
+	/// all [`MarketParams::missed_deadline_slash`]. Without a majority only the members who did
+	/// not reveal (nobody can tell which of the revealed outputs is right). `worker` is the
+	/// place of the job's worker among the members, if it is one.
+	pub(crate) fn slash_outsiders(
+		round: &RoundOf<T>,
+		majority: Option<u8>,
+		worker: Option<usize>,
+		params: &MarketParamsOf<T>,
+	) {
 		for (place, (who, vote)) in round.members.iter().enumerate() {
 			let (fraction, reason) = match (vote, majority) {
 				(Vote::Revealed(index), Some(agreed)) if *index == agreed => continue,
 				(Vote::Revealed(_), None) => continue,
-				(Vote::Revealed(_), Some(_)) if place == 0 => {
+				(Vote::Revealed(_), Some(_)) if Some(place) == worker => {
 					(params.bad_proof_slash, SlashReason::BadResult)
 				},
 				(Vote::Revealed(_), Some(_)) => {
@@ -146,18 +153,38 @@ impl<T: Config> Pallet<T> {
 			};
 			T::Operators::slash_fraction(who, fraction, reason);
 		}
+	}
+
+	/// The members of `round` who revealed the output at `agreed`.
+	pub(crate) fn agreeing(round: &RoundOf<T>, agreed: u8) -> Vec<T::AccountId> {
+		round
+			.members
+			.iter()
+			.filter(|(_, vote)| *vote == Vote::Revealed(agreed))
+			.map(|(who, _)| who.clone())
+			.collect()
+	}
+
+	/// Closes the round of the `Consensus` job `job`: the output a strict majority of the
+	/// members revealed settles the job, paying the agreeing members, the owner and the
+	/// treasury, and every member outside the majority is slashed ([`Self::slash_outsiders`]).
+	/// Without a majority the job is refunded.
+	pub(crate) fn close_round(
+		job: JobId,
+		record: JobOf<T>,
+		mut round: RoundOf<T>,
+	) -> DispatchResult {
+		let params = Params::<T>::get();
+		let majority = round.majority();
+		round.closed = Some(majority);
+		Self::slash_outsiders(&round, majority, Some(0), &params);
 		let Some(agreed) = majority else {
 			Rounds::<T>::insert(job, round);
 			Self::deposit_event(Event::Disputed { job });
 			return Self::refund(job, record, RefundReason::NoQuorum);
 		};
 		let output = round.outputs.get(usize::from(agreed)).cloned().unwrap_or_default();
-		let agreeing: Vec<T::AccountId> = round
-			.members
-			.iter()
-			.filter(|(_, vote)| *vote == Vote::Revealed(agreed))
-			.map(|(who, _)| who.clone())
-			.collect();
+		let agreeing = Self::agreeing(&round, agreed);
 		let members = u32::try_from(round.members.len()).unwrap_or(u32::MAX);
 		Rounds::<T>::insert(job, round);
 		Self::deposit_event(Event::QuorumReached {

@@ -7,11 +7,14 @@ use super::*;
 // What entries cost, how many a queue admits, and working through them.
 impl<T: Config> Pallet<T> {
 	/// The most one entry can cost: a missed deadline with a slash and a reassignment among
-	/// [`Config::MaxOperators`], a `Consensus` round closed with every member slashed, or a
-	/// pruning. The meter starts an entry only with this much weight left.
+	/// [`Config::MaxOperators`], a `Consensus` round or a challenge closed with every member
+	/// slashed, an audit drawn, or a pruning. The meter starts an entry only with this much
+	/// weight left.
 	pub fn worst_entry() -> Weight {
 		T::WeightInfo::deadline_timeout(T::MaxOperators::get())
 			.max(T::WeightInfo::deadline_round(Self::pairs(u8::MAX)))
+			.max(T::WeightInfo::deadline_challenge(Self::pairs(u8::MAX)))
+			.max(T::WeightInfo::deadline_audit())
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
 	}
@@ -159,7 +162,7 @@ impl<T: Config> Pallet<T> {
 			let step = frame_support::storage::with_storage_layer(|| {
 				// A round closes on what its members revealed.
 				if let Some(round) = Rounds::<T>::get(job) {
-					return Self::close_round(job, record, round).map(|()| 0);
+					return Self::close(job, record, round).map(|()| 0);
 				}
 				// A worker whose key was replaced under it could not prove: no slash, and the
 				// job goes back to its requester rather than to another worker.
@@ -177,7 +180,18 @@ impl<T: Config> Pallet<T> {
 			// Charged at the bound of operators: the operators pallet reads every operator
 			// listed for the model, eligible or not.
 			Self::worst_entry()
-		} else if Self::prunable(&record, now) {
+		} else if Self::challenge_open(job) && record.deadline <= now {
+			// A challenge's round closes on what its verifiers revealed.
+			let closed = frame_support::storage::with_storage_layer(|| {
+				let round = Rounds::<T>::get(job).ok_or(Error::<T>::NotChallengeable)?;
+				Self::close(job, record, round)
+			});
+			if let Err(error) = closed {
+				log::error!(target: LOG_TARGET, "challenge of job {job:?}: {error:?}");
+				Self::schedule(now.saturating_add(One::one()), &[job]);
+			}
+			T::WeightInfo::deadline_challenge(Self::pairs(u8::MAX))
+		} else if Self::prunable(job, &record, now) {
 			Self::prune(job, record);
 			T::WeightInfo::deadline_prune()
 		} else if let Some(at) = record.finished_at {
@@ -189,17 +203,24 @@ impl<T: Config> Pallet<T> {
 				Self::schedule(at.saturating_add(Params::<T>::get().retention_period), &[job]);
 				return Self::reschedule_weight();
 			}
+			// The deadline entry of a job answered in time: a settled `Fast` job may be
+			// picked for an audit now (earlier entries of the job are a declined worker's).
+			if queued >= record.deadline {
+				return Self::draw_audit(job, &record);
+			}
 			T::WeightInfo::deadline_stale()
 		} else {
 			T::WeightInfo::deadline_stale()
 		}
 	}
 
-	/// Whether the finished job `record` may be pruned at `now`.
-	pub(crate) fn prunable(record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
+	/// Whether the finished job `job` (`record`) may be pruned at `now`: its retention period
+	/// is over and no challenge of it is running.
+	pub(crate) fn prunable(job: JobId, record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
 		record
 			.finished_at
 			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
+			&& !Self::challenge_open(job)
 	}
 
 	/// Removes the finished job `job` and returns its deposit.
@@ -218,8 +239,13 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Jobs::<T>::remove(job);
-		if matches!(record.mode, VerificationMode::Consensus(_)) {
-			Rounds::<T>::remove(job);
+		match record.mode {
+			VerificationMode::Consensus(_) => Rounds::<T>::remove(job),
+			VerificationMode::Fast => {
+				Rounds::<T>::remove(job);
+				Self::forget_challenge(job);
+			},
+			VerificationMode::Zk => {},
 		}
 		RequesterJobs::<T>::remove(&record.requester, job);
 		Self::deposit_event(Event::JobPruned { job });

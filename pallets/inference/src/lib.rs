@@ -147,6 +147,7 @@ pub use weights::WeightInfo;
 mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod challenges;
 mod consensus;
 mod deadlines;
 mod escrow;
@@ -216,8 +217,9 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 
 	/// The in-code storage version: 1 added the jobs' assignment block, pinned key version and
-	/// deposit, and the concurrency ceiling of the parameters ([`crate::migrations::v1`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// deposit, and the concurrency ceiling of the parameters ([`crate::migrations::v1`]); 2
+	/// the parameters of challenges and audits ([`crate::migrations::v2`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -307,6 +309,9 @@ pub mod pallet {
 		/// A job's storage deposit, held from its requester until the job is pruned.
 		#[codec(index = 1)]
 		JobDeposit,
+		/// A challenge's bond, held from its challenger while the verifiers re-run the job.
+		#[codec(index = 2)]
+		ChallengeBond,
 	}
 
 	/// The jobs, open and recently finished. `Twox64Concat`: ids are a counter the pallet
@@ -370,6 +375,22 @@ pub mod pallet {
 	/// The market parameters (governable).
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, MarketParamsOf<T>, ValueQuery>;
+
+	/// The challenges of settled `Fast` results, kept with their jobs (the verifiers' round is
+	/// in [`Rounds`]). `Twox64Concat`: ids are pallet-assigned.
+	#[pallet::storage]
+	pub type Challenges<T: Config> = StorageMap<_, Twox64Concat, JobId, ChallengeOf<T>>;
+
+	/// The auditor of each settled `Fast` job picked for an audit, until the job is challenged
+	/// or pruned. `Twox64Concat`: ids are pallet-assigned.
+	#[pallet::storage]
+	pub type Audits<T: Config> = StorageMap<_, Twox64Concat, JobId, T::AccountId>;
+
+	/// The jobs each verifier audits (what an auditor polls). Accounts are user-chosen
+	/// (`Blake2_128Concat`); job ids are pallet-assigned (`Twox64Concat`).
+	#[pallet::storage]
+	pub type AuditorJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -445,6 +466,47 @@ pub mod pallet {
 		Disputed {
 			/// The job.
 			job: JobId,
+		},
+		/// A settled `Fast` result was challenged: `verifiers` re-run the job in a round.
+		Challenged {
+			/// The job.
+			job: JobId,
+			/// The requester or the verifier who challenged.
+			challenger: T::AccountId,
+			/// The verifiers of the round, in its order.
+			verifiers: Vec<T::AccountId>,
+			/// The bond held from the challenger.
+			bond: BalanceOf<T>,
+		},
+		/// A challenge's verifiers revealed another output than the worker's: the worker was
+		/// slashed, the requester repaid and the challenger rewarded.
+		ChallengeUpheld {
+			/// The job.
+			job: JobId,
+			/// The blake2-256 hash of the output the verifiers agreed on, now the job's.
+			output_hash: [u8; 32],
+			/// What the worker lost.
+			slashed: BalanceOf<T>,
+			/// What of it went back to the requester.
+			refunded: BalanceOf<T>,
+		},
+		/// A challenge's verifiers revealed the worker's output: the bond paid them.
+		ChallengeRejected {
+			/// The job.
+			job: JobId,
+		},
+		/// A challenge's round closed without a majority: the bond went back.
+		ChallengeUndecided {
+			/// The job.
+			job: JobId,
+		},
+		/// A settled `Fast` job was picked for an audit: `auditor` re-runs it and challenges a
+		/// wrong result.
+		AuditAssigned {
+			/// The job.
+			job: JobId,
+			/// The verifier who audits it.
+			auditor: T::AccountId,
 		},
 	}
 
@@ -541,6 +603,16 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The output and salt do not hash to the member's commitment.
 		CommitmentMismatch,
+		/// Only a settled `Fast` job's result can be challenged.
+		NotChallengeable,
+		/// The job's challenge period is over.
+		ChallengePeriodOver,
+		/// The job was challenged already.
+		AlreadyChallenged,
+		/// Only the requester or an active verifier (not the job's worker) may challenge.
+		NotChallenger,
+		/// A result can be challenged from the block after its settlement on.
+		ChallengeTooEarly,
 	}
 
 	#[pallet::hooks]
@@ -561,6 +633,10 @@ pub mod pallet {
 			assert!(
 				verifiers & 1 == 1 && verifiers < u32::from(u8::MAX),
 				"MaxVerifiers must be odd and fit a u8 (k of Consensus(k))"
+			);
+			assert!(
+				Self::params_valid(&MarketParamsOf::<T>::default()),
+				"the default market parameters must be valid"
 			);
 			// Every block can visit a queue and handle its worst entry, so the cursor always
 			// moves.
@@ -863,7 +939,7 @@ pub mod pallet {
 			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(!record.status.is_open(), Error::<T>::JobOpen);
 			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(Self::prunable(&record, now), Error::<T>::TooEarlyToPrune);
+			ensure!(Self::prunable(job, &record, now), Error::<T>::TooEarlyToPrune);
 			Self::prune(job, record);
 			Ok(())
 		}
@@ -970,7 +1046,8 @@ pub mod pallet {
 		///   [`Event::Disputed`], `Slashed`, [`Event::JobRefunded`] with
 		///   [`RefundReason::NoQuorum`].
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::reveal(Pallet::<T>::pairs(u8::MAX)))]
+		#[pallet::weight(T::WeightInfo::reveal(Pallet::<T>::pairs(u8::MAX))
+			.max(T::WeightInfo::reveal_challenge(Pallet::<T>::pairs(u8::MAX))))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -979,6 +1056,39 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = Self::ensure_worker(origin)?;
 			Self::do_reveal(job, who, output, salt).map(|_| ())
+		}
+
+		/// Challenge the result of a settled `Fast` job: [`MarketParams::challenge_verifiers`]
+		/// verifiers re-run it in a round (commit, then reveal), as a `Consensus` round without
+		/// the worker.
+		///
+		/// - **Dispatch origin**: signed; the job's requester, or an active `Verifier` operator
+		///   (or the worker account it named) that is not the job's worker.
+		/// - **Details**: within [`MarketParams::challenge_period`] blocks of the settlement,
+		///   once per job. Holds a bond from the challenger of a run's pay for each verifier
+		///   (the job's fee, at least [`Config::JobDeposit`]). The verifiers are drawn by bond
+		///   among those serving the model, never the worker, the requester or the challenger.
+		///   When the round closes: if a majority of the verifiers revealed another output, the
+		///   worker loses [`MarketParams::bad_proof_slash`] of its bond, which repays the
+		///   requester what the job cost, pays each agreeing verifier its run and rewards the
+		///   challenger with the rest; the bond returns and the job's output becomes the
+		///   majority's. If the majority revealed the worker's output, the bond pays the
+		///   agreeing verifiers. Without a majority the bond returns. Verifiers outside the
+		///   majority are slashed as in a `Consensus` round.
+		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotChallengeable`],
+		///   [`Error::AlreadyChallenged`], [`Error::ChallengeTooEarly`],
+		///   [`Error::ChallengePeriodOver`], [`Error::NotChallenger`],
+		///   [`Error::NotEnoughVerifiers`], [`Error::MarketBusy`],
+		///   [`Error::InsufficientBalance`], [`Error::Overflow`].
+		/// - **Events**: [`Event::Challenged`]; when the round closes
+		///   [`Event::ChallengeUpheld`], [`Event::ChallengeRejected`] or
+		///   [`Event::ChallengeUndecided`].
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::challenge(Pallet::<T>::pairs(u8::MAX)))]
+		pub fn challenge(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
+			let signer = ensure_signed(origin)?;
+			let k = Self::do_challenge(signer, job)?;
+			Ok(Some(T::WeightInfo::challenge(Self::pairs(k))).into())
 		}
 	}
 }
@@ -1090,12 +1200,37 @@ impl<T: Config> Pallet<T> {
 		Ok(T::Operators::operator_of_worker(&signer).unwrap_or(signer))
 	}
 
-	fn params_valid(params: &MarketParamsOf<T>) -> bool {
-		!params.execution_period.is_zero()
+	/// Whether `params` hold together: periods and factors above zero, challenge rounds of an
+	/// odd number of verifiers within [`Config::MaxVerifiers`], a challenge period long enough
+	/// for an audit (drawn at the job's deadline) to be run and challenged and shorter than
+	/// the chain keeps block hashes, and a retention that outlasts every challenge
+	/// ([`Pallet::least_retention`]).
+	pub(crate) fn params_valid(params: &MarketParamsOf<T>) -> bool {
+		let period = params.execution_period;
+		// An audit is drawn up to an execution period (and the queues' spread) after the
+		// settlement; its auditor then needs a period to run the job.
+		let audit_room = period
+			.saturating_mul(2u32.into())
+			.saturating_add(SCHEDULE_SPREAD.into());
+		!period.is_zero()
 			&& params.zk_price_factor > 0
 			&& params.max_concurrent_jobs > 0
-			&& params.treasury_share.saturating_add(params.verifier_share)
-				< sp_runtime::Perbill::one()
+			&& params.treasury_share < sp_runtime::Perbill::one()
+			&& Self::check_verifier_count(params.challenge_verifiers).is_ok()
+			&& params.challenge_period > audit_room
+			// A challenge's draw reads the settlement block's hash, which the chain keeps for
+			// `BlockHashCount` blocks.
+			&& params.challenge_period < T::BlockHashCount::get()
+			&& params.retention_period >= Self::least_retention(params)
+	}
+
+	/// The shortest retention `params` allow: a job stays until the last challenge of it can
+	/// have closed (the challenge period, a round's two execution periods, the queues' spread).
+	pub fn least_retention(params: &MarketParamsOf<T>) -> BlockNumberFor<T> {
+		params
+			.challenge_period
+			.saturating_add(params.execution_period.saturating_mul(2u32.into()))
+			.saturating_add(SCHEDULE_SPREAD.into())
 	}
 
 	/// The open job `job`, if `worker` is its worker, it has no result yet and its deadline has
@@ -1315,12 +1450,23 @@ impl<T: Config> Pallet<T> {
 		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let mut models: BTreeMap<ModelId, u32> = BTreeMap::new();
 		let mut rounds = 0usize;
+		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			if let Some(round) = Rounds::<T>::get(id) {
 				rounds = rounds.saturating_add(1);
-				Self::check_round(id, &job, &round)?;
-				if job.status.is_open() {
-					for verifier in round.verifiers() {
+				let members: Vec<&T::AccountId> = if job.mode == VerificationMode::Fast {
+					let challenge = Self::check_challenge(id, &job, &round)?;
+					if challenge.outcome.is_none() {
+						let sum = bonds.entry(challenge.challenger).or_insert_with(Zero::zero);
+						*sum = sum.saturating_add(challenge.bond);
+					}
+					round.members.iter().map(|(who, _)| who).collect()
+				} else {
+					Self::check_round(id, &job, &round)?;
+					round.verifiers().collect()
+				};
+				if round.closed.is_none() {
+					for verifier in members {
 						let count = load.entry(verifier.clone()).or_insert(0);
 						*count = count.saturating_add(1);
 					}
@@ -1330,6 +1476,7 @@ impl<T: Config> Pallet<T> {
 					!matches!(job.mode, VerificationMode::Consensus(_)),
 					"a Consensus job without its round"
 				);
+				ensure!(!Challenges::<T>::contains_key(id), "a challenge without its round");
 			}
 			ensure!(id < next, "a job id at or above the counter");
 			ensure!(
@@ -1384,10 +1531,37 @@ impl<T: Config> Pallet<T> {
 		ensure!(Rounds::<T>::iter_keys().count() == rounds, "a round without its job");
 		for (who, id) in VerifierJobs::<T>::iter_keys() {
 			let round = Rounds::<T>::get(id).ok_or("verifier index has strangers")?;
+			let job = Jobs::<T>::get(id).ok_or("verifier index has strangers")?;
+			// A challenge's members are all verifiers; a `Consensus` round's worker is not.
+			let skip = usize::from(job.mode != VerificationMode::Fast);
 			ensure!(
-				round.closed.is_none() && round.verifiers().any(|v| *v == who),
+				round.closed.is_none() && round.members.iter().skip(skip).any(|(v, _)| *v == who),
 				"verifier index has strangers"
 			);
+		}
+		ensure!(
+			Challenges::<T>::iter_keys().all(|id| Rounds::<T>::contains_key(id)),
+			"a challenge without its round"
+		);
+		for (who, held) in bonds.iter() {
+			let on_hold = T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), who);
+			ensure!(on_hold == *held, "challenge bond differs from the open challenges' bonds");
+		}
+		for (id, auditor) in Audits::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("an audit of no job")?;
+			ensure!(
+				job.mode == VerificationMode::Fast && job.status == JobStatus::Settled,
+				"an audit of a job that is not a settled Fast job"
+			);
+			ensure!(!Challenges::<T>::contains_key(id), "an audit of a challenged job");
+			ensure!(AuditorJobs::<T>::contains_key(&auditor, id), "auditor index misses an audit");
+		}
+		ensure!(
+			T::Currency::balance(&Self::challenge_pot()).is_zero(),
+			"a slash left in the challenges' pot"
+		);
+		for (who, id) in AuditorJobs::<T>::iter_keys() {
+			ensure!(Audits::<T>::get(id) == Some(who), "auditor index has strangers");
 		}
 		for (who, count) in WorkerLoad::<T>::iter() {
 			ensure!(load.get(&who).copied() == Some(count), "worker load out of step");
@@ -1425,6 +1599,71 @@ impl<T: Config> Pallet<T> {
 				"verifier index out of step"
 			);
 		}
+		Self::check_votes(round)?;
+		match (job.status, round.closed) {
+			(JobStatus::Settled, Some(Some(agreed))) => ensure!(
+				round.majority() == Some(agreed)
+					&& job.output.as_ref() == round.outputs.get(usize::from(agreed)),
+				"a settled round without its majority's output"
+			),
+			(JobStatus::Settled, _) => return Err("a settled round without a majority".into()),
+			(JobStatus::Refunded(_), Some(agreed)) => {
+				ensure!(agreed.is_none(), "a refunded round with a majority")
+			},
+			_ => {},
+		}
+		Ok(())
+	}
+
+	/// The invariants of the challenge of the `Fast` job `id` and of its `round`: a settled
+	/// job, distinct members none of them its worker, open exactly while the challenge has no
+	/// outcome, each member in [`VerifierJobs`] while it is, and an outcome that matches the
+	/// round's majority (an upheld challenge gave the job the majority's output). Returns the
+	/// challenge.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	fn check_challenge(
+		id: JobId,
+		job: &JobOf<T>,
+		round: &RoundOf<T>,
+	) -> Result<ChallengeOf<T>, sp_runtime::TryRuntimeError> {
+		use frame_support::ensure;
+		let challenge = Challenges::<T>::get(id).ok_or("a round of a Fast job without a challenge")?;
+		ensure!(job.status == JobStatus::Settled, "a challenge of a job not settled");
+		ensure!(!round.members.is_empty(), "a challenge without verifiers");
+		for (place, (who, _)) in round.members.iter().enumerate() {
+			ensure!(*who != job.worker, "a worker judging its own result");
+			ensure!(
+				round.members.iter().skip(place.saturating_add(1)).all(|(other, _)| other != who),
+				"a member twice in a round"
+			);
+			ensure!(
+				VerifierJobs::<T>::contains_key(who, id) == round.closed.is_none(),
+				"verifier index out of step"
+			);
+		}
+		ensure!(round.commit_deadline < job.deadline, "a round's commits end after its reveals");
+		Self::check_votes(round)?;
+		let agreed = round.closed.flatten().and_then(|index| round.outputs.get(usize::from(index)));
+		match (challenge.outcome, round.closed) {
+			(None, None) => {},
+			(Some(ChallengeOutcome::NoQuorum), Some(None)) => {},
+			(Some(ChallengeOutcome::Upheld | ChallengeOutcome::Rejected), Some(Some(index))) => {
+				ensure!(round.majority() == Some(index), "a challenge closed without its majority");
+				ensure!(
+					job.output.as_ref() == agreed,
+					"a closed challenge whose job has not the majority's output"
+				);
+			},
+			_ => return Err("a challenge's outcome out of step with its round".into()),
+		}
+		Ok(challenge)
+	}
+
+	/// The votes of `round`: every revealed output voted for and stored once, every vote for
+	/// a stored output.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	fn check_votes(round: &RoundOf<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::ensure;
 		for (index, output) in round.outputs.iter().enumerate() {
 			let index = u8::try_from(index).map_err(|_| "too many outputs")?;
 			ensure!(
@@ -1440,18 +1679,6 @@ impl<T: Config> Pallet<T> {
 			if let Vote::Revealed(index) = vote {
 				ensure!(usize::from(*index) < round.outputs.len(), "a vote for no output");
 			}
-		}
-		match (job.status, round.closed) {
-			(JobStatus::Settled, Some(Some(agreed))) => ensure!(
-				round.majority() == Some(agreed)
-					&& job.output.as_ref() == round.outputs.get(usize::from(agreed)),
-				"a settled round without its majority's output"
-			),
-			(JobStatus::Settled, _) => return Err("a settled round without a majority".into()),
-			(JobStatus::Refunded(_), Some(agreed)) => {
-				ensure!(agreed.is_none(), "a refunded round with a majority")
-			},
-			_ => {},
 		}
 		Ok(())
 	}

@@ -3,7 +3,7 @@
 /// Version 0 to 1: jobs gain the block their worker was assigned, the key version they are
 /// verified against and their storage deposit; the parameters gain the concurrency ceiling.
 pub mod v1 {
-	use crate::{BalanceOf, Config, JobInputOf, JobOf, JobStatus, MarketParams, OutputOf, Pallet};
+	use crate::{BalanceOf, Config, JobInputOf, JobOf, JobStatus, OutputOf, Pallet};
 	use codec::{Decode, Encode};
 	use frame_support::{
 		migrations::VersionedMigration,
@@ -52,24 +52,34 @@ pub mod v1 {
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV1<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let old_params =
-				crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(|old| {
-					old.map(|old| MarketParams {
-						execution_period: old.execution_period,
-						retention_period: old.retention_period,
-						treasury_share: old.treasury_share,
-						verifier_share: old.verifier_share,
-						missed_deadline_slash: old.missed_deadline_slash,
-						zk_price_factor: old.zk_price_factor,
-						bad_proof_slash: old.bad_proof_slash,
-						max_concurrent_jobs: MarketParams::<BlockNumberFor<T>>::default()
-							.max_concurrent_jobs,
-					})
-				});
-			if old_params.is_err() {
-				log::error!(target: crate::LOG_TARGET, "v1: the parameters did not decode");
-			}
-			let period = crate::Params::<T>::get().execution_period;
+			// Written in version 1's layout, which `v2` rewrites in turn.
+			let key = crate::Params::<T>::hashed_key();
+			let old_params = frame_support::storage::unhashed::get::<OldParams<BlockNumberFor<T>>>(&key);
+			let period = match old_params {
+				Some(old) => {
+					frame_support::storage::unhashed::put(
+						&key,
+						&super::v2::OldParams {
+							execution_period: old.execution_period,
+							retention_period: old.retention_period,
+							treasury_share: old.treasury_share,
+							verifier_share: old.verifier_share,
+							missed_deadline_slash: old.missed_deadline_slash,
+							zk_price_factor: old.zk_price_factor,
+							bad_proof_slash: old.bad_proof_slash,
+							max_concurrent_jobs: crate::MarketParams::<BlockNumberFor<T>>::default()
+								.max_concurrent_jobs,
+						},
+					);
+					old.execution_period
+				},
+				None => {
+					if frame_support::storage::unhashed::exists(&key) {
+						log::error!(target: crate::LOG_TARGET, "v1: the parameters did not decode");
+					}
+					crate::Params::<T>::get().execution_period
+				},
+			};
 			let (mut jobs, mut open) = (0u64, 0u64);
 			// The open jobs of each model, which version 0 did not count.
 			let mut models = alloc::collections::btree_map::BTreeMap::<ModelId, u32>::new();
@@ -188,7 +198,9 @@ pub mod v1 {
 				assert_eq!(StorageVersion::get::<Pallet<Test>>(), 1);
 				assert_eq!(crate::ModelJobs::<Test>::get(model()), 1);
 				assert!(crate::Jobs::<Test>::get(JobId(1)).unwrap().status.is_open());
-				let params = crate::Params::<Test>::get();
+				let params: super::super::v2::OldParams<u64> =
+					frame_support::storage::unhashed::get(&crate::Params::<Test>::hashed_key())
+						.unwrap();
 				assert_eq!((params.execution_period, params.zk_price_factor), (7, 3));
 				assert_eq!(params.max_concurrent_jobs, 256);
 				let job = crate::Jobs::<Test>::get(JobId(0)).unwrap();
@@ -197,6 +209,119 @@ pub mod v1 {
 				// Run again, it changes nothing.
 				MigrateToV1::<Test>::on_runtime_upgrade();
 				assert_eq!(crate::Jobs::<Test>::get(JobId(0)).unwrap(), job);
+			});
+		}
+	}
+}
+
+/// Version 1 to 2: the parameters gain the challenge period, the challenge's verifiers and the
+/// audit fraction, and lose `verifier_share`, which no payout read (a round's members share
+/// its fee equally).
+pub mod v2 {
+	use crate::{Config, MarketParams, Pallet};
+	use codec::{Decode, Encode};
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use sp_runtime::Perbill;
+
+	/// The parameters as version 1 stored them.
+	#[derive(Encode, Decode)]
+	pub struct OldParams<BlockNumber> {
+		pub execution_period: BlockNumber,
+		pub retention_period: BlockNumber,
+		pub treasury_share: Perbill,
+		pub verifier_share: Perbill,
+		pub missed_deadline_slash: Perbill,
+		pub zk_price_factor: u32,
+		pub bad_proof_slash: Perbill,
+		pub max_concurrent_jobs: u32,
+	}
+
+	/// Rewrites the parameters; the new ones take their defaults, and the retention period
+	/// grows if it would not outlast a challenge (see [`Pallet::params_valid`]).
+	pub struct InnerMigrateToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let translated = crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(
+				|old| {
+					old.map(|old| {
+						let mut params = MarketParams {
+							execution_period: old.execution_period,
+							retention_period: old.retention_period,
+							treasury_share: old.treasury_share,
+							missed_deadline_slash: old.missed_deadline_slash,
+							zk_price_factor: old.zk_price_factor,
+							bad_proof_slash: old.bad_proof_slash,
+							max_concurrent_jobs: old.max_concurrent_jobs,
+							..Default::default()
+						};
+						params.retention_period =
+							params.retention_period.max(Pallet::<T>::least_retention(&params));
+						params
+					})
+				},
+			);
+			if translated.is_err() {
+				log::error!(target: crate::LOG_TARGET, "v2: the parameters did not decode");
+			}
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+	}
+
+	/// [`InnerMigrateToV2`], run once: only when the stored version is 1, and it sets 2.
+	pub type MigrateToV2<T> = VersionedMigration<
+		1,
+		2,
+		InnerMigrateToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+
+	#[cfg(test)]
+	mod tests {
+		use super::*;
+		use crate::mock::*;
+		use frame_support::traits::{OnRuntimeUpgrade, StorageVersion};
+
+		#[test]
+		fn the_parameters_gain_challenges_and_audits() {
+			new_test_ext().execute_with(|| {
+				StorageVersion::new(1).put::<Pallet<Test>>();
+				let old = OldParams::<u64> {
+					execution_period: 7,
+					retention_period: 30,
+					treasury_share: Perbill::from_percent(10),
+					verifier_share: Perbill::from_percent(20),
+					missed_deadline_slash: Perbill::from_percent(1),
+					zk_price_factor: 3,
+					bad_proof_slash: Perbill::from_percent(10),
+					max_concurrent_jobs: 9,
+				};
+				frame_support::storage::unhashed::put_raw(
+					&crate::Params::<Test>::hashed_key(),
+					&old.encode(),
+				);
+
+				MigrateToV2::<Test>::on_runtime_upgrade();
+
+				assert_eq!(StorageVersion::get::<Pallet<Test>>(), 2);
+				let params = crate::Params::<Test>::get();
+				assert_eq!((params.execution_period, params.zk_price_factor), (7, 3));
+				assert_eq!(params.max_concurrent_jobs, 9);
+				let defaults = MarketParams::<u64>::default();
+				assert_eq!(params.challenge_period, defaults.challenge_period);
+				assert_eq!(params.audit_fraction, defaults.audit_fraction);
+				// 30 blocks would end before a challenge does: the retention grew.
+				assert_eq!(params.retention_period, Pallet::<Test>::least_retention(&params));
+				assert!(Pallet::<Test>::params_valid(&params));
+				// Run again, it changes nothing.
+				MigrateToV2::<Test>::on_runtime_upgrade();
+				assert_eq!(crate::Params::<Test>::get(), params);
 			});
 		}
 	}

@@ -195,34 +195,42 @@ pub struct MarketParams<BlockNumber> {
 	pub retention_period: BlockNumber,
 	/// The treasury's share of every fee.
 	pub treasury_share: Perbill,
-	/// Reserved: no payout reads it (a `Consensus` job shares what is left of its fee after
-	/// the royalty and the treasury equally among its members, as the fee pays one run each);
-	/// kept for the stored layout until the market parameters move to governance.
-	pub verifier_share: Perbill,
 	/// The part of a worker's bond it loses when it misses a deadline.
 	pub missed_deadline_slash: Perbill,
 	/// The fee of a `Zk` job, in multiples of the model's price (proving is costly).
 	pub zk_price_factor: u32,
-	/// The part of a worker's bond it loses when its proof does not verify.
+	/// The part of a worker's bond it loses when its proof does not verify, or a challenge
+	/// shows its `Fast` result wrong; and what a member of a round loses for another output
+	/// than its majority's.
 	pub bad_proof_slash: Perbill,
 	/// The most jobs one worker holds at once, whatever concurrency it declares.
 	pub max_concurrent_jobs: u32,
+	/// Blocks after a `Fast` job settled during which its result may be challenged.
+	pub challenge_period: BlockNumber,
+	/// How many verifiers re-run a challenged job (odd, at most [`Config::MaxVerifiers`]).
+	pub challenge_verifiers: u8,
+	/// The part of settled `Fast` jobs the chain picks at random for an audit by a verifier.
+	pub audit_fraction: Perbill,
 }
 
 impl<BlockNumber: From<u32>> Default for MarketParams<BlockNumber> {
 	/// Ten blocks to deliver, a day's worth of 6 s blocks of retention, 10 % to the treasury,
-	/// 20 % to verifiers, 1 % of the bond for a missed deadline, `Zk` at twice the price, 10 %
-	/// of the bond for a proof that does not verify, at most 256 jobs held by one worker.
+	/// 1 % of the bond for a missed deadline, `Zk` at twice the price, 10 %
+	/// of the bond for a proof that does not verify (or a `Fast` result a challenge shows
+	/// wrong), at most 256 jobs held by one worker, an hour of 6 s blocks to challenge a `Fast`
+	/// result before three verifiers, and 2 % of `Fast` jobs audited.
 	fn default() -> Self {
 		Self {
 			execution_period: 10u32.into(),
 			retention_period: 14_400u32.into(),
 			treasury_share: Perbill::from_percent(10),
-			verifier_share: Perbill::from_percent(20),
 			missed_deadline_slash: Perbill::from_percent(1),
 			zk_price_factor: 2,
 			bad_proof_slash: Perbill::from_percent(10),
 			max_concurrent_jobs: 256,
+			challenge_period: 600u32.into(),
+			challenge_verifiers: 3,
+			audit_fraction: Perbill::from_percent(2),
 		}
 	}
 }
@@ -508,3 +516,47 @@ pub fn commitment<AccountId: Encode>(
 ) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&(job, output, salt, who).encode())
 }
+
+/// How a challenge of a `Fast` result ended.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ChallengeOutcome {
+	/// A majority of the verifiers revealed another output: the worker was slashed, the
+	/// requester repaid from the slash and the challenger rewarded; the job's output is now
+	/// the majority's.
+	Upheld,
+	/// A majority of the verifiers revealed the worker's output: the challenger's bond paid
+	/// the verifiers who agreed.
+	Rejected,
+	/// No majority: the bond went back to the challenger, and the verifiers who did not
+	/// reveal were slashed.
+	NoQuorum,
+}
+
+/// A challenge of a settled `Fast` result: its verifiers' round is kept in [`crate::Rounds`]
+/// under the job's id.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Challenge<AccountId, Balance> {
+	/// Who challenged (the requester or a verifier), and whose bond is held.
+	pub challenger: AccountId,
+	/// The bond held from the challenger while the round runs ([`crate::HoldReason::ChallengeBond`]):
+	/// a run's pay for each verifier.
+	pub bond: Balance,
+	/// How it ended (`None` while its round runs).
+	pub outcome: Option<ChallengeOutcome>,
+}
+
+/// A challenge of the runtime's configuration.
+pub type ChallengeOf<T> = Challenge<<T as frame_system::Config>::AccountId, BalanceOf<T>>;

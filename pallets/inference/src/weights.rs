@@ -40,6 +40,18 @@ pub trait WeightInfo {
 	fn reveal(p: u32) -> Weight;
 	/// A deadline entry that closes a round of `2p + 1` verifiers with every member slashed.
 	fn deadline_round(p: u32) -> Weight;
+	/// A challenge of a `Fast` result, drawing `2p + 1` verifiers among as many as the role
+	/// holds.
+	fn challenge(p: u32) -> Weight;
+	/// The reveal that closes a challenge of `2p + 1` verifiers against the worker: the
+	/// worker slashed, the requester, the agreeing verifiers and the challenger paid.
+	fn reveal_challenge(p: u32) -> Weight;
+	/// A deadline entry that closes a challenge of `2p + 1` verifiers nobody played, every
+	/// verifier slashed.
+	fn deadline_challenge(p: u32) -> Weight;
+	/// A deadline entry that picks a settled `Fast` job for an audit and draws its auditor
+	/// among as many verifiers as the role holds.
+	fn deadline_audit() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -115,5 +127,17 @@ impl WeightInfo for () {
 	}
 	fn deadline_round(p: u32) -> Weight {
 		Self::reveal(p)
+	}
+	fn challenge(p: u32) -> Weight {
+		Self::submit_consensus_job(8, p)
+	}
+	fn reveal_challenge(p: u32) -> Weight {
+		Self::reveal(p).saturating_add(RocksDbWeight::get().reads_writes(6, 8))
+	}
+	fn deadline_challenge(p: u32) -> Weight {
+		Self::reveal(p)
+	}
+	fn deadline_audit() -> Weight {
+		RocksDbWeight::get().reads_writes(4 + 3 * 8, 3)
 	}
 }

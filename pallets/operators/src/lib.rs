@@ -909,6 +909,16 @@ impl<T: Config> Pallet<T> {
 	/// Takes up to `amount` of `who`'s bond, the active bond first, then unbonding chunks from the
 	/// latest; moves it to the treasury. Free balance is never touched.
 	fn do_slash(who: &T::AccountId, amount: BalanceOf<T>, reason: SlashReason) -> BalanceOf<T> {
+		Self::do_slash_to(who, amount, reason, &T::Treasury::get())
+	}
+
+	/// As [`Self::do_slash`], paying what is taken to `beneficiary`.
+	fn do_slash_to(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: SlashReason,
+		beneficiary: &T::AccountId,
+	) -> BalanceOf<T> {
 		let Some(mut operator) = Operators::<T>::get(who) else { return Zero::zero() };
 		let total = operator.total_held();
 		let wanted = amount.min(total);
@@ -918,7 +928,7 @@ impl<T: Config> Pallet<T> {
 		let taken = match T::Currency::transfer_on_hold(
 			&HoldReason::OperatorBond.into(),
 			who,
-			&T::Treasury::get(),
+			beneficiary,
 			wanted,
 			Precision::BestEffort,
 			Restriction::Free,
@@ -1107,8 +1117,17 @@ impl<T: Config> Slash<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn slash_fraction(who: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
+		Self::slash_fraction_to(who, fraction, reason, &T::Treasury::get())
+	}
+
+	fn slash_fraction_to(
+		who: &T::AccountId,
+		fraction: Perbill,
+		reason: SlashReason,
+		beneficiary: &T::AccountId,
+	) -> BalanceOf<T> {
 		let total = Operators::<T>::get(who).map(|o| o.total_held()).unwrap_or_else(Zero::zero);
-		Self::do_slash(who, fraction.mul_floor(total), reason)
+		Self::do_slash_to(who, fraction.mul_floor(total), reason, beneficiary)
 	}
 }
 

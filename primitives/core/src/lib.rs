@@ -227,7 +227,8 @@ pub enum SlashReason {
 }
 
 /// How other pallets take an operator's bond: only bonded (held) funds, never free balance, and
-/// never more than is bonded. Slashed funds go to the treasury.
+/// never more than is bonded. Slashed funds go to the treasury, unless the caller names another
+/// beneficiary.
 pub trait Slash<AccountId, Balance> {
 	/// Slashes up to `amount` of `who`'s bond; returns what was taken.
 	fn slash(who: &AccountId, amount: Balance, reason: SlashReason) -> Balance;
@@ -236,6 +237,14 @@ pub trait Slash<AccountId, Balance> {
 		who: &AccountId,
 		fraction: sp_runtime::Perbill,
 		reason: SlashReason,
+	) -> Balance;
+	/// As [`Slash::slash_fraction`], but what is taken goes to `beneficiary` instead of the
+	/// treasury (a challenge repays the requester and rewards its challenger out of it).
+	fn slash_fraction_to(
+		who: &AccountId,
+		fraction: sp_runtime::Perbill,
+		reason: SlashReason,
+		beneficiary: &AccountId,
 	) -> Balance;
 }
 

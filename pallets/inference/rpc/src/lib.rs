@@ -3,8 +3,10 @@
 //!
 //! - `inference_job(id, at?)` → a job or `null`;
 //! - `inference_jobsOf(account, at?)` → the requester's kept jobs, oldest first;
-//! - `inference_round(id, at?)` → the round of a `Consensus` job (its members, where each is,
-//!   the phase, the agreed output's hash) or `null`;
+//! - `inference_round(id, at?)` → the round of a `Consensus` job or of a challenge (its members,
+//!   where each is, the phase, the agreed output's hash) or `null`;
+//! - `inference_challenge(id, at?)` → the challenge of a `Fast` result (challenger, bond,
+//!   outcome) or `null`;
 //! - `inference_estimateFee(model, mode, at?)` → the fee as a decimal string, or error
 //!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`], [`FEE_OVERFLOW`] or
 //!   [`INVALID_VERIFIER_COUNT`].
@@ -19,7 +21,10 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
 };
-use pallet_inference::{EstimateError, JobStatus, JobView, MemberState, Phase, RoundView};
+use pallet_inference::{
+	Challenge as ChallengeView, ChallengeOutcome, EstimateError, JobStatus, JobView, MemberState,
+	Phase, RoundView,
+};
 use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -113,7 +118,8 @@ pub struct Member<AccountId> {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Round<AccountId, BlockNumber> {
-	/// The members, the worker first.
+	/// The members: a `Consensus` job's worker first, then its verifiers; a challenge's
+	/// verifiers.
 	pub members: Vec<Member<AccountId>>,
 	/// `commit`, `reveal`, `closed:agreed` or `closed:noQuorum`.
 	pub phase: String,
@@ -154,6 +160,33 @@ impl<AccountId, BlockNumber> Round<AccountId, BlockNumber> {
 	}
 }
 
+/// The challenge of a `Fast` result as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge<AccountId> {
+	pub challenger: AccountId,
+	/// The bond held while its round runs, a decimal string.
+	pub bond: String,
+	/// `open`, `upheld`, `rejected` or `noQuorum`.
+	pub outcome: String,
+}
+
+impl<AccountId> Challenge<AccountId> {
+	fn from_view<Balance: ToString>(view: ChallengeView<AccountId, Balance>) -> Self {
+		let outcome = match view.outcome {
+			None => "open",
+			Some(ChallengeOutcome::Upheld) => "upheld",
+			Some(ChallengeOutcome::Rejected) => "rejected",
+			Some(ChallengeOutcome::NoQuorum) => "noQuorum",
+		};
+		Challenge {
+			challenger: view.challenger,
+			bond: view.bond.to_string(),
+			outcome: outcome.into(),
+		}
+	}
+}
+
 /// The methods.
 #[rpc(client, server)]
 pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
@@ -170,13 +203,18 @@ pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
 		at: Option<BlockHash>,
 	) -> RpcResult<Vec<Job<AccountId, BlockNumber>>>;
 
-	/// The round of the `Consensus` job `id`, or `null`.
+	/// The round of the `Consensus` job `id`, or of the challenge of the `Fast` job `id`, or
+	/// `null`.
 	#[method(name = "inference_round")]
 	fn round(
 		&self,
 		id: u64,
 		at: Option<BlockHash>,
 	) -> RpcResult<Option<Round<AccountId, BlockNumber>>>;
+
+	/// The challenge of the `Fast` job `id`, or `null`.
+	#[method(name = "inference_challenge")]
+	fn challenge(&self, id: u64, at: Option<BlockHash>) -> RpcResult<Option<Challenge<AccountId>>>;
 
 	/// The fee of a job of `model` in `mode`, as a decimal string.
 	#[method(name = "inference_estimateFee")]
@@ -247,6 +285,16 @@ where
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let view = self.client.runtime_api().round(at, JobId(id)).map_err(runtime_error)?;
 		Ok(view.map(Round::from_view))
+	}
+
+	fn challenge(
+		&self,
+		id: u64,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<Challenge<AccountId>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let view = self.client.runtime_api().challenge(at, JobId(id)).map_err(runtime_error)?;
+		Ok(view.map(Challenge::from_view))
 	}
 
 	fn estimate_fee(

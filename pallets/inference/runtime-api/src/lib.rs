@@ -7,12 +7,15 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-pub use pallet_inference::{EstimateError, JobView, MemberState, Phase, RoundView};
+pub use pallet_inference::{
+	Challenge, ChallengeOutcome, EstimateError, JobView, MemberState, Phase, RoundView,
+};
 use verity_primitives::{JobId, ModelId, VerificationMode};
 
 sp_api::decl_runtime_apis! {
-	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs.
-	#[api_version(2)]
+	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs, version 3 the
+	/// challenges and audits of `Fast` results.
+	#[api_version(3)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -30,8 +33,16 @@ sp_api::decl_runtime_apis! {
 		/// The round of the `Consensus` job `id`: its members and where each is, its phase.
 		#[api_version(2)]
 		fn round(id: JobId) -> Option<RoundView<AccountId, BlockNumber>>;
-		/// The open `Consensus` jobs `verifier` must commit and reveal in: what a verifier polls.
+		/// The open rounds `verifier` must commit and reveal in (of `Consensus` jobs and of
+		/// challenges): what a verifier polls.
 		#[api_version(2)]
 		fn jobs_for_verifier(verifier: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// The challenge of the `Fast` job `id`, if it was challenged (its round is `round(id)`).
+		#[api_version(3)]
+		fn challenge(id: JobId) -> Option<Challenge<AccountId, Balance>>;
+		/// The settled `Fast` jobs `auditor` was picked to audit, while they can be challenged:
+		/// what an auditor polls.
+		#[api_version(3)]
+		fn audits_for(auditor: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 	}
 }

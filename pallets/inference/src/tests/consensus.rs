@@ -5,20 +5,20 @@
 use super::*;
 
 /// A member's salt in these tests.
-fn salt(who: u64) -> [u8; 32] {
+pub(super) fn salt(who: u64) -> [u8; 32] {
 	[who as u8; 32]
 }
 
 /// `who`'s commitment to `out` in job `id`.
-fn hash(id: JobId, who: u64, out: &OutputOf<Test>) -> [u8; 32] {
+pub(super) fn hash(id: JobId, who: u64, out: &OutputOf<Test>) -> [u8; 32] {
 	commitment(id, out, &salt(who), &who)
 }
 
-fn commit(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
+pub(super) fn commit(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
 	Inference::commit(signed(who), id, hash(id, who, out))
 }
 
-fn reveal(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
+pub(super) fn reveal(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
 	Inference::reveal(signed(who), id, out.clone(), salt(who))
 }
 
@@ -29,12 +29,12 @@ fn submit_consensus(k: u8, max_fee: u64) -> JobId {
 	id
 }
 
-fn round(id: JobId) -> RoundOf<Test> {
+pub(super) fn round(id: JobId) -> RoundOf<Test> {
 	Rounds::<Test>::get(id).unwrap()
 }
 
 /// The round's members, the worker first.
-fn members(id: JobId) -> Vec<u64> {
+pub(super) fn members(id: JobId) -> Vec<u64> {
 	round(id).members.iter().map(|(who, _)| *who).collect()
 }
 
@@ -60,7 +60,7 @@ fn serve_and_verify_without_limit() {
 	lift_limits(WORKERS.into_iter().chain(VERIFIERS));
 }
 
-fn slashes() -> Vec<(u64, verity_primitives::SlashReason)> {
+pub(super) fn slashes() -> Vec<(u64, verity_primitives::SlashReason)> {
 	System::events()
 		.into_iter()
 		.filter_map(|record| match record.event {
@@ -646,10 +646,7 @@ mod walk {
 
 	fn run(seed: u64, steps: usize) {
 		execute(|| {
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 30, ..Default::default() }
-			));
+			prune_quickly();
 			serve_and_verify_without_limit();
 			let mut rng = Rng(seed);
 			let issuance = Balances::total_issuance();

@@ -26,10 +26,7 @@ mod storage_deposit {
 	#[test]
 	fn a_job_holds_a_deposit_until_it_is_pruned() {
 		execute(|| {
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 5, ..Default::default() }
-			));
+			let retention = prune_quickly();
 			let id = submit(ALICE, PRICE);
 			let deposit = || Balances::balance_on_hold(&HoldReason::JobDeposit.into(), &ALICE);
 			assert_eq!(deposit(), JOB_DEPOSIT);
@@ -38,7 +35,7 @@ mod storage_deposit {
 			// Settled: the escrow is gone, the deposit stays while the job is kept.
 			assert_eq!(escrow(ALICE), 0);
 			assert_eq!(deposit(), JOB_DEPOSIT);
-			run_to_block(6);
+			run_to_block(1 + retention);
 			assert!(!Jobs::<Test>::contains_key(id));
 			assert_eq!(deposit(), 0);
 			assert_eq!(free(ALICE), ENDOWMENT - PRICE);
@@ -73,13 +70,11 @@ mod storage_deposit {
 	#[test]
 	fn jobs_whose_pruning_found_no_room_are_pruned_by_anyone() {
 		execute(|| {
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 50, ..Default::default() }
-			));
+			let retention = prune_quickly();
 			let id = submit(ALICE, PRICE);
 			// Every queue the pruning could go to is full.
-			for block in 51..51 + 16 {
+			let pruning = 1 + retention;
+			for block in pruning..pruning + 16 {
 				Deadlines::<Test>::insert(
 					block,
 					BoundedVec::try_from(vec![JobId(900); 4]).unwrap(),
@@ -87,9 +82,9 @@ mod storage_deposit {
 			}
 			assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(1)));
 			// Its pruning is nowhere (its old deadline entry, at block 11, does nothing).
-			assert!((51..51 + 16).all(|block| !Deadlines::<Test>::get(block).contains(&id)));
+			assert!((pruning..pruning + 16).all(|block| !Deadlines::<Test>::get(block).contains(&id)));
 			assert_noop!(Inference::prune_job(signed(BOB), id), Error::<Test>::TooEarlyToPrune);
-			run_to_block(51 + 16);
+			run_to_block(pruning + 16);
 			assert!(Jobs::<Test>::contains_key(id), "nobody scheduled its pruning");
 			System::reset_events();
 			assert_ok!(Inference::prune_job(signed(BOB), id));
@@ -626,10 +621,7 @@ mod zk_walk {
 
 	fn run(seed: u64, steps: usize) {
 		zk_execute(|| {
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 30, ..Default::default() }
-			));
+			prune_quickly();
 			let mut rng = Rng(seed);
 			let issuance = Balances::total_issuance();
 			let bonds = || WORKERS.iter().map(|w| bond(*w)).sum::<u64>();

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 mod batches;
+mod challenges;
 mod consensus;
 mod hardening;
 
@@ -60,6 +61,25 @@ fn submit_to(
 	max_fee: u64,
 ) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Inference::submit_job(signed(who), model, valid_input(), mode, max_fee)
+}
+
+/// Parameters under which finished jobs are pruned soon: the shortest challenge period the
+/// default execution period allows, and the shortest retention after it.
+fn quick_pruning() -> MarketParamsOf<Test> {
+	let period = MarketParamsOf::<Test>::default().execution_period;
+	let mut params = MarketParams {
+		challenge_period: 2 * period + u64::from(SCHEDULE_SPREAD) + 1,
+		..Default::default()
+	};
+	params.retention_period = Inference::least_retention(&params);
+	params
+}
+
+/// Sets [`quick_pruning`]; returns its retention period.
+fn prune_quickly() -> u64 {
+	let params = quick_pruning();
+	assert_ok!(Inference::set_params(RuntimeOrigin::root(), params));
+	params.retention_period
 }
 
 fn job(id: JobId) -> JobOf<Test> {
@@ -637,15 +657,12 @@ mod deadlines {
 	#[test]
 	fn finished_jobs_are_pruned_after_the_retention_period() {
 		execute(|| {
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 5, ..Default::default() }
-			));
+			let retention = prune_quickly();
 			let id = submit(ALICE, PRICE);
 			assert_ok!(Inference::cancel_job(signed(ALICE), id));
-			run_to_block(5);
+			run_to_block(retention);
 			assert!(Jobs::<Test>::contains_key(id));
-			run_to_block(6);
+			run_to_block(retention + 1);
 			assert!(!Jobs::<Test>::contains_key(id));
 			assert!(!RequesterJobs::<Test>::contains_key(ALICE, id));
 		});
@@ -777,14 +794,35 @@ mod params {
 			assert_noop!(
 				Inference::set_params(
 					RuntimeOrigin::root(),
-					MarketParams {
-						treasury_share: Perbill::from_percent(60),
-						verifier_share: Perbill::from_percent(40),
-						..Default::default()
-					}
+					MarketParams { treasury_share: Perbill::one(), ..Default::default() }
 				),
 				Error::<Test>::InvalidParams
 			);
+			// Challenges of an even number of verifiers could split evenly; of more than the
+			// bound, not be drawn.
+			for challenge_verifiers in [0, 2, MAX_VERIFIERS as u8 + 2] {
+				assert_noop!(
+					Inference::set_params(
+						RuntimeOrigin::root(),
+						MarketParams { challenge_verifiers, ..Default::default() }
+					),
+					Error::<Test>::InvalidParams
+				);
+			}
+			// A challenge period too short for an audit to be drawn, run and challenged; one
+			// longer than the chain keeps the settlement block's hash; a retention that ends
+			// before a challenge can.
+			let quick = quick_pruning();
+			for params in [
+				MarketParams { challenge_period: quick.challenge_period - 1, ..quick },
+				MarketParams { challenge_period: 2400, retention_period: 5000, ..quick },
+				MarketParams { retention_period: quick.retention_period - 1, ..quick },
+			] {
+				assert_noop!(
+					Inference::set_params(RuntimeOrigin::root(), params),
+					Error::<Test>::InvalidParams
+				);
+			}
 			assert_ok!(Inference::set_params(RuntimeOrigin::root(), params));
 			assert_eq!(Params::<Test>::get(), params);
 			assert_eq!(events(), vec![Event::ParamsSet { params }]);
@@ -890,10 +928,7 @@ mod property {
 		execute(|| {
 			// Finished jobs are pruned quickly, so the invariant checks stay cheap; outcomes are
 			// followed through the events.
-			assert_ok!(Inference::set_params(
-				RuntimeOrigin::root(),
-				MarketParams { retention_period: 30, ..Default::default() }
-			));
+			prune_quickly();
 			let mut rng = Rng(seed);
 			let requesters = [ALICE, BOB];
 			let issuance = Balances::total_issuance();
