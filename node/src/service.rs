@@ -276,11 +276,17 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		blob_protocol,
 		blob_metrics.clone(),
 	);
-	if worker_params.worker_serve_corrupt_blobs && config.chain_spec.chain_type() == ChainType::Live
-	{
-		return Err(ServiceError::Other(
-			"--worker-serve-corrupt-blobs is for test networks, not a live chain".into(),
-		));
+	if config.chain_spec.chain_type() == ChainType::Live {
+		for (set, flag) in [
+			(worker_params.worker_serve_corrupt_blobs, "--worker-serve-corrupt-blobs"),
+			(worker_params.worker_lie, "--worker-lie"),
+		] {
+			if set {
+				return Err(ServiceError::Other(format!(
+					"{flag} is for test networks, not a live chain"
+				)));
+			}
+		}
 	}
 	let worker = Arc::new(
 		crate::worker::Shared::new(

@@ -1,7 +1,8 @@
 //! End to end through the real node with `--worker`: the dev chain's worker serves the demo
 //! model out of the box — many jobs in flight at once, each result its own transaction — plays
-//! a `Consensus` round as the job's worker and its three verifiers, and a model whose stored
-//! bytes are corrupt is refused and its job refunded, with no funds lost.
+//! a `Consensus` round as the job's worker and its three verifiers, a worker that lies
+//! (`--worker-lie`) is caught by a challenge and by an audit, and a model whose stored bytes
+//! are corrupt is refused and its job refunded, with no funds lost.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
@@ -145,6 +146,85 @@ async fn a_consensus_job_settles_on_a_round_the_dev_node_plays() {
 	let metrics = node.metrics().await;
 	assert_eq!(metric(&metrics, "verity_worker_round_steps_total", "step=\"commit\""), Some(4.0));
 	assert_eq!(metric(&metrics, "verity_worker_round_steps_total", "step=\"reveal\""), Some(4.0));
+}
+
+/// The challenge of job `id` as `inference_challenge` shows it, once upheld.
+async fn upheld(node: &Node, id: u64) -> Option<Value> {
+	let challenge: Value = node.call("inference_challenge", rpc_params![id]).await.ok()?;
+	(challenge["outcome"] == "upheld").then_some(challenge)
+}
+
+#[tokio::test]
+async fn a_lying_worker_is_caught_by_a_challenge_and_by_an_audit() {
+	// Alice's worker flips every `Fast` output (`--worker-lie`); Bob, Charlie and Dave, whose
+	// keys the dev node holds too, audit and judge honestly.
+	let node = Node::start_dev("liar", &["--worker", "--worker-lie"]).await;
+	let (alice, eve) = (Sr25519Keyring::Alice, Sr25519Keyring::Eve);
+	// Every settled `Fast` job is audited, and a challenge is judged by one verifier: the dev
+	// chain has three, and neither an auditor nor the worker judges its own challenge.
+	let params = pallet_inference::MarketParams {
+		execution_period: verity_runtime::configs::verity::EXECUTION_PERIOD,
+		max_concurrent_jobs: verity_runtime::genesis_config_presets::DEV_MAX_CONCURRENT_JOBS,
+		challenge_verifiers: 1,
+		audit_fraction: sp_runtime::Perbill::one(),
+		..Default::default()
+	};
+	let set = RuntimeCall::Inference(pallet_inference::Call::set_params { params });
+	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set) });
+	node.submit_and_watch(sudo, &alice.pair()).await;
+	let alice_bond = common::bond(&node, &alice.to_account_id()).await.unwrap();
+	let run = |seed| Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap().run(&demo_input(seed)).unwrap();
+	let flipped = |output: &[u8]| output.iter().map(|byte| !byte).collect::<Vec<u8>>();
+
+	// Two jobs: Eve challenges the first herself; the second is left to its audit.
+	node.submit_and_watch(submit_job(DEMO_MODEL_ID, demo_input(7)), &eve.pair()).await;
+	node.submit_and_watch(submit_job(DEMO_MODEL_ID, demo_input(8)), &eve.pair()).await;
+	let settled = node
+		.wait_until("the lie settles", Duration::from_secs(60), |n| async move {
+			job(n, 0).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+		})
+		.await;
+	assert_eq!(settled.output, Some(flipped(&run(7))), "the worker lied");
+	let challenge = RuntimeCall::Inference(pallet_inference::Call::challenge {
+		job: verity_primitives::JobId(0),
+	});
+	let events = node.submit_and_watch(challenge, &eve.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Inference(pallet_inference::Event::Challenged { challenger, .. })
+			if *challenger == eve.to_account_id()
+	)));
+	let upheld = node
+		.wait_until("Eve's challenge is upheld", Duration::from_secs(120), |n| async move {
+			upheld(n, 0).await
+		})
+		.await;
+	assert_eq!(upheld["challenger"], eve.to_account_id().to_string());
+	assert_eq!(job(&node, 0).await.unwrap().output, Some(run(7)), "the verifier's output replaces the lie");
+
+	// The second job's audit: drawn at its deadline entry, run by the auditor, who challenges.
+	let upheld = node
+		.wait_until("the audit's challenge is upheld", Duration::from_secs(180), |n| async move {
+			upheld(n, 1).await
+		})
+		.await;
+	let verifiers: Vec<String> = verity_runtime::genesis_config_presets::DEV_VERIFIERS
+		.iter()
+		.map(|key| key.to_account_id().to_string())
+		.collect();
+	assert!(verifiers.iter().any(|v| upheld["challenger"] == v.as_str()), "{upheld}");
+	assert_eq!(job(&node, 1).await.unwrap().output, Some(run(8)));
+	let round: Value = node.call("inference_round", rpc_params![1u64]).await.unwrap();
+	assert_eq!(round["phase"], "closed:agreed", "{round}");
+	assert_eq!(round["members"].as_array().unwrap().len(), 1);
+
+	// Each lie cost Alice a tenth of her bond; her node audited and challenged.
+	let after = common::bond(&node, &alice.to_account_id()).await.unwrap();
+	assert!(after < alice_bond - alice_bond / 10, "{after} of {alice_bond}");
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert!(status.audits >= 1 && status.challenges >= 1, "{status:?}");
+	let metrics = node.metrics().await;
+	assert!(metric(&metrics, "verity_worker_audits_total", "outcome=\"mismatch\"") >= Some(1.0));
 }
 
 #[tokio::test]

@@ -2,11 +2,13 @@
 // verity — a command-line client of a Verity node (`node cli.mjs --help`).
 //
 //   node cli.mjs [--url ws://127.0.0.1:9944] demo [--mode Fast|Zk|Consensus:K] [--frac 4]
-//       runs a job on the dev chain's demo model (16 inputs) as Charlie and prints the output
+//       runs a job on the dev chain's demo model (16 inputs) as Eve and prints the output
 //   node cli.mjs register FILE.onnx --input 1,16 --output 1,4 [--price 1] [--as bob] [--serve-as alice]
 //       puts the model into the node's store, registers it, and lets an operator serve it
-//   node cli.mjs submit MODEL --values 0.1,0.2,... [--as charlie] [--mode Fast]
+//   node cli.mjs submit MODEL --values 0.1,0.2,... [--as eve] [--mode Fast]
 //       submits a job on f32 values, waits for JobSettled and prints the output
+//   node cli.mjs challenge JOB [--as eve]
+//       challenges the result of a settled Fast job and waits for its verifiers' verdict
 //   node cli.mjs set-worker WORKER|none [--as alice]
 //       proposes the account whose key the operator's node signs its market work with; the
 //       worker accepts with: node cli.mjs accept-worker OPERATOR --as WORKER
@@ -24,6 +26,8 @@ commands:
   register FILE    put the ONNX model FILE into the node's store, register it and let an
                    operator serve it; prints {"model": ID}
   submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
+  challenge JOB    challenge the result of the settled Fast job JOB (a number), as its
+                   requester or a verifier: verifiers re-run it; prints the outcome
   set-worker WORKER
                    propose WORKER (an account as for --as, or none) as the key the operator's
                    node signs its results, proofs and declines with; prints {"worker": ADDRESS}
@@ -35,7 +39,8 @@ commands:
 options:
   --url URL            the node's WebSocket RPC (default ws://127.0.0.1:9944)
   --as ACCOUNT         the signer: a dev account (alice, bob, ...), a //Seed or a mnemonic
-                       (default charlie for demo and submit, bob for register, alice for
+                       (default eve for demo, submit and challenge: no operator of the dev
+                       chain, so any of its verifiers may judge; bob for register, alice for
                        set-worker)
   --values V,V,...     demo, submit: the input values (required by submit; the demo's default
                        is 16 values from -1 by 1/8); write --values=-1,... for a negative first
@@ -59,6 +64,7 @@ const COMMANDS = {
   demo: { args: [], options: ['as', 'values', 'mode', 'frac'] },
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'mode', 'frac'] },
+  challenge: { args: ['JOB'], options: ['as'] },
   'set-worker': { args: ['WORKER'], options: ['as'] },
   'accept-worker': { args: ['OPERATOR'], options: ['as'] },
 };
@@ -109,6 +115,9 @@ function parse(args) {
     opts.as ??= 'alice';
   } else if (command === 'accept-worker') {
     if (opts.as === undefined) throw new UsageError('accept-worker needs --as WORKER');
+  } else if (command === 'challenge') {
+    if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`JOB must be a job number, not '${rest[0]}'`);
+    opts.as ??= 'eve';
   } else {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
@@ -120,7 +129,7 @@ function parse(args) {
     if (consensus) opts.mode = { Consensus: Number(consensus[1]) };
     else if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${opts.mode}'`);
     [opts.frac] = numbers('frac', opts.frac ?? '4', (n) => Number.isInteger(n) && n >= 0, 'a whole number');
-    opts.as ??= 'charlie';
+    opts.as ??= 'eve';
   }
   return { command, arg: rest[0], opts };
 }
@@ -129,7 +138,7 @@ async function run({ command, arg, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
-    acceptWorker, UNIT,
+    acceptWorker, challenge, waitForChallenge, round, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -148,6 +157,12 @@ async function run({ command, arg, opts }) {
       const operator = /^5[1-9A-HJ-NP-Za-km-z]{46,47}$/.test(arg) ? arg : account(arg).address;
       await acceptWorker(api, account(opts.as), operator);
       console.log(JSON.stringify({ operator }));
+    } else if (command === 'challenge') {
+      const id = Number(arg);
+      const { bond } = await challenge(api, account(opts.as), id);
+      const outcome = await waitForChallenge(api, id);
+      const judges = (await round(api, id))?.members.map(([who]) => who.toString()) ?? [];
+      console.log(JSON.stringify({ job: id, bond: bond.toString(), judges, outcome }));
     } else {
       const model = command === 'demo' ? DEMO_MODEL : arg;
       const zk = opts.mode === 'Zk';

@@ -207,7 +207,8 @@ export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
 
 /**
  * The round of the `Consensus` job `id` (`InferenceApi_round`): its members (the worker first)
- * and where each is, its phase and the agreed output's hash; `null` for other jobs.
+ * and where each is, its phase and the agreed output's hash; for a challenged `Fast` job, its
+ * challenge's round (verifiers only); `null` for other jobs.
  */
 export async function round(api, id) {
   const view = await api.call.inferenceApi.round(id);
@@ -239,6 +240,53 @@ export async function commit(api, member, id, output, salt) {
 /** `member` reveals the `output` and `salt` it committed to in the round of job `id`. */
 export async function reveal(api, member, id, output, salt) {
   return send(api, member, api.tx.inference.reveal(id, u8aToHex(output), u8aToHex(salt)));
+}
+
+/**
+ * The challenge of the settled `Fast` job `id` (`InferenceApi_challenge`): its challenger, bond
+ * and outcome (`None` while its verifiers' round runs, then `Upheld`, `Rejected` or
+ * `NoQuorum`); `null` if it was never challenged. Its round is `round(api, id)`.
+ */
+export async function challengeOf(api, id) {
+  const view = await api.call.inferenceApi.challenge(id);
+  return view.isSome ? view.unwrap() : null;
+}
+
+/**
+ * `challenger` (the job's requester, or a verifier) challenges the result of the settled `Fast`
+ * job `id`, holding a bond of a run's pay for each judge; resolves with the bond once included.
+ * The judges are drawn in the next block: `round(api, id)` lists them.
+ */
+export async function challenge(api, challenger, id) {
+  const { events } = await send(api, challenger, api.tx.inference.challenge(id));
+  const opened = events.find(({ event }) => api.events.inference.Challenged.is(event));
+  if (!opened) throw new Error('no Challenged event');
+  return { bond: opened.event.data.bond.toBigInt() };
+}
+
+/** Waits until the challenge of job `id` closes; resolves its outcome (`Upheld`, `Rejected`, `NoQuorum`). */
+export function waitForChallenge(api, id, { timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`the challenge of job ${id} did not close within ${timeoutMs} ms`));
+    }, timeoutMs);
+    api.rpc.chain.subscribeNewHeads(async () => {
+      try {
+        const view = await challengeOf(api, id);
+        if (view && view.outcome.isSome) {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(view.outcome.unwrap().toString());
+        }
+      } catch (error) {
+        clearTimeout(timer);
+        unsubscribe();
+        reject(error);
+      }
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
 }
 
 /**

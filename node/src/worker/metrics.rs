@@ -20,6 +20,8 @@ pub struct Metrics {
 	pub proof_seconds: Histogram,
 	/// Commits and reveals sent in `Consensus` rounds, by `step`.
 	pub round_steps: CounterVec<U64>,
+	/// Audits run, by `outcome` (`match`, or `mismatch` and a challenge sent).
+	pub audits: CounterVec<U64>,
 }
 
 impl Metrics {
@@ -66,6 +68,13 @@ impl Metrics {
 						"Commits and reveals sent in Consensus rounds",
 					),
 					&["step"],
+				)?,
+				registry,
+			)?,
+			audits: register(
+				CounterVec::new(
+					Opts::new("verity_worker_audits_total", "Audits of settled Fast jobs run"),
+					&["outcome"],
 				)?,
 				registry,
 			)?,

@@ -36,6 +36,7 @@
 //! declined instead ([`outcomes`]). The node's state changes only through these extrinsics.
 //! [`Metrics`] go to Prometheus; [`rpc`] serves `worker_status`, `blobs_put` and `blobs_get`.
 
+mod audits;
 pub mod demo;
 pub mod engine;
 pub mod metrics;
@@ -156,6 +157,12 @@ pub struct WorkerParams {
 	/// tests only (peers that fetch from it stop trusting it for that blob).
 	#[arg(long, hide = true)]
 	pub worker_serve_corrupt_blobs: bool,
+
+	/// Answer every `Fast` job with the bytes of its output flipped: a dishonest worker, for
+	/// the tests of challenges and audits only (refused on a live chain). Rounds, proofs and
+	/// audits stay honest.
+	#[arg(long, hide = true)]
+	pub worker_lie: bool,
 }
 
 /// What `worker_status` reports.
@@ -188,6 +195,10 @@ pub struct WorkerStatus {
 	pub round_commits: u64,
 	/// Reveals sent in `Consensus` rounds since the node started.
 	pub round_reveals: u64,
+	/// Audits run (as a verifier picked to audit a settled `Fast` job) since the node started.
+	pub audits: u64,
+	/// Challenges sent after an audit found another output than the job's.
+	pub challenges: u64,
 }
 
 /// Where a job the worker took is.
@@ -210,6 +221,8 @@ struct State {
 	latencies: VecDeque<f64>,
 	round_commits: u64,
 	round_reveals: u64,
+	audits: u64,
+	challenges: u64,
 	jobs: HashMap<JobId, Progress>,
 	/// Jobs whose result or proof batch the chain refused: their answers go alone.
 	alone: HashSet<JobId>,
@@ -295,6 +308,8 @@ impl Shared {
 			recent_latencies_ms: state.latencies.iter().copied().collect(),
 			round_commits: state.round_commits,
 			round_reveals: state.round_reveals,
+			audits: state.audits,
+			challenges: state.challenges,
 		}
 	}
 
@@ -331,6 +346,19 @@ impl Shared {
 		*count = count.saturating_add(1);
 		if let Some(metrics) = &self.metrics {
 			metrics.round_steps.with_label_values(&[step]).inc();
+		}
+	}
+
+	/// Counts an audit run, and whether it found the job's output (`match`) or not
+	/// (`mismatch`, and a challenge sent).
+	fn record_audit(&self, outcome: &'static str) {
+		let mut state = self.state.lock();
+		state.audits = state.audits.saturating_add(1);
+		if outcome == "mismatch" {
+			state.challenges = state.challenges.saturating_add(1);
+		}
+		if let Some(metrics) = &self.metrics {
+			metrics.audits.with_label_values(&[outcome]).inc();
 		}
 	}
 
@@ -591,6 +619,8 @@ pub fn spawn_worker_tasks(
 		prefetch_failures: Default::default(),
 		sent: Default::default(),
 		rounds: Default::default(),
+		audits: Default::default(),
+		lie: params.worker_lie,
 		client: client.clone(),
 		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
 		keystore,
@@ -627,6 +657,10 @@ struct Worker {
 	sent: Arc<Mutex<HashMap<sp_core::H256, Sent>>>,
 	/// The last step of each (job, operator) in a `Consensus` round (`rounds.rs`).
 	rounds: Arc<Mutex<HashMap<(JobId, AccountId), rounds::Step>>>,
+	/// Where each audit of the node's verifiers is (`audits.rs`).
+	audits: Arc<Mutex<HashMap<JobId, audits::Audit>>>,
+	/// `--worker-lie`: flip the bytes of every `Fast` output (tests only).
+	lie: bool,
 	submitter: Arc<Submitter>,
 	keystore: KeystorePtr,
 	shared: Arc<Shared>,
@@ -660,6 +694,8 @@ impl Worker {
 		let mut served: Vec<ModelId> = Vec::new();
 		// The `Consensus` jobs whose rounds an operator of ours is a member of.
 		let mut rounds: Vec<(sr25519::Public, AccountId, Job)> = Vec::new();
+		// The settled `Fast` jobs an operator of ours audits.
+		let mut audits: Vec<(sr25519::Public, AccountId, Job)> = Vec::new();
 		for (key, account) in self.operator_keys(best) {
 			let verifies = match api.operator(best, account.clone()) {
 				// A chilled operator takes no new jobs but must still finish those it holds.
@@ -699,14 +735,24 @@ impl Worker {
 						log::debug!(target: LOG_TARGET, "cannot read the rounds of {account}: {e}")
 					},
 				}
+				// A runtime without audits (`InferenceApi` before version 3) lists none.
+				match api.audits_for(best, account.clone()) {
+					Ok(jobs) => {
+						audits.extend(jobs.into_iter().map(|job| (key, account.clone(), job)))
+					},
+					Err(e) => {
+						log::debug!(target: LOG_TARGET, "cannot read the audits of {account}: {e}")
+					},
+				}
 			}
 			accounts.push(account);
 		}
-		let at_least = u32::from(!assigned.is_empty() || !rounds.is_empty());
+		let at_least = u32::from(!assigned.is_empty() || !rounds.is_empty() || !audits.is_empty());
 		self.resize(declared.min(self.max_concurrency).max(at_least));
 		self.prefetch(served);
 		let members = self.rounds_of(best, rounds);
 		self.play_rounds(members, number);
+		self.audit(audits, number);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -944,7 +990,10 @@ impl Worker {
 						.map_err(|_| Failure::new("prove", "the proof is too long"))?,
 				})
 			}),
-			_ => self.execute(&work.job).await.and_then(|output| {
+			_ => self.execute(&work.job).await.and_then(|mut output| {
+				if self.lie {
+					output.iter_mut().for_each(|byte| *byte = !*byte);
+				}
 				Ok(pallet_inference::Call::submit_result { job: id, output: bounded(output)? })
 			}),
 		};

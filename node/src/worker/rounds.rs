@@ -1,6 +1,7 @@
-//! The worker's part in `Consensus` rounds, as the job's worker or one of its verifiers: run
-//! the model, `commit` to a salted hash of the output, and `reveal` it once the chain opens the
-//! reveals (see `pallet-inference`'s *Consensus*).
+//! The worker's part in `Consensus` rounds, as the job's worker or one of its verifiers, and in
+//! the rounds of challenges of `Fast` results, as a judge: run the model, `commit` to a salted
+//! hash of the output, and `reveal` it once the chain opens the reveals (see
+//! `pallet-inference`'s *Consensus* and *Challenges and audits*).
 //!
 //! The salt is the key's VRF output on (genesis, job): secret until revealed, yet the same
 //! after a restart, and the output is the model's (deterministic) output again, so a node that

@@ -163,6 +163,7 @@ fn settled_for_challenge<T: Config>(p: u32, byte: u8) -> (T::AccountId, JobId) {
 fn committed_challenge<T: Config>(p: u32) -> (JobId, Vec<T::AccountId>, usize) {
 	let (requester, id) = settled_for_challenge::<T>(p, 1);
 	Pallet::<T>::challenge(RawOrigin::Signed(requester).into(), id).expect("it is challenged");
+	draw_judges::<T>(id);
 	let members = members_of::<T>(id);
 	let quorum = members.len() / 2 + 1;
 	for (place, who) in members.iter().enumerate() {
@@ -170,6 +171,14 @@ fn committed_challenge<T: Config>(p: u32) -> (JobId, Vec<T::AccountId>, usize) {
 		Inference::<T>::do_commit(id, who.clone(), hash).expect("the verifier commits");
 	}
 	(id, members, quorum)
+}
+
+/// Works the deadline entry of the challenge of `id` that draws its judges.
+fn draw_judges<T: Config>(id: JobId) {
+	let at = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+	frame_system::Pallet::<T>::set_block_number(at);
+	DeadlineCursor::<T>::put(at);
+	Inference::<T>::process_entry(id, at, at);
 }
 
 /// The output byte of the verifier at `place` in a round whose first `quorum` agree on `0`.
@@ -439,17 +448,34 @@ mod benchmarks {
 			.is_some_and(|job| job.status == JobStatus::Refunded(RefundReason::NoQuorum)));
 	}
 
-	/// A challenge of `2p + 1` verifiers drawn among as many as the role holds, the queues
-	/// around its end full.
+	/// A challenge of `2p + 1` judges (checked to be drawable among as many verifiers as the
+	/// role holds), the queues around its draw full.
 	#[benchmark]
 	fn challenge(p: Linear<0, { max_pairs::<T>() }>) {
 		let (requester, id) = settled_for_challenge::<T>(p, 1);
-		let period = Params::<T>::get().execution_period;
 		let now = frame_system::Pallet::<T>::block_number();
-		congest::<T>(now.saturating_add(period).saturating_add(period));
+		congest::<T>(now.saturating_add(One::one()));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), id);
 		assert!(Challenges::<T>::contains_key(id));
+	}
+
+	/// The deadline entry that draws a challenge's `2p + 1` judges among as many verifiers as
+	/// the role holds, the queues around its round's end full.
+	#[benchmark]
+	fn deadline_judges(p: Linear<0, { max_pairs::<T>() }>) {
+		let (requester, id) = settled_for_challenge::<T>(p, 1);
+		Pallet::<T>::challenge(RawOrigin::Signed(requester).into(), id).expect("it is challenged");
+		let at = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(at);
+		DeadlineCursor::<T>::put(at);
+		let period = Params::<T>::get().execution_period;
+		congest::<T>(at.saturating_add(period).saturating_add(period));
+		#[block]
+		{
+			Inference::<T>::process_entry(id, at, at);
+		}
+		assert!(Rounds::<T>::contains_key(id));
 	}
 
 	/// The reveal that upholds a challenge: a bare majority revealed another output than the

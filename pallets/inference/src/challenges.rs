@@ -5,22 +5,11 @@
 
 use super::*;
 use crate::assignment::Candidates;
-use frame_support::traits::tokens::Preservation;
-use sp_runtime::traits::AccountIdConversion;
-
-/// The account a worker's slash passes through on its way to the requester, the verifiers and
-/// the challenger; empty between calls.
-const POT: frame_support::PalletId = frame_support::PalletId(*b"vrty/chl");
 
 impl<T: Config> Pallet<T> {
-	/// The account of [`POT`].
-	pub fn challenge_pot() -> T::AccountId {
-		POT.into_account_truncating()
-	}
-
-	/// What a challenge of `record` holds from its challenger for each of its verifiers: a
-	/// run's pay, the job's fee, and at least [`Config::JobDeposit`], so a challenge of a job
-	/// of a free model still costs something.
+	/// What a challenge of `record` holds from its challenger for each of its judges: a run's
+	/// pay, the job's fee, and at least [`Config::JobDeposit`], so a challenge of a job of a
+	/// free model still costs something.
 	pub(crate) fn pay_per_run(record: &JobOf<T>) -> BalanceOf<T> {
 		record.fee.max(T::JobDeposit::get())
 	}
@@ -30,9 +19,22 @@ impl<T: Config> Pallet<T> {
 		T::Operators::operator_of_worker(who).unwrap_or_else(|| who.clone())
 	}
 
-	/// `signer` challenges the result of `job` (see `challenge`). Returns how many verifiers
-	/// it drew.
-	pub(crate) fn do_challenge(signer: T::AccountId, job: JobId) -> Result<u8, DispatchError> {
+	/// Who may never judge a challenge of `record` by `challenger`: the worker, and the
+	/// requester and the challenger (and the operators they act for), who gain by a verdict
+	/// against the worker.
+	fn shunned(record: &JobOf<T>, challenger: &T::AccountId) -> [T::AccountId; 5] {
+		[
+			record.worker.clone(),
+			record.requester.clone(),
+			Self::operator_of(&record.requester),
+			challenger.clone(),
+			Self::operator_of(challenger),
+		]
+	}
+
+	/// `challenger` challenges the result of `job` (see `challenge`); its judges are drawn in
+	/// the next block ([`Self::draw_judges`]). Returns how many judges it asks for.
+	pub(crate) fn do_challenge(challenger: T::AccountId, job: JobId) -> Result<u8, DispatchError> {
 		let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 		frame_support::ensure!(
 			record.mode == VerificationMode::Fast
@@ -44,65 +46,107 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		let settled = record.finished_at.ok_or(Error::<T>::NotChallengeable)?;
-		// The draw is seeded by the settlement block's hash, which nobody knows before that
-		// block is built, and which the chain knows from the next one on.
-		frame_support::ensure!(now > settled, Error::<T>::ChallengeTooEarly);
 		frame_support::ensure!(
 			now < settled.saturating_add(params.challenge_period),
 			Error::<T>::ChallengePeriodOver
 		);
-		let challenger = if signer == record.requester {
-			signer
-		} else {
-			let operator = Self::operator_of(&signer);
-			frame_support::ensure!(
-				T::Operators::is_active(&operator, Role::Verifier),
-				Error::<T>::NotChallenger
-			);
-			operator
-		};
-		frame_support::ensure!(challenger != record.worker, Error::<T>::NotChallenger);
+		let operator = Self::operator_of(&challenger);
+		frame_support::ensure!(
+			challenger == record.requester || T::Operators::is_active(&operator, Role::Verifier),
+			Error::<T>::NotChallenger
+		);
+		frame_support::ensure!(
+			challenger != record.worker && operator != record.worker,
+			Error::<T>::NotChallenger
+		);
 		let k = params.challenge_verifiers;
 		let bond = Self::pay_per_run(&record)
 			.checked_mul(&u32::from(k).into())
 			.ok_or(Error::<T>::Overflow)?;
-		// Never the worker, nor anyone who gains by a verdict against it.
-		let shunned = [record.worker.clone(), Self::operator_of(&record.requester), challenger.clone()];
+		// Enough judges now (the draw itself waits for a block hash nobody knows yet).
 		let mut candidates = Candidates::<T>::of(&record.model, Role::Verifier);
-		let seed = frame_system::Pallet::<T>::block_hash(settled);
-		let verifiers = candidates
-			.draw_seeded(&(seed, job, b"challenge").encode(), k, &shunned)
+		candidates
+			.draw_seeded(&[], k, &Self::shunned(&record, &challenger))
 			.ok_or(Error::<T>::NotEnoughVerifiers)?;
-		let commit_deadline = now.saturating_add(params.execution_period);
-		let deadline = commit_deadline.saturating_add(params.execution_period);
-		let slots = Self::free_slots(deadline, 1).ok_or(Error::<T>::MarketBusy)?;
+		let draw_at = now.saturating_add(One::one());
+		let slots = Self::free_slots(draw_at, 1).ok_or(Error::<T>::MarketBusy)?;
+		// From the signer, never from an operator's account through its worker key: a worker
+		// key spends nothing of its operator's.
 		T::Currency::hold(&HoldReason::ChallengeBond.into(), &challenger, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		// Nothing fails from here on.
+		record.deadline = slots.first().map(|(block, _)| *block).unwrap_or(draw_at);
 		Self::push_deadlines(slots, &[job]);
-		for verifier in &verifiers {
-			VerifierJobs::<T>::insert(verifier, job, ());
-			WorkerLoad::<T>::mutate(verifier, |load| *load = load.saturating_add(1));
-		}
 		if let Some(auditor) = Audits::<T>::take(job) {
 			AuditorJobs::<T>::remove(auditor, job);
 		}
-		// The round's reveals end at the job's deadline, as a `Consensus` round's do.
-		record.deadline = deadline;
+		// The model stays while its result is in question.
+		ModelJobs::<T>::mutate(record.model, |open| *open = open.saturating_add(1));
 		Jobs::<T>::insert(job, record);
-		Rounds::<T>::insert(job, Self::new_round(verifiers.iter().cloned(), commit_deadline));
 		Challenges::<T>::insert(
 			job,
-			Challenge { challenger: challenger.clone(), bond, outcome: None },
+			Challenge { challenger: challenger.clone(), judges: k, bond, outcome: None },
 		);
-		Self::deposit_event(Event::Challenged { job, challenger, verifiers, bond });
+		Self::deposit_event(Event::Challenged { job, challenger, bond });
 		Ok(k)
 	}
 
-	/// Closes the round of the challenge of `job` (see `challenge`): slashes the verifiers
-	/// outside its majority as in a `Consensus` round, frees its members, and settles the
-	/// challenge on the majority's output.
+	/// Draws the judges of the challenge of `job` (its deadline entry, in a block after the
+	/// challenge's): by bond among the verifiers serving the model, never those
+	/// [`Self::shunned`], from `blake2_256(parent hash ‖ job ‖ "challenge" ‖ i)` — the hash
+	/// of a block built after the challenge was sent, so the challenger could not know its
+	/// judges. They play a round of an execution period of commits and one of reveals, the
+	/// job's `deadline` its end. Too few verifiers left: the challenge ends undecided.
+	pub(crate) fn draw_judges(job: JobId, mut record: JobOf<T>) -> DispatchResult {
+		let mut challenge = Challenges::<T>::get(job).ok_or(Error::<T>::NotChallengeable)?;
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		let shunned = Self::shunned(&record, &challenge.challenger);
+		let mut candidates = Candidates::<T>::of(&record.model, Role::Verifier);
+		let seed = (parent, job, b"challenge").encode();
+		let Some(judges) = candidates.draw_seeded(&seed, challenge.judges, &shunned) else {
+			T::Currency::release(
+				&HoldReason::ChallengeBond.into(),
+				&challenge.challenger,
+				challenge.bond,
+				Precision::Exact,
+			)?;
+			challenge.outcome = Some(ChallengeOutcome::NoQuorum);
+			Challenges::<T>::insert(job, challenge);
+			Self::end_challenge(job, &record);
+			Self::deposit_event(Event::ChallengeUndecided { job });
+			return Ok(());
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		let period = Params::<T>::get().execution_period;
+		let commit_deadline = now.saturating_add(period);
+		let deadline = commit_deadline.saturating_add(period);
+		let (slots, _) = Self::room_for(deadline, 1);
+		// Without room (every queue near it full) the round closes at the first block with
+		// room; a member's reveal is refused from `deadline` on all the same.
+		record.deadline = deadline;
+		match slots.first() {
+			Some(_) => Self::push_deadlines(slots, &[job]),
+			None => {
+				let unscheduled = Self::schedule(deadline.saturating_add(SCHEDULE_SPREAD.into()), &[job]);
+				if unscheduled > 0 {
+					log::error!(target: LOG_TARGET, "challenge of job {job:?}: no queue has room for its end");
+				}
+			},
+		}
+		for judge in &judges {
+			VerifierJobs::<T>::insert(judge, job, ());
+			WorkerLoad::<T>::mutate(judge, |load| *load = load.saturating_add(1));
+		}
+		Jobs::<T>::insert(job, record);
+		Rounds::<T>::insert(job, Self::new_round(judges.iter().cloned(), commit_deadline));
+		Self::deposit_event(Event::VerifiersAssigned { job, verifiers: judges });
+		Ok(())
+	}
+
+	/// Closes the round of the challenge of `job` (see `challenge`): slashes the judges
+	/// outside its majority as in a `Consensus` round, frees them, and settles the challenge on
+	/// the majority's output.
 	pub(crate) fn close_challenge(
 		job: JobId,
 		mut record: JobOf<T>,
@@ -129,7 +173,7 @@ impl<T: Config> Pallet<T> {
 				ChallengeOutcome::NoQuorum
 			},
 			Some((index, output)) if record.output.as_ref() == Some(&output) => {
-				// The worker was right: the bond pays each verifier who agreed a run.
+				// The worker was right: the bond pays each judge who agreed a run.
 				let mut left = challenge.bond;
 				for member in Self::agreeing(&round, index) {
 					let pay = each.min(left);
@@ -142,46 +186,50 @@ impl<T: Config> Pallet<T> {
 			},
 			Some((index, output)) => {
 				T::Currency::release(&bond_reason, &challenge.challenger, challenge.bond, Precision::Exact)?;
-				let pot = Self::challenge_pot();
-				let slashed = T::Operators::slash_fraction_to(
+				// Out of the worker's slash, in order while it lasts: the requester's money
+				// back, each agreeing judge's run, the challenger's reward (as much as its
+				// bond); the rest to the treasury.
+				let mut payees = alloc::vec![(record.requester.clone(), record.paid)];
+				payees.extend(Self::agreeing(&round, index).into_iter().map(|judge| (judge, each)));
+				payees.push((challenge.challenger.clone(), challenge.bond));
+				let slashed = T::Operators::slash_fraction_paying(
 					&record.worker,
 					params.bad_proof_slash,
 					SlashReason::BadResult,
-					&pot,
+					&payees,
 				);
-				// Out of the slash: the requester's money back, each agreeing verifier's run,
-				// the challenger's reward (as much as its bond), the rest to the treasury.
-				let mut left = slashed;
-				let refunded = take(&mut left, record.paid);
-				let mut payments = alloc::vec![(record.requester.clone(), refunded)];
-				for member in Self::agreeing(&round, index) {
-					payments.push((member, take(&mut left, each)));
-				}
-				payments.push((challenge.challenger.clone(), take(&mut left, challenge.bond)));
-				payments.push((T::Treasury::get(), left));
-				for (to, amount) in payments {
-					Self::pay_from_pot(&pot, &to, amount);
-				}
 				let output_hash = sp_io::hashing::blake2_256(&output);
 				record.output = Some(output);
-				Jobs::<T>::insert(job, record.clone());
-				Self::deposit_event(Event::ChallengeUpheld { job, output_hash, slashed, refunded });
+				Self::deposit_event(Event::ChallengeUpheld {
+					job,
+					output_hash,
+					slashed,
+					refunded: slashed.min(record.paid),
+				});
 				ChallengeOutcome::Upheld
 			},
 		};
 		challenge.outcome = Some(outcome);
 		Challenges::<T>::insert(job, challenge);
 		Rounds::<T>::insert(job, round);
-		// The pruning was scheduled at the settlement; should the retention have shrunk since
-		// so that it came while the challenge ran, it is scheduled again (a second entry finds
-		// the job gone).
+		Jobs::<T>::insert(job, record.clone());
+		Self::end_challenge(job, &record);
+		Ok(())
+	}
+
+	/// What ends with a challenge of `record`: the model's count of open work, and, should the
+	/// retention have shrunk since the settlement so that its pruning came while the challenge
+	/// ran, a new pruning entry (a second one finds the job gone).
+	fn end_challenge(job: JobId, record: &JobOf<T>) {
+		ModelJobs::<T>::mutate_exists(record.model, |open| {
+			*open = open.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
 		if let Some(settled) = record.finished_at {
-			let at = settled.saturating_add(params.retention_period);
+			let at = settled.saturating_add(Params::<T>::get().retention_period);
 			if at <= frame_system::Pallet::<T>::block_number() {
 				Self::schedule(at, &[job]);
 			}
 		}
-		Ok(())
 	}
 
 	/// Pays `amount` of `from`'s hold `reason` to `to`; an account that cannot receive it
@@ -209,42 +257,32 @@ impl<T: Config> Pallet<T> {
 		pay(to).or_else(|_| pay(&T::Treasury::get())).map(|_| ())
 	}
 
-	/// Pays `amount` out of the pot to `to`, or to the treasury if `to` cannot receive it.
-	fn pay_from_pot(pot: &T::AccountId, to: &T::AccountId, amount: BalanceOf<T>) {
-		if amount.is_zero() {
-			return;
-		}
-		let paid = T::Currency::transfer(pot, to, amount, Preservation::Expendable)
-			.or_else(|_| T::Currency::transfer(pot, &T::Treasury::get(), amount, Preservation::Expendable));
-		if let Err(error) = paid {
-			log::error!(target: LOG_TARGET, "a slash of {amount:?} stayed in the pot: {error:?}");
-		}
-	}
-
 	/// Picks the settled `Fast` job `job` for an audit with probability
 	/// [`MarketParams::audit_fraction`], from the parent hash of the block its deadline entry
 	/// is worked in (which its worker could not know when it answered), and draws its auditor:
 	/// a verifier serving the model, by bond, never the worker or the requester. Returns what
 	/// it cost.
 	pub(crate) fn draw_audit(job: JobId, record: &JobOf<T>) -> Weight {
+		let skipped = Self::audit_miss();
+		if record.mode != VerificationMode::Fast || record.status != JobStatus::Settled {
+			return skipped;
+		}
 		let fraction = Params::<T>::get().audit_fraction;
-		if fraction.is_zero()
-			|| record.mode != VerificationMode::Fast
-			|| record.status != JobStatus::Settled
-			|| Challenges::<T>::contains_key(job)
-			|| Audits::<T>::contains_key(job)
-		{
-			return T::WeightInfo::deadline_stale();
+		if fraction.is_zero() {
+			return skipped;
 		}
 		let parent = frame_system::Pallet::<T>::parent_hash();
 		let seed = sp_io::hashing::blake2_256(&(parent, job, b"audit").encode());
 		let point = u32::from_le_bytes([seed[0], seed[1], seed[2], seed[3]]);
 		let point = sp_runtime::Perbill::from_parts(point % 1_000_000_000);
-		if point >= fraction {
-			return T::WeightInfo::deadline_stale();
+		// A challenged or audited job is not audited (again); both are read only on a hit.
+		if point >= fraction || Challenges::<T>::contains_key(job) || Audits::<T>::contains_key(job)
+		{
+			return skipped;
 		}
 		let mut candidates = Candidates::<T>::of(&record.model, Role::Verifier);
-		let shunned = [record.worker.clone(), Self::operator_of(&record.requester)];
+		let shunned =
+			[record.worker.clone(), record.requester.clone(), Self::operator_of(&record.requester)];
 		let drawn = candidates.draw_seeded(&(parent, job, b"auditor").encode(), 1, &shunned);
 		if let Some(auditor) = drawn.and_then(|drawn| drawn.into_iter().next()) {
 			Audits::<T>::insert(job, auditor.clone());
@@ -252,6 +290,12 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::AuditAssigned { job, auditor });
 		}
 		T::WeightInfo::deadline_audit()
+	}
+
+	/// What the deadline entry of a job answered in time costs when it draws no audit: the
+	/// entry's read, the parameters' and the parent hash's.
+	pub(crate) fn audit_miss() -> Weight {
+		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads(2))
 	}
 
 	/// The challenge of `job` as clients see it.
@@ -280,18 +324,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Works the deadline entry of the open challenge of `job`: draws its judges, or closes
+	/// their round. Returns what it cost.
+	pub(crate) fn challenge_step(job: JobId, record: JobOf<T>) -> (DispatchResult, Weight) {
+		match Rounds::<T>::get(job) {
+			Some(round) => (
+				Self::close(job, record, round),
+				T::WeightInfo::deadline_challenge(Self::pairs(u8::MAX)),
+			),
+			None => (
+				Self::draw_judges(job, record),
+				T::WeightInfo::deadline_judges(Self::pairs(u8::MAX)),
+			),
+		}
+	}
+
 	/// Whether `job` has a challenge whose round is still open.
 	pub(crate) fn challenge_open(job: JobId) -> bool {
 		Challenges::<T>::get(job).is_some_and(|challenge| challenge.outcome.is_none())
 	}
 }
 
-/// Takes up to `amount` out of `left`; returns what it took.
-fn take<Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy>(
-	left: &mut Balance,
-	amount: Balance,
-) -> Balance {
-	let part = amount.min(*left);
-	*left = left.saturating_sub(part);
-	part
-}

@@ -14,6 +14,7 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::deadline_timeout(T::MaxOperators::get())
 			.max(T::WeightInfo::deadline_round(Self::pairs(u8::MAX)))
 			.max(T::WeightInfo::deadline_challenge(Self::pairs(u8::MAX)))
+			.max(T::WeightInfo::deadline_judges(Self::pairs(u8::MAX)))
 			.max(T::WeightInfo::deadline_audit())
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
@@ -45,7 +46,7 @@ impl<T: Config> Pallet<T> {
 	pub fn queue_capacity() -> u32 {
 		let room =
 			T::MaxDeadlineWeight::get().saturating_sub(Self::least_deadline_work()).ref_time();
-		let entry = T::WeightInfo::deadline_stale()
+		let entry = Self::audit_miss()
 			.max(T::WeightInfo::deadline_prune())
 			.max(Self::reschedule_weight())
 			.ref_time()
@@ -66,7 +67,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// As [`Self::free_slots`], but as many as there is room for, and how many found none.
-	fn room_for(at: BlockNumberFor<T>, count: u32) -> (Vec<(BlockNumberFor<T>, u32)>, u32) {
+	pub(crate) fn room_for(at: BlockNumberFor<T>, count: u32) -> (Vec<(BlockNumberFor<T>, u32)>, u32) {
 		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let mut block = at.max(earliest);
 		let capacity = Self::queue_capacity();
@@ -181,16 +182,20 @@ impl<T: Config> Pallet<T> {
 			// listed for the model, eligible or not.
 			Self::worst_entry()
 		} else if Self::challenge_open(job) && record.deadline <= now {
-			// A challenge's round closes on what its verifiers revealed.
-			let closed = frame_support::storage::with_storage_layer(|| {
-				let round = Rounds::<T>::get(job).ok_or(Error::<T>::NotChallengeable)?;
-				Self::close(job, record, round)
+			// A challenge's judges are drawn, or their round closes on what they revealed.
+			let mut cost = Weight::zero();
+			let step = frame_support::storage::with_storage_layer(|| {
+				let (result, weight) = Self::challenge_step(job, record);
+				cost = weight;
+				result
 			});
-			if let Err(error) = closed {
+			if let Err(error) = step {
 				log::error!(target: LOG_TARGET, "challenge of job {job:?}: {error:?}");
-				Self::schedule(now.saturating_add(One::one()), &[job]);
+				if Self::schedule(now.saturating_add(One::one()), &[job]) > 0 {
+					log::error!(target: LOG_TARGET, "challenge of job {job:?}: no room to retry");
+				}
 			}
-			T::WeightInfo::deadline_challenge(Self::pairs(u8::MAX))
+			cost
 		} else if Self::prunable(job, &record, now) {
 			Self::prune(job, record);
 			T::WeightInfo::deadline_prune()

@@ -82,7 +82,8 @@
 //!
 //! ## Modes
 //!
-//! - `Fast` settles on the worker's result (`submit_result`).
+//! - `Fast` settles on the worker's result (`submit_result`); it can be challenged and audited
+//!   afterwards (see *Challenges and audits*).
 //! - `Zk` needs a model with a verifying key. Its input is the model's quantized input, one `i8`
 //!   byte an element; the worker answers with `submit_proof(job, output, proof)`, the `i8`
 //!   output and a Groth16 proof bound to the job and the worker. [`Config::Verifier`]
@@ -122,6 +123,42 @@
 //! revealed outputs for free; the bribed member is not slashed if it revealed. Larger `k`
 //! needs more members bribed.
 //!
+//! ## Challenges and audits
+//!
+//! A `Fast` result is paid at once but may be challenged for
+//! [`MarketParams::challenge_period`] blocks after its settlement, once, by its requester or by
+//! any active verifier other than its worker (or the worker account a verifier named, which
+//! then bonds from its own balance, never its operator's): `challenge(job)` holds a bond of a
+//! run's pay (the fee, at least [`Config::JobDeposit`]) for each of
+//! [`MarketParams::challenge_verifiers`] judges. The judges are drawn in the next block (the
+//! challenge's deadline entry), by bond among the verifiers serving the model (never the
+//! worker, the requester or the challenger), from `blake2_256(parent hash ‖ job ‖ "challenge"
+//! ‖ i)`: the hash of a block built after the challenge was sent, so a challenger cannot know
+//! its judges before it bonds, nor shop for them (only that block's author could sway the
+//! draw, by withholding the block). A challenge counts in its model's [`ModelJobs`], so the
+//! model cannot be reaped under it. The judges re-run the job in a [`Round`] without the worker
+//! (commit, then reveal, an execution period each; the job's `deadline` moves to the round's
+//! end). When it closes, judges outside its majority are slashed as in a `Consensus` round,
+//! and:
+//!
+//! - a majority revealed another output (**upheld**): the worker loses
+//!   [`MarketParams::bad_proof_slash`] of its bond, paid straight out of its bond hold (one
+//!   `Slashed` event): the requester gets back what the job cost, each agreeing judge a run's
+//!   pay, the challenger as much as its bond (which returns), and the treasury the rest; the
+//!   job's output becomes the majority's;
+//! - a majority revealed the worker's output (**rejected**): the bond pays each agreeing
+//!   verifier a run, the rest returns to the challenger;
+//! - no majority (or too few verifiers left to draw): the bond returns.
+//!
+//! An **audit** picks a settled `Fast` job with probability [`MarketParams::audit_fraction`]
+//! when its deadline entry is worked (from the parent hash of that block, which the worker could
+//! not know when it answered), and draws a verifier (never the worker or the requester) as its
+//! [`Audits`] auditor; the auditor re-runs the job off chain and challenges a result it finds
+//! wrong. Colluding verifiers drawn as a challenge's majority can uphold a false challenge; they
+//! cannot choose their draws, and the challenger's gain is bounded (the job's cost back, its
+//! bond again, the agreeing judges' runs) against a bond lost when the judges are honest: with
+//! three judges it pays only above about 40 % of the verifiers' stake.
+//!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
 //! - every requester's [`HoldReason::JobEscrow`] hold equals the `max_fee` of its open jobs,
@@ -134,7 +171,14 @@
 //!   members, the worker first, its commits ending before the job's deadline, open exactly
 //!   while the job is open, each verifier in
 //!   [`VerifierJobs`] and counted in its load while it is; every revealed output is voted for
-//!   and stored once; a settled round's output is its majority's.
+//!   and stored once; a settled round's output is its majority's;
+//! - every challenge is of a settled `Fast` job; an open one has a deadline entry and counts
+//!   in its model's [`ModelJobs`]; once drawn, its judges are distinct, never the worker, the
+//!   requester or the challenger, each in [`VerifierJobs`] and counted in its load while the
+//!   round is open, and its outcome matches the round's majority (an upheld challenge gave the
+//!   job the majority's output); each challenger's [`HoldReason::ChallengeBond`] hold equals
+//!   the bonds of its open challenges; every audit is of a settled, unchallenged `Fast` job,
+//!   and [`AuditorJobs`] matches [`Audits`] both ways; the parameters are valid.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -429,7 +473,8 @@ pub mod pallet {
 		ParamsSet { params: MarketParamsOf<T> },
 		/// A finished job was removed from storage and its deposit returned.
 		JobPruned { job: JobId },
-		/// A `Consensus` job's verifiers were drawn (its worker is in `JobSubmitted`).
+		/// A `Consensus` job's verifiers, or a challenge's judges, were drawn (a `Consensus`
+		/// job's worker is in `JobSubmitted`).
 		VerifiersAssigned {
 			/// The job.
 			job: JobId,
@@ -467,14 +512,13 @@ pub mod pallet {
 			/// The job.
 			job: JobId,
 		},
-		/// A settled `Fast` result was challenged: `verifiers` re-run the job in a round.
+		/// A settled `Fast` result was challenged; its judges are drawn in the next block
+		/// (`VerifiersAssigned`) and re-run the job in a round.
 		Challenged {
 			/// The job.
 			job: JobId,
 			/// The requester or the verifier who challenged.
 			challenger: T::AccountId,
-			/// The verifiers of the round, in its order.
-			verifiers: Vec<T::AccountId>,
 			/// The bond held from the challenger.
 			bond: BalanceOf<T>,
 		},
@@ -611,8 +655,6 @@ pub mod pallet {
 		AlreadyChallenged,
 		/// Only the requester or an active verifier (not the job's worker) may challenge.
 		NotChallenger,
-		/// A result can be challenged from the block after its settlement on.
-		ChallengeTooEarly,
 	}
 
 	#[pallet::hooks]
@@ -1076,8 +1118,8 @@ pub mod pallet {
 		///   agreeing verifiers. Without a majority the bond returns. Verifiers outside the
 		///   majority are slashed as in a `Consensus` round.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotChallengeable`],
-		///   [`Error::AlreadyChallenged`], [`Error::ChallengeTooEarly`],
-		///   [`Error::ChallengePeriodOver`], [`Error::NotChallenger`],
+		///   [`Error::AlreadyChallenged`], [`Error::ChallengePeriodOver`],
+		///   [`Error::NotChallenger`],
 		///   [`Error::NotEnoughVerifiers`], [`Error::MarketBusy`],
 		///   [`Error::InsufficientBalance`], [`Error::Overflow`].
 		/// - **Events**: [`Event::Challenged`]; when the round closes
@@ -1202,9 +1244,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `params` hold together: periods and factors above zero, challenge rounds of an
 	/// odd number of verifiers within [`Config::MaxVerifiers`], a challenge period long enough
-	/// for an audit (drawn at the job's deadline) to be run and challenged and shorter than
-	/// the chain keeps block hashes, and a retention that outlasts every challenge
-	/// ([`Pallet::least_retention`]).
+	/// for an audit (drawn at the job's deadline) to be run and challenged, and a retention
+	/// that outlasts every challenge ([`Pallet::least_retention`]).
 	pub(crate) fn params_valid(params: &MarketParamsOf<T>) -> bool {
 		let period = params.execution_period;
 		// An audit is drawn up to an execution period (and the queues' spread) after the
@@ -1218,17 +1259,16 @@ impl<T: Config> Pallet<T> {
 			&& params.treasury_share < sp_runtime::Perbill::one()
 			&& Self::check_verifier_count(params.challenge_verifiers).is_ok()
 			&& params.challenge_period > audit_room
-			// A challenge's draw reads the settlement block's hash, which the chain keeps for
-			// `BlockHashCount` blocks.
-			&& params.challenge_period < T::BlockHashCount::get()
 			&& params.retention_period >= Self::least_retention(params)
 	}
 
 	/// The shortest retention `params` allow: a job stays until the last challenge of it can
-	/// have closed (the challenge period, a round's two execution periods, the queues' spread).
+	/// have closed (the challenge period, the block its judges are drawn in, their round's two
+	/// execution periods, the queues' spread).
 	pub fn least_retention(params: &MarketParamsOf<T>) -> BlockNumberFor<T> {
 		params
 			.challenge_period
+			.saturating_add(One::one())
 			.saturating_add(params.execution_period.saturating_mul(2u32.into()))
 			.saturating_add(SCHEDULE_SPREAD.into())
 	}
@@ -1476,7 +1516,6 @@ impl<T: Config> Pallet<T> {
 					!matches!(job.mode, VerificationMode::Consensus(_)),
 					"a Consensus job without its round"
 				);
-				ensure!(!Challenges::<T>::contains_key(id), "a challenge without its round");
 			}
 			ensure!(id < next, "a job id at or above the counter");
 			ensure!(
@@ -1518,10 +1557,6 @@ impl<T: Config> Pallet<T> {
 			let expected = deposits.get(&who).copied().unwrap_or_else(Zero::zero);
 			ensure!(held == expected, "deposit hold differs from the kept jobs' deposits");
 		}
-		for (model, count) in ModelJobs::<T>::iter() {
-			ensure!(models.get(&model).copied() == Some(count), "model jobs out of step");
-		}
-		ensure!(models.len() == ModelJobs::<T>::iter().count(), "model jobs miss a model");
 		for (who, id) in WorkerJobs::<T>::iter_keys() {
 			ensure!(
 				Jobs::<T>::get(id).is_some_and(|job| job.worker == who),
@@ -1539,10 +1574,29 @@ impl<T: Config> Pallet<T> {
 				"verifier index has strangers"
 			);
 		}
-		ensure!(
-			Challenges::<T>::iter_keys().all(|id| Rounds::<T>::contains_key(id)),
-			"a challenge without its round"
-		);
+		for (id, challenge) in Challenges::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("a challenge of no job")?;
+			ensure!(job.mode == VerificationMode::Fast, "a challenge of a job not in Fast");
+			if challenge.outcome.is_none() {
+				// Its judges are drawn, or their round closed, by its deadline entry.
+				ensure!(queued.contains(&id), "an open challenge without a deadline entry");
+				let sum = models.entry(job.model).or_insert(0);
+				*sum = sum.saturating_add(1);
+				if !Rounds::<T>::contains_key(id) {
+					let sum = bonds.entry(challenge.challenger).or_insert_with(Zero::zero);
+					*sum = sum.saturating_add(challenge.bond);
+				}
+			} else {
+				ensure!(Rounds::<T>::contains_key(id) || challenge.outcome == Some(ChallengeOutcome::NoQuorum),
+					"a decided challenge without its round");
+			}
+		}
+		// A model's open work: its open jobs and the open challenges of its results.
+		for (model, count) in ModelJobs::<T>::iter() {
+			ensure!(models.get(&model).copied() == Some(count), "model jobs out of step");
+		}
+		ensure!(models.len() == ModelJobs::<T>::iter().count(), "model jobs miss a model");
+		ensure!(Self::params_valid(&Params::<T>::get()), "the market parameters are invalid");
 		for (who, held) in bonds.iter() {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), who);
 			ensure!(on_hold == *held, "challenge bond differs from the open challenges' bonds");
@@ -1556,10 +1610,6 @@ impl<T: Config> Pallet<T> {
 			ensure!(!Challenges::<T>::contains_key(id), "an audit of a challenged job");
 			ensure!(AuditorJobs::<T>::contains_key(&auditor, id), "auditor index misses an audit");
 		}
-		ensure!(
-			T::Currency::balance(&Self::challenge_pot()).is_zero(),
-			"a slash left in the challenges' pot"
-		);
 		for (who, id) in AuditorJobs::<T>::iter_keys() {
 			ensure!(Audits::<T>::get(id) == Some(who), "auditor index has strangers");
 		}
@@ -1616,8 +1666,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The invariants of the challenge of the `Fast` job `id` and of its `round`: a settled
-	/// job, distinct members none of them its worker, open exactly while the challenge has no
-	/// outcome, each member in [`VerifierJobs`] while it is, and an outcome that matches the
+	/// job, distinct members none of them its worker, requester or challenger, open exactly
+	/// while the challenge has no outcome, each member in [`VerifierJobs`] while it is, and an outcome that matches the
 	/// round's majority (an upheld challenge gave the job the majority's output). Returns the
 	/// challenge.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
@@ -1632,6 +1682,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(!round.members.is_empty(), "a challenge without verifiers");
 		for (place, (who, _)) in round.members.iter().enumerate() {
 			ensure!(*who != job.worker, "a worker judging its own result");
+			ensure!(
+				*who != job.requester && *who != challenge.challenger,
+				"a judge that gains by the verdict"
+			);
 			ensure!(
 				round.members.iter().skip(place.saturating_add(1)).all(|(other, _)| other != who),
 				"a member twice in a round"

@@ -226,7 +226,7 @@ pub mod v2 {
 		weights::Weight,
 	};
 	use frame_system::pallet_prelude::BlockNumberFor;
-	use sp_runtime::Perbill;
+	use sp_runtime::{traits::Saturating, Perbill};
 
 	/// The parameters as version 1 stored them.
 	#[derive(Encode, Decode)]
@@ -241,8 +241,9 @@ pub mod v2 {
 		pub max_concurrent_jobs: u32,
 	}
 
-	/// Rewrites the parameters; the new ones take their defaults, and the retention period
-	/// grows if it would not outlast a challenge (see [`Pallet::params_valid`]).
+	/// Rewrites the parameters; the new ones take their defaults (the challenge period longer
+	/// if a long execution period asks for it), and the retention period grows if it would not
+	/// outlast a challenge (see [`Pallet::params_valid`]).
 	pub struct InnerMigrateToV2<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV2<T> {
@@ -260,6 +261,14 @@ pub mod v2 {
 							max_concurrent_jobs: old.max_concurrent_jobs,
 							..Default::default()
 						};
+						// Long enough for an audit (see `params_valid`), and a retention that
+						// outlasts a challenge.
+						let audit_room = params
+							.execution_period
+							.saturating_mul(2u32.into())
+							.saturating_add(crate::SCHEDULE_SPREAD.into());
+						params.challenge_period =
+							params.challenge_period.max(audit_room.saturating_add(1u32.into()));
 						params.retention_period =
 							params.retention_period.max(Pallet::<T>::least_retention(&params));
 						params

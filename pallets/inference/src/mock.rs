@@ -50,8 +50,6 @@ mod runtime {
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<u64>;
-	/// As long as the runtime's: a challenge reads its settlement block's hash.
-	type BlockHashCount = ConstU64<2400>;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]

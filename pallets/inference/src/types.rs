@@ -543,18 +543,21 @@ pub enum ChallengeOutcome {
 	NoQuorum,
 }
 
-/// A challenge of a settled `Fast` result: its verifiers' round is kept in [`crate::Rounds`]
-/// under the job's id.
+/// A challenge of a settled `Fast` result: its judges' round is kept in [`crate::Rounds`] under
+/// the job's id once they are drawn (in the block after the challenge).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Challenge<AccountId, Balance> {
-	/// Who challenged (the requester or a verifier), and whose bond is held.
+	/// Who challenged and holds the bond: the requester, or a verifier (or the worker account
+	/// it named).
 	pub challenger: AccountId,
-	/// The bond held from the challenger while the round runs ([`crate::HoldReason::ChallengeBond`]):
-	/// a run's pay for each verifier.
+	/// How many verifiers judge it.
+	pub judges: u8,
+	/// The bond held from the challenger until the challenge ends
+	/// ([`crate::HoldReason::ChallengeBond`]): a run's pay for each judge.
 	pub bond: Balance,
-	/// How it ended (`None` while its round runs).
+	/// How it ended (`None` while its judges are drawn and play their round).
 	pub outcome: Option<ChallengeOutcome>,
 }
 

@@ -46,9 +46,12 @@ pub trait WeightInfo {
 	/// The reveal that closes a challenge of `2p + 1` verifiers against the worker: the
 	/// worker slashed, the requester, the agreeing verifiers and the challenger paid.
 	fn reveal_challenge(p: u32) -> Weight;
-	/// A deadline entry that closes a challenge of `2p + 1` verifiers nobody played, every
-	/// verifier slashed.
+	/// A deadline entry that closes a challenge of `2p + 1` verifiers against the worker, the
+	/// others slashed.
 	fn deadline_challenge(p: u32) -> Weight;
+	/// A deadline entry that draws the `2p + 1` judges of a challenge among as many verifiers
+	/// as the role holds.
+	fn deadline_judges(p: u32) -> Weight;
 	/// A deadline entry that picks a settled `Fast` job for an audit and draws its auditor
 	/// among as many verifiers as the role holds.
 	fn deadline_audit() -> Weight;
@@ -136,6 +139,9 @@ impl WeightInfo for () {
 	}
 	fn deadline_challenge(p: u32) -> Weight {
 		Self::reveal(p)
+	}
+	fn deadline_judges(p: u32) -> Weight {
+		Self::submit_consensus_job(8, p)
 	}
 	fn deadline_audit() -> Weight {
 		RocksDbWeight::get().reads_writes(4 + 3 * 8, 3)

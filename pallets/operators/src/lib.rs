@@ -909,37 +909,52 @@ impl<T: Config> Pallet<T> {
 	/// Takes up to `amount` of `who`'s bond, the active bond first, then unbonding chunks from the
 	/// latest; moves it to the treasury. Free balance is never touched.
 	fn do_slash(who: &T::AccountId, amount: BalanceOf<T>, reason: SlashReason) -> BalanceOf<T> {
-		Self::do_slash_to(who, amount, reason, &T::Treasury::get())
+		Self::do_slash_paying(who, amount, reason, &[])
 	}
 
-	/// As [`Self::do_slash`], paying what is taken to `beneficiary`.
-	fn do_slash_to(
+	/// As [`Self::do_slash`], paying what is taken to each of `payees` up to its amount, in
+	/// order, while it lasts, and the rest to the treasury (as a payee's part that cannot be
+	/// paid to it, an account below the existential deposit). One `Slashed` event.
+	fn do_slash_paying(
 		who: &T::AccountId,
 		amount: BalanceOf<T>,
 		reason: SlashReason,
-		beneficiary: &T::AccountId,
+		payees: &[(T::AccountId, BalanceOf<T>)],
 	) -> BalanceOf<T> {
 		let Some(mut operator) = Operators::<T>::get(who) else { return Zero::zero() };
-		let total = operator.total_held();
-		let wanted = amount.min(total);
+		let wanted = amount.min(operator.total_held());
 		if wanted.is_zero() {
 			return Zero::zero();
 		}
-		let taken = match T::Currency::transfer_on_hold(
-			&HoldReason::OperatorBond.into(),
-			who,
-			beneficiary,
-			wanted,
-			Precision::BestEffort,
-			Restriction::Free,
-			Fortitude::Force,
-		) {
-			Ok(taken) => taken,
-			Err(error) => {
-				log::error!(target: LOG_TARGET, "slash of {wanted:?} from {who:?} failed: {error:?}");
+		let treasury = T::Treasury::get();
+		let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> BalanceOf<T> {
+			if amount.is_zero() {
 				return Zero::zero();
-			},
+			}
+			let move_to = |to: &T::AccountId| {
+				T::Currency::transfer_on_hold(
+					&HoldReason::OperatorBond.into(),
+					who,
+					to,
+					amount,
+					Precision::BestEffort,
+					Restriction::Free,
+					Fortitude::Force,
+				)
+			};
+			move_to(to).or_else(|_| move_to(&treasury)).unwrap_or_else(|error| {
+				log::error!(target: LOG_TARGET, "slash of {amount:?} from {who:?} failed: {error:?}");
+				Zero::zero()
+			})
 		};
+		let mut left = wanted;
+		for (to, part) in payees {
+			let paid = pay(to, (*part).min(left));
+			left = left.saturating_sub(paid);
+		}
+		let paid = pay(&treasury, left);
+		left = left.saturating_sub(paid);
+		let taken = wanted.saturating_sub(left);
 		let mut rest = taken;
 		let from_bond = rest.min(operator.bonded);
 		operator.bonded = operator.bonded.saturating_sub(from_bond);
@@ -1117,17 +1132,17 @@ impl<T: Config> Slash<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn slash_fraction(who: &T::AccountId, fraction: Perbill, reason: SlashReason) -> BalanceOf<T> {
-		Self::slash_fraction_to(who, fraction, reason, &T::Treasury::get())
+		Self::slash_fraction_paying(who, fraction, reason, &[])
 	}
 
-	fn slash_fraction_to(
+	fn slash_fraction_paying(
 		who: &T::AccountId,
 		fraction: Perbill,
 		reason: SlashReason,
-		beneficiary: &T::AccountId,
+		payees: &[(T::AccountId, BalanceOf<T>)],
 	) -> BalanceOf<T> {
 		let total = Operators::<T>::get(who).map(|o| o.total_held()).unwrap_or_else(Zero::zero);
-		Self::do_slash_to(who, fraction.mul_floor(total), reason, beneficiary)
+		Self::do_slash_paying(who, fraction.mul_floor(total), reason, payees)
 	}
 }
 

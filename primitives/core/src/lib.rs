@@ -227,8 +227,8 @@ pub enum SlashReason {
 }
 
 /// How other pallets take an operator's bond: only bonded (held) funds, never free balance, and
-/// never more than is bonded. Slashed funds go to the treasury, unless the caller names another
-/// beneficiary.
+/// never more than is bonded. Slashed funds go to the treasury, unless the caller names who they
+/// pay first.
 pub trait Slash<AccountId, Balance> {
 	/// Slashes up to `amount` of `who`'s bond; returns what was taken.
 	fn slash(who: &AccountId, amount: Balance, reason: SlashReason) -> Balance;
@@ -238,13 +238,14 @@ pub trait Slash<AccountId, Balance> {
 		fraction: sp_runtime::Perbill,
 		reason: SlashReason,
 	) -> Balance;
-	/// As [`Slash::slash_fraction`], but what is taken goes to `beneficiary` instead of the
-	/// treasury (a challenge repays the requester and rewards its challenger out of it).
-	fn slash_fraction_to(
+	/// As [`Slash::slash_fraction`], but what is taken pays each of `payees` up to its amount,
+	/// in order, while it lasts, and only the rest goes to the treasury (an upheld challenge
+	/// repays the requester and pays the judges and the challenger out of the worker's slash).
+	fn slash_fraction_paying(
 		who: &AccountId,
 		fraction: sp_runtime::Perbill,
 		reason: SlashReason,
-		beneficiary: &AccountId,
+		payees: &[(AccountId, Balance)],
 	) -> Balance;
 }
 

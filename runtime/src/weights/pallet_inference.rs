@@ -581,6 +581,9 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn deadline_challenge(p: u32, ) -> Weight {
 		Self::deadline_round(p)
 	}
+	fn deadline_judges(p: u32, ) -> Weight {
+		Self::submit_consensus_job(8, p)
+	}
 	fn deadline_audit() -> Weight {
 		Self::deadline_timeout(8)
 	}

@@ -46,7 +46,7 @@ test('--help, -h and help print the usage of every command and option', async ()
     assert.equal(code, 0, `${args}: ${stderr}`);
     assert.equal(stderr, '');
     assert.match(stdout, /^usage: cli\.mjs/);
-    for (const word of ['demo', 'register FILE', 'submit MODEL', 'set-worker WORKER', 'accept-worker OPERATOR', '--url', '--as', '--values', '--mode', '--frac',
+    for (const word of ['demo', 'register FILE', 'submit MODEL', 'challenge JOB', 'set-worker WORKER', 'accept-worker OPERATOR', '--url', '--as', '--values', '--mode', '--frac',
       '--input', '--output', '--price', '--serve-as', 'VERITY_DEBUG']) {
       assert.ok(stdout.includes(word), `usage lacks ${word}`);
     }
@@ -76,6 +76,9 @@ test('bad arguments exit with 2 and one line, before connecting', async () => {
     [['set-worker'], /set-worker needs WORKER/],
     [['set-worker', '//W', '--values', '1'], /set-worker takes no --values/],
     [['accept-worker', 'alice'], /accept-worker needs --as WORKER/],
+    [['challenge'], /challenge needs JOB/],
+    [['challenge', 'x'], /JOB must be a job number, not 'x'/],
+    [['challenge', '1', '--mode', 'Fast'], /challenge takes no --mode/],
   ];
   for (const [args, pattern] of cases) {
     const { code, stdout, stderr } = await cli(['--url', url, ...args]);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 import {
   connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
-  estimateFee, submitJob, job, send, UNIT, waitForJob, round, commit, reveal,
+  estimateFee, submitJob, job, send, UNIT, waitForJob, round, commit, reveal, challenge, challengeOf,
+  waitForChallenge,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
@@ -72,6 +73,28 @@ test('a Consensus job on the demo model settles on the round the dev node plays'
   assert.equal(closed.members.length, 4);
   assert.equal(closed.members[0][0].toString(), account('alice').address);
   assert.ok(closed.members.every(([, state]) => state.isRevealed));
+});
+
+test('a Fast result challenged from the client is re-run by three verifiers', async () => {
+  const values = Array.from({ length: 16 }, (_, i) => (i % 5) / 4);
+  const result = await runJob(api, account('eve'), { model: DEMO_MODEL, input: encodeF32(values) });
+  assert.equal(result.status, 'Settled');
+  assert.equal(await challengeOf(api, result.job), null);
+  // Neither a stranger nor the worker may challenge; the requester may.
+  await assert.rejects(challenge(api, account('ferdie'), result.job), /inference\.NotChallenger/);
+  await assert.rejects(challenge(api, account('alice'), result.job), /inference\.NotChallenger/);
+  const opened = await challenge(api, account('eve'), result.job);
+  assert.equal(opened.bond, 3n * UNIT);
+  await assert.rejects(challenge(api, account('eve'), result.job), /inference\.AlreadyChallenged/);
+  // The worker was honest: the judges agree with it, and the bond paid them.
+  assert.equal(await waitForChallenge(api, result.job), 'Rejected');
+  // Bob, Charlie and Dave (the dev node holds their keys) were drawn and re-ran it.
+  const closed = await round(api, result.job);
+  const judges = closed.members.map(([who]) => who.toString()).sort();
+  assert.deepEqual(judges, ['bob', 'charlie', 'dave'].map((n) => account(n).address).sort());
+  assert.ok(closed.members.every(([, state]) => state.isRevealed));
+  const view = await job(api, result.job);
+  assert.deepEqual(view.output.unwrap().toU8a(true), result.output);
 });
 
 test('a model registered from the client is served', async () => {
@@ -180,6 +203,21 @@ test('the CLI refuses a file that is not a model, and a model of other shapes, i
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^cli\.mjs: .*UnknownModel/);
   assert.doesNotMatch(stderr, /^\s+at /m);
+  ({ code, stderr } = await cli(['challenge', '999999']));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^cli\.mjs: .*UnknownJob/);
+});
+
+test('the CLI challenges a settled job as its requester and prints the verdict', async () => {
+  // The CLI signs as Eve by default: no operator of the dev chain, so all three verifiers judge.
+  const result = await runJob(api, account('eve'), { model: DEMO_MODEL, input: encodeF32(new Array(16).fill(0.25)) });
+  const { code, stdout, stderr } = await cli(['challenge', String(result.job)]);
+  assert.equal(code, 0, stderr);
+  const printed = JSON.parse(stdout);
+  assert.equal(printed.job, result.job);
+  assert.equal(printed.judges.length, 3);
+  assert.equal(printed.bond, (3n * UNIT).toString());
+  assert.equal(printed.outcome, 'Rejected');
 });
 
 test('an operator names a worker key from the CLI and takes the name back', async () => {

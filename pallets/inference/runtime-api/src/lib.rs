@@ -13,8 +13,8 @@ pub use pallet_inference::{
 use verity_primitives::{JobId, ModelId, VerificationMode};
 
 sp_api::decl_runtime_apis! {
-	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs, version 3 the
-	/// challenges and audits of `Fast` results.
+	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs (`round`,
+	/// `jobs_for_verifier`), version 3 the challenges and audits of `Fast` results.
 	#[api_version(3)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
@@ -31,11 +31,9 @@ sp_api::decl_runtime_apis! {
 		/// The fee a job of `model` in `mode` costs now.
 		fn estimate_fee(model: ModelId, mode: VerificationMode) -> Result<Balance, EstimateError>;
 		/// The round of the `Consensus` job `id`: its members and where each is, its phase.
-		#[api_version(2)]
 		fn round(id: JobId) -> Option<RoundView<AccountId, BlockNumber>>;
 		/// The open rounds `verifier` must commit and reveal in (of `Consensus` jobs and of
 		/// challenges): what a verifier polls.
-		#[api_version(2)]
 		fn jobs_for_verifier(verifier: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 		/// The challenge of the `Fast` job `id`, if it was challenged (its round is `round(id)`).
 		#[api_version(3)]

@@ -19,13 +19,20 @@ fn setup() {
 	lift_limits(WORKERS.into_iter().chain(VERIFIERS));
 }
 
-/// ALICE's `Fast` job answered `answer` by its worker, one block later (a result can be
-/// challenged from the block after its settlement).
+/// ALICE's `Fast` job answered `answer` by its worker, one block later.
 fn settled(answer: u8) -> JobId {
 	let id = submit(ALICE, FEE);
 	assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(answer)));
 	run_to_block(System::block_number() + 1);
 	id
+}
+
+/// `who` challenges job `id`, and the next block draws its judges.
+fn challenge(who: u64, id: JobId) {
+	assert_ok!(Inference::challenge(signed(who), id));
+	assert!(!Rounds::<Test>::contains_key(id), "the judges are drawn in the next block");
+	run_to_block(System::block_number() + 1);
+	assert!(Rounds::<Test>::contains_key(id));
 }
 
 /// The bond of a challenge with the default three verifiers: a run's pay each.
@@ -81,15 +88,11 @@ mod reject {
 	}
 
 	#[test]
-	fn in_the_settlement_block_and_after_the_period() {
+	fn after_the_period() {
 		execute(|| {
 			setup();
 			let id = submit(ALICE, FEE);
 			assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(RIGHT)));
-			assert_noop!(
-				Inference::challenge(signed(ALICE), id),
-				Error::<Test>::ChallengeTooEarly
-			);
 			let period = Params::<Test>::get().challenge_period;
 			run_to_block(1 + period);
 			assert_noop!(
@@ -185,7 +188,8 @@ mod reject {
 		execute(|| {
 			setup();
 			let id = settled(RIGHT);
-			let end = System::block_number() + 2 * Params::<Test>::get().execution_period;
+			// The judges are drawn in the next block, or the first with room.
+			let end = System::block_number() + 1;
 			for block in end..end + u64::from(SCHEDULE_SPREAD) {
 				Deadlines::<Test>::insert(
 					block,
@@ -209,9 +213,17 @@ mod open {
 			setup();
 			let id = settled(WRONG);
 			let worker = job(id).worker;
-			let now = System::block_number();
 			System::reset_events();
 			assert_ok!(Inference::challenge(signed(ALICE), id));
+			assert_eq!(
+				events(),
+				vec![Event::Challenged { job: id, challenger: ALICE, bond: bond_of_three() }]
+			);
+			assert_eq!(challenge_bond(ALICE), bond_of_three());
+			assert_eq!(ModelJobs::<Test>::get(model()), 1, "the model is in use");
+			System::reset_events();
+			let now = System::block_number() + 1;
+			run_to_block(now);
 			let all = members(id);
 			assert_eq!(all.len(), 3);
 			for who in &all {
@@ -226,17 +238,9 @@ mod open {
 			assert_eq!(job(id).deadline, now + 2 * period);
 			assert_eq!(
 				Challenges::<Test>::get(id),
-				Some(Challenge { challenger: ALICE, bond: bond_of_three(), outcome: None })
+				Some(Challenge { challenger: ALICE, judges: 3, bond: bond_of_three(), outcome: None })
 			);
-			assert_eq!(
-				events(),
-				vec![Event::Challenged {
-					job: id,
-					challenger: ALICE,
-					verifiers: all,
-					bond: bond_of_three()
-				}]
-			);
+			assert!(events().contains(&Event::VerifiersAssigned { job: id, verifiers: all }));
 			// The verifiers see it as a round to play.
 			assert_eq!(Inference::round_view(id).unwrap().phase, Phase::Commit);
 		});
@@ -247,7 +251,7 @@ mod open {
 		execute(|| {
 			setup();
 			let id = settled(WRONG);
-			assert_ok!(Inference::challenge(signed(VERIFIERS[0]), id));
+			challenge(VERIFIERS[0], id);
 			let mut all = members(id);
 			all.sort();
 			assert_eq!(all, VERIFIERS[1..].to_vec());
@@ -267,6 +271,61 @@ mod open {
 			assert_eq!(challenge_bond(ALICE), 3 * JOB_DEPOSIT);
 		});
 	}
+
+	#[test]
+	fn a_worker_key_bonds_its_own_balance_never_its_operators() {
+		execute(|| {
+			setup();
+			const KEY: u64 = 77;
+			assert_ok!(Balances::transfer_allow_death(signed(BOB), KEY, 1_000));
+			assert_ok!(Operators::set_worker(signed(VERIFIERS[0]), Some(KEY)));
+			assert_ok!(Operators::accept_worker(signed(KEY), VERIFIERS[0]));
+			let id = settled(WRONG);
+			let operator_free = free(VERIFIERS[0]);
+			challenge(KEY, id);
+			assert_eq!(challenge_bond(KEY), bond_of_three());
+			assert_eq!(challenge_bond(VERIFIERS[0]), 0);
+			assert_eq!(free(VERIFIERS[0]), operator_free);
+			// Neither the key nor the operator it acts for judges.
+			assert!(!members(id).contains(&VERIFIERS[0]));
+		});
+	}
+
+	#[test]
+	fn the_judges_are_drawn_too_few_and_the_bond_returns() {
+		execute(|| {
+			setup();
+			let id = settled(WRONG);
+			assert_ok!(Inference::challenge(signed(ALICE), id));
+			// Verifiers leave before the draw.
+			assert_ok!(Operators::chill(signed(VERIFIERS[0])));
+			assert_ok!(Operators::chill(signed(VERIFIERS[1])));
+			run_to_block(System::block_number() + 1);
+			assert_eq!(
+				Challenges::<Test>::get(id).unwrap().outcome,
+				Some(ChallengeOutcome::NoQuorum)
+			);
+			assert_eq!(challenge_bond(ALICE), 0);
+			assert!(!Rounds::<Test>::contains_key(id));
+			assert_eq!(ModelJobs::<Test>::get(model()), 0);
+		});
+	}
+
+	#[test]
+	fn the_model_cannot_be_reaped_under_a_challenge() {
+		execute(|| {
+			setup();
+			let id = settled(WRONG);
+			challenge(ALICE, id);
+			assert_ok!(Models::retire_model(signed(OWNER), model()));
+			assert_noop!(
+				Models::reap_model(signed(BOB), model()),
+				pallet_models::Error::<Test>::InUse
+			);
+			play(id, |_| Some(RIGHT));
+			assert_ok!(Models::reap_model(signed(BOB), model()));
+		});
+	}
 }
 
 mod outcome {
@@ -280,7 +339,7 @@ mod outcome {
 			let worker = job(id).worker;
 			let (bond_before, alice_before) = (bond(worker), free(ALICE));
 			let treasury_before = free(TREASURY);
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			let judges = members(id);
 			let judges_before: Vec<u64> = judges.iter().map(|who| free(*who)).collect();
 			System::reset_events();
@@ -301,7 +360,6 @@ mod outcome {
 				free(TREASURY),
 				treasury_before + slashed - FEE - 3 * FEE - bond_of_three()
 			);
-			assert_eq!(free(Inference::challenge_pot()), 0);
 			// The job now holds the verifiers' output.
 			assert_eq!(job(id).output, Some(fast_output(RIGHT)));
 			assert_eq!(job(id).status, JobStatus::Settled);
@@ -322,7 +380,7 @@ mod outcome {
 			let id = settled(RIGHT);
 			let worker = job(id).worker;
 			let (bond_before, alice_before) = (bond(worker), free(ALICE));
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			let judges = members(id);
 			let judges_before: Vec<u64> = judges.iter().map(|who| free(*who)).collect();
 			System::reset_events();
@@ -345,7 +403,7 @@ mod outcome {
 			setup();
 			let id = settled(RIGHT);
 			let alice_before = free(ALICE);
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			let liar = members(id)[2];
 			let liar_bond = bond(liar);
 			play(id, |place| Some(if place == 2 { WRONG } else { RIGHT }));
@@ -367,7 +425,7 @@ mod outcome {
 			setup();
 			let id = settled(RIGHT);
 			let worker = job(id).worker;
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			play(id, |place| Some(if place == 0 { RIGHT } else { WRONG }));
 			assert_eq!(
 				Challenges::<Test>::get(id).unwrap().outcome,
@@ -384,7 +442,7 @@ mod outcome {
 			setup();
 			let id = settled(WRONG);
 			let alice_before = free(ALICE);
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			let judges = members(id);
 			System::reset_events();
 			run_to_block(job(id).deadline);
@@ -409,7 +467,7 @@ mod outcome {
 			setup();
 			let id = settled(WRONG);
 			let (alice_before, catcher_before) = (free(ALICE), free(VERIFIERS[0]));
-			assert_ok!(Inference::challenge(signed(VERIFIERS[0]), id));
+			challenge(VERIFIERS[0], id);
 			play(id, |_| Some(RIGHT));
 			assert_eq!(free(ALICE), alice_before + FEE);
 			assert_eq!(free(VERIFIERS[0]), catcher_before + bond_of_three());
@@ -424,7 +482,7 @@ mod outcome {
 			let id = settled(WRONG);
 			// Challenged in the last block of the period, and nobody plays.
 			run_to_block(Params::<Test>::get().challenge_period);
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			run_to_block(1 + retention - 1);
 			assert_eq!(
 				Challenges::<Test>::get(id).unwrap().outcome,
@@ -466,7 +524,7 @@ mod audit {
 			assert!(VERIFIERS.contains(&auditor));
 			assert!(events().contains(&Event::AuditAssigned { job: id, auditor }));
 			assert_eq!(Inference::audits_for(&auditor), vec![job(id).view(id)]);
-			assert_ok!(Inference::challenge(signed(auditor), id));
+			challenge(auditor, id);
 			assert_eq!(auditor_of(id), None);
 			assert!(Inference::audits_for(&auditor).is_empty());
 			assert!(!members(id).contains(&auditor));
@@ -539,7 +597,7 @@ mod try_state_assertions {
 		new_test_ext().execute_with(|| {
 			setup();
 			let id = settled(WRONG);
-			assert_ok!(Inference::challenge(signed(ALICE), id));
+			challenge(ALICE, id);
 			Inference::do_try_state().unwrap();
 			corrupt(id);
 			assert_eq!(Inference::do_try_state(), Err(message.into()));
@@ -547,9 +605,15 @@ mod try_state_assertions {
 	}
 
 	#[test]
-	fn a_challenge_without_its_round() {
+	fn a_challenge_without_its_round_or_its_entry() {
 		fails("a round of a Fast job without a challenge", |id| Challenges::<Test>::remove(id));
-		fails("a challenge without its round", |id| Rounds::<Test>::remove(id));
+		fails("an open challenge without a deadline entry", |id| {
+			for (block, mut queue) in Deadlines::<Test>::iter().collect::<Vec<_>>() {
+				queue.retain(|entry| *entry != id);
+				Deadlines::<Test>::insert(block, queue);
+			}
+		});
+		fails("model jobs out of step", |_| ModelJobs::<Test>::insert(model(), 2));
 	}
 
 	#[test]
@@ -593,13 +657,16 @@ mod try_state_assertions {
 	}
 
 	#[test]
-	fn a_slash_left_in_the_pot() {
-		fails("a slash left in the challenges' pot", |_| {
-			assert_ok!(Balances::transfer_allow_death(
-				signed(BOB),
-				Inference::challenge_pot(),
-				5
-			));
+	fn a_judge_that_gains_by_the_verdict() {
+		fails("a judge that gains by the verdict", |id| {
+			Rounds::<Test>::mutate(id, |round| round.as_mut().unwrap().members[0].0 = ALICE);
+		});
+	}
+
+	#[test]
+	fn invalid_parameters() {
+		fails("the market parameters are invalid", |_| {
+			Params::<Test>::mutate(|params| params.challenge_verifiers = 2)
 		});
 	}
 }
@@ -666,7 +733,7 @@ mod walk {
 				let rounds: Vec<JobId> = challenged
 					.iter()
 					.copied()
-					.filter(|id| Inference::challenge_open(*id))
+					.filter(|id| Inference::challenge_open(*id) && Rounds::<Test>::contains_key(id))
 					.collect();
 				match rng.below(12) {
 					0..=1 => {

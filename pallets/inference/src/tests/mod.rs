@@ -809,13 +809,11 @@ mod params {
 					Error::<Test>::InvalidParams
 				);
 			}
-			// A challenge period too short for an audit to be drawn, run and challenged; one
-			// longer than the chain keeps the settlement block's hash; a retention that ends
-			// before a challenge can.
+			// A challenge period too short for an audit to be drawn, run and challenged; a
+			// retention that ends before a challenge can.
 			let quick = quick_pruning();
 			for params in [
 				MarketParams { challenge_period: quick.challenge_period - 1, ..quick },
-				MarketParams { challenge_period: 2400, retention_period: 5000, ..quick },
 				MarketParams { retention_period: quick.retention_period - 1, ..quick },
 			] {
 				assert_noop!(
