@@ -149,7 +149,7 @@ async fn a_consensus_job_settles_on_a_round_the_dev_node_plays() {
 }
 
 /// The challenge of job `id` as `inference_challenge` shows it, once upheld.
-async fn upheld(node: &Node, id: u64) -> Option<Value> {
+async fn upheld_challenge(node: &Node, id: u64) -> Option<Value> {
 	let challenge: Value = node.call("inference_challenge", rpc_params![id]).await.ok()?;
 	(challenge["outcome"] == "upheld").then_some(challenge)
 }
@@ -196,7 +196,7 @@ async fn a_lying_worker_is_caught_by_a_challenge_and_by_an_audit() {
 	)));
 	let upheld = node
 		.wait_until("Eve's challenge is upheld", Duration::from_secs(120), |n| async move {
-			upheld(n, 0).await
+			upheld_challenge(n, 0).await
 		})
 		.await;
 	assert_eq!(upheld["challenger"], eve.to_account_id().to_string());
@@ -205,7 +205,7 @@ async fn a_lying_worker_is_caught_by_a_challenge_and_by_an_audit() {
 	// The second job's audit: drawn at its deadline entry, run by the auditor, who challenges.
 	let upheld = node
 		.wait_until("the audit's challenge is upheld", Duration::from_secs(180), |n| async move {
-			upheld(n, 1).await
+			upheld_challenge(n, 1).await
 		})
 		.await;
 	let verifiers: Vec<String> = verity_runtime::genesis_config_presets::DEV_VERIFIERS

@@ -85,6 +85,8 @@ test('a Fast result challenged from the client is re-run by three verifiers', as
   await assert.rejects(challenge(api, account('alice'), result.job), /inference\.NotChallenger/);
   const opened = await challenge(api, account('eve'), result.job);
   assert.equal(opened.bond, 3n * UNIT);
+  // The judges are drawn in the next block (on this instant-seal chain, the next transaction's).
+  assert.equal(await round(api, result.job), null);
   await assert.rejects(challenge(api, account('eve'), result.job), /inference\.AlreadyChallenged/);
   // The worker was honest: the judges agree with it, and the bond paid them.
   assert.equal(await waitForChallenge(api, result.job), 'Rejected');
@@ -171,6 +173,15 @@ test('bad input gets a clear error and opens no job', async () => {
   assert.equal(await job(api, before), null);
 });
 
+/** Resolves once job `id` has been challenged. */
+async function untilChallenged(id) {
+  for (let tries = 0; tries < 200; tries += 1) {
+    if (await challengeOf(api, id)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} was never challenged`);
+}
+
 /** Runs `cli.mjs` against the node; resolves `{ code, stdout, stderr }`. */
 function cli(args) {
   const script = new URL('../cli.mjs', import.meta.url).pathname;
@@ -211,7 +222,12 @@ test('the CLI refuses a file that is not a model, and a model of other shapes, i
 test('the CLI challenges a settled job as its requester and prints the verdict', async () => {
   // The CLI signs as Eve by default: no operator of the dev chain, so all three verifiers judge.
   const result = await runJob(api, account('eve'), { model: DEMO_MODEL, input: encodeF32(new Array(16).fill(0.25)) });
-  const { code, stdout, stderr } = await cli(['challenge', String(result.job)]);
+  const running = cli(['challenge', String(result.job)]);
+  // The judges are drawn in the block after the challenge's: on this instant-seal chain, the
+  // next transaction's.
+  await untilChallenged(result.job);
+  await send(api, account('ferdie'), api.tx.system.remark('0x00'));
+  const { code, stdout, stderr } = await running;
   assert.equal(code, 0, stderr);
   const printed = JSON.parse(stdout);
   assert.equal(printed.job, result.job);
