@@ -173,7 +173,8 @@ async fn a_lying_worker_is_caught_by_a_challenge_and_by_an_audit() {
 	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set) });
 	node.submit_and_watch(sudo, &alice.pair()).await;
 	let alice_bond = common::bond(&node, &alice.to_account_id()).await.unwrap();
-	let run = |seed| Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap().run(&demo_input(seed)).unwrap();
+	let run =
+		|seed| Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap().run(&demo_input(seed)).unwrap();
 	let flipped = |output: &[u8]| output.iter().map(|byte| !byte).collect::<Vec<u8>>();
 
 	// Two jobs: Eve challenges the first herself; the second is left to its audit.
@@ -200,7 +201,11 @@ async fn a_lying_worker_is_caught_by_a_challenge_and_by_an_audit() {
 		})
 		.await;
 	assert_eq!(upheld["challenger"], eve.to_account_id().to_string());
-	assert_eq!(job(&node, 0).await.unwrap().output, Some(run(7)), "the verifier's output replaces the lie");
+	assert_eq!(
+		job(&node, 0).await.unwrap().output,
+		Some(run(7)),
+		"the verifier's output replaces the lie"
+	);
 
 	// The second job's audit: drawn at its deadline entry, run by the auditor, who challenges.
 	let upheld = node

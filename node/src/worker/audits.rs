@@ -35,7 +35,11 @@ pub(super) enum Audit {
 impl Worker {
 	/// Runs the audits listed for (key, operator) at best block `number` that are not run yet,
 	/// and sends again the challenges the chain did not take.
-	pub(super) fn audit(&self, listed: Vec<(sr25519::Public, AccountId, Job)>, number: BlockNumber) {
+	pub(super) fn audit(
+		&self,
+		listed: Vec<(sr25519::Public, AccountId, Job)>,
+		number: BlockNumber,
+	) {
 		let live: HashSet<JobId> = listed.iter().map(|(_, _, job)| job.id).collect();
 		let mut audits = self.audits.lock();
 		audits.retain(|id, audit| live.contains(id) || matches!(audit, Audit::Running));

@@ -90,7 +90,11 @@ impl<T: Config> Candidates<T> {
 
 	/// Draws an operator with room, not in `exclude`, with probability proportional to its
 	/// bond, from `blake2_256(seed)`. Counts the job in its load.
-	pub(crate) fn draw_from(&mut self, seed: &[u8], exclude: &[T::AccountId]) -> Option<T::AccountId> {
+	pub(crate) fn draw_from(
+		&mut self,
+		seed: &[u8],
+		exclude: &[T::AccountId],
+	) -> Option<T::AccountId> {
 		let eligible = |(who, bond, max_jobs, load): &(T::AccountId, u128, u32, u32)| {
 			!exclude.contains(who) && load < max_jobs && *bond > 0
 		};

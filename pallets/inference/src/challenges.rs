@@ -121,18 +121,10 @@ impl<T: Config> Pallet<T> {
 		let period = Params::<T>::get().execution_period;
 		let commit_deadline = now.saturating_add(period);
 		let deadline = commit_deadline.saturating_add(period);
-		let (slots, _) = Self::room_for(deadline, 1);
-		// Without room (every queue near it full) the round closes at the first block with
-		// room; a member's reveal is refused from `deadline` on all the same.
 		record.deadline = deadline;
-		match slots.first() {
-			Some(_) => Self::push_deadlines(slots, &[job]),
-			None => {
-				let unscheduled = Self::schedule(deadline.saturating_add(SCHEDULE_SPREAD.into()), &[job]);
-				if unscheduled > 0 {
-					log::error!(target: LOG_TARGET, "challenge of job {job:?}: no queue has room for its end");
-				}
-			},
+		if Self::schedule(deadline, &[job]) > 0 {
+			// Every queue near its end is full (`try_state` reports such a challenge).
+			log::error!(target: LOG_TARGET, "challenge of job {job:?}: no queue has room for its end");
 		}
 		for judge in &judges {
 			VerifierJobs::<T>::insert(judge, job, ());
@@ -168,7 +160,12 @@ impl<T: Config> Pallet<T> {
 		});
 		let outcome = match agreed {
 			None => {
-				T::Currency::release(&bond_reason, &challenge.challenger, challenge.bond, Precision::Exact)?;
+				T::Currency::release(
+					&bond_reason,
+					&challenge.challenger,
+					challenge.bond,
+					Precision::Exact,
+				)?;
 				Self::deposit_event(Event::ChallengeUndecided { job });
 				ChallengeOutcome::NoQuorum
 			},
@@ -185,7 +182,12 @@ impl<T: Config> Pallet<T> {
 				ChallengeOutcome::Rejected
 			},
 			Some((index, output)) => {
-				T::Currency::release(&bond_reason, &challenge.challenger, challenge.bond, Precision::Exact)?;
+				T::Currency::release(
+					&bond_reason,
+					&challenge.challenger,
+					challenge.bond,
+					Precision::Exact,
+				)?;
 				// Out of the worker's slash, in order while it lasts: the requester's money
 				// back, each agreeing judge's run, the challenger's reward (as much as its
 				// bond); the rest to the treasury.
@@ -293,9 +295,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What the deadline entry of a job answered in time costs when it draws no audit: the
-	/// entry's read, the parameters' and the parent hash's.
+	/// entry's read, its challenge's, the parameters' (twice) and the parent hash's.
 	pub(crate) fn audit_miss() -> Weight {
-		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads(2))
+		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads(4))
 	}
 
 	/// The challenge of `job` as clients see it.
@@ -344,4 +346,3 @@ impl<T: Config> Pallet<T> {
 		Challenges::<T>::get(job).is_some_and(|challenge| challenge.outcome.is_none())
 	}
 }
-

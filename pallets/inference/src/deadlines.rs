@@ -67,7 +67,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// As [`Self::free_slots`], but as many as there is room for, and how many found none.
-	pub(crate) fn room_for(at: BlockNumberFor<T>, count: u32) -> (Vec<(BlockNumberFor<T>, u32)>, u32) {
+	fn room_for(at: BlockNumberFor<T>, count: u32) -> (Vec<(BlockNumberFor<T>, u32)>, u32) {
 		let earliest = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let mut block = at.max(earliest);
 		let capacity = Self::queue_capacity();
@@ -181,7 +181,21 @@ impl<T: Config> Pallet<T> {
 			// Charged at the bound of operators: the operators pallet reads every operator
 			// listed for the model, eligible or not.
 			Self::worst_entry()
-		} else if Self::challenge_open(job) && record.deadline <= now {
+		} else {
+			Self::process_finished(job, record, queued, now)
+		}
+	}
+
+	/// Handles an entry of the finished job `job` (`record`): a step of its challenge, its
+	/// pruning, its audit's draw, or nothing.
+	fn process_finished(
+		job: JobId,
+		record: JobOf<T>,
+		queued: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> Weight {
+		let challenged = Self::challenge_open(job);
+		if challenged && record.deadline <= now {
 			// A challenge's judges are drawn, or their round closes on what they revealed.
 			let mut cost = Weight::zero();
 			let step = frame_support::storage::with_storage_layer(|| {
@@ -196,7 +210,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			cost
-		} else if Self::prunable(job, &record, now) {
+		} else if !challenged && Self::retention_over(&record, now) {
 			Self::prune(job, record);
 			T::WeightInfo::deadline_prune()
 		} else if let Some(at) = record.finished_at {
@@ -222,10 +236,14 @@ impl<T: Config> Pallet<T> {
 	/// Whether the finished job `job` (`record`) may be pruned at `now`: its retention period
 	/// is over and no challenge of it is running.
 	pub(crate) fn prunable(job: JobId, record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
+		Self::retention_over(record, now) && !Self::challenge_open(job)
+	}
+
+	/// Whether the retention period of the finished job `record` is over at `now`.
+	fn retention_over(record: &JobOf<T>, now: BlockNumberFor<T>) -> bool {
 		record
 			.finished_at
 			.is_some_and(|at| at.saturating_add(Params::<T>::get().retention_period) <= now)
-			&& !Self::challenge_open(job)
 	}
 
 	/// Removes the finished job `job` and returns its deposit.

@@ -1250,9 +1250,7 @@ impl<T: Config> Pallet<T> {
 		let period = params.execution_period;
 		// An audit is drawn up to an execution period (and the queues' spread) after the
 		// settlement; its auditor then needs a period to run the job.
-		let audit_room = period
-			.saturating_mul(2u32.into())
-			.saturating_add(SCHEDULE_SPREAD.into());
+		let audit_room = period.saturating_mul(2u32.into()).saturating_add(SCHEDULE_SPREAD.into());
 		!period.is_zero()
 			&& params.zk_price_factor > 0
 			&& params.max_concurrent_jobs > 0
@@ -1587,8 +1585,11 @@ impl<T: Config> Pallet<T> {
 					*sum = sum.saturating_add(challenge.bond);
 				}
 			} else {
-				ensure!(Rounds::<T>::contains_key(id) || challenge.outcome == Some(ChallengeOutcome::NoQuorum),
-					"a decided challenge without its round");
+				ensure!(
+					Rounds::<T>::contains_key(id)
+						|| challenge.outcome == Some(ChallengeOutcome::NoQuorum),
+					"a decided challenge without its round"
+				);
 			}
 		}
 		// A model's open work: its open jobs and the open challenges of its results.
@@ -1677,7 +1678,8 @@ impl<T: Config> Pallet<T> {
 		round: &RoundOf<T>,
 	) -> Result<ChallengeOf<T>, sp_runtime::TryRuntimeError> {
 		use frame_support::ensure;
-		let challenge = Challenges::<T>::get(id).ok_or("a round of a Fast job without a challenge")?;
+		let challenge =
+			Challenges::<T>::get(id).ok_or("a round of a Fast job without a challenge")?;
 		ensure!(job.status == JobStatus::Settled, "a challenge of a job not settled");
 		ensure!(!round.members.is_empty(), "a challenge without verifiers");
 		for (place, (who, _)) in round.members.iter().enumerate() {

@@ -54,7 +54,8 @@ pub mod v1 {
 		fn on_runtime_upgrade() -> Weight {
 			// Written in version 1's layout, which `v2` rewrites in turn.
 			let key = crate::Params::<T>::hashed_key();
-			let old_params = frame_support::storage::unhashed::get::<OldParams<BlockNumberFor<T>>>(&key);
+			let old_params =
+				frame_support::storage::unhashed::get::<OldParams<BlockNumberFor<T>>>(&key);
 			let period = match old_params {
 				Some(old) => {
 					frame_support::storage::unhashed::put(
@@ -67,8 +68,9 @@ pub mod v1 {
 							missed_deadline_slash: old.missed_deadline_slash,
 							zk_price_factor: old.zk_price_factor,
 							bad_proof_slash: old.bad_proof_slash,
-							max_concurrent_jobs: crate::MarketParams::<BlockNumberFor<T>>::default()
-								.max_concurrent_jobs,
+							max_concurrent_jobs: crate::MarketParams::<BlockNumberFor<T>>::default(
+							)
+							.max_concurrent_jobs,
 						},
 					);
 					old.execution_period
@@ -248,8 +250,8 @@ pub mod v2 {
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV2<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let translated = crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(
-				|old| {
+			let translated =
+				crate::Params::<T>::translate::<OldParams<BlockNumberFor<T>>, _>(|old| {
 					old.map(|old| {
 						let mut params = MarketParams {
 							execution_period: old.execution_period,
@@ -273,8 +275,7 @@ pub mod v2 {
 							params.retention_period.max(Pallet::<T>::least_retention(&params));
 						params
 					})
-				},
-			);
+				});
 			if translated.is_err() {
 				log::error!(target: crate::LOG_TARGET, "v2: the parameters did not decode");
 			}

@@ -52,7 +52,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:0)
@@ -68,7 +68,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -80,13 +80,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `270590 + n * (148 ±0)`
+		//  Measured:  `269589 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 305_324_000 picoseconds.
-		Weight::from_parts(333_363_722, 0)
+		// Minimum execution time: 306_602_000 picoseconds.
+		Weight::from_parts(392_919_361, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 36_526
-			.saturating_add(Weight::from_parts(11_858_618, 0).saturating_mul(n.into()))
+			// Standard Error: 253_285
+			.saturating_add(Weight::from_parts(13_463_619, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -103,9 +103,9 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -119,24 +119,24 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `287734`
+		//  Measured:  `286733`
 		//  Estimated: `529845`
-		// Minimum execution time: 379_946_000 picoseconds.
-		Weight::from_parts(413_773_222, 0)
+		// Minimum execution time: 382_104_000 picoseconds.
+		Weight::from_parts(460_779_158, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 143
-			.saturating_add(Weight::from_parts(2_107, 0).saturating_mul(o.into()))
+			// Standard Error: 1_229
+			.saturating_add(Weight::from_parts(8_269, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:1 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -149,10 +149,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `306588`
+		//  Measured:  `305515`
 		//  Estimated: `565102`
-		// Minimum execution time: 286_343_000 picoseconds.
-		Weight::from_parts(310_790_000, 0)
+		// Minimum execution time: 295_093_000 picoseconds.
+		Weight::from_parts(338_432_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -162,11 +162,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
@@ -184,26 +184,26 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `306654 + n * (150 ±0)`
+		//  Measured:  `305581 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 291_590_000 picoseconds.
-		Weight::from_parts(302_630_580, 0)
+		// Minimum execution time: 307_035_000 picoseconds.
+		Weight::from_parts(337_342_756, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 33_706
-			.saturating_add(Weight::from_parts(11_907_208, 0).saturating_mul(n.into()))
+			// Standard Error: 266_389
+			.saturating_add(Weight::from_parts(14_976_076, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Params` (r:0 w:1)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_353_000 picoseconds.
-		Weight::from_parts(8_857_000, 0)
+		// Minimum execution time: 7_382_000 picoseconds.
+		Weight::from_parts(11_980_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,44 +215,54 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_693_000 picoseconds.
-		Weight::from_parts(7_809_000, 0)
+		// Minimum execution time: 6_804_000 picoseconds.
+		Weight::from_parts(8_455_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:0)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn deadline_stale() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20872`
+		//  Measured:  `20879`
 		//  Estimated: `24155`
-		// Minimum execution time: 19_041_000 picoseconds.
-		Weight::from_parts(21_048_000, 0)
+		// Minimum execution time: 24_908_000 picoseconds.
+		Weight::from_parts(27_984_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
-			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads(4))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:0)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:0 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_prune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21371`
+		//  Measured:  `21378`
 		//  Estimated: `24155`
-		// Minimum execution time: 72_845_000 picoseconds.
-		Weight::from_parts(80_091_000, 0)
+		// Minimum execution time: 81_770_000 picoseconds.
+		Weight::from_parts(94_373_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -263,7 +273,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:0)
@@ -279,7 +289,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:64)
@@ -292,15 +302,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `270590 + n * (148 ±0)`
+		//  Measured:  `269589 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 1_052_189_000 picoseconds.
-		Weight::from_parts(73_466_051, 0)
+		// Minimum execution time: 1_111_736_000 picoseconds.
+		Weight::from_parts(268_839_094, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 464_705
-			.saturating_add(Weight::from_parts(27_499_609, 0).saturating_mul(b.into()))
-			// Standard Error: 467_142
-			.saturating_add(Weight::from_parts(16_445_390, 0).saturating_mul(n.into()))
+			// Standard Error: 1_305_375
+			.saturating_add(Weight::from_parts(32_668_630, 0).saturating_mul(b.into()))
+			// Standard Error: 1_312_210
+			.saturating_add(Weight::from_parts(16_455_715, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -318,9 +328,9 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:67 w:67)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -336,14 +346,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±160) + r * (927 ±160)`
-		// Minimum execution time: 389_191_000 picoseconds.
-		Weight::from_parts(411_289_000, 0)
+		//  Estimated: `529845 + b * (23165 ±129) + r * (911 ±129)`
+		// Minimum execution time: 410_313_000 picoseconds.
+		Weight::from_parts(439_003_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 4_715_838
-			.saturating_add(Weight::from_parts(91_848_864, 0).saturating_mul(b.into()))
-			// Standard Error: 4_715_838
-			.saturating_add(Weight::from_parts(62_808_287, 0).saturating_mul(r.into()))
+			// Standard Error: 7_405_441
+			.saturating_add(Weight::from_parts(119_442_085, 0).saturating_mul(b.into()))
+			// Standard Error: 7_405_441
+			.saturating_add(Weight::from_parts(68_783_377, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -351,18 +361,18 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 23165).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 927).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 911).saturating_mul(r.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Rounds` (r:1 w:0)
 	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:63 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
@@ -380,13 +390,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `306706 + n * (150 ±0)`
+		//  Measured:  `305633 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 288_733_000 picoseconds.
-		Weight::from_parts(295_339_775, 0)
+		// Minimum execution time: 292_529_000 picoseconds.
+		Weight::from_parts(314_967_173, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 27_046
-			.saturating_add(Weight::from_parts(11_837_198, 0).saturating_mul(n.into()))
+			// Standard Error: 98_525
+			.saturating_add(Weight::from_parts(13_512_635, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -395,22 +405,28 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:0)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:0 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17274`
+		//  Measured:  `17281`
 		//  Estimated: `24155`
-		// Minimum execution time: 78_645_000 picoseconds.
-		Weight::from_parts(86_633_000, 0)
+		// Minimum execution time: 87_021_000 picoseconds.
+		Weight::from_parts(140_571_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -421,7 +437,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
 	/// Proof: `Operators::ModelOperators` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:123 w:0)
@@ -441,7 +457,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -458,13 +474,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `87678 + n * (142 ±0)`
+		//  Measured:  `87397 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 1_029_738_000 picoseconds.
-		Weight::from_parts(1_101_145_339, 0)
+		// Minimum execution time: 1_054_137_000 picoseconds.
+		Weight::from_parts(971_312_079, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 174_530
-			.saturating_add(Weight::from_parts(11_433_141, 0).saturating_mul(n.into()))
+			// Standard Error: 1_155_676
+			.saturating_add(Weight::from_parts(16_464_122, 0).saturating_mul(n.into()))
+			// Standard Error: 21_476_820
+			.saturating_add(Weight::from_parts(53_062_878, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(199))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -481,8 +499,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17312`
 		//  Estimated: `36794`
-		// Minimum execution time: 52_204_000 picoseconds.
-		Weight::from_parts(60_953_000, 0)
+		// Minimum execution time: 63_900_000 picoseconds.
+		Weight::from_parts(104_645_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -500,11 +518,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:3 w:3)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:11 w:11)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
@@ -520,13 +538,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn reveal(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24259 + p * (5385 ±0)`
+		//  Measured:  `24266 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 404_337_000 picoseconds.
-		Weight::from_parts(437_021_161, 0)
+		// Minimum execution time: 414_682_000 picoseconds.
+		Weight::from_parts(658_099_430, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 916_462
-			.saturating_add(Weight::from_parts(150_564_126, 0).saturating_mul(p.into()))
+			// Standard Error: 6_607_720
+			.saturating_add(Weight::from_parts(241_193_417, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -538,11 +556,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::Rounds` (r:1 w:1)
 	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:8 w:8)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:9 w:9)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
@@ -558,33 +576,208 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_round(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20838 + p * (1120 ±0)`
+		//  Measured:  `20845 + p * (1120 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 308_302_000 picoseconds.
-		Weight::from_parts(328_010_800, 0)
+		// Minimum execution time: 313_340_000 picoseconds.
+		Weight::from_parts(347_962_084, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 309_780
-			.saturating_add(Weight::from_parts(139_459_320, 0).saturating_mul(p.into()))
+			// Standard Error: 873_346
+			.saturating_add(Weight::from_parts(142_699_904, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 8432).saturating_mul(p.into()))
 	}
-	// Placeholders until `scripts/bench-pallets.sh` regenerates this file.
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:61 w:0)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:60 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:60 w:0)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:16 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:0)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
 	fn challenge(p: u32, ) -> Weight {
-		Self::submit_consensus_job(8, p)
+		// Proof Size summary in bytes:
+		//  Measured:  `317790`
+		//  Estimated: `565102`
+		// Minimum execution time: 942_634_000 picoseconds.
+		Weight::from_parts(1_037_412_234, 0)
+			.saturating_add(Weight::from_parts(0, 565102))
+			// Standard Error: 1_525_103
+			.saturating_add(Weight::from_parts(10_206_885, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(206))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
-	fn reveal_challenge(p: u32, ) -> Weight {
-		Self::reveal(p).saturating_mul(2)
-	}
-	fn deadline_challenge(p: u32, ) -> Weight {
-		Self::deadline_round(p)
-	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:0)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:61 w:0)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:60 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:60 w:7)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:16 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
 	fn deadline_judges(p: u32, ) -> Weight {
-		Self::submit_consensus_job(8, p)
+		// Proof Size summary in bytes:
+		//  Measured:  `317085`
+		//  Estimated: `565102`
+		// Minimum execution time: 873_276_000 picoseconds.
+		Weight::from_parts(955_774_566, 0)
+			.saturating_add(Weight::from_parts(0, 565102))
+			// Standard Error: 1_652_588
+			.saturating_add(Weight::from_parts(21_630_852, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(204))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
 	}
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:4 w:4)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:5 w:5)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:10 w:10)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:7 w:7)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
+	fn reveal_challenge(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `25140 + p * (7138 ±0)`
+		//  Estimated: `36794 + p * (5206 ±0)`
+		// Minimum execution time: 424_870_000 picoseconds.
+		Weight::from_parts(573_812_198, 0)
+			.saturating_add(Weight::from_parts(0, 36794))
+			// Standard Error: 8_856_390
+			.saturating_add(Weight::from_parts(178_487_645, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(13))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(p.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Rounds` (r:1 w:1)
+	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:4 w:4)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:5 w:5)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:10 w:10)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:7 w:7)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:1)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::VerifierJobs` (r:0 w:7)
+	/// Proof: `Inference::VerifierJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 3]`.
+	fn deadline_challenge(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `21012 + p * (4911 ±0)`
+		//  Estimated: `36794 + p * (5206 ±0)`
+		// Minimum execution time: 61_820_000 picoseconds.
+		Weight::from_parts(215_481_451, 0)
+			.saturating_add(Weight::from_parts(0, 36794))
+			// Standard Error: 10_735_510
+			.saturating_add(Weight::from_parts(432_417_308, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(p.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Challenges` (r:1 w:0)
+	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::ModelVerifiers` (r:61 w:0)
+	/// Proof: `Operators::ModelVerifiers` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:60 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkerLoad` (r:60 w:0)
+	/// Proof: `Inference::WorkerLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::WorkerOf` (r:1 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AuditorJobs` (r:0 w:1)
+	/// Proof: `Inference::AuditorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_audit() -> Weight {
-		Self::deadline_timeout(8)
+		// Proof Size summary in bytes:
+		//  Measured:  `29799`
+		//  Estimated: `253950`
+		// Minimum execution time: 715_746_000 picoseconds.
+		Weight::from_parts(1_157_490_000, 0)
+			.saturating_add(Weight::from_parts(0, 253950))
+			.saturating_add(T::DbWeight::get().reads(188))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 }

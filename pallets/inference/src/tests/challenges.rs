@@ -69,15 +69,18 @@ mod reject {
 	fn what_is_not_a_settled_fast_result() {
 		execute(|| {
 			setup();
-			assert_noop!(
-				Inference::challenge(signed(ALICE), JobId(99)),
-				Error::<Test>::UnknownJob
-			);
+			assert_noop!(Inference::challenge(signed(ALICE), JobId(99)), Error::<Test>::UnknownJob);
 			let open = submit(ALICE, FEE);
-			assert_noop!(Inference::challenge(signed(ALICE), open), Error::<Test>::NotChallengeable);
+			assert_noop!(
+				Inference::challenge(signed(ALICE), open),
+				Error::<Test>::NotChallengeable
+			);
 			assert_ok!(Inference::cancel_job(signed(ALICE), open));
 			run_to_block(2);
-			assert_noop!(Inference::challenge(signed(ALICE), open), Error::<Test>::NotChallengeable);
+			assert_noop!(
+				Inference::challenge(signed(ALICE), open),
+				Error::<Test>::NotChallengeable
+			);
 			let round = NextJobId::<Test>::get();
 			assert_ok!(submit_to(ALICE, model(), VerificationMode::Consensus(1), 2 * FEE));
 			assert_noop!(
@@ -238,7 +241,12 @@ mod open {
 			assert_eq!(job(id).deadline, now + 2 * period);
 			assert_eq!(
 				Challenges::<Test>::get(id),
-				Some(Challenge { challenger: ALICE, judges: 3, bond: bond_of_three(), outcome: None })
+				Some(Challenge {
+					challenger: ALICE,
+					judges: 3,
+					bond: bond_of_three(),
+					outcome: None
+				})
 			);
 			assert!(events().contains(&Event::VerifiersAssigned { job: id, verifiers: all }));
 			// The verifiers see it as a round to play.
@@ -356,14 +364,14 @@ mod outcome {
 				assert_eq!(WorkerLoad::<Test>::get(who), 0);
 				assert!(!VerifierJobs::<Test>::contains_key(who, id));
 			}
-			assert_eq!(
-				free(TREASURY),
-				treasury_before + slashed - FEE - 3 * FEE - bond_of_three()
-			);
+			assert_eq!(free(TREASURY), treasury_before + slashed - FEE - 3 * FEE - bond_of_three());
 			// The job now holds the verifiers' output.
 			assert_eq!(job(id).output, Some(fast_output(RIGHT)));
 			assert_eq!(job(id).status, JobStatus::Settled);
-			assert_eq!(Challenges::<Test>::get(id).unwrap().outcome, Some(ChallengeOutcome::Upheld));
+			assert_eq!(
+				Challenges::<Test>::get(id).unwrap().outcome,
+				Some(ChallengeOutcome::Upheld)
+			);
 			assert!(events().contains(&Event::ChallengeUpheld {
 				job: id,
 				output_hash: sp_io::hashing::blake2_256(&fast_output(RIGHT)),
@@ -454,10 +462,7 @@ mod outcome {
 			assert_eq!(challenge_bond(ALICE), 0);
 			assert!(events().contains(&Event::ChallengeUndecided { job: id }));
 			assert_eq!(job(id).output, Some(fast_output(WRONG)));
-			assert_noop!(
-				commit(id, judges[0], &fast_output(RIGHT)),
-				Error::<Test>::JobFinished
-			);
+			assert_noop!(commit(id, judges[0], &fast_output(RIGHT)), Error::<Test>::JobFinished);
 		});
 	}
 
@@ -725,11 +730,8 @@ mod walk {
 			for _ in 0..steps {
 				let now = System::block_number();
 				let open: Vec<JobId> = WorkerJobs::<Test>::iter().map(|(_, id, _)| id).collect();
-				let settled: Vec<JobId> = answered
-					.keys()
-					.copied()
-					.filter(|id| Jobs::<Test>::contains_key(id))
-					.collect();
+				let settled: Vec<JobId> =
+					answered.keys().copied().filter(|id| Jobs::<Test>::contains_key(id)).collect();
 				let rounds: Vec<JobId> = challenged
 					.iter()
 					.copied()
@@ -744,7 +746,8 @@ mod walk {
 						let id = open[rng.below(open.len() as u64) as usize];
 						let answer = if rng.below(3) == 0 { WRONG } else { RIGHT };
 						let worker = job(id).worker;
-						if Inference::submit_result(signed(worker), id, fast_output(answer)).is_ok() {
+						if Inference::submit_result(signed(worker), id, fast_output(answer)).is_ok()
+						{
 							answered.insert(id, answer);
 						}
 					},

@@ -14,11 +14,19 @@ pub(super) fn hash(id: JobId, who: u64, out: &OutputOf<Test>) -> [u8; 32] {
 	commitment(id, out, &salt(who), &who)
 }
 
-pub(super) fn commit(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
+pub(super) fn commit(
+	id: JobId,
+	who: u64,
+	out: &OutputOf<Test>,
+) -> frame_support::dispatch::DispatchResult {
 	Inference::commit(signed(who), id, hash(id, who, out))
 }
 
-pub(super) fn reveal(id: JobId, who: u64, out: &OutputOf<Test>) -> frame_support::dispatch::DispatchResult {
+pub(super) fn reveal(
+	id: JobId,
+	who: u64,
+	out: &OutputOf<Test>,
+) -> frame_support::dispatch::DispatchResult {
 	Inference::reveal(signed(who), id, out.clone(), salt(who))
 }
 

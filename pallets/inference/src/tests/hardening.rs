@@ -82,7 +82,9 @@ mod storage_deposit {
 			}
 			assert_ok!(Inference::submit_result(signed(job(id).worker), id, fast_output(1)));
 			// Its pruning is nowhere (its old deadline entry, at block 11, does nothing).
-			assert!((pruning..pruning + 16).all(|block| !Deadlines::<Test>::get(block).contains(&id)));
+			assert!(
+				(pruning..pruning + 16).all(|block| !Deadlines::<Test>::get(block).contains(&id))
+			);
 			assert_noop!(Inference::prune_job(signed(BOB), id), Error::<Test>::TooEarlyToPrune);
 			run_to_block(pruning + 16);
 			assert!(Jobs::<Test>::contains_key(id), "nobody scheduled its pruning");
