@@ -151,7 +151,7 @@ async fn a_consensus_job_settles_on_a_round_the_dev_node_plays() {
 /// The challenge of job `id` as `inference_challenge` shows it, once upheld.
 async fn upheld_challenge(node: &Node, id: u64) -> Option<Value> {
 	let challenge: Value = node.call("inference_challenge", rpc_params![id]).await.ok()?;
-	(challenge["outcome"] == "upheld").then_some(challenge)
+	(challenge.get("outcome")? == "upheld").then_some(challenge)
 }
 
 #[tokio::test]

@@ -294,10 +294,11 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::deadline_audit()
 	}
 
-	/// What the deadline entry of a job answered in time costs when it draws no audit: the
-	/// entry's read, its challenge's, the parameters' (twice) and the parent hash's.
+	/// What the deadline entry of a job answered in time costs when it draws no audit (as
+	/// `deadline_stale` measures it: the entry's read, its challenge's, the parameters' and the
+	/// parent hash's).
 	pub(crate) fn audit_miss() -> Weight {
-		T::WeightInfo::deadline_stale().saturating_add(T::DbWeight::get().reads(4))
+		T::WeightInfo::deadline_stale()
 	}
 
 	/// The challenge of `job` as clients see it.
@@ -318,12 +319,21 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// Removes what a pruned job leaves of its challenge and audit.
-	pub(crate) fn forget_challenge(job: JobId) {
-		Challenges::<T>::remove(job);
-		if let Some(auditor) = Audits::<T>::take(job) {
-			AuditorJobs::<T>::remove(auditor, job);
+	/// Removes what a pruned `Fast` job leaves of its challenge (and its judges' round) and
+	/// audit; returns how many entries it removed.
+	pub(crate) fn forget_challenge(job: JobId) -> u64 {
+		let mut removed = 0;
+		if Challenges::<T>::contains_key(job) {
+			Challenges::<T>::remove(job);
+			Rounds::<T>::remove(job);
+			removed = 2;
 		}
+		if let Some(auditor) = Audits::<T>::get(job) {
+			Audits::<T>::remove(job);
+			AuditorJobs::<T>::remove(auditor, job);
+			removed += 2;
+		}
+		removed
 	}
 
 	/// Works the deadline entry of the open challenge of `job`: draws its judges, or closes

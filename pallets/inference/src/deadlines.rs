@@ -211,8 +211,7 @@ impl<T: Config> Pallet<T> {
 			}
 			cost
 		} else if !challenged && Self::retention_over(&record, now) {
-			Self::prune(job, record);
-			T::WeightInfo::deadline_prune()
+			T::WeightInfo::deadline_prune().saturating_add(Self::prune(job, record))
 		} else if let Some(at) = record.finished_at {
 			// An entry in a queue past every block the job's deadline entries can sit in is its
 			// pruning, come early because the retention period grew since: schedule it again
@@ -247,7 +246,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes the finished job `job` and returns its deposit.
-	pub(crate) fn prune(job: JobId, record: JobOf<T>) {
+	/// Returns what it cost beyond [`WeightInfo::deadline_prune`] (a job whose round, challenge
+	/// or audit goes with it).
+	pub(crate) fn prune(job: JobId, record: JobOf<T>) -> Weight {
 		if !record.deposit.is_zero() {
 			let released = T::Currency::release(
 				&HoldReason::JobDeposit.into(),
@@ -262,15 +263,18 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Jobs::<T>::remove(job);
-		match record.mode {
-			VerificationMode::Consensus(_) => Rounds::<T>::remove(job),
-			VerificationMode::Fast => {
+		// Most jobs have neither round, challenge nor audit: a read each tells, and only what
+		// exists is removed.
+		let removed = match record.mode {
+			VerificationMode::Consensus(_) => {
 				Rounds::<T>::remove(job);
-				Self::forget_challenge(job);
+				1
 			},
-			VerificationMode::Zk => {},
-		}
+			VerificationMode::Fast => Self::forget_challenge(job),
+			VerificationMode::Zk => 0,
+		};
 		RequesterJobs::<T>::remove(&record.requester, job);
 		Self::deposit_event(Event::JobPruned { job });
+		T::DbWeight::get().writes(removed)
 	}
 }

@@ -975,15 +975,16 @@ pub mod pallet {
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::JobOpen`], [`Error::TooEarlyToPrune`].
 		/// - **Events**: [`Event::JobPruned`].
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::prune_job())]
-		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::prune_job().saturating_add(T::DbWeight::get().writes(4)))]
+		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(!record.status.is_open(), Error::<T>::JobOpen);
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(Self::prunable(job, &record, now), Error::<T>::TooEarlyToPrune);
-			Self::prune(job, record);
-			Ok(())
+			// Charged for the round, challenge and audit it removed, if any.
+			let extra = Self::prune(job, record);
+			Ok(Some(T::WeightInfo::prune_job().saturating_add(extra)).into())
 		}
 
 		/// Submit several jobs of one model at once (at most [`Config::MaxJobBatch`]), each

@@ -611,7 +611,7 @@ mod try_state_assertions {
 
 	#[test]
 	fn a_challenge_without_its_round_or_its_entry() {
-		fails("a round of a Fast job without a challenge", |id| Challenges::<Test>::remove(id));
+		fails("a round of a Fast job without a challenge", Challenges::<Test>::remove);
 		fails("an open challenge without a deadline entry", |id| {
 			for (block, mut queue) in Deadlines::<Test>::iter().collect::<Vec<_>>() {
 				queue.retain(|entry| *entry != id);
