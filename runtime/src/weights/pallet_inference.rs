@@ -80,13 +80,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `269589 + n * (148 ±0)`
+		//  Measured:  `190825 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 306_602_000 picoseconds.
-		Weight::from_parts(392_919_361, 0)
+		// Minimum execution time: 294_092_000 picoseconds.
+		Weight::from_parts(471_307_486, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 253_285
-			.saturating_add(Weight::from_parts(13_463_619, 0).saturating_mul(n.into()))
+			// Standard Error: 288_766
+			.saturating_add(Weight::from_parts(15_203_182, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -119,13 +119,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `286733`
+		//  Measured:  `207969`
 		//  Estimated: `529845`
-		// Minimum execution time: 382_104_000 picoseconds.
-		Weight::from_parts(460_779_158, 0)
+		// Minimum execution time: 371_655_000 picoseconds.
+		Weight::from_parts(564_805_037, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 1_229
-			.saturating_add(Weight::from_parts(8_269, 0).saturating_mul(o.into()))
+			// Standard Error: 1_786
+			.saturating_add(Weight::from_parts(6_176, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -149,10 +149,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `305515`
+		//  Measured:  `221125`
 		//  Estimated: `565102`
-		// Minimum execution time: 295_093_000 picoseconds.
-		Weight::from_parts(338_432_000, 0)
+		// Minimum execution time: 272_935_000 picoseconds.
+		Weight::from_parts(454_587_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -184,13 +184,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `305581 + n * (150 ±0)`
+		//  Measured:  `221191 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 307_035_000 picoseconds.
-		Weight::from_parts(337_342_756, 0)
+		// Minimum execution time: 281_242_000 picoseconds.
+		Weight::from_parts(306_478_226, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 266_389
-			.saturating_add(Weight::from_parts(14_976_076, 0).saturating_mul(n.into()))
+			// Standard Error: 126_961
+			.saturating_add(Weight::from_parts(12_709_513, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_382_000 picoseconds.
-		Weight::from_parts(11_980_000, 0)
+		// Minimum execution time: 7_294_000 picoseconds.
+		Weight::from_parts(9_547_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,8 +215,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_804_000 picoseconds.
-		Weight::from_parts(8_455_000, 0)
+		// Minimum execution time: 6_519_000 picoseconds.
+		Weight::from_parts(7_777_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -233,14 +233,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20879`
 		//  Estimated: `24155`
-		// Minimum execution time: 24_908_000 picoseconds.
-		Weight::from_parts(27_984_000, 0)
+		// Minimum execution time: 24_407_000 picoseconds.
+		Weight::from_parts(27_326_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Storage: `Inference::Challenges` (r:1 w:0)
 	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
@@ -250,19 +250,17 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Rounds` (r:0 w:1)
-	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_prune() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `21378`
 		//  Estimated: `24155`
-		// Minimum execution time: 81_770_000 picoseconds.
-		Weight::from_parts(94_373_000, 0)
+		// Minimum execution time: 77_576_000 picoseconds.
+		Weight::from_parts(84_480_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -302,15 +300,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `269589 + n * (148 ±0)`
+		//  Measured:  `190825 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 1_111_736_000 picoseconds.
-		Weight::from_parts(268_839_094, 0)
+		// Minimum execution time: 990_118_000 picoseconds.
+		Weight::from_parts(1_017_870_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 1_305_375
-			.saturating_add(Weight::from_parts(32_668_630, 0).saturating_mul(b.into()))
-			// Standard Error: 1_312_210
-			.saturating_add(Weight::from_parts(16_455_715, 0).saturating_mul(n.into()))
+			// Standard Error: 388_048
+			.saturating_add(Weight::from_parts(17_803_838, 0).saturating_mul(b.into()))
+			// Standard Error: 394_896
+			.saturating_add(Weight::from_parts(5_891_655, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -346,14 +344,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±129) + r * (911 ±129)`
-		// Minimum execution time: 410_313_000 picoseconds.
-		Weight::from_parts(439_003_000, 0)
+		//  Estimated: `529845 + b * (23165 ±0) + r * (933 ±162)`
+		// Minimum execution time: 382_910_000 picoseconds.
+		Weight::from_parts(402_811_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 7_405_441
-			.saturating_add(Weight::from_parts(119_442_085, 0).saturating_mul(b.into()))
-			// Standard Error: 7_405_441
-			.saturating_add(Weight::from_parts(68_783_377, 0).saturating_mul(r.into()))
+			// Standard Error: 4_725_211
+			.saturating_add(Weight::from_parts(90_076_289, 0).saturating_mul(b.into()))
+			// Standard Error: 4_725_211
+			.saturating_add(Weight::from_parts(62_565_755, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -361,7 +359,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 23165).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 911).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 933).saturating_mul(r.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
@@ -390,13 +388,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `305633 + n * (150 ±0)`
+		//  Measured:  `221243 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 292_529_000 picoseconds.
-		Weight::from_parts(314_967_173, 0)
+		// Minimum execution time: 271_813_000 picoseconds.
+		Weight::from_parts(278_891_868, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 98_525
-			.saturating_add(Weight::from_parts(13_512_635, 0).saturating_mul(n.into()))
+			// Standard Error: 42_785
+			.saturating_add(Weight::from_parts(11_660_206, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -406,7 +404,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Challenges` (r:1 w:1)
+	/// Storage: `Inference::Challenges` (r:1 w:0)
 	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -414,19 +412,17 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Rounds` (r:0 w:1)
-	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `17281`
 		//  Estimated: `24155`
-		// Minimum execution time: 87_021_000 picoseconds.
-		Weight::from_parts(140_571_000, 0)
+		// Minimum execution time: 84_378_000 picoseconds.
+		Weight::from_parts(92_055_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -474,15 +470,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `87397 + n * (142 ±0)`
+		//  Measured:  `64893 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 1_054_137_000 picoseconds.
-		Weight::from_parts(971_312_079, 0)
+		// Minimum execution time: 984_553_000 picoseconds.
+		Weight::from_parts(984_136_617, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 1_155_676
-			.saturating_add(Weight::from_parts(16_464_122, 0).saturating_mul(n.into()))
-			// Standard Error: 21_476_820
-			.saturating_add(Weight::from_parts(53_062_878, 0).saturating_mul(p.into()))
+			// Standard Error: 112_916
+			.saturating_add(Weight::from_parts(11_872_129, 0).saturating_mul(n.into()))
+			// Standard Error: 2_098_421
+			.saturating_add(Weight::from_parts(12_753_264, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(199))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -499,8 +495,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17312`
 		//  Estimated: `36794`
-		// Minimum execution time: 63_900_000 picoseconds.
-		Weight::from_parts(104_645_000, 0)
+		// Minimum execution time: 52_789_000 picoseconds.
+		Weight::from_parts(64_847_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -540,11 +536,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24266 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 414_682_000 picoseconds.
-		Weight::from_parts(658_099_430, 0)
+		// Minimum execution time: 396_591_000 picoseconds.
+		Weight::from_parts(442_126_170, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 6_607_720
-			.saturating_add(Weight::from_parts(241_193_417, 0).saturating_mul(p.into()))
+			// Standard Error: 1_485_776
+			.saturating_add(Weight::from_parts(154_990_020, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -578,11 +574,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20845 + p * (1120 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 313_340_000 picoseconds.
-		Weight::from_parts(347_962_084, 0)
+		// Minimum execution time: 306_744_000 picoseconds.
+		Weight::from_parts(325_438_409, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 873_346
-			.saturating_add(Weight::from_parts(142_699_904, 0).saturating_mul(p.into()))
+			// Standard Error: 692_361
+			.saturating_add(Weight::from_parts(139_938_163, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))
@@ -618,13 +614,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `317790`
+		//  Measured:  `233400`
 		//  Estimated: `565102`
-		// Minimum execution time: 942_634_000 picoseconds.
-		Weight::from_parts(1_037_412_234, 0)
+		// Minimum execution time: 902_429_000 picoseconds.
+		Weight::from_parts(978_784_787, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_525_103
-			.saturating_add(Weight::from_parts(10_206_885, 0).saturating_mul(p.into()))
+			// Standard Error: 7_573_061
+			.saturating_add(Weight::from_parts(65_517_487, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(206))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -655,13 +651,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_judges(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `317085`
+		//  Measured:  `232695`
 		//  Estimated: `565102`
-		// Minimum execution time: 873_276_000 picoseconds.
-		Weight::from_parts(955_774_566, 0)
+		// Minimum execution time: 855_989_000 picoseconds.
+		Weight::from_parts(933_001_606, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_652_588
-			.saturating_add(Weight::from_parts(21_630_852, 0).saturating_mul(p.into()))
+			// Standard Error: 1_686_584
+			.saturating_add(Weight::from_parts(17_899_712, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(204))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -699,11 +695,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25140 + p * (7138 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 424_870_000 picoseconds.
-		Weight::from_parts(573_812_198, 0)
+		// Minimum execution time: 405_064_000 picoseconds.
+		Weight::from_parts(445_654_878, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 8_856_390
-			.saturating_add(Weight::from_parts(178_487_645, 0).saturating_mul(p.into()))
+			// Standard Error: 1_169_434
+			.saturating_add(Weight::from_parts(133_572_015, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -737,11 +733,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `21012 + p * (4911 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 61_820_000 picoseconds.
-		Weight::from_parts(215_481_451, 0)
+		// Minimum execution time: 38_247_000 picoseconds.
+		Weight::from_parts(136_259_678, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 10_735_510
-			.saturating_add(Weight::from_parts(432_417_308, 0).saturating_mul(p.into()))
+			// Standard Error: 5_845_275
+			.saturating_add(Weight::from_parts(257_853_109, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -774,8 +770,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `29799`
 		//  Estimated: `253950`
-		// Minimum execution time: 715_746_000 picoseconds.
-		Weight::from_parts(1_157_490_000, 0)
+		// Minimum execution time: 698_000_000 picoseconds.
+		Weight::from_parts(802_676_000, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(2))
