@@ -173,11 +173,17 @@ fn committed_challenge<T: Config>(p: u32) -> (JobId, Vec<T::AccountId>, usize) {
 	(id, members, quorum)
 }
 
-/// Works the deadline entry of the challenge of `id` that draws its judges.
-fn draw_judges<T: Config>(id: JobId) {
+/// Moves to the deadline of job `id` (with the deadline cursor) and returns it.
+fn at_deadline<T: Config>(id: JobId) -> BlockNumberFor<T> {
 	let at = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
 	frame_system::Pallet::<T>::set_block_number(at);
 	DeadlineCursor::<T>::put(at);
+	at
+}
+
+/// Works the deadline entry of the challenge of `id` that draws its judges.
+fn draw_judges<T: Config>(id: JobId) {
+	let at = at_deadline::<T>(id);
 	Inference::<T>::process_entry(id, at, at);
 }
 
@@ -466,9 +472,7 @@ mod benchmarks {
 	fn deadline_judges(p: Linear<0, { max_pairs::<T>() }>) {
 		let (requester, id) = settled_for_challenge::<T>(p, 1);
 		Pallet::<T>::challenge(RawOrigin::Signed(requester).into(), id).expect("it is challenged");
-		let at = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
-		frame_system::Pallet::<T>::set_block_number(at);
-		DeadlineCursor::<T>::put(at);
+		let at = at_deadline::<T>(id);
 		let period = Params::<T>::get().execution_period;
 		congest::<T>(at.saturating_add(period).saturating_add(period));
 		#[block]
@@ -509,9 +513,7 @@ mod benchmarks {
 			let (output, salt, _) = answer::<T>(id, who, dissent(place, quorum));
 			Inference::<T>::do_reveal(id, who.clone(), output, salt).expect("the verifier reveals");
 		}
-		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
-		frame_system::Pallet::<T>::set_block_number(deadline);
-		DeadlineCursor::<T>::put(deadline);
+		let deadline = at_deadline::<T>(id);
 		#[block]
 		{
 			Inference::<T>::process_entry(id, deadline, deadline);
@@ -526,9 +528,7 @@ mod benchmarks {
 	fn deadline_audit() {
 		Params::<T>::mutate(|params| params.audit_fraction = sp_runtime::Perbill::one());
 		let (_, id) = settled_for_challenge::<T>(0, 1);
-		let deadline = Jobs::<T>::get(id).map(|job| job.deadline).unwrap_or_default();
-		frame_system::Pallet::<T>::set_block_number(deadline);
-		DeadlineCursor::<T>::put(deadline);
+		let deadline = at_deadline::<T>(id);
 		#[block]
 		{
 			Inference::<T>::process_entry(id, deadline, deadline);

@@ -105,12 +105,7 @@ impl<T: Config> Pallet<T> {
 		let mut candidates = Candidates::<T>::of(&record.model, Role::Verifier);
 		let seed = (parent, job, b"challenge").encode();
 		let Some(judges) = candidates.draw_seeded(&seed, challenge.judges, &shunned) else {
-			T::Currency::release(
-				&HoldReason::ChallengeBond.into(),
-				&challenge.challenger,
-				challenge.bond,
-				Precision::Exact,
-			)?;
+			Self::release_bond(&challenge, challenge.bond)?;
 			challenge.outcome = Some(ChallengeOutcome::NoQuorum);
 			Challenges::<T>::insert(job, challenge);
 			Self::end_challenge(job, &record);
@@ -160,12 +155,7 @@ impl<T: Config> Pallet<T> {
 		});
 		let outcome = match agreed {
 			None => {
-				T::Currency::release(
-					&bond_reason,
-					&challenge.challenger,
-					challenge.bond,
-					Precision::Exact,
-				)?;
+				Self::release_bond(&challenge, challenge.bond)?;
 				Self::deposit_event(Event::ChallengeUndecided { job });
 				ChallengeOutcome::NoQuorum
 			},
@@ -175,19 +165,14 @@ impl<T: Config> Pallet<T> {
 				for member in Self::agreeing(&round, index) {
 					let pay = each.min(left);
 					left = left.saturating_sub(pay);
-					Self::pay_from_hold(&bond_reason, &challenge.challenger, &member, pay)?;
+					Self::pay_held(&bond_reason, &challenge.challenger, &member, pay)?;
 				}
-				T::Currency::release(&bond_reason, &challenge.challenger, left, Precision::Exact)?;
+				Self::release_bond(&challenge, left)?;
 				Self::deposit_event(Event::ChallengeRejected { job });
 				ChallengeOutcome::Rejected
 			},
 			Some((index, output)) => {
-				T::Currency::release(
-					&bond_reason,
-					&challenge.challenger,
-					challenge.bond,
-					Precision::Exact,
-				)?;
+				Self::release_bond(&challenge, challenge.bond)?;
 				// Out of the worker's slash, in order while it lasts: the requester's money
 				// back, each agreeing judge's run, the challenger's reward (as much as its
 				// bond); the rest to the treasury.
@@ -234,29 +219,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Pays `amount` of `from`'s hold `reason` to `to`; an account that cannot receive it
-	/// (below the existential deposit) forfeits it to the treasury.
-	fn pay_from_hold(
-		reason: &T::RuntimeHoldReason,
-		from: &T::AccountId,
-		to: &T::AccountId,
-		amount: BalanceOf<T>,
-	) -> DispatchResult {
-		if amount.is_zero() {
-			return Ok(());
-		}
-		let pay = |to: &T::AccountId| {
-			T::Currency::transfer_on_hold(
-				reason,
-				from,
-				to,
-				amount,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-		};
-		pay(to).or_else(|_| pay(&T::Treasury::get())).map(|_| ())
+	/// Returns what is left of the bond of `challenge` to its challenger.
+	fn release_bond(challenge: &ChallengeOf<T>, amount: BalanceOf<T>) -> DispatchResult {
+		let reason = HoldReason::ChallengeBond.into();
+		T::Currency::release(&reason, &challenge.challenger, amount, Precision::Exact).map(|_| ())
 	}
 
 	/// Picks the settled `Fast` job `job` for an audit with probability

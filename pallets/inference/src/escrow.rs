@@ -156,12 +156,9 @@ impl<T: Config> Closing<T> {
 	/// Moves the money, updates the loads and counters, schedules the pruning and deposits the
 	/// events.
 	pub(crate) fn apply(self) -> DispatchResult {
-		let treasury = T::Treasury::get();
 		for ((from, to), amount) in self.payments {
-			// A recipient that cannot receive (an account below the existential deposit)
-			// forfeits its share to the treasury; the requester never pays twice.
-			Pallet::<T>::pay_from_escrow(&from, &to, amount)
-				.or_else(|_| Pallet::<T>::pay_from_escrow(&from, &treasury, amount))?;
+			// The requester never pays twice.
+			Pallet::<T>::pay_held(&HoldReason::JobEscrow.into(), &from, &to, amount)?;
 		}
 		for (requester, amount) in self.returns {
 			T::Currency::release(
@@ -210,21 +207,31 @@ impl<T: Config> Pallet<T> {
 		closing.apply()
 	}
 
-	fn pay_from_escrow(
+	/// Pays `amount` of `from`'s hold `reason` (a job's escrow, a challenge's bond) to `to`; a
+	/// recipient that cannot receive it (an account below the existential deposit) forfeits
+	/// it to the treasury.
+	pub(crate) fn pay_held(
+		reason: &T::RuntimeHoldReason,
 		from: &T::AccountId,
 		to: &T::AccountId,
 		amount: BalanceOf<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		T::Currency::transfer_on_hold(
-			&HoldReason::JobEscrow.into(),
-			from,
-			to,
-			amount,
-			Precision::Exact,
-			Restriction::Free,
-			// The escrow is owed: locks or freezes on the requester's account do not keep it.
-			Fortitude::Force,
-		)
+	) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		let pay = |to: &T::AccountId| {
+			T::Currency::transfer_on_hold(
+				reason,
+				from,
+				to,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				// What is held is owed: locks or freezes on the payer's account do not keep it.
+				Fortitude::Force,
+			)
+		};
+		pay(to).or_else(|_| pay(&T::Treasury::get())).map(|_| ())
 	}
 }
 
