@@ -719,3 +719,17 @@ fn an_aura_equivocation_slashes_chills_and_disables_the_validator() {
 		assert_noop!(report(&elsewhere), pallet_aura_equivocation::Error::<Runtime>::UnknownParent);
 	});
 }
+
+#[test]
+fn a_worker_cannot_withdraw_its_bond_before_its_results_can_no_longer_be_challenged() {
+	// A slash reaches unbonding funds until they are withdrawn: the unbonding period must
+	// outlast the last challenge of a result settled just before its worker unbonds (the
+	// challenge period, the judges' draw and round, the queues' spread).
+	let params = pallet_inference::MarketParams::<crate::BlockNumber> {
+		execution_period: crate::configs::verity::EXECUTION_PERIOD,
+		..Default::default()
+	};
+	let last = pallet_inference::Pallet::<Runtime>::least_retention(&params);
+	let unbonding = <Runtime as pallet_operators::Config>::UnbondingPeriod::get();
+	assert!(unbonding > last, "unbonding {unbonding} blocks, a challenge may end {last} blocks on");
+}

@@ -297,7 +297,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(auditor) = Audits::<T>::get(job) {
 			Audits::<T>::remove(job);
 			AuditorJobs::<T>::remove(auditor, job);
-			removed += 2;
+			removed = removed.saturating_add(2);
 		}
 		removed
 	}

@@ -1102,29 +1102,30 @@ pub mod pallet {
 		}
 
 		/// Challenge the result of a settled `Fast` job: [`MarketParams::challenge_verifiers`]
-		/// verifiers re-run it in a round (commit, then reveal), as a `Consensus` round without
-		/// the worker.
+		/// verifiers (the judges) re-run it in a round (commit, then reveal), as a `Consensus`
+		/// round without the worker.
 		///
 		/// - **Dispatch origin**: signed; the job's requester, or an active `Verifier` operator
-		///   (or the worker account it named) that is not the job's worker.
+		///   (or the worker account it named, which then bonds from its own balance) that is not
+		///   the job's worker.
 		/// - **Details**: within [`MarketParams::challenge_period`] blocks of the settlement,
-		///   once per job. Holds a bond from the challenger of a run's pay for each verifier
-		///   (the job's fee, at least [`Config::JobDeposit`]). The verifiers are drawn by bond
-		///   among those serving the model, never the worker, the requester or the challenger.
-		///   When the round closes: if a majority of the verifiers revealed another output, the
-		///   worker loses [`MarketParams::bad_proof_slash`] of its bond, which repays the
-		///   requester what the job cost, pays each agreeing verifier its run and rewards the
-		///   challenger with the rest; the bond returns and the job's output becomes the
-		///   majority's. If the majority revealed the worker's output, the bond pays the
-		///   agreeing verifiers. Without a majority the bond returns. Verifiers outside the
-		///   majority are slashed as in a `Consensus` round.
+		///   once per job. Holds a bond from the signer of a run's pay for each judge (the job's
+		///   fee, at least [`Config::JobDeposit`]). The judges are drawn in the next block, by
+		///   bond among the verifiers serving the model, never the worker, the requester or the
+		///   challenger (see the module docs). When their round closes: if a majority revealed
+		///   another output, the worker loses [`MarketParams::bad_proof_slash`] of its bond,
+		///   which repays the requester what the job cost, pays each agreeing judge its run and
+		///   the challenger as much as its bond, the rest going to the treasury; the bond returns
+		///   and the job's output becomes the majority's. If the majority revealed the worker's
+		///   output, the bond pays the agreeing judges. Without a majority (or judges) the bond
+		///   returns. Judges outside the majority are slashed as in a `Consensus` round.
 		/// - **Errors**: [`Error::UnknownJob`], [`Error::NotChallengeable`],
 		///   [`Error::AlreadyChallenged`], [`Error::ChallengePeriodOver`],
 		///   [`Error::NotChallenger`],
 		///   [`Error::NotEnoughVerifiers`], [`Error::MarketBusy`],
 		///   [`Error::InsufficientBalance`], [`Error::Overflow`].
-		/// - **Events**: [`Event::Challenged`]; when the round closes
-		///   [`Event::ChallengeUpheld`], [`Event::ChallengeRejected`] or
+		/// - **Events**: [`Event::Challenged`]; [`Event::VerifiersAssigned`] in the next block;
+		///   when the round closes [`Event::ChallengeUpheld`], [`Event::ChallengeRejected`] or
 		///   [`Event::ChallengeUndecided`].
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::challenge(Pallet::<T>::pairs(u8::MAX)))]
