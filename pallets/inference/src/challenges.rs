@@ -141,9 +141,10 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut challenge = Challenges::<T>::get(job).ok_or(Error::<T>::NotChallengeable)?;
 		let params = Params::<T>::get();
-		let majority = round.majority();
+		let tolerance = Self::tolerance_of(&record.model);
+		let majority = round.majority(&tolerance);
 		round.closed = Some(majority);
-		Self::slash_outsiders(&round, majority, None, &params);
+		Self::slash_outsiders(&round, majority, &tolerance, None, &params);
 		for (member, _) in round.members.iter() {
 			VerifierJobs::<T>::remove(member, job);
 			Self::lower_load(member, 1);
@@ -159,10 +160,15 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::ChallengeUndecided { job });
 				ChallengeOutcome::NoQuorum
 			},
-			Some((index, output)) if record.output.as_ref() == Some(&output) => {
+			Some((index, output))
+				if record
+					.output
+					.as_ref()
+					.is_some_and(|worker| tolerance.agree(worker, &output)) =>
+			{
 				// The worker was right: the bond pays each judge who agreed a run.
 				let mut left = challenge.bond;
-				for member in Self::agreeing(&round, index) {
+				for member in Self::agreeing(&round, index, &tolerance) {
 					let pay = each.min(left);
 					left = left.saturating_sub(pay);
 					Self::pay_held(&bond_reason, &challenge.challenger, &member, pay)?;
@@ -177,7 +183,8 @@ impl<T: Config> Pallet<T> {
 				// back, each agreeing judge's run, the challenger's reward (as much as its
 				// bond); the rest to the treasury.
 				let mut payees = alloc::vec![(record.requester.clone(), record.paid)];
-				payees.extend(Self::agreeing(&round, index).into_iter().map(|judge| (judge, each)));
+				let judges = Self::agreeing(&round, index, &tolerance);
+				payees.extend(judges.into_iter().map(|judge| (judge, each)));
 				payees.push((challenge.challenger.clone(), challenge.bond));
 				let slashed = T::Operators::slash_fraction_paying(
 					&record.worker,

@@ -3,6 +3,7 @@
 //! (see the module docs' *Consensus*).
 
 use super::*;
+use verity_primitives::Tolerance;
 
 impl<T: Config> Pallet<T> {
 	/// Checks `k` of `Consensus(k)`: odd (so the verifiers alone never split evenly), at least
@@ -135,12 +136,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn slash_outsiders(
 		round: &RoundOf<T>,
 		majority: Option<u8>,
+		tolerance: &Tolerance,
 		worker: Option<usize>,
 		params: &MarketParamsOf<T>,
 	) {
 		for (place, (who, vote)) in round.members.iter().enumerate() {
 			let (fraction, reason) = match (vote, majority) {
-				(Vote::Revealed(index), Some(agreed)) if *index == agreed => continue,
+				(Vote::Revealed(_), Some(agreed)) if round.agrees(vote, agreed, tolerance) => {
+					continue
+				},
 				(Vote::Revealed(_), None) => continue,
 				(Vote::Revealed(_), Some(_)) if Some(place) == worker => {
 					(params.bad_proof_slash, SlashReason::BadResult)
@@ -155,14 +159,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The members of `round` who revealed the output at `agreed`.
-	pub(crate) fn agreeing(round: &RoundOf<T>, agreed: u8) -> Vec<T::AccountId> {
+	/// The members of `round` who revealed an output that agrees with the output at `agreed`.
+	pub(crate) fn agreeing(
+		round: &RoundOf<T>,
+		agreed: u8,
+		tolerance: &Tolerance,
+	) -> Vec<T::AccountId> {
 		round
 			.members
 			.iter()
-			.filter(|(_, vote)| *vote == Vote::Revealed(agreed))
+			.filter(|(_, vote)| round.agrees(vote, agreed, tolerance))
 			.map(|(who, _)| who.clone())
 			.collect()
+	}
+
+	/// The tolerance the outputs of `model` are compared within (exact for a model gone, which
+	/// has no open work to compare).
+	pub(crate) fn tolerance_of(model: &ModelId) -> Tolerance {
+		T::Models::terms(model).map(|terms| terms.tolerance).unwrap_or_default()
 	}
 
 	/// Closes the round of the `Consensus` job `job`: the output a strict majority of the
@@ -175,16 +189,17 @@ impl<T: Config> Pallet<T> {
 		mut round: RoundOf<T>,
 	) -> DispatchResult {
 		let params = Params::<T>::get();
-		let majority = round.majority();
+		let tolerance = Self::tolerance_of(&record.model);
+		let majority = round.majority(&tolerance);
 		round.closed = Some(majority);
-		Self::slash_outsiders(&round, majority, Some(0), &params);
+		Self::slash_outsiders(&round, majority, &tolerance, Some(0), &params);
 		let Some(agreed) = majority else {
 			Rounds::<T>::insert(job, round);
 			Self::deposit_event(Event::Disputed { job });
 			return Self::refund(job, record, RefundReason::NoQuorum);
 		};
 		let output = round.outputs.get(usize::from(agreed)).cloned().unwrap_or_default();
-		let agreeing = Self::agreeing(&round, agreed);
+		let agreeing = Self::agreeing(&round, agreed, &tolerance);
 		let members = u32::try_from(round.members.len()).unwrap_or(u32::MAX);
 		Rounds::<T>::insert(job, round);
 		Self::deposit_event(Event::QuorumReached {

@@ -171,7 +171,7 @@
 //!   members, the worker first, its commits ending before the job's deadline, open exactly
 //!   while the job is open, each verifier in
 //!   [`VerifierJobs`] and counted in its load while it is; every revealed output is voted for
-//!   and stored once; a settled round's output is its majority's;
+//!   and stored once; a settled round's output is the one its majority revealed;
 //! - every challenge is of a settled `Fast` job; an open one has a deadline entry and counts
 //!   in its model's [`ModelJobs`]; once drawn, its judges are distinct, never the worker, the
 //!   requester or the challenger, each in [`VerifierJobs`] and counted in its load while the
@@ -1654,8 +1654,11 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::check_votes(round)?;
 		match (job.status, round.closed) {
+			// The majority was counted within the model's tolerance when the round closed; the
+			// owner may have changed it since (a model without open work), so only what it
+			// chose is checked: an output its members revealed, now the job's.
 			(JobStatus::Settled, Some(Some(agreed))) => ensure!(
-				round.majority() == Some(agreed)
+				job.output.is_some()
 					&& job.output.as_ref() == round.outputs.get(usize::from(agreed)),
 				"a settled round without its majority's output"
 			),
@@ -1706,11 +1709,18 @@ impl<T: Config> Pallet<T> {
 			(None, None) => {},
 			(Some(ChallengeOutcome::NoQuorum), Some(None)) => {},
 			(Some(ChallengeOutcome::Upheld | ChallengeOutcome::Rejected), Some(Some(index))) => {
-				ensure!(round.majority() == Some(index), "a challenge closed without its majority");
 				ensure!(
-					job.output.as_ref() == agreed,
-					"a closed challenge whose job has not the majority's output"
+					usize::from(index) < round.outputs.len(),
+					"a challenge closed without its majority"
 				);
+				// Upheld: the job took the judges' output; rejected: the worker's agreed with it
+				// within the model's tolerance at the close (which may have changed since).
+				if challenge.outcome == Some(ChallengeOutcome::Upheld) {
+					ensure!(
+						job.output.as_ref() == agreed,
+						"a closed challenge whose job has not the majority's output"
+					);
+				}
 			},
 			_ => return Err("a challenge's outcome out of step with its round".into()),
 		}

@@ -8,7 +8,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
-use verity_primitives::{JobId, ModelId, VerificationMode};
+use verity_primitives::{JobId, ModelId, Tolerance, VerificationMode};
 
 use crate::Config;
 
@@ -443,14 +443,38 @@ impl<T: Config> Round<T> {
 		self.members.len().saturating_div(2).saturating_add(1)
 	}
 
-	/// The index of the output a quorum revealed, if any.
-	pub fn majority(&self) -> Option<u8> {
+	/// Whether `vote` is a reveal of an output that agrees with the output at `index` within
+	/// `tolerance` (with an exact tolerance: the same output).
+	pub fn agrees(&self, vote: &Vote, index: u8, tolerance: &Tolerance) -> bool {
+		let Vote::Revealed(revealed) = vote else { return false };
+		if *revealed == index {
+			return true;
+		}
+		match (self.outputs.get(usize::from(*revealed)), self.outputs.get(usize::from(index))) {
+			(Some(a), Some(b)) => tolerance.agree(a, b),
+			_ => false,
+		}
+	}
+
+	/// How many members revealed an output that agrees with the output at `index`.
+	pub fn support(&self, index: u8, tolerance: &Tolerance) -> usize {
+		self.members.iter().filter(|(_, vote)| self.agrees(vote, index, tolerance)).count()
+	}
+
+	/// The index of the output a quorum of members agrees with within `tolerance`, if any: the
+	/// best supported, the first revealed of equals. With an exact tolerance, the output a
+	/// quorum revealed.
+	pub fn majority(&self, tolerance: &Tolerance) -> Option<u8> {
 		let quorum = self.quorum();
-		(0..self.outputs.len()).find_map(|index| {
-			let index = u8::try_from(index).ok()?;
-			let count = self.members.iter().filter(|(_, v)| *v == Vote::Revealed(index)).count();
-			(count >= quorum).then_some(index)
-		})
+		let mut best: Option<(u8, usize)> = None;
+		for index in 0..self.outputs.len() {
+			let Ok(index) = u8::try_from(index) else { break };
+			let support = self.support(index, tolerance);
+			if support >= quorum && best.is_none_or(|(_, most)| support > most) {
+				best = Some((index, support));
+			}
+		}
+		best.map(|(index, _)| index)
 	}
 
 	/// The round as clients see it.

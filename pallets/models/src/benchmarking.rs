@@ -110,6 +110,15 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn set_tolerance() -> Result<(), BenchmarkError> {
+		let owner = registered::<T>()?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), MODEL, 4);
+		assert_eq!(Tolerances::<T>::get(MODEL), 4);
+		Ok(())
+	}
+
+	#[benchmark]
 	fn force_retire_model() -> Result<(), BenchmarkError> {
 		registered::<T>()?;
 		let origin =

@@ -182,6 +182,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type KeyVersions<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
 
+	/// How far apart, element by element, two outputs of each model may be and still count as
+	/// one answer in a round (units in the last place for `f32` outputs, the difference of the
+	/// values otherwise); zero, exact agreement, unless its owner set one. Keyed by model id,
+	/// user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Tolerances<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
+
 	/// How many models [`Models`] holds, at most [`Config::MaxModels`].
 	#[pallet::storage]
 	pub type ModelCount<T: Config> = StorageValue<_, u32, ValueQuery>;
@@ -230,6 +237,13 @@ pub mod pallet {
 		ModelReaped { model: ModelId, owner: T::AccountId, deposit: BalanceOf<T> },
 		/// The owner of `model` set the price of its jobs.
 		PriceSet { model: ModelId, price: BalanceOf<T> },
+		/// The owner set how far apart two outputs of the model may be and still agree.
+		ToleranceSet {
+			/// The model.
+			model: ModelId,
+			/// The greatest distance between two elements (see [`Tolerances`]).
+			max_distance: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -383,6 +397,34 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Set how far apart, element by element, two outputs of `model` may be and still count
+		/// as one answer in a `Consensus` round or a challenge: `max_distance` units in the last
+		/// place for `f32` outputs, the difference of the values for integer outputs; zero
+		/// (the default) asks for the same bytes.
+		///
+		/// - **Dispatch origin**: signed, the model's owner.
+		/// - **Details**: only while the model has no open work (jobs or challenges), so no
+		///   round is judged by another tolerance than the one it started under.
+		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::Retired`],
+		///   [`Error::InUse`].
+		/// - **Events**: [`Event::ToleranceSet`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_tolerance())]
+		pub fn set_tolerance(
+			origin: OriginFor<T>,
+			model: ModelId,
+			max_distance: u32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(entry.owner == who, Error::<T>::NotOwner);
+			ensure!(!entry.retired, Error::<T>::Retired);
+			ensure!(T::Usage::open_jobs(&model) == 0, Error::<T>::InUse);
+			Tolerances::<T>::insert(model, max_distance);
+			Self::deposit_event(Event::ToleranceSet { model, max_distance });
+			Ok(())
+		}
+
 		/// Retire any model, as [`Pallet::retire_model`] does for its owner.
 		///
 		/// - **Dispatch origin**: [`Config::AdminOrigin`].
@@ -412,6 +454,7 @@ pub mod pallet {
 			Models::<T>::remove(model);
 			VerifyingKeys::<T>::remove(model);
 			KeyVersions::<T>::remove(model);
+			Tolerances::<T>::remove(model);
 			ModelCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 			Self::deposit_event(Event::ModelReaped { model, owner: entry.owner, deposit });
 			Ok(())
@@ -634,6 +677,10 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			output_len: entry.io.output.byte_len(),
 			has_key: VerifyingKeys::<T>::contains_key(model),
 			key_version: KeyVersions::<T>::get(model),
+			tolerance: verity_primitives::Tolerance {
+				element: entry.io.output.dtype.element(),
+				max_distance: Tolerances::<T>::get(model),
+			},
 		})
 	}
 

@@ -540,6 +540,50 @@ mod set_price {
 	}
 }
 
+mod set_tolerance {
+	use super::*;
+
+	#[test]
+	fn sets_the_tolerance_of_the_terms() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, model_id(1), ModeSet::FAST);
+			assert_ok!(Models::set_tolerance(signed(1), model_id(1), 4));
+			assert_eq!(crate::Tolerances::<Test>::get(model_id(1)), 4);
+			assert_eq!(
+				last_event(),
+				Event::ToleranceSet { model: model_id(1), max_distance: 4 }.into()
+			);
+			let tolerance = Models::terms(&model_id(1)).unwrap().tolerance;
+			assert_eq!(tolerance.max_distance, 4);
+			assert_eq!(tolerance.element, verity_primitives::Element::I32);
+			// Back to exact; reaping forgets it.
+			assert_ok!(Models::set_tolerance(signed(1), model_id(1), 0));
+			assert_ok!(Models::set_tolerance(signed(1), model_id(1), 2));
+			assert_ok!(Models::retire_model(signed(1), model_id(1)));
+			assert_ok!(Models::reap_model(signed(1), model_id(1)));
+			assert!(!crate::Tolerances::<Test>::contains_key(model_id(1)));
+		});
+	}
+
+	#[test]
+	fn refuses_unknown_models_strangers_retired_and_busy_models() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_noop!(
+				Models::set_tolerance(signed(1), model_id(1), 1),
+				Error::<Test>::UnknownModel
+			);
+			register(1, model_id(1), ModeSet::FAST);
+			assert_noop!(Models::set_tolerance(signed(2), model_id(1), 1), Error::<Test>::NotOwner);
+			// A round judged under one tolerance must not end under another.
+			OpenJobs::set(1);
+			assert_noop!(Models::set_tolerance(signed(1), model_id(1), 1), Error::<Test>::InUse);
+			OpenJobs::set(0);
+			assert_ok!(Models::retire_model(signed(1), model_id(1)));
+			assert_noop!(Models::set_tolerance(signed(1), model_id(1), 1), Error::<Test>::Retired);
+		});
+	}
+}
+
 mod inspect {
 	use super::*;
 
@@ -562,6 +606,11 @@ mod inspect {
 				output_len: Some(8),
 				has_key: false,
 				key_version: 0,
+				// Exact agreement on `I32` outputs until the owner sets a tolerance.
+				tolerance: verity_primitives::Tolerance {
+					element: verity_primitives::Element::I32,
+					max_distance: 0,
+				},
 			};
 			assert_eq!(Models::terms(&model_id(1)), Some(expected.clone()));
 			assert!(expected.modes.supports(VerificationMode::Zk));

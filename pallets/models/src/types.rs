@@ -85,6 +85,15 @@ impl DType {
 			DType::I8 => 1,
 		}
 	}
+
+	/// The element type the chain compares outputs of this type as.
+	pub fn element(self) -> verity_primitives::Element {
+		match self {
+			DType::F32 => verity_primitives::Element::F32,
+			DType::I8 => verity_primitives::Element::I8,
+			DType::I32 => verity_primitives::Element::I32,
+		}
+	}
 }
 
 impl<MaxDims: Get<u32>> TensorSpec<MaxDims> {

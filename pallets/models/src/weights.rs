@@ -15,6 +15,7 @@ pub trait WeightInfo {
 	fn set_price() -> Weight;
 	fn force_retire_model() -> Weight;
 	fn reap_model() -> Weight;
+	fn set_tolerance() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -40,5 +41,9 @@ impl WeightInfo for () {
 	}
 	fn reap_model() -> Weight {
 		RocksDbWeight::get().reads_writes(4, 6)
+	}
+	// Reads `Models` and the market's count of the model's open work; writes `Tolerances`.
+	fn set_tolerance() -> Weight {
+		RocksDbWeight::get().reads_writes(2, 1)
 	}
 }

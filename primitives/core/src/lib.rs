@@ -423,6 +423,117 @@ pub struct ModelTerms<AccountId, Balance> {
 	/// Which key it is: counts the keys set for the model (0 for a key set before keys were
 	/// counted). A `Zk` job pins it at submission and is verified only against that key.
 	pub key_version: u32,
+	/// How closely two outputs must agree to count as one answer in a round.
+	pub tolerance: Tolerance,
+}
+
+/// An output tensor's element type, as the chain compares outputs.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub enum Element {
+	/// 32-bit IEEE floats, little-endian.
+	#[default]
+	F32,
+	/// 8-bit signed integers.
+	I8,
+	/// 32-bit signed integers, little-endian.
+	I32,
+}
+
+/// How closely two outputs of a model must agree, element by element, for a round to count them
+/// as one answer: float models run on other hardware may differ in the last bits. The default
+/// is exact agreement.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct Tolerance {
+	/// How the output's bytes are read.
+	pub element: Element,
+	/// The greatest distance allowed between two elements: in units in the last place for
+	/// `F32` (the count of floats between them), as the difference of the values otherwise.
+	/// Zero: the outputs must be the same bytes.
+	pub max_distance: u32,
+}
+
+impl Tolerance {
+	/// Whether outputs `a` and `b` agree: the same length, and every pair of elements within
+	/// `max_distance` (a NaN agrees only with the same bytes).
+	pub fn agree(&self, a: &[u8], b: &[u8]) -> bool {
+		if a.len() != b.len() {
+			return false;
+		}
+		if self.max_distance == 0 || a == b {
+			return a == b;
+		}
+		let limit = u64::from(self.max_distance);
+		match self.element {
+			Element::I8 => a.iter().zip(b).all(|(x, y)| {
+				i64::from(i8::from_le_bytes([*x])).abs_diff(i64::from(i8::from_le_bytes([*y])))
+					<= limit
+			}),
+			Element::I32 | Element::F32 => {
+				if a.len() % 4 != 0 {
+					return false;
+				}
+				let word = |chunk: &[u8]| <[u8; 4]>::try_from(chunk).unwrap_or_default();
+				a.chunks_exact(4).zip(b.chunks_exact(4)).all(|(x, y)| {
+					let (x, y) = (word(x), word(y));
+					match self.element {
+						Element::F32 => f32_distance(x, y).is_some_and(|d| d <= limit),
+						_ => {
+							i64::from(i32::from_le_bytes(x))
+								.abs_diff(i64::from(i32::from_le_bytes(y)))
+								<= limit
+						},
+					}
+				})
+			},
+		}
+	}
+}
+
+/// The count of `f32` values from `x` to `y` (little-endian bytes), `None` if either is NaN and
+/// they are not the same bytes. Integer arithmetic only: the same on every machine.
+fn f32_distance(x: [u8; 4], y: [u8; 4]) -> Option<u64> {
+	if x == y {
+		return Some(0);
+	}
+	let is_nan = |bits: u32| bits & 0x7f80_0000 == 0x7f80_0000 && bits & 0x007f_ffff != 0;
+	let (x, y) = (u32::from_le_bytes(x), u32::from_le_bytes(y));
+	if is_nan(x) || is_nan(y) {
+		return None;
+	}
+	// Floats in the order of their values, as integers: negative ones mirrored below zero.
+	let ordered = |bits: u32| -> i64 {
+		let magnitude = i64::from(bits & 0x7fff_ffff);
+		if bits & 0x8000_0000 != 0 {
+			-magnitude
+		} else {
+			magnitude
+		}
+	};
+	Some(ordered(x).abs_diff(ordered(y)))
 }
 
 /// How other pallets read models.
@@ -499,6 +610,47 @@ pub type ProofItem<'a, AccountId> = (JobId, &'a AccountId, &'a [u8], &'a [u8], &
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	fn f32s(values: &[f32]) -> Vec<u8> {
+		values.iter().flat_map(|v| v.to_le_bytes()).collect()
+	}
+
+	#[test]
+	fn exact_tolerance_is_byte_equality() {
+		let exact = Tolerance::default();
+		assert!(exact.agree(&f32s(&[1.0, 2.0]), &f32s(&[1.0, 2.0])));
+		let next = f32::from_bits(1.0f32.to_bits() + 1);
+		assert!(!exact.agree(&f32s(&[1.0, 2.0]), &f32s(&[next, 2.0])));
+		assert!(!exact.agree(&f32s(&[1.0]), &f32s(&[1.0, 2.0])));
+	}
+
+	#[test]
+	fn f32_outputs_agree_within_units_in_the_last_place() {
+		let two = Tolerance { element: Element::F32, max_distance: 2 };
+		let up = |v: f32, n: u32| f32::from_bits(v.to_bits() + n);
+		assert!(two.agree(&f32s(&[1.0, -3.5]), &f32s(&[up(1.0, 2), up(-3.5, 1)])));
+		assert!(!two.agree(&f32s(&[1.0]), &f32s(&[up(1.0, 3)])));
+		// Across zero: the smallest positive and negative floats are two steps apart.
+		let tiny = f32::from_bits(1);
+		assert!(two.agree(&f32s(&[tiny]), &f32s(&[-tiny])));
+		assert!(two.agree(&f32s(&[0.0]), &f32s(&[-0.0])));
+		// A NaN agrees with nothing but its own bytes.
+		assert!(!two.agree(&f32s(&[f32::NAN]), &f32s(&[1.0])));
+		assert!(two.agree(&f32s(&[f32::NAN]), &f32s(&[f32::NAN])));
+		// Bytes that are not whole floats never agree loosely.
+		assert!(!two.agree(&[1, 2, 3], &[1, 2, 4]));
+	}
+
+	#[test]
+	fn integer_outputs_agree_within_their_difference() {
+		let one = Tolerance { element: Element::I8, max_distance: 1 };
+		assert!(one.agree(&[0x7f, 0x80], &[0x7e, 0x81]));
+		assert!(!one.agree(&[0x7f], &[0x80]), "127 and -128 are 255 apart");
+		let i32s = |v: &[i32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+		let three = Tolerance { element: Element::I32, max_distance: 3 };
+		assert!(three.agree(&i32s(&[-1, 1000]), &i32s(&[2, 997])));
+		assert!(!three.agree(&i32s(&[i32::MIN]), &i32s(&[i32::MAX])));
+	}
 
 	#[test]
 	fn role_sets_hold_exactly_their_roles() {

@@ -406,6 +406,33 @@ mod outcome {
 	}
 
 	#[test]
+	fn a_result_within_the_models_tolerance_is_rejected() {
+		execute(|| {
+			setup();
+			assert_ok!(Models::set_tolerance(signed(OWNER), model(), 1));
+			let id = settled(RIGHT);
+			challenge(ALICE, id);
+			// The judges' floats differ from the worker's in their last bit: within tolerance.
+			let mut close = fast_output(RIGHT).to_vec();
+			close[0] ^= 1;
+			let close: OutputOf<Test> = BoundedVec::try_from(close).unwrap();
+			let judges = members(id);
+			for who in &judges {
+				assert_ok!(commit(id, *who, &close));
+			}
+			for who in &judges {
+				assert_ok!(reveal(id, *who, &close));
+			}
+			assert_eq!(
+				Challenges::<Test>::get(id).unwrap().outcome,
+				Some(ChallengeOutcome::Rejected)
+			);
+			assert_eq!(job(id).output, Some(fast_output(RIGHT)), "the worker's output stands");
+			assert!(slashes().is_empty());
+		});
+	}
+
+	#[test]
 	fn a_lying_verifier_is_slashed_and_its_part_returns_to_the_challenger() {
 		execute(|| {
 			setup();
@@ -697,7 +724,9 @@ mod walk {
 			};
 			closed += 1;
 			let round = round(id);
-			let majority = round.majority().map(|index| round.outputs[index as usize].clone());
+			let majority = round
+				.majority(&Default::default())
+				.map(|index| round.outputs[index as usize].clone());
 			let expected = match &majority {
 				None => ChallengeOutcome::NoQuorum,
 				Some(output) if Some(output[0]) == answered.get(&id).copied() => {

@@ -247,6 +247,49 @@ mod submit {
 mod rounds {
 	use super::*;
 
+	/// Two `f32` outputs, `1.0 + a` and `2.0 + b` units in the last place.
+	fn ulps(a: u32, b: u32) -> OutputOf<Test> {
+		let value = |v: f32, n: u32| f32::from_bits(v.to_bits() + n).to_le_bytes();
+		output(&[value(1.0, a), value(2.0, b)].concat())
+	}
+
+	#[test]
+	fn outputs_within_the_models_tolerance_agree() {
+		// The worker and two verifiers are within two units in the last place of each other,
+		// the third is five away.
+		let answers =
+			|place: usize| Some([ulps(0, 0), ulps(1, 0), ulps(0, 2), ulps(5, 0)][place].clone());
+		execute(|| {
+			// Exact (the default): no output has three votes; the job is refunded.
+			let id = submit_consensus(3, 10 * PRICE);
+			play(id, answers);
+			assert_eq!(job(id).status, JobStatus::Refunded(RefundReason::NoQuorum));
+		});
+		execute(|| {
+			assert_ok!(Models::set_tolerance(signed(OWNER), model(), 2));
+			let id = submit_consensus(3, 10 * PRICE);
+			// A round judged under one tolerance does not end under another.
+			assert_noop!(
+				Models::set_tolerance(signed(OWNER), model(), 9),
+				pallet_models::Error::<Test>::InUse
+			);
+			let all = members(id);
+			let before: Vec<u64> = all.iter().map(|who| free(*who)).collect();
+			play(id, answers);
+			let record = job(id);
+			assert_eq!(record.status, JobStatus::Settled);
+			// The output agreed with by three members, the first revealed: the worker's.
+			assert_eq!(record.output, Some(ulps(0, 0)));
+			let (_, each, _, _) = split_of_three();
+			for place in 0..3 {
+				assert_eq!(free(all[place]), before[place] + each);
+			}
+			assert_eq!(slashes(), vec![(all[3], verity_primitives::SlashReason::WrongAttestation)]);
+			let output_hash = sp_io::hashing::blake2_256(&ulps(0, 0));
+			assert!(events().contains(&Event::QuorumReached { job: id, output_hash, agreeing: 3 }));
+		});
+	}
+
 	#[test]
 	fn an_honest_quorum_settles_and_pays_every_member() {
 		execute(|| {
