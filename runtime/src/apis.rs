@@ -168,6 +168,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_models_runtime_api::ModelsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn model(id: ModelId) -> Option<pallet_models::ModelView<AccountId, Balance, BlockNumber>> {
 			Models::model_view(&id)
@@ -179,6 +180,11 @@ impl_runtime_apis! {
 
 		fn verifying_key(id: ModelId) -> Option<Vec<u8>> {
 			Models::verifying_key(&id)
+		}
+
+		fn tolerance(id: ModelId) -> Option<verity_primitives::Tolerance> {
+			use verity_primitives::ModelInspect;
+			Models::terms(&id).map(|terms| terms.tolerance)
 		}
 	}
 

@@ -6,8 +6,9 @@
 //!
 //! Every block, the jobs each of the node's verifiers audits are read from the chain
 //! (`InferenceApi::audits_for`, while they can still be challenged). An audit runs the model
-//! twice and challenges only if both runs agree with each other and not with the job (a model
-//! that does not give the same bytes twice is not worth a bond). A failed run is tried again
+//! twice and challenges only if both runs agree with each other and not with the job, within
+//! the model's tolerance (`ModelsApi::tolerance`), as the judges will compare (a model that
+//! does not give the same output twice is not worth a bond). A failed run is tried again
 //! [`RESUBMIT_AFTER`] blocks later; a challenge the chain did not take is sent again as late,
 //! at most [`CHALLENGE_ATTEMPTS`] times in all. A job the chain no longer lists (challenged, or
 //! past its challenge period) is forgotten.
@@ -109,6 +110,15 @@ impl Worker {
 		job: Job,
 		number: BlockNumber,
 	) -> Result<Audit, Failure> {
+		// Outputs are compared within the model's tolerance, as the judges compare them (exactly
+		// when a runtime before `ModelsApi` version 2 cannot say).
+		let tolerance = self
+			.client
+			.runtime_api()
+			.tolerance(self.client.info().best_hash, job.model)
+			.ok()
+			.flatten()
+			.unwrap_or_default();
 		let (output, again) = {
 			let _slot =
 				self.slots.clone().acquire_owned().await.map_err(|e| Failure::new("run", e))?;
@@ -116,7 +126,7 @@ impl Worker {
 			let mut run = job.clone();
 			run.deadline = number.saturating_add(verity_runtime::configs::verity::EXECUTION_PERIOD);
 			let output = self.execute(&run).await?;
-			if job.output.as_deref() == Some(&output[..]) {
+			if job.output.as_deref().is_some_and(|settled| tolerance.agree(settled, &output)) {
 				(output, None)
 			} else {
 				let again = self.execute(&run).await?;
@@ -128,7 +138,7 @@ impl Worker {
 			log::debug!(target: LOG_TARGET, "job {}: audit by {operator} matched", job.id.0);
 			return Ok(Audit::Done);
 		};
-		if again != output {
+		if !tolerance.agree(&again, &output) {
 			log::warn!(
 				target: LOG_TARGET,
 				"job {}: the model gave two outputs on one input; not challenged",

@@ -12,7 +12,8 @@ pub use pallet_models::{DType, IoView, ModelView, TensorView};
 use verity_primitives::ModelId;
 
 sp_api::decl_runtime_apis! {
-	/// Reads the model registry.
+	/// Reads the model registry. Version 2 added the models' tolerances.
+	#[api_version(2)]
 	pub trait ModelsApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -26,5 +27,9 @@ sp_api::decl_runtime_apis! {
 		fn models() -> Vec<(ModelId, ModelView<AccountId, Balance, BlockNumber>)>;
 		/// The Groth16 verifying key of the model `id`, if one is set.
 		fn verifying_key(id: ModelId) -> Option<Vec<u8>>;
+		/// How closely two outputs of the model `id` must agree to count as one answer in a
+		/// round, if it is registered.
+		#[api_version(2)]
+		fn tolerance(id: ModelId) -> Option<verity_primitives::Tolerance>;
 	}
 }
