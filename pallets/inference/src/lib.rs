@@ -239,8 +239,8 @@ const LOG_TARGET: &str = "runtime::inference";
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// Registers a model (supporting `Fast` and `Consensus`) owned by `owner`, numbered `seed`,
-	/// taking inputs of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes;
-	/// returns its id.
+	/// taking inputs of [`Config::MaxInputLen`] bytes and giving outputs of `output_len` bytes
+	/// (`i8`) compared within a tolerance of one; returns its id.
 	fn register_model(owner: &AccountId, seed: u32, output_len: u32) -> ModelId;
 	/// Makes `who` (funded) an active inference operator serving `model`, taking many jobs.
 	fn register_worker(who: &AccountId, model: ModelId);

@@ -368,6 +368,7 @@ impl crate::BenchmarkHelper<u64> for Test {
 			ModeSet { fast: true, zk: false, consensus: true },
 		)
 		.unwrap();
+		Models::set_tolerance(RuntimeOrigin::signed(*owner), id, 1).unwrap();
 		id
 	}
 
