@@ -101,7 +101,10 @@
 //! account)` within [`MarketParams::execution_period`] blocks; reveals open once every member
 //! committed or that period is over, and last another period (the job's `deadline`). The
 //! commitment binds the member's account, so a copied commitment cannot be revealed by the
-//! copier, and nothing is revealed before the commits are in. Outputs are compared byte for byte.
+//! copier, and nothing is revealed before the commits are in. Outputs are compared within the
+//! model's tolerance (`ModelTerms::tolerance`, exact unless its owner declared one, and fixed
+//! while the model has open work): the output most members agree with, if a quorum does,
+//! settles the job, and the members whose outputs agree with it are its majority.
 //! The round closes at the reveal that leaves nobody to wait for, or at the deadline:
 //!
 //! - a strict majority of the `k + 1` members revealed one output (the *quorum*,

@@ -27,6 +27,10 @@
 //!   its entry, key and registry slot are freed and the deposit returns to the owner. Until
 //!   then its id cannot be registered again. The registry's cap counts what is stored, so
 //!   registering and retiring in a loop costs a deposit each time and never closes it for good.
+//! - *Tolerance*: how far apart, element by element, two outputs of the model may be and still
+//!   count as one answer in a `Consensus` round or a challenge ([`Tolerances`]): units in the
+//!   last place for `f32` outputs, the difference of the values for integer ones; zero (the
+//!   default) asks for the same bytes. Its owner sets it while the model has no open work.
 //! - *Verifying key*: the Groth16 key of the model's circuit. Its bytes are checked on entry by
 //!   [`Config::KeyCheck`] (the settlement pallet's deserializer in the runtime). Each key set is
 //!   numbered ([`KeyVersions`]); a `Zk` job pins the number at submission, so a key replaced

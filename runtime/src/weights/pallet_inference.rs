@@ -49,6 +49,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
@@ -80,14 +82,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `190825 + n * (148 ±0)`
+		//  Measured:  `253423 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 294_092_000 picoseconds.
-		Weight::from_parts(471_307_486, 0)
+		// Minimum execution time: 301_350_000 picoseconds.
+		Weight::from_parts(332_607_092, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 288_766
-			.saturating_add(Weight::from_parts(15_203_182, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(26))
+			// Standard Error: 43_379
+			.saturating_add(Weight::from_parts(11_541_446, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(n.into()))
@@ -102,6 +104,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -119,14 +123,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `207969`
+		//  Measured:  `270567`
 		//  Estimated: `529845`
-		// Minimum execution time: 371_655_000 picoseconds.
-		Weight::from_parts(564_805_037, 0)
+		// Minimum execution time: 378_436_000 picoseconds.
+		Weight::from_parts(405_913_245, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 1_786
-			.saturating_add(Weight::from_parts(6_176, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(28))
+			// Standard Error: 184
+			.saturating_add(Weight::from_parts(1_707, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -149,10 +153,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `221125`
+		//  Measured:  `288115`
 		//  Estimated: `565102`
-		// Minimum execution time: 272_935_000 picoseconds.
-		Weight::from_parts(454_587_000, 0)
+		// Minimum execution time: 279_876_000 picoseconds.
+		Weight::from_parts(297_946_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -184,13 +188,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `221191 + n * (150 ±0)`
+		//  Measured:  `288181 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 281_242_000 picoseconds.
-		Weight::from_parts(306_478_226, 0)
+		// Minimum execution time: 284_272_000 picoseconds.
+		Weight::from_parts(287_378_234, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 126_961
-			.saturating_add(Weight::from_parts(12_709_513, 0).saturating_mul(n.into()))
+			// Standard Error: 27_461
+			.saturating_add(Weight::from_parts(11_291_507, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -202,8 +206,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_294_000 picoseconds.
-		Weight::from_parts(9_547_000, 0)
+		// Minimum execution time: 7_332_000 picoseconds.
+		Weight::from_parts(8_635_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -215,8 +219,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_519_000 picoseconds.
-		Weight::from_parts(7_777_000, 0)
+		// Minimum execution time: 6_573_000 picoseconds.
+		Weight::from_parts(7_605_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -233,8 +237,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20879`
 		//  Estimated: `24155`
-		// Minimum execution time: 24_407_000 picoseconds.
-		Weight::from_parts(27_326_000, 0)
+		// Minimum execution time: 24_774_000 picoseconds.
+		Weight::from_parts(26_950_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
@@ -256,8 +260,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `21378`
 		//  Estimated: `24155`
-		// Minimum execution time: 77_576_000 picoseconds.
-		Weight::from_parts(84_480_000, 0)
+		// Minimum execution time: 79_080_000 picoseconds.
+		Weight::from_parts(84_812_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -268,6 +272,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
@@ -300,16 +306,16 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `190825 + n * (148 ±0)`
+		//  Measured:  `253423 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 990_118_000 picoseconds.
-		Weight::from_parts(1_017_870_000, 0)
+		// Minimum execution time: 987_733_000 picoseconds.
+		Weight::from_parts(114_248_301, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 388_048
-			.saturating_add(Weight::from_parts(17_803_838, 0).saturating_mul(b.into()))
-			// Standard Error: 394_896
-			.saturating_add(Weight::from_parts(5_891_655, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(26))
+			// Standard Error: 180_791
+			.saturating_add(Weight::from_parts(25_003_217, 0).saturating_mul(b.into()))
+			// Standard Error: 181_738
+			.saturating_add(Weight::from_parts(14_272_591, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
@@ -325,6 +331,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
@@ -344,15 +352,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±0) + r * (933 ±162)`
-		// Minimum execution time: 382_910_000 picoseconds.
-		Weight::from_parts(402_811_000, 0)
+		//  Estimated: `529845 + b * (23165 ±162) + r * (933 ±162)`
+		// Minimum execution time: 393_895_000 picoseconds.
+		Weight::from_parts(404_823_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 4_725_211
-			.saturating_add(Weight::from_parts(90_076_289, 0).saturating_mul(b.into()))
-			// Standard Error: 4_725_211
-			.saturating_add(Weight::from_parts(62_565_755, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(28))
+			// Standard Error: 4_435_860
+			.saturating_add(Weight::from_parts(86_564_657, 0).saturating_mul(b.into()))
+			// Standard Error: 4_435_860
+			.saturating_add(Weight::from_parts(57_670_338, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -388,13 +396,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `221243 + n * (150 ±0)`
+		//  Measured:  `288233 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 271_813_000 picoseconds.
-		Weight::from_parts(278_891_868, 0)
+		// Minimum execution time: 284_200_000 picoseconds.
+		Weight::from_parts(295_854_618, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 42_785
-			.saturating_add(Weight::from_parts(11_660_206, 0).saturating_mul(n.into()))
+			// Standard Error: 42_066
+			.saturating_add(Weight::from_parts(11_316_929, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -418,8 +426,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17281`
 		//  Estimated: `24155`
-		// Minimum execution time: 84_378_000 picoseconds.
-		Weight::from_parts(92_055_000, 0)
+		// Minimum execution time: 85_323_000 picoseconds.
+		Weight::from_parts(93_406_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -430,6 +438,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
@@ -470,16 +480,16 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `64893 + n * (142 ±0)`
+		//  Measured:  `82831 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 984_553_000 picoseconds.
-		Weight::from_parts(984_136_617, 0)
+		// Minimum execution time: 989_108_000 picoseconds.
+		Weight::from_parts(951_977_270, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 112_916
-			.saturating_add(Weight::from_parts(11_872_129, 0).saturating_mul(n.into()))
-			// Standard Error: 2_098_421
-			.saturating_add(Weight::from_parts(12_753_264, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(199))
+			// Standard Error: 810_212
+			.saturating_add(Weight::from_parts(16_155_584, 0).saturating_mul(n.into()))
+			// Standard Error: 15_056_800
+			.saturating_add(Weight::from_parts(2_014_198, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(200))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -495,8 +505,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17312`
 		//  Estimated: `36794`
-		// Minimum execution time: 52_789_000 picoseconds.
-		Weight::from_parts(64_847_000, 0)
+		// Minimum execution time: 51_350_000 picoseconds.
+		Weight::from_parts(63_281_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -513,6 +523,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:3 w:3)
@@ -534,14 +546,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn reveal(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24266 + p * (5385 ±0)`
+		//  Measured:  `24340 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 396_591_000 picoseconds.
-		Weight::from_parts(442_126_170, 0)
+		// Minimum execution time: 407_453_000 picoseconds.
+		Weight::from_parts(471_351_412, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 1_485_776
-			.saturating_add(Weight::from_parts(154_990_020, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(17))
+			// Standard Error: 5_829_239
+			.saturating_add(Weight::from_parts(234_815_708, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(p.into())))
@@ -553,6 +565,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:8 w:8)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:9 w:9)
@@ -572,14 +592,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_round(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20845 + p * (1120 ±0)`
+		//  Measured:  `21337 + p * (1119 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 306_744_000 picoseconds.
-		Weight::from_parts(325_438_409, 0)
+		// Minimum execution time: 333_312_000 picoseconds.
+		Weight::from_parts(353_668_845, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 692_361
-			.saturating_add(Weight::from_parts(139_938_163, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(16))
+			// Standard Error: 797_836
+			.saturating_add(Weight::from_parts(137_832_687, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(p.into())))
@@ -614,13 +634,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `233400`
+		//  Measured:  `300390`
 		//  Estimated: `565102`
-		// Minimum execution time: 902_429_000 picoseconds.
-		Weight::from_parts(978_784_787, 0)
+		// Minimum execution time: 899_608_000 picoseconds.
+		Weight::from_parts(953_614_909, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 7_573_061
-			.saturating_add(Weight::from_parts(65_517_487, 0).saturating_mul(p.into()))
+			// Standard Error: 1_534_342
+			.saturating_add(Weight::from_parts(8_896_295, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(206))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -651,13 +671,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_judges(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `232695`
+		//  Measured:  `299685`
 		//  Estimated: `565102`
-		// Minimum execution time: 855_989_000 picoseconds.
-		Weight::from_parts(933_001_606, 0)
+		// Minimum execution time: 865_057_000 picoseconds.
+		Weight::from_parts(911_111_837, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_686_584
-			.saturating_add(Weight::from_parts(17_899_712, 0).saturating_mul(p.into()))
+			// Standard Error: 1_320_141
+			.saturating_add(Weight::from_parts(20_415_139, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(204))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -674,6 +694,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:0)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Challenges` (r:1 w:1)
 	/// Proof: `Inference::Challenges` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
@@ -693,14 +715,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn reveal_challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `25140 + p * (7138 ±0)`
+		//  Measured:  `25214 + p * (7138 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 405_064_000 picoseconds.
-		Weight::from_parts(445_654_878, 0)
+		// Minimum execution time: 413_985_000 picoseconds.
+		Weight::from_parts(442_480_973, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 1_169_434
-			.saturating_add(Weight::from_parts(133_572_015, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(17))
+			// Standard Error: 1_906_500
+			.saturating_add(Weight::from_parts(195_885_315, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(p.into())))
@@ -714,6 +736,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
+	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::KeyVersions` (r:1 w:0)
+	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:1 w:0)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::Operators` (r:4 w:4)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:5 w:5)
@@ -731,15 +761,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21012 + p * (4911 ±0)`
+		//  Measured:  `21012 + p * (5157 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 38_247_000 picoseconds.
-		Weight::from_parts(136_259_678, 0)
+		// Minimum execution time: 38_632_000 picoseconds.
+		Weight::from_parts(134_971_586, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 5_845_275
-			.saturating_add(Weight::from_parts(257_853_109, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(p.into())))
+			// Standard Error: 5_522_695
+			.saturating_add(Weight::from_parts(261_397_230, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(p.into()))
@@ -770,8 +800,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `29799`
 		//  Estimated: `253950`
-		// Minimum execution time: 698_000_000 picoseconds.
-		Weight::from_parts(802_676_000, 0)
+		// Minimum execution time: 697_789_000 picoseconds.
+		Weight::from_parts(725_072_000, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(2))

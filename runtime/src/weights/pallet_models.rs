@@ -50,13 +50,13 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn register_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `371`
+		//  Measured:  `561`
 		//  Estimated: `3915`
-		// Minimum execution time: 72_491_000 picoseconds.
-		Weight::from_parts(86_385_000, 0)
+		// Minimum execution time: 72_858_000 picoseconds.
+		Weight::from_parts(80_450_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -72,11 +72,11 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `720`
 		//  Estimated: `20925`
-		// Minimum execution time: 2_003_917_000 picoseconds.
-		Weight::from_parts(1_481_599_571, 0)
+		// Minimum execution time: 1_928_413_000 picoseconds.
+		Weight::from_parts(1_142_922_182, 0)
 			.saturating_add(Weight::from_parts(0, 20925))
-			// Standard Error: 11_757
-			.saturating_add(Weight::from_parts(1_072_704, 0).saturating_mul(k.into()))
+			// Standard Error: 4_056
+			.saturating_add(Weight::from_parts(987_510, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `612`
 		//  Estimated: `3915`
-		// Minimum execution time: 20_153_000 picoseconds.
-		Weight::from_parts(32_057_000, 0)
+		// Minimum execution time: 19_457_000 picoseconds.
+		Weight::from_parts(22_412_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -98,10 +98,26 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `612`
 		//  Estimated: `3915`
-		// Minimum execution time: 20_011_000 picoseconds.
-		Weight::from_parts(25_140_000, 0)
+		// Minimum execution time: 19_609_000 picoseconds.
+		Weight::from_parts(30_551_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ModelJobs` (r:1 w:0)
+	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:0 w:1)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	fn set_tolerance() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `655`
+		//  Estimated: `3915`
+		// Minimum execution time: 23_312_000 picoseconds.
+		Weight::from_parts(27_334_000, 0)
+			.saturating_add(Weight::from_parts(0, 3915))
+			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Models::Models` (r:1 w:1)
@@ -110,8 +126,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `612`
 		//  Estimated: `3915`
-		// Minimum execution time: 19_479_000 picoseconds.
-		Weight::from_parts(24_036_000, 0)
+		// Minimum execution time: 19_180_000 picoseconds.
+		Weight::from_parts(32_786_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -123,26 +139,23 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelCount` (r:1 w:1)
 	/// Proof: `Models::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:0 w:1)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Models::VerifyingKeys` (r:0 w:1)
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Tolerances` (r:0 w:1)
+	/// Proof: `Models::Tolerances` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reap_model() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `851`
+		//  Measured:  `1088`
 		//  Estimated: `3915`
-		// Minimum execution time: 99_413_000 picoseconds.
-		Weight::from_parts(144_728_000, 0)
+		// Minimum execution time: 106_678_000 picoseconds.
+		Weight::from_parts(179_604_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(6))
-	}
-	// Placeholder until `scripts/bench-pallets.sh` regenerates this file: as `set_price`, plus
-	// the market's count of the model's open work.
-	fn set_tolerance() -> Weight {
-		Self::set_price().saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 }
