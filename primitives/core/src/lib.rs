@@ -493,7 +493,7 @@ impl Tolerance {
 					<= limit
 			}),
 			Element::I32 | Element::F32 => {
-				if a.len() % 4 != 0 {
+				if !a.len().is_multiple_of(4) {
 					return false;
 				}
 				let word = |chunk: &[u8]| <[u8; 4]>::try_from(chunk).unwrap_or_default();
@@ -528,7 +528,7 @@ fn f32_distance(x: [u8; 4], y: [u8; 4]) -> Option<u64> {
 	let ordered = |bits: u32| -> i64 {
 		let magnitude = i64::from(bits & 0x7fff_ffff);
 		if bits & 0x8000_0000 != 0 {
-			-magnitude
+			magnitude.saturating_neg()
 		} else {
 			magnitude
 		}
