@@ -184,9 +184,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// Nobody is a member of a round it pays for: a requester's own member could veto the
 		// majority (a refund) and read the others' outputs for nothing.
-		let requester_operator = verifiers.as_ref().map(|_| {
-			T::Operators::operator_of_worker(&requester).unwrap_or_else(|| requester.clone())
-		});
+		let requester_operator = verifiers.as_ref().map(|_| Self::operator_of(&requester));
 		let mut workers = Vec::with_capacity(inputs.len());
 		let mut rounds = Vec::new();
 		for index in 0..u64::from(count) {

@@ -15,7 +15,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The operator `who` acts for: itself, or the operator that named it its worker.
-	fn operator_of(who: &T::AccountId) -> T::AccountId {
+	pub(crate) fn operator_of(who: &T::AccountId) -> T::AccountId {
 		T::Operators::operator_of_worker(who).unwrap_or_else(|| who.clone())
 	}
 
@@ -206,8 +206,8 @@ impl<T: Config> Pallet<T> {
 		challenge.outcome = Some(outcome);
 		Challenges::<T>::insert(job, challenge);
 		Rounds::<T>::insert(job, round);
-		Jobs::<T>::insert(job, record.clone());
 		Self::end_challenge(job, &record);
+		Jobs::<T>::insert(job, record);
 		Ok(())
 	}
 

@@ -1244,7 +1244,7 @@ impl<T: Config> Pallet<T> {
 	/// its worker (`pallet-operators`' `set_worker`), so the bonded key can stay offline.
 	fn ensure_worker(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
 		let signer = ensure_signed(origin)?;
-		Ok(T::Operators::operator_of_worker(&signer).unwrap_or(signer))
+		Ok(Self::operator_of(&signer))
 	}
 
 	/// Whether `params` hold together: periods and factors above zero, challenge rounds of an
