@@ -16,7 +16,7 @@ cargo test --locked --workspace
 # asserts correctly fails here rather than when weights are regenerated. No wasm is needed.
 SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
 	-p pallet-operators -p pallet-models -p pallet-inference -p pallet-settlement \
-	-p pallet-aura-equivocation -- benchmark
+	-p pallet-aura-equivocation -p pallet-feeds -- benchmark
 # The polkadot.js client against the node built above.
 (cd scripts/js && VERITY_NODE="$CARGO_TARGET_DIR/debug/verity-node" npm test)
 echo "test.sh: the suite took $(($(date +%s) - start)) s"

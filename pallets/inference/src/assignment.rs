@@ -122,6 +122,28 @@ impl<T: Config> Candidates<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The current values of `ids`, one for each of the model's `elements` input elements.
+	fn read_feeds(
+		ids: &[FeedId],
+		elements: Option<u32>,
+	) -> Result<FeedReadingsOf<T>, DispatchError> {
+		frame_support::ensure!(!ids.is_empty(), Error::<T>::EmptyInput);
+		frame_support::ensure!(
+			elements == u32::try_from(ids.len()).ok(),
+			Error::<T>::InputSizeMismatch
+		);
+		let mut readings = FeedReadingsOf::<T>::default();
+		for &feed in ids {
+			let reading = T::Feeds::reading(feed).map_err(|error| match error {
+				FeedError::Unknown => Error::<T>::UnknownFeed,
+				FeedError::NoValue => Error::<T>::NoFeedValue,
+				FeedError::Stale => Error::<T>::StaleFeed,
+			})?;
+			readings.try_push(reading).map_err(|_| Error::<T>::InputSizeMismatch)?;
+		}
+		Ok(readings)
+	}
+
 	/// Checks a batch of jobs of one requester, model, mode and `max_fee` each, holds their
 	/// escrow and deposits, and assigns each a worker. All or nothing: an error changes
 	/// nothing. Returns the new jobs' ids and how many operators serve the model (what the
@@ -155,17 +177,33 @@ impl<T: Config> Pallet<T> {
 			// (`fee_under` checked `k`).
 			VerificationMode::Consensus(_) => (terms.input_len, terms.output_len),
 		};
-		for input in &inputs {
-			match input {
-				JobInput::Inline(bytes) => {
-					frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
-					frame_support::ensure!(
-						expected_len == u32::try_from(bytes.len()).ok(),
-						Error::<T>::InputSizeMismatch
+		// Feeds are read now and frozen into the job: its input is their encoding.
+		let element = match mode {
+			VerificationMode::Zk => Element::I8,
+			_ => terms.input_element,
+		};
+		let mut frozen = Vec::new();
+		let mut inputs = inputs;
+		for input in inputs.iter_mut() {
+			let readings = match input {
+				JobInput::Inline(_) => None,
+				JobInput::Feeds(ids) => {
+					let readings = Self::read_feeds(ids, terms.input_elements)?;
+					let bytes = verity_primitives::feed_tensor(element, &readings)
+						.ok_or(Error::<T>::FeedValueOutOfRange)?;
+					*input = JobInput::Inline(
+						BoundedVec::try_from(bytes).map_err(|_| Error::<T>::InputSizeMismatch)?,
 					);
+					Some(readings)
 				},
-				JobInput::Feeds(_) => return Err(Error::<T>::FeedsNotAvailable.into()),
-			}
+			};
+			frozen.push(readings);
+			let bytes = input.bytes();
+			frame_support::ensure!(!bytes.is_empty(), Error::<T>::EmptyInput);
+			frame_support::ensure!(
+				expected_len == u32::try_from(bytes.len()).ok(),
+				Error::<T>::InputSizeMismatch
+			);
 		}
 		frame_support::ensure!(
 			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
@@ -238,7 +276,10 @@ impl<T: Config> Pallet<T> {
 		Self::push_deadlines(slots, &ids);
 		let mut loads: Vec<(T::AccountId, u32)> = Vec::new();
 		let mut rounds = rounds.into_iter();
-		for ((&id, worker), input) in ids.iter().zip(workers).zip(inputs) {
+		for (((&id, worker), input), readings) in ids.iter().zip(workers).zip(inputs).zip(frozen) {
+			if let Some(readings) = readings {
+				JobFeeds::<T>::insert(id, readings);
+			}
 			WorkerJobs::<T>::insert(&worker, id, ());
 			tally(&mut loads, &worker, 1);
 			let member = worker.clone();

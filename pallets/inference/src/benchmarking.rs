@@ -224,6 +224,24 @@ mod benchmarks {
 		assert_eq!(NextJobId::<T>::get(), JobId(1));
 	}
 
+	/// A `Fast` job on `f` fresh feeds (an `f32` input of `f` elements, the dearest encoding),
+	/// one operator: what reading and freezing feeds adds to `submit_job(1)`.
+	#[benchmark]
+	fn submit_feeds_job(f: Linear<1, { T::MaxFeeds::get() }>) {
+		let owner = funded::<T>("owner", 0);
+		let model = T::BenchmarkHelper::register_feeds_model(&owner, 0, f);
+		T::BenchmarkHelper::register_worker(&funded::<T>("worker", 0), model);
+		let ids: Vec<FeedId> = (0..f).map(T::BenchmarkHelper::fresh_feed).collect();
+		congest::<T>(deadline_now::<T>());
+		let requester = funded::<T>("requester", 0);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		let input = JobInput::Feeds(BoundedVec::truncate_from(ids));
+		#[extrinsic_call]
+		submit_job(RawOrigin::Signed(requester), model, input, VerificationMode::Fast, max_fee);
+		assert_eq!(JobFeeds::<T>::get(JobId(0)).map(|feeds| feeds.len() as u32), Some(f));
+	}
+
 	#[benchmark]
 	fn submit_result(o: Linear<1, { T::MaxOutputLen::get() }>) {
 		let (_, id) = open_job_of::<T>(market_with_output::<T>(1, o));

@@ -263,6 +263,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Jobs::<T>::remove(job);
+		JobFeeds::<T>::remove(job);
 		// Most jobs have neither round, challenge nor audit: a read each tells, and only what
 		// exists is removed.
 		let removed = match record.mode {

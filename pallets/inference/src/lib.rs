@@ -47,6 +47,15 @@
 //! - *Deadline*: the block from which the current worker's result is too late:
 //!   [`MarketParams::execution_period`] blocks after its assignment.
 //!
+//! - *Feeds input*: `JobInput::Feeds(ids)`, one input element a feed. At submission the feeds'
+//!   current combined values are read through [`Config::Feeds`] (refused if unknown, without a
+//!   value, or stale) and frozen: the job keeps them in [`JobFeeds`] (value, decimals,
+//!   timestamp and block of each) and its input becomes their encoding
+//!   (`verity_primitives::feed_tensor`: `f32` values, or the raw integers for `i8`/`i32`
+//!   inputs and for every `Zk` job). From then on the job is like any other: the worker, the
+//!   verifiers and a `Zk` proof's public inputs all see those bytes, so a settled result is
+//!   about exactly the oracle's values.
+//!
 //! ## Assignment
 //!
 //! Among the eligible operators, one is picked with probability proportional to its bond. The
@@ -181,7 +190,9 @@
 //!   round is open, and its outcome matches the round's majority (an upheld challenge gave the
 //!   job the majority's output); each challenger's [`HoldReason::ChallengeBond`] hold equals
 //!   the bonds of its open challenges; every audit is of a settled, unchallenged `Fast` job,
-//!   and [`AuditorJobs`] matches [`Audits`] both ways; the parameters are valid.
+//!   and [`AuditorJobs`] matches [`Audits`] both ways; the parameters are valid;
+//! - every stored input is inline (feeds are frozen at submission); [`JobFeeds`] only for kept
+//!   jobs, and a feeds job's input is the encoding of the values it froze.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -227,8 +238,8 @@ use sp_runtime::{
 	BoundedVec, DispatchError,
 };
 use verity_primitives::{
-	JobId, ModelId, ModelInspect, ModelTerms, ModelUsage, ProofError, Role, RoleInspect, Slash,
-	SlashReason, VerificationMode, VerifyProof,
+	Element, FeedError, FeedInspect, JobId, ModelId, ModelInspect, ModelTerms, ModelUsage,
+	ProofError, Role, RoleInspect, Slash, SlashReason, VerificationMode, VerifyProof,
 };
 
 /// The most proofs one `submit_proofs` carries: its worst case (the largest inputs and outputs,
@@ -250,6 +261,11 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Makes `who` (funded) an active verifier operator serving `model`, taking many jobs;
 	/// `false` if the role is full (a chain's genesis may hold verifiers already).
 	fn register_verifier(who: &AccountId, model: ModelId) -> bool;
+	/// Registers a model (supporting `Fast`) owned by `owner`, numbered `seed`, whose input is
+	/// `feeds` `f32` elements; returns its id.
+	fn register_feeds_model(owner: &AccountId, seed: u32, feeds: u32) -> ModelId;
+	/// Makes a feed numbered `index` exist with a fresh value; returns its id.
+	fn fresh_feed(index: u32) -> FeedId;
 }
 
 /// How many later blocks `schedule` tries when a block's deadline queue is full.
@@ -312,6 +328,9 @@ pub mod pallet {
 		/// The most oracle feeds one job may read.
 		#[pallet::constant]
 		type MaxFeeds: Get<u32>;
+
+		/// Where `Feeds` inputs read the oracle's values (`pallet-feeds`).
+		type Feeds: verity_primitives::FeedInspect<BlockNumberFor<Self>>;
 
 		/// The most operators that may serve one model (the operators pallet's bound on a role);
 		/// bounds the work of an assignment.
@@ -422,6 +441,12 @@ pub mod pallet {
 	/// The market parameters (governable).
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, MarketParamsOf<T>, ValueQuery>;
+
+	/// The oracle values a `Feeds` job froze at submission, in the order it named the feeds:
+	/// the provenance of its input, which holds their encoding. Kept with their jobs.
+	/// `Twox64Concat`: ids are pallet-assigned.
+	#[pallet::storage]
+	pub type JobFeeds<T: Config> = StorageMap<_, Twox64Concat, JobId, FeedReadingsOf<T>>;
 
 	/// The challenges of settled `Fast` results, kept with their jobs (the verifiers' round is
 	/// in [`Rounds`]). `Twox64Concat`: ids are pallet-assigned.
@@ -571,8 +596,8 @@ pub mod pallet {
 		EmptyInput,
 		/// The input's length is not the byte length of the model's input tensor.
 		InputSizeMismatch,
-		/// Oracle feed inputs are not available yet.
-		FeedsNotAvailable,
+		/// A `Feeds` input names a feed that is not registered.
+		UnknownFeed,
 		/// `max_fee` is below the job's fee.
 		MaxFeeTooLow,
 		/// No operator can take the job now.
@@ -658,6 +683,13 @@ pub mod pallet {
 		AlreadyChallenged,
 		/// Only the requester or an active verifier (not the job's worker) may challenge.
 		NotChallenger,
+		/// A `Feeds` input names a feed that has no combined value yet.
+		NoFeedValue,
+		/// A `Feeds` input names a feed whose value is older than the feeds' greatest age.
+		StaleFeed,
+		/// A feed's value does not fit the model's input element (an `i8` or `i32` that
+		/// overflows; every value fits an `f32`).
+		FeedValueOutOfRange,
 	}
 
 	#[pallet::hooks]
@@ -703,11 +735,15 @@ pub mod pallet {
 		///   [`Error::ModeNotSupported`], [`Error::InvalidVerifierCount`],
 		///   [`Error::NotEnoughVerifiers`], [`Error::EmptyInput`],
 		///   [`Error::InputSizeMismatch`],
-		///   [`Error::FeedsNotAvailable`], [`Error::MaxFeeTooLow`], [`Error::NoEligibleOperator`],
+		///   [`Error::UnknownFeed`], [`Error::NoFeedValue`], [`Error::StaleFeed`],
+		///   [`Error::FeedValueOutOfRange`], [`Error::MaxFeeTooLow`], [`Error::NoEligibleOperator`],
 		///   [`Error::MarketBusy`], [`Error::InsufficientBalance`], [`Error::Overflow`].
 		/// - **Events**: [`Event::JobSubmitted`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::submit_weight(1, T::MaxOperators::get(), *mode))]
+		#[pallet::weight(
+			Pallet::<T>::submit_weight(1, T::MaxOperators::get(), *mode)
+				.saturating_add(Pallet::<T>::feeds_weight(core::slice::from_ref(input)))
+		)]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -716,10 +752,11 @@ pub mod pallet {
 			#[pallet::compact] max_fee: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
+			let feeds = Self::feeds_weight(core::slice::from_ref(&input));
 			let (_, operators) =
 				Self::do_submit(requester, model, alloc::vec![input], mode, max_fee)?;
 			// The requester pays for the operators actually looked at, not the bound.
-			Ok(Some(Self::submit_weight(1, operators, mode)).into())
+			Ok(Some(Self::submit_weight(1, operators, mode).saturating_add(feeds)).into())
 		}
 
 		/// Deliver the output of an assigned job.
@@ -1001,11 +1038,10 @@ pub mod pallet {
 		/// - **Errors**: those of [`Pallet::submit_job`], and [`Error::EmptyBatch`].
 		/// - **Events**: [`Event::JobSubmitted`] for each job.
 		#[pallet::call_index(8)]
-		#[pallet::weight(Pallet::<T>::submit_weight(
-			inputs.len() as u32,
-			T::MaxOperators::get(),
-			*mode,
-		))]
+		#[pallet::weight(
+			Pallet::<T>::submit_weight(inputs.len() as u32, T::MaxOperators::get(), *mode)
+				.saturating_add(Pallet::<T>::feeds_weight(inputs))
+		)]
 		pub fn submit_jobs(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -1015,9 +1051,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
 			let count = inputs.len() as u32;
+			let feeds = Self::feeds_weight(&inputs);
 			let (_, operators) =
 				Self::do_submit(requester, model, inputs.into_inner(), mode, max_fee)?;
-			Ok(Some(Self::submit_weight(count, operators, mode)).into())
+			Ok(Some(Self::submit_weight(count, operators, mode).saturating_add(feeds)).into())
 		}
 
 		/// Deliver the outputs of several `Fast` jobs at once (at most
@@ -1222,6 +1259,21 @@ impl<T: Config> Pallet<T> {
 		base.saturating_add(round.saturating_mul(u64::from(count)))
 	}
 
+	/// What reading and freezing the feeds of `inputs` adds to their submission: for each
+	/// `Feeds` input of `f` feeds, `submit_feeds_job(f)` beyond `submit_job` (one operator).
+	pub fn feeds_weight(inputs: &[JobInputOf<T>]) -> Weight {
+		inputs
+			.iter()
+			.filter_map(|input| match input {
+				JobInput::Feeds(ids) => Some(
+					T::WeightInfo::submit_feeds_job(ids.len() as u32)
+						.saturating_sub(T::WeightInfo::submit_job(1)),
+				),
+				JobInput::Inline(_) => None,
+			})
+			.fold(Weight::zero(), Weight::saturating_add)
+	}
+
 	/// The verifiers of `Consensus(k)` beyond the first, in pairs (`k` is odd): the component
 	/// the round benchmarks vary, as they can only measure odd `k`.
 	/// Beyond [`Config::MaxVerifiers`] (a `k` the call refuses) it is that bound's.
@@ -1295,10 +1347,6 @@ impl<T: Config> Pallet<T> {
 	/// Returns the version of the model's current key.
 	fn provable(record: &JobOf<T>, output: &OutputOf<T>) -> Result<u32, DispatchError> {
 		frame_support::ensure!(record.mode == VerificationMode::Zk, Error::<T>::NotZkJob);
-		frame_support::ensure!(
-			matches!(record.input, JobInput::Inline(_)),
-			Error::<T>::FeedsNotAvailable
-		);
 		let terms = T::Models::terms(&record.model).ok_or(Error::<T>::UnknownModel)?;
 		frame_support::ensure!(
 			terms.output_elements == u32::try_from(output.len()).ok(),
@@ -1521,6 +1569,22 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 			ensure!(id < next, "a job id at or above the counter");
+			ensure!(matches!(job.input, JobInput::Inline(_)), "a stored input is not frozen");
+			if let Some(feeds) = JobFeeds::<T>::get(id) {
+				// The input is the encoding of the values the job froze (while its model is
+				// known: a reaped model's jobs are all finished).
+				if let Some(terms) = T::Models::terms(&job.model) {
+					let element = match job.mode {
+						VerificationMode::Zk => Element::I8,
+						_ => terms.input_element,
+					};
+					ensure!(
+						verity_primitives::feed_tensor(element, &feeds).as_deref()
+							== Some(job.input_bytes()),
+						"a feeds job's input is not the encoding of its frozen values"
+					);
+				}
+			}
 			ensure!(
 				RequesterJobs::<T>::contains_key(&job.requester, id),
 				"requester index misses a job"
@@ -1547,6 +1611,9 @@ impl<T: Config> Pallet<T> {
 				ensure!(job.finished_at.is_some(), "a finished job without its block");
 				ensure!(job.paid <= job.fee, "paid more than the fee");
 			}
+		}
+		for id in JobFeeds::<T>::iter_keys() {
+			ensure!(Jobs::<T>::contains_key(id), "frozen feeds of a job that is gone");
 		}
 		for (who, id) in RequesterJobs::<T>::iter_keys() {
 			ensure!(

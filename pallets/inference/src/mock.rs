@@ -9,7 +9,7 @@ use frame_support::{
 	BoundedVec,
 };
 use sp_runtime::{BuildStorage, Perbill};
-use verity_primitives::{ModeSet, ModelId, Role, RoleSet};
+use verity_primitives::{FeedError, FeedId, FeedReading, ModeSet, ModelId, Role, RoleSet};
 
 use crate as pallet_inference;
 
@@ -130,7 +130,7 @@ impl pallet_inference::Config for Test {
 	type ParamsOrigin = frame_system::EnsureRoot<u64>;
 	type MaxInputLen = ConstU32<64>;
 	type MaxOutputLen = ConstU32<64>;
-	type MaxFeeds = ConstU32<4>;
+	type MaxFeeds = ConstU32<16>;
 	type MaxOperators = ConstU32<MAX_OPERATORS>;
 	type MaxDeadlinesPerBlock = ConstU32<4>;
 	/// No weight limit unless a test sets one.
@@ -138,9 +138,41 @@ impl pallet_inference::Config for Test {
 	type MaxJobBatch = ConstU32<8>;
 	type MaxVerifiers = ConstU32<MAX_VERIFIERS>;
 	type Verifier = Settlement;
+	type Feeds = MockFeeds;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Test;
+}
+
+std::thread_local! {
+	static FEEDS: std::cell::RefCell<
+		std::collections::BTreeMap<FeedId, Result<FeedReading<u64>, FeedError>>,
+	> = Default::default();
+}
+
+/// The oracle of the tests: each feed's reading (or why there is none) as a test sets it. The
+/// real one (FRAME's oracle, its median and its members) is tested in `pallet-feeds` and the
+/// runtime.
+pub struct MockFeeds;
+
+impl MockFeeds {
+	/// Gives `feed` a fresh `value` of `decimals`, reported in the current block at `timestamp`.
+	pub fn set(feed: FeedId, value: i64, decimals: u8, timestamp: u64) {
+		let block = System::block_number();
+		let reading = FeedReading { feed, value, decimals, timestamp, block };
+		FEEDS.with(|feeds| feeds.borrow_mut().insert(feed, Ok(reading)));
+	}
+
+	/// Makes reading `feed` fail with `error`.
+	pub fn fail(feed: FeedId, error: FeedError) {
+		FEEDS.with(|feeds| feeds.borrow_mut().insert(feed, Err(error)));
+	}
+}
+
+impl verity_primitives::FeedInspect<u64> for MockFeeds {
+	fn reading(feed: FeedId) -> Result<FeedReading<u64>, FeedError> {
+		FEEDS.with(|feeds| feeds.borrow().get(&feed).copied().unwrap_or(Err(FeedError::Unknown)))
+	}
 }
 
 impl pallet_settlement::Config for Test {
@@ -277,6 +309,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)
 		.unwrap();
+	FEEDS.with(|feeds| feeds.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
@@ -300,6 +333,7 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 	pallet_balances::GenesisConfig::<Test> { balances: vec![(TREASURY, 1)], ..Default::default() }
 		.assimilate_storage(&mut storage)
 		.unwrap();
+	FEEDS.with(|feeds| feeds.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
@@ -382,5 +416,34 @@ impl crate::BenchmarkHelper<u64> for Test {
 			add_operator(*who, &[Role::Verifier], WORKER_BOND, &[model], u32::MAX);
 		}
 		!full
+	}
+
+	fn register_feeds_model(owner: &u64, seed: u32, feeds: u32) -> ModelId {
+		let mut id = [0xfe; 32];
+		id[..4].copy_from_slice(&seed.to_le_bytes());
+		let id = ModelId(id);
+		let tensor = |dtype, len| pallet_models::TensorSpec {
+			dtype,
+			shape: BoundedVec::try_from(vec![len]).unwrap(),
+		};
+		Models::register_model(
+			RuntimeOrigin::signed(*owner),
+			id,
+			BoundedVec::try_from(b"blob:bench".to_vec()).unwrap(),
+			pallet_models::IoSpec {
+				input: tensor(pallet_models::DType::F32, feeds),
+				output: tensor(pallet_models::DType::I8, 1),
+			},
+			PRICE,
+			ROYALTY,
+			ModeSet { fast: true, zk: false, consensus: true },
+		)
+		.unwrap();
+		id
+	}
+
+	fn fresh_feed(index: u32) -> FeedId {
+		MockFeeds::set(index, 12_345, 2, 0);
+		index
 	}
 }

@@ -8,7 +8,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::Perbill;
-use verity_primitives::{JobId, ModelId, Tolerance, VerificationMode};
+use verity_primitives::{FeedReading, JobId, ModelId, Tolerance, VerificationMode};
 
 use crate::Config;
 
@@ -16,8 +16,10 @@ use crate::Config;
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-/// An oracle feed's id.
-pub type FeedId = u32;
+pub use verity_primitives::FeedId;
+
+/// The oracle values a `Feeds` job froze.
+pub type FeedReadingsOf<T> = BoundedVec<FeedReading<BlockNumberFor<T>>, <T as Config>::MaxFeeds>;
 
 /// What a job runs its model on.
 #[derive(
@@ -36,12 +38,24 @@ pub enum JobInput<T: Config> {
 	/// Bytes given by the requester: the input tensor, encoded as the model's io spec says
 	/// (little-endian elements, row-major).
 	Inline(BoundedVec<u8, T::MaxInputLen>),
-	/// The current values of these oracle feeds, frozen into the job at submission.
+	/// The current values of these oracle feeds, one input element each in this order,
+	/// frozen into the job at submission: the job stores their encoding as its input
+	/// (`verity_primitives::feed_tensor`) and the values in [`crate::JobFeeds`].
 	Feeds(BoundedVec<FeedId, T::MaxFeeds>),
 }
 
 /// A job's input of the runtime's configuration.
 pub type JobInputOf<T> = JobInput<T>;
+
+impl<T: Config> JobInput<T> {
+	/// An inline input's bytes (none for feeds).
+	pub fn bytes(&self) -> &[u8] {
+		match self {
+			JobInput::Inline(bytes) => bytes,
+			JobInput::Feeds(_) => &[],
+		}
+	}
+}
 
 /// A job's output as stored.
 pub type OutputOf<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
@@ -159,12 +173,10 @@ pub struct Job<T: Config> {
 pub type JobOf<T> = Job<T>;
 
 impl<T: crate::Config> Job<T> {
-	/// The inline input's bytes (none for a feed input).
+	/// The input's bytes. A stored job's input is always inline: a `Feeds` input is frozen
+	/// into bytes at submission (a `Feeds` input would have none).
 	pub fn input_bytes(&self) -> &[u8] {
-		match &self.input {
-			JobInput::Inline(bytes) => bytes,
-			JobInput::Feeds(_) => &[],
-		}
+		self.input.bytes()
 	}
 
 	/// The inline input's length.
@@ -289,10 +301,10 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub requester: AccountId,
 	/// The model it runs.
 	pub model: ModelId,
-	/// Inline input bytes (empty for a feeds input).
+	/// The input tensor's bytes (for a feeds input, the encoding of the values it froze).
 	pub input: Vec<u8>,
-	/// The oracle feeds of a feeds input (empty for inline input).
-	pub feeds: Vec<FeedId>,
+	/// The oracle values a feeds input froze, in input order (empty for an inline input).
+	pub feeds: Vec<FeedReading<BlockNumber>>,
 	/// How the result is verified.
 	pub mode: VerificationMode,
 	/// The escrow.
@@ -318,16 +330,14 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 impl<T: Config> Job<T> {
 	/// The job as clients see it.
 	pub fn view(&self, id: JobId) -> JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
-		let (input, feeds) = match &self.input {
-			JobInput::Inline(bytes) => (bytes.to_vec(), Vec::new()),
-			JobInput::Feeds(ids) => (Vec::new(), ids.to_vec()),
-		};
 		JobView {
 			id,
 			requester: self.requester.clone(),
 			model: self.model,
-			input,
-			feeds,
+			input: self.input_bytes().to_vec(),
+			feeds: crate::JobFeeds::<T>::get(id)
+				.map(|feeds| feeds.into_inner())
+				.unwrap_or_default(),
 			mode: self.mode,
 			max_fee: self.max_fee,
 			fee: self.fee,

@@ -10,6 +10,8 @@ use frame_support::weights::{constants::RocksDbWeight, Weight};
 pub trait WeightInfo {
 	/// `n`: operators that serve the model.
 	fn submit_job(n: u32) -> Weight;
+	/// `f`: feeds the job reads.
+	fn submit_feeds_job(f: u32) -> Weight;
 	/// `o`: output bytes.
 	fn submit_result(o: u32) -> Weight;
 	fn cancel_job() -> Weight;
@@ -62,6 +64,13 @@ impl WeightInfo for () {
 		RocksDbWeight::get()
 			.reads_writes(8, 8)
 			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(n))))
+	}
+	// `submit_job(1)`, the feeds' parameters and clock, three reads a feed (registry, value,
+	// last report) and the frozen values' write.
+	fn submit_feeds_job(f: u32) -> Weight {
+		Self::submit_job(1)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 1))
+			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(f))))
 	}
 	fn submit_result(_o: u32) -> Weight {
 		RocksDbWeight::get().reads_writes(10, 10)

@@ -677,6 +677,7 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			active: !entry.retired,
 			input_len: entry.io.input.byte_len(),
 			input_elements: entry.io.input.element_count(),
+			input_element: entry.io.input.dtype.element(),
 			output_elements: entry.io.output.element_count(),
 			output_len: entry.io.output.byte_len(),
 			has_key: VerifyingKeys::<T>::contains_key(model),

@@ -601,6 +601,7 @@ mod inspect {
 				// `I8` elements, shape [1, 4].
 				input_len: Some(4),
 				input_elements: Some(4),
+				input_element: verity_primitives::Element::I8,
 				// `I32` elements, shape [1, 2].
 				output_elements: Some(2),
 				output_len: Some(8),

@@ -1216,3 +1216,57 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
 
 	fn start_session(_: u32) {}
 }
+
+/// The keys that act for the active operators of role `R`, sorted: each operator's worker
+/// account if it named one, else the operator itself — one key an operator, so nobody counts
+/// twice. The runtime's `pallet-oracle` takes its members from here (`R` = `Oracle`): an
+/// operator that is chilled, deregistered, pushed out or unbonded below the role's minimum
+/// stops counting at once, and so does a worker key the operator replaced.
+pub struct ActiveKeys<T, R>(core::marker::PhantomData<(T, R)>);
+
+impl<T: Config, R: Get<Role>> ActiveKeys<T, R> {
+	/// The operator `key` acts for, if that operator is active in `R`'s role.
+	fn active_operator(key: &T::AccountId) -> Option<T::AccountId> {
+		let operator = match WorkerOf::<T>::get(key) {
+			Some(operator) => operator,
+			// An operator that named a worker key acts only through it.
+			None if Workers::<T>::contains_key(key) => return None,
+			None => key.clone(),
+		};
+		<Pallet<T> as RoleInspect<_, _>>::is_active(&operator, R::get()).then_some(operator)
+	}
+}
+
+impl<T: Config, R: Get<Role>> frame_support::traits::SortedMembers<T::AccountId>
+	for ActiveKeys<T, R>
+{
+	fn sorted_members() -> Vec<T::AccountId> {
+		let role = R::get();
+		let mut keys: Vec<T::AccountId> = RoleMembers::<T>::iter_key_prefix(role)
+			.filter(|operator| <Pallet<T> as RoleInspect<_, _>>::is_active(operator, role))
+			.map(|operator| Workers::<T>::get(&operator).unwrap_or(operator))
+			.collect();
+		keys.sort();
+		keys
+	}
+
+	fn contains(key: &T::AccountId) -> bool {
+		Self::active_operator(key).is_some()
+	}
+
+	fn count() -> usize {
+		Self::sorted_members().len()
+	}
+
+	/// Registers `key` as an operator of `R`'s role with the least bond it needs (benchmarks).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add(key: &T::AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		let role = R::get();
+		let bond = MinBond::<T>::get(role).max(<BalanceOf<T> as sp_runtime::traits::One>::one());
+		let _ = T::Currency::mint_into(key, bond.saturating_mul(2u32.into()));
+		let metadata =
+			OperatorMetadataInput { name: Default::default(), endpoint: Default::default() };
+		let _ = Pallet::<T>::do_register(key, RoleSet::of(&[role]), metadata, bond);
+	}
+}

@@ -1064,3 +1064,68 @@ mod genesis {
 			});
 	}
 }
+
+/// The oracle's members: one key for each active `Oracle` operator.
+mod active_keys {
+	use super::*;
+	use frame_support::{parameter_types, traits::SortedMembers};
+
+	parameter_types! {
+		pub const OracleRole: Role = Role::Oracle;
+	}
+
+	type Oracles = crate::ActiveKeys<Test, OracleRole>;
+
+	#[test]
+	fn active_operators_count_and_the_others_do_not() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Oracle]);
+			register(2, &[Role::Oracle, Role::Inference]);
+			register(3, &[Role::Inference]);
+			register(4, &[Role::Oracle]);
+			assert_eq!(Oracles::sorted_members(), vec![1, 2, 4]);
+			assert!(Oracles::contains(&1) && !Oracles::contains(&3) && !Oracles::contains(&9));
+			register(5, &[Role::Oracle]);
+			assert_ok!(Operators::chill(signed(1)));
+			// Unbonding all of it leaves 4 registered but inactive; 5 is deregistered by force.
+			assert_ok!(Operators::unbond(signed(4), minimum(&[Role::Oracle])));
+			assert_ok!(Operators::force_deregister(RuntimeOrigin::root(), 5));
+			assert_eq!(Oracles::sorted_members(), vec![2]);
+			assert!(!Oracles::contains(&1) && !Oracles::contains(&4) && !Oracles::contains(&5));
+			assert_ok!(Operators::unchill(signed(1)));
+			assert_eq!(Oracles::sorted_members(), vec![1, 2]);
+			assert_eq!(Oracles::count(), 2);
+		});
+	}
+
+	#[test]
+	fn an_operator_with_a_worker_key_counts_once_through_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Oracle]);
+			register(2, &[Role::Oracle]);
+			assert_ok!(Operators::set_worker(signed(1), Some(7)));
+			// Proposed is not named: the operator still reports itself.
+			assert_eq!(Oracles::sorted_members(), vec![1, 2]);
+			assert_ok!(Operators::accept_worker(signed(7), 1));
+			assert_eq!(Oracles::sorted_members(), vec![2, 7]);
+			assert!(Oracles::contains(&7) && !Oracles::contains(&1));
+			// A replaced key stops counting.
+			assert_ok!(Operators::set_worker(signed(1), Some(8)));
+			assert_ok!(Operators::accept_worker(signed(8), 1));
+			assert!(!Oracles::contains(&7) && Oracles::contains(&8));
+			assert_ok!(Operators::chill(signed(1)));
+			assert!(!Oracles::contains(&8));
+		});
+	}
+
+	#[test]
+	fn an_operator_below_the_minimum_bond_stops_counting() {
+		ExtBuilder::default().build_and_execute(|| {
+			register(1, &[Role::Oracle]);
+			let minimum = MinBond::<Test>::get(Role::Oracle);
+			assert_ok!(Operators::set_min_bond(RuntimeOrigin::root(), Role::Oracle, minimum + 1));
+			assert!(!Oracles::contains(&1));
+			assert!(Oracles::sorted_members().is_empty());
+		});
+	}
+}

@@ -11,6 +11,11 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+mod feeds;
+pub use feeds::{
+	feed_tensor, FeedError, FeedId, FeedInspect, FeedReading, FeedValue, MAX_FEED_DECIMALS,
+};
+
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
@@ -413,6 +418,8 @@ pub struct ModelTerms<AccountId, Balance> {
 	pub input_len: Option<u32>,
 	/// The input tensor's element count: the bytes of a `Zk` job's input, one `i8` each.
 	pub input_elements: Option<u32>,
+	/// The input tensor's element type (how oracle feeds are encoded into it).
+	pub input_element: Element,
 	/// The output tensor's element count: the bytes of a `Zk` job's output, one `i8` each.
 	pub output_elements: Option<u32>,
 	/// How many bytes a `Fast` output must have: the output tensor's element count times its
@@ -427,7 +434,7 @@ pub struct ModelTerms<AccountId, Balance> {
 	pub tolerance: Tolerance,
 }
 
-/// An output tensor's element type, as the chain compares outputs.
+/// A tensor's element type, as the chain reads outputs and encodes oracle feeds.
 #[derive(
 	Clone,
 	Copy,

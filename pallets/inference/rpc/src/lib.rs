@@ -52,8 +52,10 @@ pub struct Job<AccountId, BlockNumber> {
 	pub id: u64,
 	pub requester: AccountId,
 	pub model: H256,
+	/// The input tensor's bytes (for a feeds input, the encoding of its frozen values).
 	pub input: Bytes,
-	pub feeds: Vec<u32>,
+	/// The oracle values a feeds input froze, in input order (empty for an inline input).
+	pub feeds: Vec<FrozenFeed<BlockNumber>>,
 	pub mode: VerificationMode,
 	pub max_fee: String,
 	pub fee: String,
@@ -66,6 +68,21 @@ pub struct Job<AccountId, BlockNumber> {
 	pub status: String,
 	pub output: Option<Bytes>,
 	pub paid: String,
+}
+
+/// One oracle value a job froze, as JSON (the value as a decimal string: an `i64` does not fit
+/// a JavaScript number).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrozenFeed<BlockNumber> {
+	pub feed: u32,
+	/// The combined value, in units of `10^-decimals`.
+	pub value: String,
+	pub decimals: u8,
+	/// When the report the median took was made (ms since the Unix epoch).
+	pub timestamp: u64,
+	/// The last block in which an oracle had reported the feed.
+	pub reported_at: BlockNumber,
 }
 
 fn status(status: JobStatus) -> String {
@@ -88,7 +105,17 @@ impl<AccountId, BlockNumber> Job<AccountId, BlockNumber> {
 			requester: view.requester,
 			model: H256(view.model.0),
 			input: Bytes(view.input),
-			feeds: view.feeds,
+			feeds: view
+				.feeds
+				.into_iter()
+				.map(|reading| FrozenFeed {
+					feed: reading.feed,
+					value: reading.value.to_string(),
+					decimals: reading.decimals,
+					timestamp: reading.timestamp,
+					reported_at: reading.block,
+				})
+				.collect(),
 			mode: view.mode,
 			max_fee: view.max_fee.to_string(),
 			fee: view.fee.to_string(),

@@ -14,8 +14,9 @@ use verity_primitives::{JobId, ModelId, VerificationMode};
 
 sp_api::decl_runtime_apis! {
 	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs (`round`,
-	/// `jobs_for_verifier`), version 3 the challenges and audits of `Fast` results.
-	#[api_version(3)]
+	/// `jobs_for_verifier`), version 3 the challenges and audits of `Fast` results; in version
+	/// 4 a job's `feeds` are the oracle values it froze (they were the feeds' ids).
+	#[api_version(4)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,

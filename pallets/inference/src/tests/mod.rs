@@ -7,6 +7,7 @@
 mod batches;
 mod challenges;
 mod consensus;
+mod feeds;
 mod hardening;
 
 use frame_support::{
@@ -265,16 +266,6 @@ mod submit_job {
 					Error::<Test>::InputSizeMismatch
 				);
 			}
-			assert_noop!(
-				Inference::submit_job(
-					signed(ALICE),
-					model(),
-					JobInput::Feeds(BoundedVec::try_from(vec![1]).unwrap()),
-					VerificationMode::Fast,
-					PRICE
-				),
-				Error::<Test>::FeedsNotAvailable
-			);
 		});
 	}
 
