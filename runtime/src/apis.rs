@@ -20,8 +20,8 @@ use verity_primitives::{JobId, ModelId, Role, VerificationMode};
 
 use super::{
 	genesis_config_presets, opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber,
-	Executive, Grandpa, Historical, Inference, InherentDataExt, Models, Nonce, Operators, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	Executive, Feeds, Grandpa, Historical, Inference, InherentDataExt, Models, Nonce, Operators,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -188,7 +188,21 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(3)]
+	impl pallet_feeds_runtime_api::FeedsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn feeds() -> Vec<pallet_feeds::FeedView<AccountId, Balance, BlockNumber>> {
+			Feeds::views()
+		}
+
+		fn feed(id: verity_primitives::FeedId) -> Option<pallet_feeds::FeedView<AccountId, Balance, BlockNumber>> {
+			Feeds::view(id)
+		}
+
+		fn params() -> pallet_feeds::FeedParams {
+			pallet_feeds::Params::<Runtime>::get()
+		}
+	}
+
+	#[api_version(4)]
 	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn job(id: JobId) -> Option<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
 			Inference::job_view(id)

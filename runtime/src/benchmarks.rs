@@ -10,5 +10,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_models, Models]
 	[pallet_inference, Inference]
 	[pallet_settlement, Settlement]
+	[pallet_oracle, Oracle]
+	[pallet_feeds, Feeds]
 	[pallet_aura_equivocation, AuraEquivocation]
 );

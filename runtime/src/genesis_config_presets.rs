@@ -32,8 +32,8 @@ use crate::{
 	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
 	opaque::SessionKeys,
-	AccountId, Balance, BalancesConfig, InferenceConfig, ModelsConfig, OperatorsConfig,
-	RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	AccountId, Balance, BalancesConfig, FeedsConfig, InferenceConfig, ModelsConfig,
+	OperatorsConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
 
 /// What each endowed development account starts with: one million VRT.
@@ -81,6 +81,26 @@ fn demo_model(
 		ModeSet { fast: true, zk: true, consensus: true },
 	)
 }
+
+/// How many demo feeds the presets register: one for each input of the demo model.
+pub const DEMO_FEEDS: u32 = 16;
+
+/// The demo feeds, ids 0 to 15: sixteen sensor channels in volts with three decimals, the
+/// sixteen inputs of the demo model. `scripts/demo-feed.mjs` serves values for them and
+/// `scripts/demo-sources.toml` points the dev node's oracle at it.
+fn demo_feeds() -> Vec<(Vec<u8>, Vec<u8>, u8)> {
+	(0..DEMO_FEEDS)
+		.map(|channel| {
+			(alloc::format!("Demo sensor, channel {channel}").into_bytes(), b"V".to_vec(), 3)
+		})
+		.collect()
+}
+
+/// The presets' feed parameters: one report makes a value (the dev chain and the local network
+/// have one oracle each; a chain with more should ask for three or more), five minutes of
+/// freshness.
+pub const DEMO_FEED_PARAMS: pallet_feeds::FeedParams =
+	pallet_feeds::FeedParams { min_reports: 1, max_age: 5 * 60 * 1000 };
 
 /// The least bond of each role: validators 10 000 VRT, inference operators and verifiers
 /// 1 000 VRT, oracle operators 100 VRT.
@@ -172,6 +192,7 @@ fn genesis(
 		sudo: SudoConfig { key: Some(root) },
 		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
 		models: ModelsConfig { models, verifying_keys },
+		feeds: FeedsConfig { feeds: demo_feeds(), params: Some(DEMO_FEED_PARAMS) },
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
 				execution_period: EXECUTION_PERIOD,

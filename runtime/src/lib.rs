@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("verity"),
 	impl_name: Cow::Borrowed("verity-node"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -188,6 +188,10 @@ mod runtime {
 	pub type Inference = pallet_inference;
 	#[runtime::pallet_index(23)]
 	pub type Settlement = pallet_settlement;
+	#[runtime::pallet_index(24)]
+	pub type Oracle = pallet_oracle;
+	#[runtime::pallet_index(25)]
+	pub type Feeds = pallet_feeds;
 }
 
 #[cfg(test)]

@@ -498,7 +498,7 @@ impl<T: Config> Pallet<T> {
 	/// - every feed has at most 18 decimals; a governance feed holds no deposit, and the
 	///   deposits held are those of the feeds;
 	/// - [`Reported`] only for registered feeds; the parameters are valid.
-	#[cfg(any(test, feature = "try-runtime"))]
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::ensure;
 		use sp_runtime::traits::Saturating;

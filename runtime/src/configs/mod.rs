@@ -6,9 +6,12 @@
 //!   what an offence costs a validator.
 //! - [`fees`]: balances, transaction payment and where fees go.
 //! - administration: sudo and utility.
+//! - [`verity`]: operators, models, the job market and settlement.
+//! - [`oracle`]: FRAME's oracle and the feed registry.
 
 pub mod fees;
 pub mod offences;
+pub mod oracle;
 pub mod verity;
 
 use frame_support::{
@@ -69,6 +72,8 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// Oracle reports only for registered feeds.
+	type BaseCallFilter = oracle::OracleCallFilter;
 }
 
 // --- consensus ---

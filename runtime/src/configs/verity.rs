@@ -111,6 +111,7 @@ impl pallet_inference::Config for Runtime {
 	/// outputs (at most eight of `MaxOutputLen`) it keeps with the job.
 	type MaxVerifiers = ConstU32<7>;
 	type Verifier = crate::Settlement;
+	type Feeds = crate::Feeds;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
@@ -179,6 +180,52 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchmarkHelper {
 		}
 		register_operator(who, model, role);
 		true
+	}
+
+	fn register_feeds_model(
+		owner: &AccountId,
+		seed: u32,
+		feeds: u32,
+	) -> verity_primitives::ModelId {
+		use frame_support::BoundedVec;
+		let mut id = [0xfe; 32];
+		if let Some(prefix) = id.get_mut(..4) {
+			prefix.copy_from_slice(&seed.to_le_bytes());
+		}
+		let id = verity_primitives::ModelId(id);
+		let tensor = |dtype, len: u32| pallet_models::TensorSpec {
+			dtype,
+			shape: BoundedVec::truncate_from(alloc::vec![len]),
+		};
+		Models::register_model(
+			crate::RuntimeOrigin::signed(owner.clone()),
+			id,
+			BoundedVec::truncate_from(b"blob:bench".to_vec()),
+			pallet_models::IoSpec {
+				input: tensor(pallet_models::DType::F32, feeds),
+				output: tensor(pallet_models::DType::I8, 1),
+			},
+			UNIT,
+			sp_runtime::Perbill::from_percent(5),
+			verity_primitives::ModeSet { fast: true, zk: false, consensus: true },
+		)
+		.expect("the benchmark's feeds model registers");
+		id
+	}
+
+	fn fresh_feed(index: u32) -> verity_primitives::FeedId {
+		use frame_support::BoundedVec;
+		use pallet_oracle::DataFeeder;
+		let root = || crate::RuntimeOrigin::root();
+		// Governance's reports count (the oracle's own account): one is enough.
+		let params = pallet_feeds::Params::<Runtime>::get();
+		crate::Feeds::set_params(root(), 1, params.max_age).expect("the parameters are valid");
+		let text = || BoundedVec::truncate_from(alloc::vec![b'x'; 64]);
+		crate::Feeds::create_feed(root(), text(), text(), 2).expect("the feed registers");
+		let feed = pallet_feeds::NextFeedId::<Runtime>::get().saturating_sub(1);
+		crate::Oracle::feed_value(None, feed, i64::from(index).saturating_add(12_345))
+			.expect("governance reports");
+		feed
 	}
 }
 

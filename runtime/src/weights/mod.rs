@@ -5,7 +5,9 @@
 //! as on a validator. Regenerate them on reference hardware before a production launch.
 
 pub mod pallet_aura_equivocation;
+pub mod pallet_feeds;
 pub mod pallet_inference;
 pub mod pallet_models;
 pub mod pallet_operators;
+pub mod pallet_oracle;
 pub mod pallet_settlement;

@@ -121,6 +121,9 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::WorkerJobs` (r:0 w:1)
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[1, 4096]`.
+	fn submit_feeds_job(f: u32, ) -> Weight {
+		Self::submit_job(1).saturating_add(Weight::from_parts(30_000_000, 3000).saturating_mul(f.into()))
+	}
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `270567`

@@ -37,11 +37,9 @@ sp_api::decl_runtime_apis! {
 		/// challenges): what a verifier polls.
 		fn jobs_for_verifier(verifier: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 		/// The challenge of the `Fast` job `id`, if it was challenged (its round is `round(id)`).
-		#[api_version(3)]
 		fn challenge(id: JobId) -> Option<Challenge<AccountId, Balance>>;
 		/// The settled `Fast` jobs `auditor` was picked to audit, while they can be challenged:
 		/// what an auditor polls.
-		#[api_version(3)]
 		fn audits_for(auditor: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
 	}
 }

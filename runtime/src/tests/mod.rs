@@ -733,3 +733,5 @@ fn a_worker_cannot_withdraw_its_bond_before_its_results_can_no_longer_be_challen
 	let unbonding = <Runtime as pallet_operators::Config>::UnbondingPeriod::get();
 	assert!(unbonding > last, "unbonding {unbonding} blocks, a challenge may end {last} blocks on");
 }
+
+mod oracle;
