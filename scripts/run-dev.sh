@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds verity-node and starts a development chain with its worker:
 # Alice validates and serves the demo model (registered in genesis, in her node's model
-# store), RPC on ws/http://127.0.0.1:9944, state in a temporary directory.
+# store), RPC on ws/http://127.0.0.1:9944, state in a temporary directory. Alice is also the
+# chain's oracle: a local demo source (scripts/demo-feed.mjs on 127.0.0.1:8089, no internet
+# needed) serves sixteen sensor channels, and her node reports them to the sixteen demo feeds
+# (scripts/demo-sources.toml) every few seconds: `oracle_values` shows them moving.
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
@@ -25,4 +28,10 @@ else
 	cargo build --locked --profile "$profile" -p verity-node
 fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-exec "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker "$@"
+
+# The demo feeds' source, stopped with the node.
+node scripts/demo-feed.mjs 8089 &
+feed=$!
+trap 'kill $feed 2>/dev/null || true' EXIT
+"$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker \
+	--oracle-sources scripts/demo-sources.toml "$@"

@@ -1,13 +1,15 @@
 //! The node's JSON-RPC methods beyond those `sc-service` provides: account nonces
 //! (`system_accountNextIndex`), fee queries (`payment_*`) and, with `--sealing manual`, block
 //! sealing (`engine_createBlock`, `engine_finalizeBlock`); the market's `inference_job`,
-//! `inference_jobsOf`, `inference_estimateFee`, `models_list` and `operators_list` (the
+//! `inference_jobsOf`, `inference_estimateFee`, `models_list`, `operators_list` and
+//! `oracle_values` (the
 //! pallets' `rpc` crates over their runtime APIs); the worker's `worker_status` and the
 //! model store's `blobs_put` / `blobs_get` ([`crate::worker::rpc`]).
 
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
+use pallet_feeds_rpc::{Oracle, OracleApiServer};
 use pallet_inference_rpc::{Inference, InferenceApiServer};
 use pallet_models_rpc::{Models, ModelsApiServer};
 use pallet_operators_rpc::{Operators, OperatorsApiServer};
@@ -53,6 +55,7 @@ where
 		+ pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>
 		+ pallet_models_runtime_api::ModelsApi<Block, AccountId, Balance, BlockNumber>
 		+ pallet_operators_runtime_api::OperatorsApi<Block, AccountId, Balance, BlockNumber>
+		+ pallet_feeds_runtime_api::FeedsApi<Block, AccountId, Balance, BlockNumber>
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
@@ -63,7 +66,8 @@ where
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Inference::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
 	module.merge(Models::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
-	module.merge(Operators::<_, Block, (Balance, BlockNumber)>::new(client).into_rpc())?;
+	module.merge(Operators::<_, Block, (Balance, BlockNumber)>::new(client.clone()).into_rpc())?;
+	module.merge(Oracle::<_, Block, (Balance, BlockNumber)>::new(client).into_rpc())?;
 	module.merge(Worker(worker).into_rpc())?;
 	if let Some(commands) = seal_commands {
 		module.merge(ManualSeal::new(commands).into_rpc())?;

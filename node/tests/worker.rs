@@ -444,3 +444,124 @@ async fn blobs_are_served_only_to_unsafe_rpc() {
 		node.call("blobs_put", rpc_params![Bytes(demo::DEMO_MODEL.to_vec())]).await;
 	assert!(put.is_err(), "{put:?}");
 }
+
+/// A tiny HTTP server on a free loopback port: every request gets the JSON `body` holds now.
+async fn serve_json(body: std::sync::Arc<parking_lot::Mutex<Value>>) -> u16 {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let port = listener.local_addr().unwrap().port();
+	tokio::spawn(async move {
+		while let Ok((mut socket, _)) = listener.accept().await {
+			let body = body.clone();
+			tokio::spawn(async move {
+				// One request a connection: read its head, answer, close.
+				let mut head = Vec::new();
+				let mut byte = [0u8; 1];
+				while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1
+				{
+					head.push(byte[0]);
+				}
+				let json = body.lock().to_string();
+				let reply = format!(
+					"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+					json.len()
+				);
+				let _ = socket.write_all(reply.as_bytes()).await;
+			});
+		}
+	});
+	port
+}
+
+/// The demo feeds as `oracle_values` shows them: (id, value if fresh).
+async fn fresh_values(node: &Node) -> Vec<(u64, Option<String>)> {
+	let feeds: Vec<Value> = node.call("oracle_values", rpc_params![]).await.unwrap_or_default();
+	feeds
+		.iter()
+		.map(|feed| {
+			let fresh = feed["fresh"].as_bool().unwrap_or(false);
+			let value = feed["value"].as_str().filter(|_| fresh).map(str::to_string);
+			(feed["id"].as_u64().unwrap_or(u64::MAX), value)
+		})
+		.collect()
+}
+
+#[tokio::test]
+async fn the_oracle_worker_reports_a_local_source_and_a_feeds_job_runs_on_it() {
+	use verity_runtime::genesis_config_presets::DEMO_FEEDS;
+	// Sixteen channels of -2 V, -1.75 V, …; channel 15 answers an absurd 99 V at first.
+	let volts = |channel: u32| f64::from(channel) * 0.25 - 2.0;
+	let mut sensors: Vec<f64> = (0..DEMO_FEEDS).map(volts).collect();
+	sensors[15] = 99.0;
+	let body =
+		std::sync::Arc::new(parking_lot::Mutex::new(serde_json::json!({ "sensors": sensors })));
+	let port = serve_json(body.clone()).await;
+	let dir = std::env::temp_dir().join(format!("verity-oracle-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let sources = dir.join("sources.toml");
+	let text: String = (0..DEMO_FEEDS)
+		.map(|feed| {
+			format!(
+				"[[source]]\nfeed = {feed}\nurl = \"http://127.0.0.1:{port}/\"\npointer = \"/sensors/{feed}\"\ninterval = 1\nmin = -5.0\nmax = 5.0\n\n"
+			)
+		})
+		.collect();
+	std::fs::write(&sources, text).unwrap();
+	let node = Node::start_dev(
+		"oracle",
+		&["--sealing", "instant", "--worker", "--oracle-sources", sources.to_str().unwrap()],
+	)
+	.await;
+
+	// Alice, the dev chain's oracle, reports the fifteen sane channels (in millivolts, the
+	// feeds' three decimals) and skips the absurd one.
+	let expected = |channel: u32| Some(format!("{}", (volts(channel) * 1000.0) as i64));
+	node.wait_until("fifteen feeds are reported", Duration::from_secs(60), |n| async move {
+		let values = fresh_values(n).await;
+		(values.len() == 16 && (0..15).all(|c| values[c as usize].1 == expected(c))).then_some(())
+	})
+	.await;
+	let status: WorkerStatus = node.call("worker_status", rpc_params![]).await.unwrap();
+	assert!(status.oracle_skipped >= 1, "{status:?}");
+	assert_eq!(fresh_values(&node).await[15].1, None);
+
+	// The source mends: its value is reported too.
+	body.lock()["sensors"][15] = serde_json::json!(1.75);
+	node.wait_until("the sixteenth feed is reported", Duration::from_secs(30), |n| async move {
+		(fresh_values(n).await[15].1.as_deref() == Some("1750")).then_some(())
+	})
+	.await;
+
+	// A job on the sixteen feeds: their values are frozen into it, and Alice's worker runs the
+	// demo model on exactly them.
+	let ids: Vec<u32> = (0..DEMO_FEEDS).collect();
+	let call = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Feeds(BoundedVec::truncate_from(ids)),
+		mode: VerificationMode::Fast,
+		max_fee: 2 * UNIT,
+	});
+	node.submit_and_watch(call, &Sr25519Keyring::Eve.pair()).await;
+	let settled = node
+		.wait_until("the feeds job settles", Duration::from_secs(60), |n| async move {
+			job(n, 0).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+		})
+		.await;
+	let mut input: Vec<u8> =
+		(0..15).flat_map(|channel| (volts(channel) as f32).to_le_bytes()).collect();
+	input.extend(1.75f32.to_le_bytes());
+	assert_eq!(settled.input, input);
+	let model = Loaded::new(demo::DEMO_MODEL, &demo_io()).unwrap();
+	assert_eq!(settled.output, Some(model.run(&input).unwrap()));
+	let view: Value = node.call("inference_job", rpc_params![0u64]).await.unwrap();
+	let frozen = view["feeds"].as_array().unwrap();
+	assert_eq!(frozen.len(), 16);
+	assert_eq!(frozen[15]["value"], "1750");
+	assert_eq!(frozen[15]["decimals"], 3);
+
+	let metrics = node.metrics().await;
+	let reported = metric(&metrics, "verity_oracle_values_total", "outcome=\"reported\"");
+	assert!(reported.unwrap() >= 16.0, "{reported:?}");
+	assert!(metric(&metrics, "verity_oracle_values_total", "outcome=\"skipped\"").unwrap() >= 1.0);
+	let _ = std::fs::remove_dir_all(&dir);
+}

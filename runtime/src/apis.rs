@@ -200,6 +200,11 @@ impl_runtime_apis! {
 		fn params() -> pallet_feeds::FeedParams {
 			pallet_feeds::Params::<Runtime>::get()
 		}
+
+		fn is_oracle(key: AccountId) -> bool {
+			use frame_support::traits::SortedMembers;
+			<Runtime as pallet_oracle::Config>::Members::contains(&key)
+		}
 	}
 
 	#[api_version(4)]

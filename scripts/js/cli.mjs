@@ -7,6 +7,10 @@
 //       puts the model into the node's store, registers it, and lets an operator serve it
 //   node cli.mjs submit MODEL --values 0.1,0.2,... [--as eve] [--mode Fast]
 //       submits a job on f32 values, waits for JobSettled and prints the output
+//   node cli.mjs demo --feeds 0,1,...,15
+//       runs the demo model on the current values of oracle feeds, frozen into the job
+//   node cli.mjs oracle
+//       prints every oracle feed and its current value
 //   node cli.mjs challenge JOB [--as eve]
 //       challenges the result of a settled Fast job and waits for its verifiers' verdict
 //   node cli.mjs set-worker WORKER|none [--as alice]
@@ -26,6 +30,7 @@ commands:
   register FILE    put the ONNX model FILE into the node's store, register it and let an
                    operator serve it; prints {"model": ID}
   submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
+  oracle           print every oracle feed with its current value, one JSON line each
   challenge JOB    challenge the result of the settled Fast job JOB (a number), as its
                    requester or a verifier: verifiers re-run it; prints the outcome
   set-worker WORKER
@@ -46,6 +51,9 @@ options:
                        is 16 values from -1 by 1/8); write --values=-1,... for a negative first
   --mode MODE          demo, submit: the verification mode: Fast (default), Zk, or
                        Consensus:K (the worker and K verifiers commit and reveal; K odd)
+  --feeds ID,ID,...    demo, submit: run on the current values of these oracle feeds (one
+                       input element each; the dev chain's demo feeds are 0 to 15) instead of
+                       --values
   --frac N             demo, submit: fractional bits of a Zk job's i8 tensors (default 4)
   --input SHAPE        register: the input tensor's shape, as 1,16 (required)
   --output SHAPE       register: the output tensor's shape, as 1,4 (required)
@@ -61,9 +69,10 @@ Environment: VERITY_DEBUG=1 prints the error's stack trace and polkadot.js's own
 
 /** The options each command takes (`--url` goes with every one). */
 const COMMANDS = {
-  demo: { args: [], options: ['as', 'values', 'mode', 'frac'] },
+  demo: { args: [], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
+  oracle: { args: [], options: [] },
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
-  submit: { args: ['MODEL'], options: ['as', 'values', 'mode', 'frac'] },
+  submit: { args: ['MODEL'], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
   challenge: { args: ['JOB'], options: ['as'] },
   'set-worker': { args: ['WORKER'], options: ['as'] },
   'accept-worker': { args: ['OPERATOR'], options: ['as'] },
@@ -85,7 +94,7 @@ function numbers(name, text, ok = Number.isFinite, what = 'numbers') {
 
 /** The command line as `{ command, arg, opts }`; throws a `UsageError` if it is not one. */
 function parse(args) {
-  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values'];
+  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds'];
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) });
@@ -115,6 +124,8 @@ function parse(args) {
     opts.as ??= 'alice';
   } else if (command === 'accept-worker') {
     if (opts.as === undefined) throw new UsageError('accept-worker needs --as WORKER');
+  } else if (command === 'oracle') {
+    // Nothing to check.
   } else if (command === 'challenge') {
     if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`JOB must be a job number, not '${rest[0]}'`);
     opts.as ??= 'eve';
@@ -122,7 +133,13 @@ function parse(args) {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
     }
-    if (command === 'submit' && opts.values === undefined) throw new UsageError('submit needs --values V,V,...');
+    if (opts.feeds !== undefined) {
+      if (opts.values !== undefined) throw new UsageError('--feeds and --values are two inputs; give one');
+      opts.feeds = numbers('feeds', opts.feeds, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'feed ids');
+    }
+    if (command === 'submit' && opts.values === undefined && opts.feeds === undefined) {
+      throw new UsageError('submit needs --values V,V,... or --feeds ID,ID,...');
+    }
     opts.values = opts.values === undefined ? Array.from({ length: 16 }, (_, i) => i / 8 - 1) : numbers('values', opts.values);
     opts.mode ??= 'Fast';
     const consensus = /^Consensus:([0-9]+)$/.exec(opts.mode);
@@ -138,7 +155,7 @@ async function run({ command, arg, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
-    acceptWorker, challenge, waitForChallenge, round, UNIT,
+    acceptWorker, challenge, waitForChallenge, round, oracleValues, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -157,6 +174,10 @@ async function run({ command, arg, opts }) {
       const operator = /^5[1-9A-HJ-NP-Za-km-z]{46,47}$/.test(arg) ? arg : account(arg).address;
       await acceptWorker(api, account(opts.as), operator);
       console.log(JSON.stringify({ operator }));
+    } else if (command === 'oracle') {
+      for (const feed of await oracleValues(api)) {
+        console.log(JSON.stringify({ ...feed, value: feed.value === null ? null : decimal(feed.value, feed.decimals) }));
+      }
     } else if (command === 'challenge') {
       const id = Number(arg);
       const { bond } = await challenge(api, account(opts.as), id);
@@ -166,8 +187,8 @@ async function run({ command, arg, opts }) {
     } else {
       const model = command === 'demo' ? DEMO_MODEL : arg;
       const zk = opts.mode === 'Zk';
-      const input = zk ? encodeI8(opts.values, opts.frac) : encodeF32(opts.values);
-      const result = await runJob(api, account(opts.as), { model, input, mode: opts.mode });
+      const input = opts.feeds ? undefined : zk ? encodeI8(opts.values, opts.frac) : encodeF32(opts.values);
+      const result = await runJob(api, account(opts.as), { model, input, feeds: opts.feeds, mode: opts.mode });
       const decode = (bytes) => (zk ? decodeI8(bytes, opts.frac) : decodeF32(bytes));
       console.log(JSON.stringify({
         job: result.job, worker: result.worker, status: result.status,
@@ -179,6 +200,14 @@ async function run({ command, arg, opts }) {
   } finally {
     await api.disconnect();
   }
+}
+
+/** The integer `value` (a BigInt) of `decimals` decimals as a decimal string: 1234n, 3 → "1.234". */
+function decimal(value, decimals) {
+  const digits = (value < 0n ? -value : value).toString().padStart(decimals + 1, '0');
+  const point = digits.length - decimals;
+  const text = decimals ? `${digits.slice(0, point)}.${digits.slice(point)}` : digits;
+  return value < 0n ? `-${text}` : text;
 }
 
 /** Reports `error` as one line on stderr (its stack too with VERITY_DEBUG) and sets the exit code. */

@@ -290,12 +290,15 @@ export function waitForChallenge(api, id, { timeoutMs = 120_000 } = {}) {
 }
 
 /**
- * Submits a job of `model` on `input` (bytes) in `mode`, paying at most `maxFee` (the estimate by
- * default); resolves with its id once included.
+ * Submits a job of `model` on `input` (bytes), or on the current values of the oracle `feeds`
+ * (ids), in `mode`, paying at most `maxFee` (the estimate by default); resolves with its id
+ * once included.
  */
-export async function submitJob(api, requester, { model, input, mode = 'Fast', maxFee }) {
+export async function submitJob(api, requester, { model, input, feeds, mode = 'Fast', maxFee }) {
   const fee = maxFee ?? (await estimateFee(api, model, mode));
-  const { events } = await send(api, requester, api.tx.inference.submitJob(model, { Inline: u8aToHex(input) }, mode, fee));
+  // `feeds`: oracle feed ids, one input element each, whose current values the job freezes.
+  const jobInput = feeds ? { Feeds: feeds } : { Inline: u8aToHex(input) };
+  const { events } = await send(api, requester, api.tx.inference.submitJob(model, jobInput, mode, fee));
   const submitted = events.find(({ event }) => api.events.inference.JobSubmitted.is(event));
   if (!submitted) throw new Error('no JobSubmitted event');
   return { job: submitted.event.data.job.toNumber(), worker: submitted.event.data.worker.toString() };
@@ -305,6 +308,33 @@ export async function submitJob(api, requester, { model, input, mode = 'Fast', m
 export async function runJob(api, requester, request, options) {
   const { job: id, worker } = await submitJob(api, requester, request);
   return { job: id, worker, ...(await waitForJob(api, id, options)) };
+}
+
+/**
+ * Every oracle feed with its current value (`FeedsApi_feeds`, the `oracle_values` RPC's data):
+ * `{ id, description, unit, decimals, value, timestamp, reportedAt, fresh }`, `value` a BigInt
+ * in units of `10^-decimals` (null without one), `fresh` whether a job may use it now.
+ */
+export async function oracleValues(api) {
+  const feeds = await api.call.feedsApi.feeds();
+  return feeds.map((feed) => {
+    const reading = feed.reading.isSome ? feed.reading.unwrap() : null;
+    return {
+      id: feed.id.toNumber(),
+      description: new TextDecoder().decode(feed.description.toU8a(true)),
+      unit: new TextDecoder().decode(feed.unit.toU8a(true)),
+      decimals: feed.decimals.toNumber(),
+      value: reading ? reading.value.toBigInt() : null,
+      timestamp: reading ? reading.timestamp.toNumber() : null,
+      reportedAt: reading ? reading.block.toNumber() : null,
+      fresh: feed.fresh.isTrue,
+    };
+  });
+}
+
+/** Reports `values` (`[[feedId, integer], ...]`) to the oracle as `oracle`, an oracle's key. */
+export async function reportValues(api, oracle, values) {
+  return send(api, oracle, api.tx.oracle.feedValues(values.map(([feed, value]) => [feed, value.toString()])));
 }
 
 export { hexToU8a, u8aToHex };

@@ -22,6 +22,8 @@ pub struct Metrics {
 	pub round_steps: CounterVec<U64>,
 	/// Audits run, by `outcome` (`match`, or `mismatch` and a challenge sent).
 	pub audits: CounterVec<U64>,
+	/// Oracle values, by `outcome` (`reported`, or `skipped`).
+	pub oracle_values: CounterVec<U64>,
 }
 
 impl Metrics {
@@ -74,6 +76,13 @@ impl Metrics {
 			audits: register(
 				CounterVec::new(
 					Opts::new("verity_worker_audits_total", "Audits of settled Fast jobs run"),
+					&["outcome"],
+				)?,
+				registry,
+			)?,
+			oracle_values: register(
+				CounterVec::new(
+					Opts::new("verity_oracle_values_total", "Oracle values reported or skipped"),
 					&["outcome"],
 				)?,
 				registry,

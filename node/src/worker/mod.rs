@@ -29,7 +29,10 @@
 //!
 //! 5. plays the `Consensus` rounds its operators are members of, as a job's worker or one of
 //!    its verifiers (`rounds.rs`): runs the model, commits to a salted hash of the output, and
-//!    reveals it once the chain opens the reveals.
+//!    reveals it once the chain opens the reveals; runs the audits the chain gives its
+//!    verifiers (`audits.rs`);
+//! 6. with `--oracle-sources FILE` and the key of an active `Oracle` operator, fetches the
+//!    configured outside values and reports them to the chain's oracle ([`oracle`]).
 //!
 //! A result that was submitted but not included is submitted again after
 //! [`RESUBMIT_AFTER`] blocks; one the chain refused for good when a block applied it is
@@ -40,6 +43,7 @@ mod audits;
 pub mod demo;
 pub mod engine;
 pub mod metrics;
+pub mod oracle;
 pub mod outcomes;
 pub mod p2p;
 mod rounds;
@@ -163,6 +167,12 @@ pub struct WorkerParams {
 	/// audits stay honest.
 	#[arg(long, hide = true)]
 	pub worker_lie: bool,
+
+	/// The outside sources an `Oracle` operator's node reports (a TOML file of `[[source]]`
+	/// tables: feed, url, pointer, interval, timeout, min, max, max_change; see
+	/// `docs/node.md`). Needs `--worker` and the key of an active `Oracle` operator.
+	#[arg(long, value_name = "FILE")]
+	pub oracle_sources: Option<std::path::PathBuf>,
 }
 
 /// What `worker_status` reports.
@@ -199,6 +209,11 @@ pub struct WorkerStatus {
 	pub audits: u64,
 	/// Challenges sent after an audit found another output than the job's.
 	pub challenges: u64,
+	/// Oracle values reported since the node started.
+	pub oracle_reported: u64,
+	/// Oracle values skipped (a failed fetch, not a number, outside the band, too far from
+	/// the chain's value) since the node started.
+	pub oracle_skipped: u64,
 }
 
 /// Where a job the worker took is.
@@ -223,6 +238,8 @@ struct State {
 	round_reveals: u64,
 	audits: u64,
 	challenges: u64,
+	oracle_reported: u64,
+	oracle_skipped: u64,
 	jobs: HashMap<JobId, Progress>,
 	/// Jobs whose result or proof batch the chain refused: their answers go alone.
 	alone: HashSet<JobId>,
@@ -236,6 +253,8 @@ pub struct Shared {
 	pub engine: Engine,
 	/// The proving keys of `Zk` models.
 	pub zk: zk::ZkKeys,
+	/// The oracle's sources (`--oracle-sources`), read when the node starts.
+	oracle: Option<oracle::Sources>,
 	enabled: bool,
 	metrics: Option<Metrics>,
 	state: Mutex<State>,
@@ -260,6 +279,7 @@ impl Shared {
 		if let Some(peers) = peers {
 			store = store.with_peers(peers);
 		}
+		let oracle = params.oracle_sources.as_deref().map(oracle::Sources::load).transpose()?;
 		let metrics = match (params.worker, registry) {
 			(true, Some(registry)) => Some(Metrics::register(registry).map_err(|e| e.to_string())?),
 			_ => None,
@@ -278,6 +298,7 @@ impl Shared {
 			zk: zk::ZkKeys::new(
 				params.worker_zk_keys.clone().unwrap_or_else(|| data_path.join("zk")),
 			),
+			oracle,
 			enabled: params.worker,
 			metrics,
 			state: Default::default(),
@@ -310,6 +331,8 @@ impl Shared {
 			round_reveals: state.round_reveals,
 			audits: state.audits,
 			challenges: state.challenges,
+			oracle_reported: state.oracle_reported,
+			oracle_skipped: state.oracle_skipped,
 		}
 	}
 
@@ -359,6 +382,20 @@ impl Shared {
 		}
 		if let Some(metrics) = &self.metrics {
 			metrics.audits.with_label_values(&[outcome]).inc();
+		}
+	}
+
+	/// Counts an oracle value `reported` or `skipped`.
+	fn record_oracle(&self, outcome: &'static str) {
+		let mut state = self.state.lock();
+		let count = if outcome == "reported" {
+			&mut state.oracle_reported
+		} else {
+			&mut state.oracle_skipped
+		};
+		*count = count.saturating_add(1);
+		if let Some(metrics) = &self.metrics {
+			metrics.oracle_values.with_label_values(&[outcome]).inc();
 		}
 	}
 
@@ -612,6 +649,17 @@ pub fn spawn_worker_tasks(
 ) {
 	let (queue, jobs) = mpsc::channel(params.worker_queue_size.max(1));
 	let (answers, to_deliver) = mpsc::unbounded_channel();
+	let submitter = Arc::new(Submitter::new(client.clone(), pool, keystore.clone()));
+	if let Some(sources) = shared.oracle.clone().filter(|sources| !sources.sources.is_empty()) {
+		oracle::spawn(
+			task_manager,
+			client.clone(),
+			submitter.clone(),
+			keystore.clone(),
+			shared.clone(),
+			sources,
+		);
+	}
 	let worker = Worker {
 		answers,
 		loading: Default::default(),
@@ -621,8 +669,8 @@ pub fn spawn_worker_tasks(
 		rounds: Default::default(),
 		audits: Default::default(),
 		lie: params.worker_lie,
-		client: client.clone(),
-		submitter: Arc::new(Submitter::new(client, pool, keystore.clone())),
+		client,
+		submitter,
 		keystore,
 		shared,
 		slots: Arc::new(Semaphore::new(0)),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
   estimateFee, submitJob, job, send, UNIT, waitForJob, round, commit, reveal, challenge, challengeOf,
-  waitForChallenge,
+  waitForChallenge, oracleValues, reportValues,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
@@ -40,6 +40,30 @@ test('a job on the demo model settles, with the same output for the same input',
   // Same input, same output: the result is deterministic.
   const again = await runJob(api, account('dave'), { model: DEMO_MODEL, input: encodeF32(values) });
   assert.deepEqual(decodeF32(again.output), output);
+});
+
+test('a job on the oracle feeds freezes their values and settles', async () => {
+  // Alice is the dev chain's oracle: she reports the sixteen demo feeds (volts, 3 decimals).
+  const values = Array.from({ length: 16 }, (_, i) => [i, BigInt(i * 125 - 1000)]);
+  await reportValues(api, account('alice'), values);
+  const feeds = await oracleValues(api);
+  assert.equal(feeds.length, 16);
+  assert.deepEqual(feeds.map((feed) => feed.value), values.map(([, v]) => v));
+  assert.ok(feeds.every((feed) => feed.fresh && feed.decimals === 3 && feed.unit === 'V'));
+  // A stranger's report is refused.
+  await assert.rejects(reportValues(api, account('ferdie'), [[0, 1n]]), /NoPermission/);
+
+  const ids = values.map(([feed]) => feed);
+  const result = await runJob(api, account('eve'), { model: DEMO_MODEL, feeds: ids });
+  assert.equal(result.status, 'Settled');
+  const frozen = await job(api, result.job);
+  assert.deepEqual(decodeF32(frozen.input.toU8a(true)), values.map(([, v]) => Number(v) / 1000));
+  assert.deepEqual(frozen.feeds.map((reading) => reading.value.toBigInt()), values.map(([, v]) => v));
+  // The same values inline give the same output.
+  const inline = await runJob(api, account('eve'), { model: DEMO_MODEL, input: frozen.input.toU8a(true) });
+  assert.deepEqual(inline.output, result.output);
+  // An unknown feed is refused with a clear error and opens no job.
+  await assert.rejects(submitJob(api, account('eve'), { model: DEMO_MODEL, feeds: [...ids.slice(1), 99] }), /UnknownFeed/);
 });
 
 test('a Zk job on the demo model settles on a verified proof', async () => {
@@ -217,6 +241,22 @@ test('the CLI refuses a file that is not a model, and a model of other shapes, i
   ({ code, stderr } = await cli(['challenge', '999999']));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /^cli\.mjs: .*UnknownJob/);
+});
+
+test('the CLI lists the oracle feeds and runs the demo model on them', async () => {
+  await reportValues(api, account('alice'), Array.from({ length: 16 }, (_, i) => [i, BigInt(-i * 1001)]));
+  const listed = await cli(['oracle']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const feeds = listed.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(feeds.length, 16);
+  assert.equal(feeds[3].value, '-3.003');
+  assert.equal(feeds[0].value, '0.000');
+  assert.ok(feeds.every((feed) => feed.fresh && feed.unit === 'V'));
+  const ran = await cli(['demo', '--feeds', Array.from({ length: 16 }, (_, i) => i).join(',')]);
+  assert.equal(ran.code, 0, ran.stderr);
+  const printed = JSON.parse(ran.stdout);
+  assert.equal(printed.status, 'Settled');
+  assert.equal(printed.output.length, 4);
 });
 
 test('the CLI challenges a settled job as its requester and prints the verdict', async () => {

@@ -25,5 +25,8 @@ sp_api::decl_runtime_apis! {
 		fn feed(id: FeedId) -> Option<FeedView<AccountId, Balance, BlockNumber>>;
 		/// How many reports a value needs and how old it may be.
 		fn params() -> FeedParams;
+		/// Whether `key` may report to the oracle: the key an active `Oracle` operator reports
+		/// through (its worker key if it named one, else its own).
+		fn is_oracle(key: AccountId) -> bool;
 	}
 }
