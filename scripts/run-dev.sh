@@ -4,7 +4,9 @@
 # store), RPC on ws/http://127.0.0.1:9944, state in a temporary directory. Alice is also the
 # chain's oracle: a local demo source (scripts/demo-feed.mjs on 127.0.0.1:8089, no internet
 # needed) serves sixteen sensor channels, and her node reports them to the sixteen demo feeds
-# (scripts/demo-sources.toml) every few seconds: `oracle_values` shows them moving.
+# (scripts/demo-sources.toml) every few seconds: `oracle_values` shows them moving. Once the
+# node answers, Eve subscribes to the demo model over the sixteen feeds (a job every ten blocks,
+# a hundred runs) and each job's result is printed as it ends (DEMO_SUBSCRIPTION=0 skips it).
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
@@ -29,9 +31,18 @@ else
 fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 
-# The demo feeds' source, stopped with the node.
+# The demo feeds' source and the demo subscription, stopped with the node.
 node scripts/demo-feed.mjs 8089 &
-feed=$!
-trap 'kill $feed 2>/dev/null || true' EXIT
+helpers=($!)
+trap 'kill "${helpers[@]}" 2>/dev/null || true' EXIT
+if [ "${DEMO_SUBSCRIPTION:-1}" != 0 ]; then
+	(cd scripts/js && npm ci --no-audit --no-fund --loglevel=error)
+	(
+		until node scripts/js/cli.mjs oracle >/dev/null 2>&1; do sleep 2; done
+		exec node scripts/js/cli.mjs subscribe --feeds 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 \
+			--every 10 --runs 100 --follow
+	) &
+	helpers+=($!)
+fi
 "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker \
 	--oracle-sources scripts/demo-sources.toml "$@"

@@ -487,7 +487,7 @@ async fn fresh_values(node: &Node) -> Vec<(u64, Option<String>)> {
 }
 
 #[tokio::test]
-async fn the_oracle_worker_reports_a_local_source_and_a_feeds_job_runs_on_it() {
+async fn the_oracle_worker_reports_a_local_source_and_feeds_jobs_and_a_subscription_run_on_it() {
 	use verity_runtime::genesis_config_presets::DEMO_FEEDS;
 	// Sixteen channels of -2 V, -1.75 V, …; channel 15 answers an absurd 99 V at first.
 	let volts = |channel: u32| f64::from(channel) * 0.25 - 2.0;
@@ -558,6 +558,34 @@ async fn the_oracle_worker_reports_a_local_source_and_a_feeds_job_runs_on_it() {
 	assert_eq!(frozen.len(), 16);
 	assert_eq!(frozen[15]["value"], "1750");
 	assert_eq!(frozen[15]["decimals"], 3);
+
+	// A subscription over the same feeds: two runs, two blocks apart, each a job on the
+	// values of its block, escrowed at once and settled by the worker.
+	let subscribe = RuntimeCall::Inference(pallet_inference::Call::subscribe {
+		model: DEMO_MODEL_ID,
+		feeds: BoundedVec::truncate_from((0..DEMO_FEEDS).collect()),
+		mode: VerificationMode::Fast,
+		period: 2,
+		runs: 2,
+		max_fee: 2 * UNIT,
+	});
+	node.submit_and_watch(subscribe, &Sr25519Keyring::Eve.pair()).await;
+	let view: Value = node.call("inference_subscription", rpc_params![0u64]).await.unwrap();
+	assert_eq!(view["runsLeft"], 2, "{view}");
+	for id in [1, 2] {
+		let settled = node
+			.wait_until("a subscription's job settles", Duration::from_secs(60), |n| async move {
+				job(n, id).await.filter(|j| j.status == pallet_inference::JobStatus::Settled)
+			})
+			.await;
+		assert_eq!(settled.feeds.len(), 16);
+		assert_eq!(settled.requester, Sr25519Keyring::Eve.to_account_id());
+	}
+	let left: Vec<Value> = node
+		.call("inference_subscriptionsOf", rpc_params![Sr25519Keyring::Eve.to_account_id()])
+		.await
+		.unwrap();
+	assert!(left.is_empty(), "the subscription is pruned when done: {left:?}");
 
 	let metrics = node.metrics().await;
 	let reported = metric(&metrics, "verity_oracle_values_total", "outcome=\"reported\"");

@@ -243,6 +243,14 @@ impl_runtime_apis! {
 		fn audits_for(auditor: AccountId) -> Vec<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
 			Inference::audits_for(&auditor)
 		}
+
+		fn subscription(id: pallet_inference::SubscriptionId) -> Option<pallet_inference::SubscriptionView<AccountId, Balance, BlockNumber>> {
+			Inference::subscription_view(id)
+		}
+
+		fn subscriptions_of(requester: AccountId) -> Vec<pallet_inference::SubscriptionView<AccountId, Balance, BlockNumber>> {
+			Inference::subscriptions_of(&requester)
+		}
 	}
 
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {

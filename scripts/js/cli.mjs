@@ -11,6 +11,9 @@
 //       runs the demo model on the current values of oracle feeds, frozen into the job
 //   node cli.mjs oracle
 //       prints every oracle feed and its current value
+//   node cli.mjs subscribe --feeds 0,1,...,15 --every 10 --runs 100 [--model MODEL] [--follow]
+//       escrows a recurring job on the feeds (the demo model by default); --follow prints each
+//       job's result as it ends
 //   node cli.mjs challenge JOB [--as eve]
 //       challenges the result of a settled Fast job and waits for its verifiers' verdict
 //   node cli.mjs set-worker WORKER|none [--as alice]
@@ -31,6 +34,10 @@ commands:
                    operator serve it; prints {"model": ID}
   submit MODEL     run a job of MODEL (its 0x... id) on --values and print its result
   oracle           print every oracle feed with its current value, one JSON line each
+  subscribe        escrow a job on --feeds every --every blocks, --runs times (of --model, the
+                   demo model by default); prints {"subscription": ID}, and with --follow a
+                   line for each of its jobs as it ends
+  unsubscribe ID   cancel the runs to come of subscription ID; prints what came back
   challenge JOB    challenge the result of the settled Fast job JOB (a number), as its
                    requester or a verifier: verifiers re-run it; prints the outcome
   set-worker WORKER
@@ -55,6 +62,10 @@ options:
                        input element each; the dev chain's demo feeds are 0 to 15) instead of
                        --values
   --frac N             demo, submit: fractional bits of a Zk job's i8 tensors (default 4)
+  --every N            subscribe: blocks between runs (required)
+  --runs N             subscribe: how many runs to escrow (required)
+  --model MODEL        subscribe: the model (its 0x... id; default the demo model)
+  --follow             subscribe: print each job's result as it ends, until the last run
   --input SHAPE        register: the input tensor's shape, as 1,16 (required)
   --output SHAPE       register: the output tensor's shape, as 1,4 (required)
   --price VRT          register: the price of a job (default 1)
@@ -71,6 +82,8 @@ Environment: VERITY_DEBUG=1 prints the error's stack trace and polkadot.js's own
 const COMMANDS = {
   demo: { args: [], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
   oracle: { args: [], options: [] },
+  subscribe: { args: [], options: ['as', 'feeds', 'mode', 'every', 'runs', 'model', 'follow'] },
+  unsubscribe: { args: ['ID'], options: ['as'] },
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
   challenge: { args: ['JOB'], options: ['as'] },
@@ -94,10 +107,12 @@ function numbers(name, text, ok = Number.isFinite, what = 'numbers') {
 
 /** The command line as `{ command, arg, opts }`; throws a `UsageError` if it is not one. */
 function parse(args) {
-  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds'];
+  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds', 'every', 'runs', 'model'];
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) });
+    const options = Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
+    options.follow = { type: 'boolean' };
+    parsed = parseArgs({ args, allowPositionals: true, options });
   } catch (error) {
     throw new UsageError(error.message);
   }
@@ -126,6 +141,23 @@ function parse(args) {
     if (opts.as === undefined) throw new UsageError('accept-worker needs --as WORKER');
   } else if (command === 'oracle') {
     // Nothing to check.
+  } else if (command === 'subscribe') {
+    if (opts.feeds === undefined) throw new UsageError('subscribe needs --feeds ID,ID,...');
+    opts.feeds = numbers('feeds', opts.feeds, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'feed ids');
+    for (const name of ['every', 'runs']) {
+      if (opts[name] === undefined) throw new UsageError(`subscribe needs --${name} N`);
+      [opts[name]] = numbers(name, opts[name], (n) => Number.isInteger(n) && n > 0, 'one whole number above zero');
+    }
+    opts.model ??= DEMO_MODEL;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(opts.model)) throw new UsageError(`--model must be a 0x... id of 32 bytes, not '${opts.model}'`);
+    opts.mode ??= 'Fast';
+    const consensus = /^Consensus:([0-9]+)$/.exec(opts.mode);
+    if (consensus) opts.mode = { Consensus: Number(consensus[1]) };
+    else if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${opts.mode}'`);
+    opts.as ??= 'eve';
+  } else if (command === 'unsubscribe') {
+    if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`ID must be a subscription number, not '${rest[0]}'`);
+    opts.as ??= 'eve';
   } else if (command === 'challenge') {
     if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`JOB must be a job number, not '${rest[0]}'`);
     opts.as ??= 'eve';
@@ -155,7 +187,8 @@ async function run({ command, arg, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
-    acceptWorker, challenge, waitForChallenge, round, oracleValues, UNIT,
+    acceptWorker, challenge, waitForChallenge, round, oracleValues, subscribe, followSubscription, cancelSubscription,
+    waitForJob, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -178,6 +211,29 @@ async function run({ command, arg, opts }) {
       for (const feed of await oracleValues(api)) {
         console.log(JSON.stringify({ ...feed, value: feed.value === null ? null : decimal(feed.value, feed.decimals) }));
       }
+    } else if (command === 'subscribe') {
+      const id = await subscribe(api, account(opts.as), {
+        model: opts.model, feeds: opts.feeds, mode: opts.mode, period: opts.every, runs: opts.runs,
+      });
+      console.log(JSON.stringify({ subscription: id }));
+      if (opts.follow) {
+        const ended = [];
+        await followSubscription(api, id, {
+          onRun: (run) => {
+            if (run.skipped) return console.log(JSON.stringify({ subscription: id, skipped: run.skipped }));
+            ended.push(waitForJob(api, run.job).then((result) => console.log(JSON.stringify({
+              subscription: id, job: run.job, status: result.status, reason: result.reason,
+              output: result.output && opts.mode !== 'Zk' ? decodeF32(result.output) : null,
+            }))));
+          },
+          timeoutMs: 2 ** 31 - 1,
+        });
+        await Promise.all(ended);
+      }
+    } else if (command === 'unsubscribe') {
+      const { events } = await cancelSubscription(api, account(opts.as), Number(arg));
+      const cancelled = events.find(({ event }) => api.events.inference.SubscriptionCancelled.is(event));
+      console.log(JSON.stringify({ subscription: Number(arg), refunded: cancelled?.event.data.refunded.toString() }));
     } else if (command === 'challenge') {
       const id = Number(arg);
       const { bond } = await challenge(api, account(opts.as), id);

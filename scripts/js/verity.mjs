@@ -337,4 +337,64 @@ export async function reportValues(api, oracle, values) {
   return send(api, oracle, api.tx.oracle.feedValues(values.map(([feed, value]) => [feed, value.toString()])));
 }
 
+/**
+ * Subscribes to recurring inference: a job of `model` on the current values of `feeds` every
+ * `period` blocks, `runs` times, each paying at most `maxFee` (the estimate by default); the
+ * whole subscription is escrowed now. Resolves with its id once included.
+ */
+export async function subscribe(api, requester, { model, feeds, mode = 'Fast', period, runs, maxFee }) {
+  const fee = maxFee ?? (await estimateFee(api, model, mode));
+  const { events } = await send(api, requester, api.tx.inference.subscribe(model, feeds, mode, period, runs, fee));
+  const created = events.find(({ event }) => api.events.inference.Subscribed.is(event));
+  if (!created) throw new Error('no Subscribed event');
+  return created.event.data.subscription.toNumber();
+}
+
+/** Cancels subscription `id`: its runs to come are not opened and their money comes back. */
+export async function cancelSubscription(api, requester, id) {
+  return send(api, requester, api.tx.inference.cancelSubscription(id));
+}
+
+/** The subscription `id` while it has runs to come (`InferenceApi_subscription`), or `null`. */
+export async function subscription(api, id) {
+  const view = await api.call.inferenceApi.subscription(id);
+  return view.isSome ? view.unwrap() : null;
+}
+
+/**
+ * Follows subscription `id` from the next block on: calls `onRun({ job })` for each job it opens
+ * and `onRun({ skipped })` for each run the market refused (with the error's name); resolves
+ * with the jobs once `count` were opened, or when it ends or is cancelled.
+ */
+export function followSubscription(api, id, { count = Infinity, onRun = () => {}, timeoutMs = 300_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    let timer;
+    const jobs = [];
+    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
+    const [finish, fail] = [end(resolve), end(reject)];
+    timer = setTimeout(() => fail(new Error(`subscription ${id}: ${jobs.length} jobs within ${timeoutMs} ms`)), timeoutMs);
+    const mine = (event) => event.data.subscription.toString() === String(id);
+    const check = async (blockHash) => {
+      const events = await (await api.at(blockHash)).query.system.events();
+      for (const { event } of events) {
+        if (api.events.inference.SubscriptionRan.is(event) && mine(event)) {
+          const job = event.data.job.toNumber();
+          jobs.push(job);
+          onRun({ job });
+          if (jobs.length >= count) return finish(jobs);
+        } else if (api.events.inference.SubscriptionRunSkipped.is(event) && mine(event)) {
+          const error = event.data.error;
+          onRun({ skipped: error.isModule ? api.registry.findMetaError(error.asModule).name : error.toString() });
+        } else if ((api.events.inference.SubscriptionEnded.is(event) || api.events.inference.SubscriptionCancelled.is(event)) && mine(event)) {
+          return finish(jobs);
+        }
+      }
+    };
+    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
+      .then((u) => { unsubscribe = u; })
+      .catch(fail);
+  });
+}
+
 export { hexToU8a, u8aToHex };

@@ -122,6 +122,54 @@ impl<T: Config> Candidates<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// What a job of `model` in `mode` paying at most `max_fee` is bought under: the model's
+	/// terms, the fee, and the length its input must have. Refuses what `submit_job` refuses
+	/// of a model and a mode.
+	pub(crate) fn job_terms(
+		model: &ModelId,
+		mode: VerificationMode,
+		max_fee: BalanceOf<T>,
+	) -> Result<(ModelTerms<T::AccountId, BalanceOf<T>>, BalanceOf<T>, Option<u32>), DispatchError>
+	{
+		let terms = T::Models::terms(model).ok_or(Error::<T>::UnknownModel)?;
+		let fee = Self::fee_under(&terms, mode).map_err(|error| match error {
+			EstimateError::UnknownModel => Error::<T>::UnknownModel,
+			EstimateError::ModelRetired => Error::<T>::ModelRetired,
+			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
+			EstimateError::Overflow => Error::<T>::Overflow,
+			EstimateError::InvalidVerifierCount => Error::<T>::InvalidVerifierCount,
+		})?;
+		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
+		// quantized input the proof is about. Outputs likewise; one longer than a result may be
+		// could never be delivered.
+		let (expected_len, output_len) = match mode {
+			VerificationMode::Fast => (terms.input_len, terms.output_len),
+			VerificationMode::Zk => {
+				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
+				(terms.input_elements, terms.output_elements)
+			},
+			// Members run the model on the same input as a `Fast` worker and reveal its bytes
+			// (`fee_under` checked `k`).
+			VerificationMode::Consensus(_) => (terms.input_len, terms.output_len),
+		};
+		frame_support::ensure!(
+			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
+			Error::<T>::OutputTooLong
+		);
+		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
+		Ok((terms, fee, expected_len))
+	}
+
+	/// The storage deposit of one job in `mode`: a round keeps up to one output a member, so
+	/// its deposit grows with them.
+	pub(crate) fn job_deposit(mode: VerificationMode) -> Result<BalanceOf<T>, DispatchError> {
+		let members = match mode {
+			VerificationMode::Consensus(k) => u32::from(k).saturating_add(1),
+			_ => 1,
+		};
+		Ok(T::JobDeposit::get().checked_mul(&members.into()).ok_or(Error::<T>::Overflow)?)
+	}
+
 	/// The current values of `ids`, one for each of the model's `elements` input elements.
 	fn read_feeds(
 		ids: &[FeedId],
@@ -156,27 +204,7 @@ impl<T: Config> Pallet<T> {
 		max_fee: BalanceOf<T>,
 	) -> Result<(Vec<JobId>, u32), DispatchError> {
 		frame_support::ensure!(!inputs.is_empty(), Error::<T>::EmptyBatch);
-		let terms = T::Models::terms(&model).ok_or(Error::<T>::UnknownModel)?;
-		let fee = Self::fee_under(&terms, mode).map_err(|error| match error {
-			EstimateError::UnknownModel => Error::<T>::UnknownModel,
-			EstimateError::ModelRetired => Error::<T>::ModelRetired,
-			EstimateError::ModeNotSupported => Error::<T>::ModeNotSupported,
-			EstimateError::Overflow => Error::<T>::Overflow,
-			EstimateError::InvalidVerifierCount => Error::<T>::InvalidVerifierCount,
-		})?;
-		// A `Fast` input is the tensor's bytes; a `Zk` input is one `i8` an element, the
-		// quantized input the proof is about. Outputs likewise; one longer than a result may be
-		// could never be delivered.
-		let (expected_len, output_len) = match mode {
-			VerificationMode::Fast => (terms.input_len, terms.output_len),
-			VerificationMode::Zk => {
-				frame_support::ensure!(terms.has_key, Error::<T>::NoVerifyingKey);
-				(terms.input_elements, terms.output_elements)
-			},
-			// Members run the model on the same input as a `Fast` worker and reveal its bytes
-			// (`fee_under` checked `k`).
-			VerificationMode::Consensus(_) => (terms.input_len, terms.output_len),
-		};
+		let (terms, fee, expected_len) = Self::job_terms(&model, mode, max_fee)?;
 		// Feeds are read now and frozen into the job: its input is their encoding.
 		let element = match mode {
 			VerificationMode::Zk => Element::I8,
@@ -205,12 +233,6 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::InputSizeMismatch
 			);
 		}
-		frame_support::ensure!(
-			output_len.is_some_and(|len| len <= T::MaxOutputLen::get()),
-			Error::<T>::OutputTooLong
-		);
-		frame_support::ensure!(max_fee >= fee, Error::<T>::MaxFeeTooLow);
-
 		let count = u32::try_from(inputs.len()).map_err(|_| Error::<T>::Overflow)?;
 		let first = NextJobId::<T>::get();
 		let next = first.0.checked_add(u64::from(count)).ok_or(Error::<T>::Overflow)?;
@@ -252,13 +274,7 @@ impl<T: Config> Pallet<T> {
 			_ => commit_deadline,
 		};
 		let slots = Self::free_slots(deadline, count).ok_or(Error::<T>::MarketBusy)?;
-		// A round keeps up to one output a member: its deposit grows with them.
-		let members = match mode {
-			VerificationMode::Consensus(k) => u32::from(k).saturating_add(1),
-			_ => 1,
-		};
-		let deposit =
-			T::JobDeposit::get().checked_mul(&members.into()).ok_or(Error::<T>::Overflow)?;
+		let deposit = Self::job_deposit(mode)?;
 		let escrow = max_fee.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
 		let deposits = deposit.checked_mul(&count.into()).ok_or(Error::<T>::Overflow)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &requester, escrow)

@@ -35,6 +35,26 @@ fn market<T: Config>(n: u32) -> ModelId {
 	market_with_output::<T>(n, T::MaxOutputLen::get())
 }
 
+/// A model of `f` `f32` inputs served by one worker, and `f` fresh feeds.
+fn feeds_market<T: Config>(f: u32) -> (ModelId, Vec<FeedId>) {
+	let owner = funded::<T>("owner", 0);
+	let model = T::BenchmarkHelper::register_feeds_model(&owner, 0, f);
+	T::BenchmarkHelper::register_worker(&funded::<T>("worker", 0), model);
+	(model, (0..f).map(T::BenchmarkHelper::fresh_feed).collect())
+}
+
+/// Fills the subscription queues of the [`SCHEDULE_SPREAD`] blocks from `from` but the last,
+/// so scheduling a run at `from` searches them all.
+fn fill_subscription_queue<T: Config>(from: BlockNumberFor<T>) {
+	let mut block = from;
+	for _ in 1..SCHEDULE_SPREAD {
+		let queue: Vec<SubscriptionId> =
+			(0..T::MaxRunsPerBlock::get()).map(|i| u64::MAX - u64::from(i)).collect();
+		SubscriptionQueue::<T>::insert(block, BoundedVec::truncate_from(queue));
+		block = block.saturating_add(One::one());
+	}
+}
+
 /// Fills the deadline queues of the [`SCHEDULE_SPREAD`] blocks from `from` but the last, so
 /// scheduling an entry at `from` searches them all before it finds room: the worst case of a
 /// busy market. The entries name no job, so processing them does nothing.
@@ -228,10 +248,7 @@ mod benchmarks {
 	/// one operator: what reading and freezing feeds adds to `submit_job(1)`.
 	#[benchmark]
 	fn submit_feeds_job(f: Linear<1, { T::MaxFeeds::get() }>) {
-		let owner = funded::<T>("owner", 0);
-		let model = T::BenchmarkHelper::register_feeds_model(&owner, 0, f);
-		T::BenchmarkHelper::register_worker(&funded::<T>("worker", 0), model);
-		let ids: Vec<FeedId> = (0..f).map(T::BenchmarkHelper::fresh_feed).collect();
+		let (model, ids) = feeds_market::<T>(f);
 		congest::<T>(deadline_now::<T>());
 		let requester = funded::<T>("requester", 0);
 		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
@@ -240,6 +257,84 @@ mod benchmarks {
 		#[extrinsic_call]
 		submit_job(RawOrigin::Signed(requester), model, input, VerificationMode::Fast, max_fee);
 		assert_eq!(JobFeeds::<T>::get(JobId(0)).map(|feeds| feeds.len() as u32), Some(f));
+	}
+
+	/// A subscription of `f` feeds, its first run's queue almost full.
+	#[benchmark]
+	fn subscribe(f: Linear<1, { T::MaxFeeds::get() }>) {
+		let (model, ids) = feeds_market::<T>(f);
+		let requester = funded::<T>("requester", 0);
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		fill_subscription_queue::<T>(next);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		let feeds = BoundedVec::truncate_from(ids);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(requester),
+			model,
+			feeds,
+			VerificationMode::Fast,
+			One::one(),
+			10,
+			max_fee,
+		);
+		assert_eq!(NextSubscriptionId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn cancel_subscription() -> Result<(), BenchmarkError> {
+		let (model, ids) = feeds_market::<T>(1);
+		let requester = funded::<T>("requester", 0);
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		fill_subscription_queue::<T>(next);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		let id = Inference::<T>::do_subscribe(
+			requester.clone(),
+			model,
+			BoundedVec::truncate_from(ids),
+			VerificationMode::Fast,
+			One::one(),
+			10,
+			max_fee,
+		)
+		.map_err(|_| BenchmarkError::Stop("subscribe"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(requester), id);
+		assert!(!Subscriptions::<T>::contains_key(id));
+		Ok(())
+	}
+
+	/// One run of a subscription of `f` feeds: its job opened on the feeds, the next run queued
+	/// in a busy queue.
+	#[benchmark]
+	fn subscription_run(f: Linear<1, { T::MaxFeeds::get() }>) -> Result<(), BenchmarkError> {
+		let (model, ids) = feeds_market::<T>(f);
+		let requester = funded::<T>("requester", 0);
+		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+			.unwrap_or_else(|_| Zero::zero());
+		let id = Inference::<T>::do_subscribe(
+			requester,
+			model,
+			BoundedVec::truncate_from(ids),
+			VerificationMode::Fast,
+			One::one(),
+			10,
+			max_fee,
+		)
+		.map_err(|_| BenchmarkError::Stop("subscribe"))?;
+		let due = Subscriptions::<T>::get(id).map(|s| s.next_run).unwrap_or_default();
+		frame_system::Pallet::<T>::set_block_number(due);
+		DeadlineCursor::<T>::put(due);
+		congest::<T>(deadline_now::<T>());
+		fill_subscription_queue::<T>(due.saturating_add(One::one()));
+		#[block]
+		{
+			Inference::<T>::process_subscriptions(due);
+		}
+		assert_eq!(Subscriptions::<T>::get(id).map(|s| s.jobs), Some(1));
+		Ok(())
 	}
 
 	#[benchmark]

@@ -171,6 +171,19 @@
 //! bond again, the agreeing judges' runs) against a bond lost when the judges are honest: with
 //! three judges it pays only above about 40 % of the verifiers' stake.
 //!
+//! ## Subscriptions
+//!
+//! Recurring inference over oracle feeds: `subscribe(model, feeds, mode, period, runs,
+//! max_fee)` holds every run's `max_fee` and job deposit at once, and from the next block on,
+//! every `period` blocks, `on_initialize` opens a job on the feeds' values of that block, as
+//! `submit_job` would for the requester (`SubscriptionRan { subscription, job }`). A run the
+//! market refuses is skipped and its money returned (`SubscriptionRunSkipped`); a refusal no
+//! later block can mend (the model retired, a feed removed) ends the subscription and returns
+//! the rest (`SubscriptionEnded`), as does its last run. `cancel_subscription` returns the
+//! runs to come. A block opens at most [`Config::MaxRunsPerBlock`] runs (a run due in a full
+//! block waits for the next with room, up to sixteen blocks), each charged as a worst-case
+//! submission, so the work of a block stays bounded.
+//!
 //! ## Invariants (checked by [`Pallet::do_try_state`] after every test and under try-runtime)
 //!
 //! - every requester's [`HoldReason::JobEscrow`] hold equals the `max_fee` of its open jobs,
@@ -192,7 +205,11 @@
 //!   the bonds of its open challenges; every audit is of a settled, unchallenged `Fast` job,
 //!   and [`AuditorJobs`] matches [`Audits`] both ways; the parameters are valid;
 //! - every stored input is inline (feeds are frozen at submission); [`JobFeeds`] only for kept
-//!   jobs, and a feeds job's input is the encoding of the values it froze.
+//!   jobs, and a feeds job's input is the encoding of the values it froze;
+//! - every subscription has a run to come and waits in exactly one queue, that of its next run,
+//!   after the current block; no queue names a subscription that is gone; each requester's
+//!   [`HoldReason::SubscriptionEscrow`] hold equals what its subscriptions' runs to come take
+//!   (`max_fee` and deposit a run); [`RequesterSubscriptions`] matches both ways.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -212,6 +229,7 @@ mod escrow;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod subscriptions;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -332,6 +350,15 @@ pub mod pallet {
 		/// Where `Feeds` inputs read the oracle's values (`pallet-feeds`).
 		type Feeds: verity_primitives::FeedInspect<BlockNumberFor<Self>>;
 
+		/// The most runs one subscription may buy.
+		#[pallet::constant]
+		type MaxRuns: Get<u32>;
+
+		/// The most subscription runs due in one block (a block's queue); bounds the work of
+		/// `on_initialize`.
+		#[pallet::constant]
+		type MaxRunsPerBlock: Get<u32>;
+
 		/// The most operators that may serve one model (the operators pallet's bound on a role);
 		/// bounds the work of an assignment.
 		#[pallet::constant]
@@ -378,6 +405,9 @@ pub mod pallet {
 		/// A challenge's bond, held from its challenger while the verifiers re-run the job.
 		#[codec(index = 2)]
 		ChallengeBond,
+		/// A subscription's escrow: the `max_fee` and deposit of each run still to come.
+		#[codec(index = 3)]
+		SubscriptionEscrow,
 	}
 
 	/// The jobs, open and recently finished. `Twox64Concat`: ids are a counter the pallet
@@ -447,6 +477,39 @@ pub mod pallet {
 	/// `Twox64Concat`: ids are pallet-assigned.
 	#[pallet::storage]
 	pub type JobFeeds<T: Config> = StorageMap<_, Twox64Concat, JobId, FeedReadingsOf<T>>;
+
+	/// The subscriptions with runs to come. `Twox64Concat`: ids are pallet-assigned.
+	#[pallet::storage]
+	pub type Subscriptions<T: Config> =
+		StorageMap<_, Twox64Concat, SubscriptionId, SubscriptionOf<T>>;
+
+	/// The id the next subscription gets.
+	#[pallet::storage]
+	pub type NextSubscriptionId<T: Config> = StorageValue<_, SubscriptionId, ValueQuery>;
+
+	/// The subscriptions whose next run is due in each block, at most
+	/// [`Config::MaxRunsPerBlock`]. `Twox64Concat`: block numbers are not chosen by users.
+	#[pallet::storage]
+	pub type SubscriptionQueue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<SubscriptionId, T::MaxRunsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The subscriptions of each requester (an index over [`Subscriptions`]). Accounts are
+	/// user-chosen (`Blake2_128Concat`); ids pallet-assigned (`Twox64Concat`).
+	#[pallet::storage]
+	pub type RequesterSubscriptions<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		SubscriptionId,
+		(),
+		OptionQuery,
+	>;
 
 	/// The challenges of settled `Fast` results, kept with their jobs (the verifiers' round is
 	/// in [`Rounds`]). `Twox64Concat`: ids are pallet-assigned.
@@ -580,6 +643,48 @@ pub mod pallet {
 			/// The verifier who audits it.
 			auditor: T::AccountId,
 		},
+		/// A subscription was created and its escrow held; its first run is due next block.
+		Subscribed {
+			/// Its id.
+			subscription: SubscriptionId,
+			/// Who pays.
+			requester: T::AccountId,
+			/// The model its jobs run.
+			model: ModelId,
+			/// How many runs it bought.
+			runs: u32,
+			/// Blocks between runs.
+			period: BlockNumberFor<T>,
+		},
+		/// A subscription's run opened a job on the feeds' values of this block.
+		SubscriptionRan {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// The job.
+			job: JobId,
+		},
+		/// The market refused a subscription's run; its money went back to the requester.
+		SubscriptionRunSkipped {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// Why (`StaleFeed`, `NoEligibleOperator`, …).
+			error: DispatchError,
+		},
+		/// A subscription ran for the last time, or can no longer run (its model retired, a
+		/// feed removed): it is removed and `refunded` went back to the requester.
+		SubscriptionEnded {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// What was left of its escrow.
+			refunded: BalanceOf<T>,
+		},
+		/// The requester cancelled a subscription: `refunded` went back.
+		SubscriptionCancelled {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// What was left of its escrow.
+			refunded: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -690,12 +795,16 @@ pub mod pallet {
 		/// A feed's value does not fit the model's input element (an `i8` or `i32` that
 		/// overflows; every value fits an `f32`).
 		FeedValueOutOfRange,
+		/// A subscription needs a period and between one and [`Config::MaxRuns`] runs.
+		InvalidSubscription,
+		/// No subscription has this id.
+		UnknownSubscription,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::process_deadlines(now)
+			Self::process_deadlines(now).saturating_add(Self::process_subscriptions(now))
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -706,6 +815,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues must hold an entry");
 			assert!(T::MaxJobBatch::get() > 0, "a batch must hold a job");
+			assert!(T::MaxRunsPerBlock::get() > 0, "a subscription queue must hold a run");
 			let verifiers = T::MaxVerifiers::get();
 			assert!(
 				verifiers & 1 == 1 && verifiers < u32::from(u8::MAX),
@@ -1173,6 +1283,55 @@ pub mod pallet {
 			let signer = ensure_signed(origin)?;
 			let k = Self::do_challenge(signer, job)?;
 			Ok(Some(T::WeightInfo::challenge(Self::pairs(k))).into())
+		}
+
+		/// Subscribe to recurring inference: a job of `model` on the current values of `feeds`
+		/// (one input element each), verified as `mode`, every `period` blocks, `runs` times,
+		/// each paying at most `max_fee`.
+		///
+		/// - **Dispatch origin**: signed; the requester.
+		/// - **Details**: holds the whole subscription now (each run's `max_fee` and job deposit,
+		///   [`HoldReason::SubscriptionEscrow`]). The first run is due next block. Each run
+		///   opens a job as `submit_job` would, on the feeds' values of its block; a run the
+		///   market refuses (a stale feed, no operator, a busy market) is skipped and its money
+		///   returned. The subscription ends after its last run, or when it can no longer run
+		///   (its model retired, a feed removed), returning what is left.
+		/// - **Errors**: [`Error::InvalidSubscription`], those of a model and mode as
+		///   `submit_job`'s ([`Error::UnknownModel`], [`Error::ModelRetired`],
+		///   [`Error::ModeNotSupported`], [`Error::InvalidVerifierCount`],
+		///   [`Error::NoVerifyingKey`], [`Error::OutputTooLong`], [`Error::MaxFeeTooLow`]),
+		///   [`Error::EmptyInput`], [`Error::InputSizeMismatch`], [`Error::UnknownFeed`],
+		///   [`Error::MarketBusy`], [`Error::InsufficientBalance`], [`Error::Overflow`].
+		/// - **Events**: [`Event::Subscribed`].
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::subscribe(feeds.len() as u32))]
+		pub fn subscribe(
+			origin: OriginFor<T>,
+			model: ModelId,
+			feeds: BoundedVec<FeedId, T::MaxFeeds>,
+			mode: VerificationMode,
+			period: BlockNumberFor<T>,
+			runs: u32,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			Self::do_subscribe(requester, model, feeds, mode, period, runs, max_fee).map(|_| ())
+		}
+
+		/// Cancel a subscription: its runs to come are not opened, and what is held for them
+		/// goes back. Jobs it already opened go on.
+		///
+		/// - **Dispatch origin**: signed; the subscription's requester.
+		/// - **Errors**: [`Error::UnknownSubscription`], [`Error::NotRequester`].
+		/// - **Events**: [`Event::SubscriptionCancelled`].
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::cancel_subscription())]
+		pub fn cancel_subscription(
+			origin: OriginFor<T>,
+			subscription: SubscriptionId,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			Self::do_cancel_subscription(&requester, subscription)
 		}
 	}
 }
@@ -1690,6 +1849,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(load.get(&who).copied() == Some(count), "worker load out of step");
 		}
 		ensure!(load.len() == WorkerLoad::<T>::iter().count(), "worker load misses a worker");
+		Self::check_subscriptions()?;
 		Ok(())
 	}
 }

@@ -139,6 +139,8 @@ impl pallet_inference::Config for Test {
 	type MaxVerifiers = ConstU32<MAX_VERIFIERS>;
 	type Verifier = Settlement;
 	type Feeds = MockFeeds;
+	type MaxRuns = ConstU32<100>;
+	type MaxRunsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Test;

@@ -597,3 +597,98 @@ pub struct Challenge<AccountId, Balance> {
 
 /// A challenge of the runtime's configuration.
 pub type ChallengeOf<T> = Challenge<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// A subscription's id: subscriptions are numbered from zero in the order they were created.
+pub type SubscriptionId = u64;
+
+/// A subscription: a job on the current values of `feeds` every `period` blocks, `runs_left`
+/// more times, each paying at most `max_fee`.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Subscription<T: Config> {
+	/// Who pays for its jobs.
+	pub requester: T::AccountId,
+	/// The model its jobs run.
+	pub model: ModelId,
+	/// The feeds its jobs read, one input element each.
+	pub feeds: BoundedVec<FeedId, T::MaxFeeds>,
+	/// How its jobs are verified.
+	pub mode: VerificationMode,
+	/// Blocks between runs.
+	pub period: BlockNumberFor<T>,
+	/// Each job's `max_fee`.
+	pub max_fee: BalanceOf<T>,
+	/// What each run takes from the escrow: `max_fee` and the job's deposit.
+	pub per_run: BalanceOf<T>,
+	/// Runs still to come (at least one; a subscription without is removed).
+	pub runs_left: u32,
+	/// The block of its next run (it waits in that block's [`crate::SubscriptionQueue`]).
+	pub next_run: BlockNumberFor<T>,
+	/// Jobs it opened.
+	pub jobs: u32,
+	/// Runs the market refused (their money went back).
+	pub skipped: u32,
+	/// The last job it opened.
+	pub last_job: Option<JobId>,
+}
+
+/// A subscription of the runtime's configuration.
+pub type SubscriptionOf<T> = Subscription<T>;
+
+/// A subscription as clients see it (through the `InferenceApi` runtime API).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct SubscriptionView<AccountId, Balance, BlockNumber> {
+	/// Its id.
+	pub id: SubscriptionId,
+	/// Who pays.
+	pub requester: AccountId,
+	/// The model.
+	pub model: ModelId,
+	/// The feeds, one input element each.
+	pub feeds: Vec<FeedId>,
+	/// The mode of its jobs.
+	pub mode: VerificationMode,
+	/// Blocks between runs.
+	pub period: BlockNumber,
+	/// Each job's `max_fee`.
+	pub max_fee: Balance,
+	/// Runs still to come.
+	pub runs_left: u32,
+	/// The block of the next run.
+	pub next_run: BlockNumber,
+	/// Jobs opened so far.
+	pub jobs: u32,
+	/// Runs skipped (refunded) so far.
+	pub skipped: u32,
+	/// The last job opened.
+	pub last_job: Option<JobId>,
+	/// What is still held for the runs to come.
+	pub escrow: Balance,
+}
+
+impl<T: Config> Subscription<T> {
+	/// The subscription as clients see it.
+	pub fn view(
+		&self,
+		id: SubscriptionId,
+	) -> SubscriptionView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
+		use sp_runtime::traits::Saturating;
+		SubscriptionView {
+			id,
+			requester: self.requester.clone(),
+			model: self.model,
+			feeds: self.feeds.to_vec(),
+			mode: self.mode,
+			period: self.period,
+			max_fee: self.max_fee,
+			runs_left: self.runs_left,
+			next_run: self.next_run,
+			jobs: self.jobs,
+			skipped: self.skipped,
+			last_job: self.last_job,
+			escrow: self.per_run.saturating_mul(self.runs_left.into()),
+		}
+	}
+}

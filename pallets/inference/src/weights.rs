@@ -57,6 +57,11 @@ pub trait WeightInfo {
 	/// A deadline entry that picks a settled `Fast` job for an audit and draws its auditor
 	/// among as many verifiers as the role holds.
 	fn deadline_audit() -> Weight;
+	/// `f`: feeds.
+	fn subscribe(f: u32) -> Weight;
+	fn cancel_subscription() -> Weight;
+	/// `f`: feeds the run's job reads.
+	fn subscription_run(f: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -154,5 +159,19 @@ impl WeightInfo for () {
 	}
 	fn deadline_audit() -> Weight {
 		RocksDbWeight::get().reads_writes(4 + 3 * 8, 3)
+	}
+	// The model's terms, each feed, the queue, the requester's holds; the subscription, its
+	// index, the queue and the counter written.
+	fn subscribe(f: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(6, 6)
+			.saturating_add(RocksDbWeight::get().reads(3u64.saturating_mul(u64::from(f))))
+	}
+	fn cancel_subscription() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 5)
+	}
+	// A feeds job's submission, the subscription and its queues read and written.
+	fn subscription_run(f: u32) -> Weight {
+		Self::submit_feeds_job(f).saturating_add(RocksDbWeight::get().reads_writes(4, 4))
 	}
 }

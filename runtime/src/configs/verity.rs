@@ -112,6 +112,10 @@ impl pallet_inference::Config for Runtime {
 	type MaxVerifiers = ConstU32<7>;
 	type Verifier = crate::Settlement;
 	type Feeds = crate::Feeds;
+	/// A subscription buys at most 100 000 runs (a week of runs a block).
+	type MaxRuns = ConstU32<100_000>;
+	/// 32 subscription runs a block, each charged a worst-case submission.
+	type MaxRunsPerBlock = ConstU32<32>;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;

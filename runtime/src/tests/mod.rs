@@ -376,6 +376,18 @@ fn the_runtime_uses_generated_weights() {
 		InferenceWeights::submit_job(8),
 		<() as pallet_inference::WeightInfo>::submit_job(8)
 	);
+	use pallet_feeds::WeightInfo as _;
+	type FeedsWeights = <Runtime as pallet_feeds::Config>::WeightInfo;
+	assert_eq!(
+		FeedsWeights::create_feed(),
+		weights::pallet_feeds::WeightInfo::<Runtime>::create_feed()
+	);
+	assert_ne!(FeedsWeights::create_feed(), <() as pallet_feeds::WeightInfo>::create_feed());
+	// The oracle's: the generated ones, and the walk of the member set on top.
+	use pallet_oracle::WeightInfo as _;
+	let generated = weights::pallet_oracle::WeightInfo::<Runtime>::feed_values(4);
+	let charged = <Runtime as pallet_oracle::Config>::WeightInfo::feed_values(4);
+	assert!(charged.ref_time() > generated.ref_time(), "{charged:?} over {generated:?}");
 }
 
 /// Blocks stay on time under load: the worst case of every job-market call fits a normal
@@ -451,6 +463,42 @@ fn market_worst_cases_fit_a_block() {
 			"{name} takes {weight:?} of {max_extrinsic:?}"
 		);
 	}
+	// Oracle feeds: a job on the most feeds, a subscription of them, a full report from the
+	// largest oracle set.
+	let feeds =
+		<<Runtime as pallet_inference::Config>::MaxFeeds as frame_support::traits::Get<u32>>::get();
+	{
+		use pallet_oracle::WeightInfo as _;
+		for (name, weight) in [
+			("submit_feeds_job", Weights::submit_feeds_job(feeds)),
+			("subscribe", Weights::subscribe(feeds)),
+			("cancel_subscription", Weights::cancel_subscription()),
+			(
+				"feed_values",
+				crate::configs::oracle::OracleWeights::feed_values(
+					crate::configs::oracle::MAX_FEED_VALUES,
+				),
+			),
+		] {
+			assert!(
+				weight.ref_time().saturating_mul(10) < max_extrinsic.ref_time(),
+				"{name} takes {weight:?} of {max_extrinsic:?}"
+			);
+		}
+	}
+	// A block's subscription runs, each charged a worst-case submission (the most feeds, the
+	// largest round), take at most a tenth of a block.
+	let runs =
+		<<Runtime as pallet_inference::Config>::MaxRunsPerBlock as frame_support::traits::Get<
+			u32,
+		>>::get();
+	let run =
+		crate::Inference::run_weight(feeds, verity_primitives::VerificationMode::Consensus(7));
+	let block = limits.max_block;
+	assert!(
+		run.saturating_mul(u64::from(runs)).saturating_mul(10).all_lte(block),
+		"{runs} runs of {run:?} in a block of {block:?}"
+	);
 	// Every block's deadline work can start a worst-case entry (the cursor always moves), and
 	// the worst entry is a small part of it.
 	let worst = crate::Inference::worst_entry();

@@ -809,4 +809,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
+	fn subscribe(f: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 10000).saturating_add(Weight::from_parts(20_000_000, 3000).saturating_mul(f.into()))
+	}
+	fn cancel_subscription() -> Weight {
+		Weight::from_parts(100_000_000, 10000)
+	}
+	fn subscription_run(f: u32, ) -> Weight {
+		Self::submit_feeds_job(f).saturating_add(Weight::from_parts(50_000_000, 5000))
+	}
 }

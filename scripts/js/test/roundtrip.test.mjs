@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob,
   estimateFee, submitJob, job, send, UNIT, waitForJob, round, commit, reveal, challenge, challengeOf,
-  waitForChallenge, oracleValues, reportValues,
+  waitForChallenge, oracleValues, reportValues, subscribe, subscription, followSubscription, cancelSubscription,
 } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
@@ -64,6 +64,34 @@ test('a job on the oracle feeds freezes their values and settles', async () => {
   assert.deepEqual(inline.output, result.output);
   // An unknown feed is refused with a clear error and opens no job.
   await assert.rejects(submitJob(api, account('eve'), { model: DEMO_MODEL, feeds: [...ids.slice(1), 99] }), /UnknownFeed/);
+});
+
+test('a subscription opens a job on the feeds each period, and the rest of it can be cancelled', async () => {
+  // This instant-seal chain makes a block per transaction: Alice's reports are the blocks.
+  const report = (base) => reportValues(api, account('alice'), Array.from({ length: 16 }, (_, i) => [i, BigInt(base + i)]));
+  await report(0);
+  const eve = account('eve');
+  const before = (await api.query.system.account(eve.address)).data.free.toBigInt();
+  const id = await subscribe(api, eve, { model: DEMO_MODEL, feeds: Array.from({ length: 16 }, (_, i) => i), period: 2, runs: 50 });
+  const held = before - (await api.query.system.account(eve.address)).data.free.toBigInt();
+  assert.ok(held >= 50n * UNIT, `the whole subscription is held (${held})`);
+  const view = await subscription(api, id);
+  assert.equal(view.runsLeft.toNumber(), 50);
+
+  // Each report is a block: report until the subscription opened two jobs.
+  let followed = false;
+  const following = followSubscription(api, id, { count: 2 }).finally(() => { followed = true; });
+  for (let base = 100; !followed; base += 100) await report(base);
+  const jobs = await following;
+  assert.equal(jobs.length, 2);
+  for (const job of jobs) assert.equal((await waitForJob(api, job)).status, 'Settled');
+  // Each job froze the feeds' values of the block that opened it.
+  const first = await job(api, jobs[0]);
+  assert.equal(first.feeds.length, 16);
+
+  await cancelSubscription(api, eve, id);
+  assert.equal(await subscription(api, id), null);
+  await assert.rejects(cancelSubscription(api, eve, id), /UnknownSubscription/);
 });
 
 test('a Zk job on the demo model settles on a verified proof', async () => {

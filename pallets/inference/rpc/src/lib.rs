@@ -7,6 +7,8 @@
 //!   where each is, the phase, the agreed output's hash) or `null`;
 //! - `inference_challenge(id, at?)` → the challenge of a `Fast` result (challenger, bond,
 //!   outcome) or `null`;
+//! - `inference_subscription(id, at?)` → a subscription with runs to come, or `null`;
+//!   `inference_subscriptionsOf(account, at?)` → the account's, by id;
 //! - `inference_estimateFee(model, mode, at?)` → the fee as a decimal string, or error
 //!   [`UNKNOWN_MODEL`], [`MODEL_RETIRED`], [`MODE_NOT_SUPPORTED`], [`FEE_OVERFLOW`] or
 //!   [`INVALID_VERIFIER_COUNT`].
@@ -23,7 +25,7 @@ use jsonrpsee::{
 };
 use pallet_inference::{
 	Challenge as ChallengeView, ChallengeOutcome, EstimateError, JobStatus, JobView, MemberState,
-	Phase, RoundView,
+	Phase, RoundView, SubscriptionView,
 };
 use pallet_inference_runtime_api::InferenceApi as InferenceRuntimeApi;
 use sp_api::ProvideRuntimeApi;
@@ -214,6 +216,52 @@ impl<AccountId> Challenge<AccountId> {
 	}
 }
 
+/// A subscription as JSON.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription<AccountId, BlockNumber> {
+	pub id: u64,
+	pub requester: AccountId,
+	pub model: H256,
+	pub feeds: Vec<u32>,
+	pub mode: VerificationMode,
+	/// Blocks between runs.
+	pub period: BlockNumber,
+	/// Each job's `max_fee`, a decimal string.
+	pub max_fee: String,
+	pub runs_left: u32,
+	pub next_run: BlockNumber,
+	/// Jobs opened so far.
+	pub jobs: u32,
+	/// Runs skipped (refunded) so far.
+	pub skipped: u32,
+	pub last_job: Option<u64>,
+	/// What is still held for the runs to come, a decimal string.
+	pub escrow: String,
+}
+
+impl<AccountId, BlockNumber> Subscription<AccountId, BlockNumber> {
+	fn from_view<Balance: ToString>(
+		view: SubscriptionView<AccountId, Balance, BlockNumber>,
+	) -> Self {
+		Subscription {
+			id: view.id,
+			requester: view.requester,
+			model: H256(view.model.0),
+			feeds: view.feeds,
+			mode: view.mode,
+			period: view.period,
+			max_fee: view.max_fee.to_string(),
+			runs_left: view.runs_left,
+			next_run: view.next_run,
+			jobs: view.jobs,
+			skipped: view.skipped,
+			last_job: view.last_job.map(|job| job.0),
+			escrow: view.escrow.to_string(),
+		}
+	}
+}
+
 /// The methods.
 #[rpc(client, server)]
 pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
@@ -242,6 +290,22 @@ pub trait InferenceApi<BlockHash, AccountId, BlockNumber> {
 	/// The challenge of the `Fast` job `id`, or `null`.
 	#[method(name = "inference_challenge")]
 	fn challenge(&self, id: u64, at: Option<BlockHash>) -> RpcResult<Option<Challenge<AccountId>>>;
+
+	/// Subscription `id` while it has runs to come, or `null`.
+	#[method(name = "inference_subscription")]
+	fn subscription(
+		&self,
+		id: u64,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<Subscription<AccountId, BlockNumber>>>;
+
+	/// The subscriptions of `account` with runs to come, by id.
+	#[method(name = "inference_subscriptionsOf")]
+	fn subscriptions_of(
+		&self,
+		account: AccountId,
+		at: Option<BlockHash>,
+	) -> RpcResult<Vec<Subscription<AccountId, BlockNumber>>>;
 
 	/// The fee of a job of `model` in `mode`, as a decimal string.
 	#[method(name = "inference_estimateFee")]
@@ -322,6 +386,27 @@ where
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		let view = self.client.runtime_api().challenge(at, JobId(id)).map_err(runtime_error)?;
 		Ok(view.map(Challenge::from_view))
+	}
+
+	fn subscription(
+		&self,
+		id: u64,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Option<Subscription<AccountId, BlockNumber>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let view = self.client.runtime_api().subscription(at, id).map_err(runtime_error)?;
+		Ok(view.map(Subscription::from_view))
+	}
+
+	fn subscriptions_of(
+		&self,
+		account: AccountId,
+		at: Option<Block::Hash>,
+	) -> RpcResult<Vec<Subscription<AccountId, BlockNumber>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let views =
+			self.client.runtime_api().subscriptions_of(at, account).map_err(runtime_error)?;
+		Ok(views.into_iter().map(Subscription::from_view).collect())
 	}
 
 	fn estimate_fee(

@@ -9,13 +9,15 @@ use alloc::vec::Vec;
 use codec::Codec;
 pub use pallet_inference::{
 	Challenge, ChallengeOutcome, EstimateError, JobView, MemberState, Phase, RoundView,
+	SubscriptionId, SubscriptionView,
 };
 use verity_primitives::{JobId, ModelId, VerificationMode};
 
 sp_api::decl_runtime_apis! {
 	/// Reads the job market. Version 2 added the rounds of `Consensus` jobs (`round`,
 	/// `jobs_for_verifier`), version 3 the challenges and audits of `Fast` results; in version
-	/// 4 a job's `feeds` are the oracle values it froze (they were the feeds' ids).
+	/// 4 a job's `feeds` are the oracle values it froze (they were the feeds' ids), and the
+	/// subscriptions came.
 	#[api_version(4)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
@@ -41,5 +43,9 @@ sp_api::decl_runtime_apis! {
 		/// The settled `Fast` jobs `auditor` was picked to audit, while they can be challenged:
 		/// what an auditor polls.
 		fn audits_for(auditor: AccountId) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// The subscription `id`, while it has runs to come.
+		fn subscription(id: SubscriptionId) -> Option<SubscriptionView<AccountId, Balance, BlockNumber>>;
+		/// The subscriptions of `requester` with runs to come, by id.
+		fn subscriptions_of(requester: AccountId) -> Vec<SubscriptionView<AccountId, Balance, BlockNumber>>;
 	}
 }

@@ -9,6 +9,7 @@ mod challenges;
 mod consensus;
 mod feeds;
 mod hardening;
+mod subscriptions;
 
 use frame_support::{
 	assert_noop, assert_ok,
