@@ -127,12 +127,15 @@ impl Sources {
 			if source.interval == 0 || source.timeout == 0 {
 				return Err(format!("{name}: interval and timeout must be at least a second"));
 			}
+			if [source.min, source.max].iter().flatten().any(|bound| !bound.is_finite()) {
+				return Err(format!("{name}: min and max must be finite numbers"));
+			}
 			if let (Some(min), Some(max)) = (source.min, source.max) {
 				if min > max {
 					return Err(format!("{name}: min is above max"));
 				}
 			}
-			if source.max_change.is_some_and(|change| !(change > 0.0)) {
+			if source.max_change.is_some_and(|change| !change.is_finite() || change <= 0.0) {
 				return Err(format!("{name}: max_change must be above zero"));
 			}
 			if !feeds.insert(source.feed) {
@@ -164,7 +167,7 @@ pub fn to_fixed(text: &str, decimals: u8) -> Option<FeedValue> {
 		_ => (false, text),
 	};
 	let (mantissa, exponent) = match body.find(['e', 'E']) {
-		Some(at) => (body.get(..at)?, body.get(at + 1..)?.parse::<i32>().ok()?),
+		Some(at) => (body.get(..at)?, body.get(at.saturating_add(1)..)?.parse::<i32>().ok()?),
 		None => (body, 0),
 	};
 	let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -175,21 +178,25 @@ pub fn to_fixed(text: &str, decimals: u8) -> Option<FeedValue> {
 		return None;
 	}
 	// The digits, and where the point goes once scaled: after `point` digits.
-	let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).map(|b| b - b'0').collect();
-	let point = i64::try_from(whole.len()).ok()? + i64::from(exponent) + i64::from(decimals);
+	let digits: Vec<u8> =
+		whole.bytes().chain(fraction.bytes()).map(|b| b.saturating_sub(b'0')).collect();
+	let point = i64::try_from(whole.len())
+		.ok()?
+		.checked_add(i64::from(exponent))?
+		.checked_add(i64::from(decimals))?;
 	let mut value: i128 = 0;
 	for index in 0..point.max(0) {
 		let digit = usize::try_from(index).ok().and_then(|i| digits.get(i)).copied().unwrap_or(0);
 		value = value.checked_mul(10)?.checked_add(i128::from(digit))?;
-		if value > i128::from(i64::MAX) + 1 {
+		if value > i128::from(i64::MAX).saturating_add(1) {
 			return None;
 		}
 	}
 	let next = usize::try_from(point).ok().and_then(|i| digits.get(i)).copied().unwrap_or(0);
 	if point >= 0 && next >= 5 {
-		value += 1;
+		value = value.checked_add(1)?;
 	}
-	let value = if negative { -value } else { value };
+	let value = if negative { value.checked_neg()? } else { value };
 	FeedValue::try_from(value).ok()
 }
 
@@ -238,7 +245,7 @@ async fn fetch(
 		}
 		let mut body = Vec::new();
 		while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-			if body.len() + chunk.len() > max_bytes {
+			if body.len().saturating_add(chunk.len()) > max_bytes {
 				return Err(format!("the response is larger than {max_bytes} bytes"));
 			}
 			body.extend_from_slice(&chunk);
@@ -294,11 +301,10 @@ impl Oracle {
 		let mut last_report: Option<BlockNumber> = None;
 		let mut warned_no_key = false;
 		loop {
-			let next = due
-				.iter()
-				.min()
-				.copied()
-				.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+			let next = due.iter().min().copied().unwrap_or_else(|| {
+				let now = Instant::now();
+				now.checked_add(Duration::from_secs(3600)).unwrap_or(now)
+			});
 			tokio::select! {
 				_ = tokio::time::sleep_until(next.into()) => {
 					let now = Instant::now();
@@ -307,7 +313,7 @@ impl Oracle {
 						if *at > now {
 							continue;
 						}
-						*at = now + Duration::from_secs(source.interval);
+						*at = now.checked_add(Duration::from_secs(source.interval)).unwrap_or(now);
 						let (http, source, max_bytes, fetched) =
 							(http.clone(), source.clone(), self.sources.max_bytes, fetched.clone());
 						tokio::spawn(async move {

@@ -1,6 +1,14 @@
 //! A test runtime: System, Balances, Timestamp, FRAME's Oracle (its members a list the tests
 //! set) and Feeds.
 
+// Tests and their runtime: small known values, and panics that fail a test.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing
+)]
+
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, SortedMembers},

@@ -1,5 +1,13 @@
 //! The registry's calls, and how the oracle's reports become readings.
 
+// Tests and their runtime: small known values, and panics that fail a test.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing
+)]
+
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{fungible::InspectHold, Hooks},

@@ -114,8 +114,9 @@ impl pallet_inference::Config for Runtime {
 	type Feeds = crate::Feeds;
 	/// A subscription buys at most 100 000 runs (a week of runs a block).
 	type MaxRuns = ConstU32<100_000>;
-	/// 32 subscription runs a block, each charged a worst-case submission.
-	type MaxRunsPerBlock = ConstU32<32>;
+	/// 16 subscription runs a block, each charged a worst-case submission (at most about a
+	/// twentieth of a block between them; `market_worst_cases_fit_a_block`).
+	type MaxRunsPerBlock = ConstU32<16>;
 	type WeightInfo = crate::weights::pallet_inference::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;

@@ -1,6 +1,9 @@
 //! Oracle feeds through the real runtime: FRAME's oracle with its members taken from the
 //! operators, the feed registry, the call filter, and jobs on feeds.
 
+// Test arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{Hooks, SortedMembers},
