@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the runtime's weights from the pallets' benchmarks (v2):
-#   runtime/src/weights/pallet_{operators,models,inference,settlement,aura_equivocation}.rs
+#   runtime/src/weights/pallet_{operators,models,inference,settlement,aura_equivocation,feeds,oracle}.rs
 #
 # Builds verity-node with `runtime-benchmarks` and runs `benchmark pallet` on the dev chain's
 # genesis. The runtime runs as optimised wasm in wasmtime (as on a validator), so a debug node
@@ -18,7 +18,7 @@ dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 node="$CARGO_TARGET_DIR/$dir/verity-node"
 
 mkdir -p runtime/src/weights
-for pallet in ${PALLETS:-pallet_operators pallet_models pallet_inference pallet_settlement pallet_aura_equivocation}; do
+for pallet in ${PALLETS:-pallet_operators pallet_models pallet_inference pallet_settlement pallet_aura_equivocation pallet_feeds pallet_oracle}; do
 	echo "bench-pallets: $pallet"
 	"$node" benchmark pallet \
 		--chain dev \

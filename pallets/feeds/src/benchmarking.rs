@@ -25,9 +25,10 @@ mod benchmarks {
 	#[benchmark]
 	fn create_feed() {
 		let creator = funded::<T>();
+		let id = NextFeedId::<T>::get();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(creator.clone()), text::<T>(), text::<T>(), MAX_FEED_DECIMALS);
-		assert_eq!(Feeds::<T>::get(0).and_then(|feed| feed.creator), Some(creator));
+		assert_eq!(Feeds::<T>::get(id).and_then(|feed| feed.creator), Some(creator));
 	}
 
 	#[benchmark]

@@ -43,6 +43,25 @@ fn feeds_market<T: Config>(f: u32) -> (ModelId, Vec<FeedId>) {
 	(model, (0..f).map(T::BenchmarkHelper::fresh_feed).collect())
 }
 
+/// A requester's `Fast` subscription of ten runs, one a block, over `f` fresh feeds.
+fn subscribed<T: Config>(f: u32) -> Result<(T::AccountId, SubscriptionId), BenchmarkError> {
+	let (model, ids) = feeds_market::<T>(f);
+	let requester = funded::<T>("requester", 0);
+	let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
+		.unwrap_or_else(|_| Zero::zero());
+	let id = Inference::<T>::do_subscribe(
+		requester.clone(),
+		model,
+		BoundedVec::truncate_from(ids),
+		VerificationMode::Fast,
+		One::one(),
+		10,
+		max_fee,
+	)
+	.map_err(|_| BenchmarkError::Stop("subscribe"))?;
+	Ok((requester, id))
+}
+
 /// Fills the subscription queues of the [`SCHEDULE_SPREAD`] blocks from `from` but the last,
 /// so scheduling a run at `from` searches them all.
 fn fill_subscription_queue<T: Config>(from: BlockNumberFor<T>) {
@@ -284,22 +303,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn cancel_subscription() -> Result<(), BenchmarkError> {
-		let (model, ids) = feeds_market::<T>(1);
-		let requester = funded::<T>("requester", 0);
 		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		fill_subscription_queue::<T>(next);
-		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
-			.unwrap_or_else(|_| Zero::zero());
-		let id = Inference::<T>::do_subscribe(
-			requester.clone(),
-			model,
-			BoundedVec::truncate_from(ids),
-			VerificationMode::Fast,
-			One::one(),
-			10,
-			max_fee,
-		)
-		.map_err(|_| BenchmarkError::Stop("subscribe"))?;
+		let (requester, id) = subscribed::<T>(1)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(requester), id);
 		assert!(!Subscriptions::<T>::contains_key(id));
@@ -310,20 +316,7 @@ mod benchmarks {
 	/// in a busy queue.
 	#[benchmark]
 	fn subscription_run(f: Linear<1, { T::MaxFeeds::get() }>) -> Result<(), BenchmarkError> {
-		let (model, ids) = feeds_market::<T>(f);
-		let requester = funded::<T>("requester", 0);
-		let max_fee = Inference::<T>::estimate_fee(&model, VerificationMode::Fast)
-			.unwrap_or_else(|_| Zero::zero());
-		let id = Inference::<T>::do_subscribe(
-			requester,
-			model,
-			BoundedVec::truncate_from(ids),
-			VerificationMode::Fast,
-			One::one(),
-			10,
-			max_fee,
-		)
-		.map_err(|_| BenchmarkError::Stop("subscribe"))?;
+		let (_, id) = subscribed::<T>(f)?;
 		let due = Subscriptions::<T>::get(id).map(|s| s.next_run).unwrap_or_default();
 		frame_system::Pallet::<T>::set_block_number(due);
 		DeadlineCursor::<T>::put(due);
