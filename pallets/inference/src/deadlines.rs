@@ -246,8 +246,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes the finished job `job` and returns its deposit.
-	/// Returns what it cost beyond [`WeightInfo::deadline_prune`] (a job whose round, challenge
-	/// or audit goes with it).
+	/// Returns what it cost beyond [`WeightInfo::deadline_prune`] (a job whose frozen feeds,
+	/// round, challenge or audit go with it).
 	pub(crate) fn prune(job: JobId, record: JobOf<T>) -> Weight {
 		if !record.deposit.is_zero() {
 			let released = T::Currency::release(
@@ -263,17 +263,20 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Jobs::<T>::remove(job);
-		JobFeeds::<T>::remove(job);
-		// Most jobs have neither round, challenge nor audit: a read each tells, and only what
-		// exists is removed.
-		let removed = match record.mode {
+		// Most jobs have neither frozen feeds, round, challenge nor audit: a read each tells,
+		// and only what exists is removed.
+		let feeds = JobFeeds::<T>::contains_key(job);
+		if feeds {
+			JobFeeds::<T>::remove(job);
+		}
+		let removed = u64::from(feeds).saturating_add(match record.mode {
 			VerificationMode::Consensus(_) => {
 				Rounds::<T>::remove(job);
 				1
 			},
 			VerificationMode::Fast => Self::forget_challenge(job),
 			VerificationMode::Zk => 0,
-		};
+		});
 		RequesterJobs::<T>::remove(&record.requester, job);
 		Self::deposit_event(Event::JobPruned { job });
 		T::DbWeight::get().writes(removed)
