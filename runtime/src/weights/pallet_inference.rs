@@ -82,13 +82,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `253199 + n * (148 ±0)`
+		//  Measured:  `216659 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 301_789_000 picoseconds.
-		Weight::from_parts(355_564_599, 0)
+		// Minimum execution time: 304_223_000 picoseconds.
+		Weight::from_parts(340_931_018, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 107_782
-			.saturating_add(Weight::from_parts(11_937_167, 0).saturating_mul(n.into()))
+			// Standard Error: 54_936
+			.saturating_add(Weight::from_parts(11_756_124, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -145,13 +145,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `f` is `[1, 16]`.
 	fn submit_feeds_job(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `253973 + f * (108 ±0)`
+		//  Measured:  `217433 + f * (108 ±0)`
 		//  Estimated: `529845 + f * (2669 ±0)`
-		// Minimum execution time: 317_347_000 picoseconds.
-		Weight::from_parts(366_416_575, 0)
+		// Minimum execution time: 314_240_000 picoseconds.
+		Weight::from_parts(339_840_288, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 291_651
-			.saturating_add(Weight::from_parts(14_785_183, 0).saturating_mul(f.into()))
+			// Standard Error: 89_704
+			.saturating_add(Weight::from_parts(12_910_095, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(32))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -192,11 +192,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2417 + f * (108 ±0)`
 		//  Estimated: `40230 + f * (2669 ±0)`
-		// Minimum execution time: 179_399_000 picoseconds.
-		Weight::from_parts(195_236_950, 0)
+		// Minimum execution time: 178_365_000 picoseconds.
+		Weight::from_parts(190_541_169, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
-			// Standard Error: 110_210
-			.saturating_add(Weight::from_parts(13_007_378, 0).saturating_mul(f.into()))
+			// Standard Error: 57_256
+			.saturating_add(Weight::from_parts(12_344_546, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(24))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -216,8 +216,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1182`
 		//  Estimated: `3673`
-		// Minimum execution time: 75_789_000 picoseconds.
-		Weight::from_parts(88_622_000, 0)
+		// Minimum execution time: 74_515_000 picoseconds.
+		Weight::from_parts(84_985_000, 0)
 			.saturating_add(Weight::from_parts(0, 3673))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -277,13 +277,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `f` is `[1, 16]`.
 	fn subscription_run(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `273084 + f * (112 ±0)`
+		//  Measured:  `233934 + f * (112 ±0)`
 		//  Estimated: `565102 + f * (2669 ±0)`
-		// Minimum execution time: 448_645_000 picoseconds.
-		Weight::from_parts(529_666_324, 0)
+		// Minimum execution time: 440_429_000 picoseconds.
+		Weight::from_parts(476_337_217, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 395_987
-			.saturating_add(Weight::from_parts(14_452_155, 0).saturating_mul(f.into()))
+			// Standard Error: 134_730
+			.saturating_add(Weight::from_parts(13_232_005, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(51))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -318,13 +318,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `270343`
+		//  Measured:  `233803`
 		//  Estimated: `529845`
-		// Minimum execution time: 382_784_000 picoseconds.
-		Weight::from_parts(436_705_461, 0)
+		// Minimum execution time: 373_067_000 picoseconds.
+		Weight::from_parts(410_197_459, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 564
-			.saturating_add(Weight::from_parts(1_894, 0).saturating_mul(o.into()))
+			// Standard Error: 332
+			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -348,10 +348,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `287875`
+		//  Measured:  `248725`
 		//  Estimated: `565102`
-		// Minimum execution time: 283_917_000 picoseconds.
-		Weight::from_parts(307_481_000, 0)
+		// Minimum execution time: 272_874_000 picoseconds.
+		Weight::from_parts(293_515_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -383,13 +383,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `287941 + n * (150 ±0)`
+		//  Measured:  `248791 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 283_573_000 picoseconds.
-		Weight::from_parts(291_572_839, 0)
+		// Minimum execution time: 279_015_000 picoseconds.
+		Weight::from_parts(292_099_980, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 33_387
-			.saturating_add(Weight::from_parts(11_502_775, 0).saturating_mul(n.into()))
+			// Standard Error: 46_414
+			.saturating_add(Weight::from_parts(11_659_213, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -401,8 +401,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_263_000 picoseconds.
-		Weight::from_parts(9_384_000, 0)
+		// Minimum execution time: 7_326_000 picoseconds.
+		Weight::from_parts(8_749_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -414,8 +414,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_421_000 picoseconds.
-		Weight::from_parts(8_077_000, 0)
+		// Minimum execution time: 6_624_000 picoseconds.
+		Weight::from_parts(7_861_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -432,8 +432,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20879`
 		//  Estimated: `24155`
-		// Minimum execution time: 24_486_000 picoseconds.
-		Weight::from_parts(28_290_000, 0)
+		// Minimum execution time: 24_757_000 picoseconds.
+		Weight::from_parts(28_865_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
@@ -447,21 +447,21 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobFeeds` (r:1 w:0)
+	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::JobFeeds` (r:0 w:1)
-	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_prune() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `21378`
 		//  Estimated: `24155`
-		// Minimum execution time: 80_082_000 picoseconds.
-		Weight::from_parts(91_418_000, 0)
+		// Minimum execution time: 81_135_000 picoseconds.
+		Weight::from_parts(89_877_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -503,15 +503,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `253199 + n * (148 ±0)`
+		//  Measured:  `216659 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 991_006_000 picoseconds.
-		Weight::from_parts(68_820_795, 0)
+		// Minimum execution time: 1_007_987_000 picoseconds.
+		Weight::from_parts(110_739_013, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 392_018
-			.saturating_add(Weight::from_parts(26_841_138, 0).saturating_mul(b.into()))
-			// Standard Error: 394_073
-			.saturating_add(Weight::from_parts(15_545_426, 0).saturating_mul(n.into()))
+			// Standard Error: 1_345_078
+			.saturating_add(Weight::from_parts(34_784_936, 0).saturating_mul(b.into()))
+			// Standard Error: 1_352_131
+			.saturating_add(Weight::from_parts(19_365_418, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -549,14 +549,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±160) + r * (946 ±160)`
-		// Minimum execution time: 392_685_000 picoseconds.
-		Weight::from_parts(402_558_000, 0)
+		//  Estimated: `529845 + b * (23165 ±164) + r * (946 ±164)`
+		// Minimum execution time: 383_887_000 picoseconds.
+		Weight::from_parts(405_639_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 4_725_744
-			.saturating_add(Weight::from_parts(90_965_728, 0).saturating_mul(b.into()))
-			// Standard Error: 4_725_744
-			.saturating_add(Weight::from_parts(60_646_620, 0).saturating_mul(r.into()))
+			// Standard Error: 5_260_283
+			.saturating_add(Weight::from_parts(103_277_930, 0).saturating_mul(b.into()))
+			// Standard Error: 5_260_283
+			.saturating_add(Weight::from_parts(59_652_421, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -593,13 +593,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `287993 + n * (150 ±0)`
+		//  Measured:  `248843 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 285_643_000 picoseconds.
-		Weight::from_parts(369_406_497, 0)
+		// Minimum execution time: 283_116_000 picoseconds.
+		Weight::from_parts(348_330_716, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 245_047
-			.saturating_add(Weight::from_parts(12_577_693, 0).saturating_mul(n.into()))
+			// Standard Error: 299_883
+			.saturating_add(Weight::from_parts(14_771_202, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -615,21 +615,21 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobFeeds` (r:1 w:0)
+	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::JobFeeds` (r:0 w:1)
-	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterJobs` (r:0 w:1)
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `17281`
 		//  Estimated: `24155`
-		// Minimum execution time: 88_339_000 picoseconds.
-		Weight::from_parts(100_315_000, 0)
+		// Minimum execution time: 87_770_000 picoseconds.
+		Weight::from_parts(100_043_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
@@ -679,15 +679,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `82767 + n * (142 ±0)`
+		//  Measured:  `72327 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 977_323_000 picoseconds.
-		Weight::from_parts(1_082_782_111, 0)
+		// Minimum execution time: 985_460_000 picoseconds.
+		Weight::from_parts(985_585_479, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 198_804
-			.saturating_add(Weight::from_parts(9_987_952, 0).saturating_mul(n.into()))
-			// Standard Error: 3_694_528
-			.saturating_add(Weight::from_parts(4_517_486, 0).saturating_mul(p.into()))
+			// Standard Error: 263_020
+			.saturating_add(Weight::from_parts(12_149_119, 0).saturating_mul(n.into()))
+			// Standard Error: 4_887_920
+			.saturating_add(Weight::from_parts(26_153_031, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(200))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -704,8 +704,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17312`
 		//  Estimated: `36794`
-		// Minimum execution time: 49_349_000 picoseconds.
-		Weight::from_parts(61_387_000, 0)
+		// Minimum execution time: 52_207_000 picoseconds.
+		Weight::from_parts(61_731_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -747,11 +747,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24340 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 405_712_000 picoseconds.
-		Weight::from_parts(470_422_306, 0)
+		// Minimum execution time: 406_237_000 picoseconds.
+		Weight::from_parts(448_890_688, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 3_155_155
-			.saturating_add(Weight::from_parts(226_307_820, 0).saturating_mul(p.into()))
+			// Standard Error: 1_608_455
+			.saturating_add(Weight::from_parts(223_291_568, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -793,11 +793,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `21337 + p * (1119 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 332_720_000 picoseconds.
-		Weight::from_parts(354_245_669, 0)
+		// Minimum execution time: 327_342_000 picoseconds.
+		Weight::from_parts(351_952_838, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 1_022_074
-			.saturating_add(Weight::from_parts(141_851_675, 0).saturating_mul(p.into()))
+			// Standard Error: 800_773
+			.saturating_add(Weight::from_parts(136_326_381, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))
@@ -833,13 +833,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `300150`
+		//  Measured:  `261000`
 		//  Estimated: `565102`
-		// Minimum execution time: 893_539_000 picoseconds.
-		Weight::from_parts(971_128_919, 0)
+		// Minimum execution time: 902_307_000 picoseconds.
+		Weight::from_parts(993_364_969, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_424_716
-			.saturating_add(Weight::from_parts(2_664_644, 0).saturating_mul(p.into()))
+			// Standard Error: 3_388_185
+			.saturating_add(Weight::from_parts(4_872_626, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(206))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -870,13 +870,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_judges(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `299445`
+		//  Measured:  `260295`
 		//  Estimated: `565102`
-		// Minimum execution time: 843_699_000 picoseconds.
-		Weight::from_parts(882_318_968, 0)
+		// Minimum execution time: 847_779_000 picoseconds.
+		Weight::from_parts(902_205_753, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_114_723
-			.saturating_add(Weight::from_parts(16_708_542, 0).saturating_mul(p.into()))
+			// Standard Error: 1_665_491
+			.saturating_add(Weight::from_parts(18_706_601, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(204))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -916,11 +916,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25214 + p * (7138 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 411_394_000 picoseconds.
-		Weight::from_parts(429_361_054, 0)
+		// Minimum execution time: 413_228_000 picoseconds.
+		Weight::from_parts(435_108_981, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 994_413
-			.saturating_add(Weight::from_parts(182_312_177, 0).saturating_mul(p.into()))
+			// Standard Error: 1_508_775
+			.saturating_add(Weight::from_parts(195_635_038, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -962,11 +962,11 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `21012 + p * (5157 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 37_436_000 picoseconds.
-		Weight::from_parts(133_541_596, 0)
+		// Minimum execution time: 39_216_000 picoseconds.
+		Weight::from_parts(137_781_504, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 5_505_672
-			.saturating_add(Weight::from_parts(260_507_100, 0).saturating_mul(p.into()))
+			// Standard Error: 5_742_509
+			.saturating_add(Weight::from_parts(266_594_204, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -999,8 +999,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `29799`
 		//  Estimated: `253950`
-		// Minimum execution time: 686_899_000 picoseconds.
-		Weight::from_parts(720_326_000, 0)
+		// Minimum execution time: 702_083_000 picoseconds.
+		Weight::from_parts(756_619_000, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -16,7 +16,7 @@ use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
 
 /// The runtime call failed.
-pub const RUNTIME_ERROR: i32 = 9400;
+pub const RUNTIME_ERROR: i32 = 9500;
 
 /// A feed and its current value as JSON.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
