@@ -22,7 +22,10 @@
 //! value is turned into the feed's integer (`value × 10^decimals`, rounded half away from zero,
 //! from the number's decimal digits, never through a float) and checked: a source that fails,
 //! answers something that is not a number, falls outside its band, or moves further than
-//! `max_change` from the chain's fresh combined value is skipped and logged, never reported.
+//! `max_change` from the chain's fresh combined value is skipped and logged, never reported —
+//! unless three fetches in a row agree on the move (the world moved, not the source: otherwise a
+//! real jump would silence every honest oracle and leave the feed to whoever still reports). A
+//! checked value waits at most two of its source's intervals to be reported.
 //! Checked values are reported as they arrive and at each new best block: one `feed_values`
 //! carries up to the runtime's `MAX_FEED_VALUES` of them (a newer value of a feed replaces one
 //! not yet sent), signed by the key that acts for an active `Oracle` operator (its worker key if
@@ -30,7 +33,7 @@
 //! oracle takes one report a member and block).
 
 use std::{
-	collections::BTreeMap,
+	collections::{BTreeMap, HashMap},
 	path::Path,
 	sync::Arc,
 	time::{Duration, Instant},
@@ -177,13 +180,24 @@ pub fn to_fixed(text: &str, decimals: u8) -> Option<FeedValue> {
 	if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
 		return None;
 	}
-	// The digits, and where the point goes once scaled: after `point` digits.
-	let digits: Vec<u8> =
+	// The significant digits, and where the point goes once scaled: after `point` of them.
+	let all: Vec<u8> =
 		whole.bytes().chain(fraction.bytes()).map(|b| b.saturating_sub(b'0')).collect();
+	let zeros = all.iter().take_while(|digit| **digit == 0).count();
+	let digits = all.get(zeros..).unwrap_or_default();
+	if digits.is_empty() {
+		return Some(0);
+	}
 	let point = i64::try_from(whole.len())
 		.ok()?
+		.checked_sub(i64::try_from(zeros).ok()?)?
 		.checked_add(i64::from(exponent))?
 		.checked_add(i64::from(decimals))?;
+	// An `i64` has 19 digits: a number with more before the point does not fit (and the loop
+	// below stays short whatever the exponent says).
+	if point > 19 {
+		return None;
+	}
 	let mut value: i128 = 0;
 	for index in 0..point.max(0) {
 		let digit = usize::try_from(index).ok().and_then(|i| digits.get(i)).copied().unwrap_or(0);
@@ -200,15 +214,9 @@ pub fn to_fixed(text: &str, decimals: u8) -> Option<FeedValue> {
 	FeedValue::try_from(value).ok()
 }
 
-/// Why a fetched value is not reported.
-fn check(
-	source: &Source,
-	value: FeedValue,
-	decimals: u8,
-	current: Option<FeedValue>,
-) -> Result<(), String> {
-	let scale = 10f64.powi(i32::from(decimals));
-	let units = value as f64 / scale;
+/// Whether `value` (of `decimals`) is within `source`'s band; why not if it is not.
+fn band(source: &Source, value: FeedValue, decimals: u8) -> Result<(), String> {
+	let units = value as f64 / 10f64.powi(i32::from(decimals));
 	if source.min.is_some_and(|min| units < min) || source.max.is_some_and(|max| units > max) {
 		return Err(format!(
 			"{units} is outside its band [{}, {}]",
@@ -216,20 +224,67 @@ fn check(
 			source.max.map_or("inf".into(), |v| v.to_string())
 		));
 	}
-	if let (Some(limit), Some(current)) = (source.max_change, current) {
-		if current != 0 {
-			let change = ((value as f64) - (current as f64)).abs() / (current as f64).abs();
-			if change > limit {
-				return Err(format!(
-					"{units} is {:.1} % from the chain's {}, more than {:.1} %",
-					change * 100.0,
-					current as f64 / scale,
-					limit * 100.0
-				));
-			}
-		}
+	Ok(())
+}
+
+/// Whether `value` is within `source`'s `max_change` of `reference` (of `decimals`); why not
+/// if it is not. No reference, or a reference of zero, passes.
+fn near(
+	source: &Source,
+	value: FeedValue,
+	decimals: u8,
+	reference: Option<FeedValue>,
+) -> Result<(), String> {
+	let (Some(limit), Some(reference)) = (source.max_change, reference) else { return Ok(()) };
+	if reference == 0 {
+		return Ok(());
+	}
+	let change = ((value as f64) - (reference as f64)).abs() / (reference as f64).abs();
+	if change > limit {
+		let scale = 10f64.powi(i32::from(decimals));
+		return Err(format!(
+			"{} is {:.1} % from {}, more than {:.1} %",
+			value as f64 / scale,
+			change * 100.0,
+			reference as f64 / scale,
+			limit * 100.0
+		));
 	}
 	Ok(())
+}
+
+/// How many fetches in a row, far from the chain's value but near each other, make the oracle
+/// report anyway: the world moved, not the source (else a real jump would stop every honest
+/// oracle, and a few colluders could hold the feed).
+const AGREEING_JUMPS: u32 = 3;
+
+/// A source's fetches refused for being far from the chain's value: how many in a row, and the
+/// last.
+#[derive(Default)]
+struct Jumps(HashMap<usize, (u32, FeedValue)>);
+
+impl Jumps {
+	/// Whether `value` of source `index` may be reported though it is far from the chain's
+	/// value: the [`AGREEING_JUMPS`]th fetch in a row that is, each near the one before.
+	fn agree(&mut self, index: usize, source: &Source, value: FeedValue, decimals: u8) -> bool {
+		let (count, last) = self.0.get(&index).copied().unwrap_or((0, value));
+		let count = if near(source, value, decimals, Some(last)).is_ok() {
+			count.saturating_add(1)
+		} else {
+			1
+		};
+		if count >= AGREEING_JUMPS {
+			self.0.remove(&index);
+			return true;
+		}
+		self.0.insert(index, (count, value));
+		false
+	}
+
+	/// Source `index` gave a value near the chain's.
+	fn forget(&mut self, index: usize) {
+		self.0.remove(&index);
+	}
 }
 
 /// Fetches `source`'s value: at most `max_bytes` of JSON, within the source's timeout.
@@ -296,8 +351,10 @@ impl Oracle {
 		let mut blocks = self.client.import_notification_stream();
 		let now = Instant::now();
 		let mut due: Vec<Instant> = vec![now; self.sources.sources.len()];
-		// Checked values waiting to be reported, by feed (a newer value replaces an older).
-		let mut pending: BTreeMap<FeedId, FeedValue> = BTreeMap::new();
+		// Checked values waiting to be reported, by feed (a newer value replaces an older),
+		// each with the moment it is too old to report (two of its source's intervals).
+		let mut pending: BTreeMap<FeedId, (FeedValue, Instant)> = BTreeMap::new();
+		let mut jumps = Jumps::default();
 		let mut last_report: Option<BlockNumber> = None;
 		let mut warned_no_key = false;
 		loop {
@@ -323,9 +380,11 @@ impl Oracle {
 				},
 				Some((index, result)) = arrivals.recv() => {
 					let Some(source) = self.sources.sources.get(index) else { continue };
-					match result.and_then(|json| self.checked(source, &json)) {
+					match result.and_then(|json| self.checked(index, source, &json, &mut jumps)) {
 						Ok(value) => {
-							pending.insert(source.feed, value);
+							let now = Instant::now();
+							let interval = Duration::from_secs(source.interval.saturating_mul(2));
+							pending.insert(source.feed, (value, now.checked_add(interval).unwrap_or(now)));
 							self.report(&mut pending, &mut last_report, &mut warned_no_key).await;
 						},
 						Err(why) => {
@@ -353,10 +412,17 @@ impl Oracle {
 	/// takes one report a member and block).
 	async fn report(
 		&self,
-		pending: &mut BTreeMap<FeedId, FeedValue>,
+		pending: &mut BTreeMap<FeedId, (FeedValue, Instant)>,
 		last_report: &mut Option<BlockNumber>,
 		warned_no_key: &mut bool,
 	) {
+		// A value that waited too long (no key, no block) is not reported as if it were new.
+		let now = Instant::now();
+		let before = pending.len();
+		pending.retain(|_, (_, until)| *until > now);
+		for _ in pending.len()..before {
+			self.shared.record_oracle("skipped");
+		}
 		let info = self.client.info();
 		if pending.is_empty() || last_report.is_some_and(|at| info.best_number <= at) {
 			return;
@@ -375,7 +441,7 @@ impl Oracle {
 		let feeds: Vec<FeedId> = pending.keys().take(MAX_FEED_VALUES as usize).copied().collect();
 		let batch: Vec<(FeedId, FeedValue)> = feeds
 			.into_iter()
-			.filter_map(|feed| pending.remove(&feed).map(|value| (feed, value)))
+			.filter_map(|feed| pending.remove(&feed).map(|(value, _)| (feed, value)))
 			.collect();
 		let count = batch.len();
 		let call = RuntimeCall::Oracle(pallet_oracle::Call::feed_values {
@@ -397,9 +463,16 @@ impl Oracle {
 		}
 	}
 
-	/// `source`'s value in `json`, as the feed's integer, if it passes the source's checks
-	/// against the feed on chain.
-	fn checked(&self, source: &Source, json: &serde_json::Value) -> Result<FeedValue, String> {
+	/// `source`'s (number `index`) value in `json`, as the feed's integer, if it passes the
+	/// source's checks against the feed on chain: within the band, and within `max_change` of
+	/// the chain's fresh value unless [`AGREEING_JUMPS`] fetches in a row agree on the move.
+	fn checked(
+		&self,
+		index: usize,
+		source: &Source,
+		json: &serde_json::Value,
+		jumps: &mut Jumps,
+	) -> Result<FeedValue, String> {
 		let best = self.client.info().best_hash;
 		let feed = self
 			.client
@@ -408,8 +481,17 @@ impl Oracle {
 			.map_err(|e| format!("cannot read the feed: {e}"))?
 			.ok_or_else(|| "no such feed on chain".to_string())?;
 		let value = extract(json, &source.pointer, feed.decimals)?;
+		band(source, value, feed.decimals)?;
 		let current = feed.reading.filter(|_| feed.fresh).map(|reading| reading.value);
-		check(source, value, feed.decimals, current)?;
+		match near(source, value, feed.decimals, current) {
+			Ok(()) => jumps.forget(index),
+			Err(why) if jumps.agree(index, source, value, feed.decimals) => log::info!(
+				target: LOG_TARGET,
+				"oracle: feed {}: {why}, but {AGREEING_JUMPS} fetches in a row agree: reported",
+				source.feed
+			),
+			Err(why) => return Err(why),
+		}
 		Ok(value)
 	}
 
@@ -441,6 +523,12 @@ mod tests {
 		assert_eq!(to_fixed("9223372036854775808", 0), None);
 		assert_eq!(to_fixed("-9223372036854775808", 0), Some(i64::MIN));
 		assert_eq!(to_fixed("1e30", 0), None);
+		// Huge exponents end at once: zero is zero, anything else does not fit or rounds away.
+		assert_eq!(to_fixed("0e2147483647", 2), Some(0));
+		assert_eq!(to_fixed("000.000", 2), Some(0));
+		assert_eq!(to_fixed("1e2147483647", 0), None);
+		assert_eq!(to_fixed("1e-2147483648", 0), Some(0));
+		assert_eq!(to_fixed("0.0051", 2), Some(1));
 		for bad in ["", "-", ".", "1.2.3", "abc", "1e", "0x10", "1 2"] {
 			assert_eq!(to_fixed(bad, 2), None, "{bad:?}");
 		}
@@ -474,13 +562,31 @@ mod tests {
 	#[test]
 	fn absurd_values_are_refused() {
 		let source = source();
-		assert!(check(&source, 9_999, 3, None).is_ok());
-		assert!(check(&source, 10_001, 3, None).is_err(), "above the band");
-		assert!(check(&source, -10_001, 3, None).is_err(), "below the band");
-		assert!(check(&source, 1_400, 3, Some(1_000)).is_ok());
-		assert!(check(&source, 1_600, 3, Some(1_000)).is_err(), "60 % from the chain's value");
-		assert!(check(&source, 400, 3, Some(1_000)).is_err());
-		assert!(check(&source, 5_000, 3, Some(0)).is_ok(), "no relative change from zero");
+		assert!(band(&source, 9_999, 3).is_ok());
+		assert!(band(&source, 10_001, 3).is_err(), "above the band");
+		assert!(band(&source, -10_001, 3).is_err(), "below the band");
+		assert!(near(&source, 1_400, 3, Some(1_000)).is_ok());
+		assert!(near(&source, 1_600, 3, Some(1_000)).is_err(), "60 % from the chain's value");
+		assert!(near(&source, 400, 3, Some(1_000)).is_err());
+		assert!(near(&source, 5_000, 3, Some(0)).is_ok(), "no relative change from zero");
+		assert!(near(&source, 5_000, 3, None).is_ok(), "nothing on chain yet");
+	}
+
+	#[test]
+	fn a_move_the_source_agrees_on_three_times_is_reported() {
+		let source = source();
+		let mut jumps = Jumps::default();
+		assert!(!jumps.agree(0, &source, 2_000, 3));
+		assert!(!jumps.agree(0, &source, 2_100, 3));
+		// A wild value starts the count again; the third of a kind is reported.
+		assert!(!jumps.agree(0, &source, 9_000, 3));
+		assert!(!jumps.agree(0, &source, 9_100, 3));
+		assert!(jumps.agree(0, &source, 9_200, 3));
+		assert!(!jumps.agree(0, &source, 9_300, 3), "and the count starts over");
+		// Sources count apart, and a value near the chain's forgets the count.
+		assert!(!jumps.agree(1, &source, 2_000, 3));
+		jumps.forget(1);
+		assert!(!jumps.agree(1, &source, 2_000, 3));
 	}
 
 	#[test]

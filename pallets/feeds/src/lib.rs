@@ -154,6 +154,10 @@ pub struct FeedView<AccountId, Balance, BlockNumber> {
 pub trait CombinedValue {
 	/// The combined value of `feed`, if the oracle has one.
 	fn combined(feed: FeedId) -> Option<(FeedValue, u64)>;
+
+	/// Forgets what the oracle holds of `feed` (its combined value and its members' reports),
+	/// when the feed is removed.
+	fn forget(feed: FeedId);
 }
 
 /// FRAME's `pallet-oracle` instance `I` of runtime `R`, keyed by feed id, as the source of
@@ -168,6 +172,19 @@ where
 {
 	fn combined(feed: FeedId) -> Option<(FeedValue, u64)> {
 		pallet_oracle::Pallet::<R, I>::get(&feed).map(|value| (value.value, value.timestamp.into()))
+	}
+
+	fn forget(feed: FeedId) {
+		use frame_support::traits::SortedMembers;
+		use sp_runtime::traits::AccountIdConversion;
+		pallet_oracle::Values::<R, I>::remove(feed);
+		// The members' reports, and governance's (the oracle's own account). A former member's
+		// report stays, unread: the id is never used again.
+		let own: R::AccountId =
+			<R as pallet_oracle::Config<I>>::PalletId::get().into_account_truncating();
+		for who in R::Members::sorted_members().into_iter().chain(core::iter::once(own)) {
+			pallet_oracle::RawValues::<R, I>::remove(&who, feed);
+		}
 	}
 }
 
@@ -218,6 +235,10 @@ pub mod pallet {
 		/// The most feeds the registry holds.
 		#[pallet::constant]
 		type MaxFeeds: Get<u32>;
+
+		/// The most oracle members (what removing a feed walks to forget their reports).
+		#[pallet::constant]
+		type MaxOracles: Get<u32>;
 
 		/// The weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -362,13 +383,13 @@ pub mod pallet {
 		/// Removes a feed and returns its deposit.
 		///
 		/// - **Dispatch origin**: the feed's creator, or [`Config::AdminOrigin`].
-		/// - **Details**: the oracle's reports of the feed stay in its storage but are never
-		///   read again: no job can use the feed, no oracle can report it, and its id is never
+		/// - **Details**: the oracle's combined value and its members' reports of the feed are
+		///   removed; no job can use the feed, no oracle can report it, and its id is never
 		///   given to another feed.
 		/// - **Errors**: [`Error::UnknownFeed`], [`Error::NotCreator`].
 		/// - **Events**: [`Event::FeedRemoved`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::remove_feed())]
+		#[pallet::weight(T::WeightInfo::remove_feed().saturating_add(Pallet::<T>::forget_weight()))]
 		pub fn remove_feed(origin: OriginFor<T>, feed: FeedId) -> DispatchResult {
 			let signer = match T::AdminOrigin::try_origin(origin) {
 				Ok(_) => None,
@@ -390,6 +411,7 @@ pub mod pallet {
 			}
 			Feeds::<T>::remove(feed);
 			Reported::<T>::remove(feed);
+			T::Oracle::forget(feed);
 			FeedCount::<T>::mutate(|count| *count = count.saturating_sub(1));
 			Self::deposit_event(Event::FeedRemoved { feed });
 			Ok(())
@@ -447,6 +469,15 @@ impl<T: Config> Pallet<T> {
 		FeedCount::<T>::put(count.saturating_add(1));
 		Self::deposit_event(Event::FeedCreated { feed, creator, decimals });
 		Ok(feed)
+	}
+
+	/// What forgetting the oracle's data of a feed costs: listing up to [`Config::MaxOracles`]
+	/// members (four reads each) and removing each one's report, the oracle's own and the
+	/// combined value.
+	pub fn forget_weight() -> frame_support::weights::Weight {
+		let members = u64::from(T::MaxOracles::get());
+		T::DbWeight::get()
+			.reads_writes(members.saturating_mul(4).saturating_add(1), members.saturating_add(2))
 	}
 
 	/// Whether `feed` is registered: oracles may report it, jobs may read it.

@@ -126,6 +126,7 @@ impl pallet_feeds::Config for Test {
 	type Time = Timestamp;
 	type MaxTextLen = ConstU32<16>;
 	type MaxFeeds = ConstU32<3>;
+	type MaxOracles = ConstU32<8>;
 	type WeightInfo = ();
 }
 

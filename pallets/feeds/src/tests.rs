@@ -131,9 +131,14 @@ mod remove_feed {
 		build_and_execute(|| {
 			let feed = create(1);
 			report(1, feed, 5);
+			report(2, feed, 6);
 			assert!(Reported::<Test>::contains_key(feed));
+			assert!(pallet_oracle::Values::<Test>::contains_key(feed));
 			assert_ok!(Feeds::remove_feed(signed(1), feed));
 			assert_eq!(held(1), 0);
+			// The oracle's data of it is gone too.
+			assert!(!pallet_oracle::Values::<Test>::contains_key(feed));
+			assert!(pallet_oracle::RawValues::<Test>::get(1, feed).is_none());
 			assert!(!FeedsMap::<Test>::contains_key(feed) && !Reported::<Test>::contains_key(feed));
 			assert_eq!(last_event(), Event::FeedRemoved { feed }.into());
 			assert_eq!(Feeds::reading(feed), Err(FeedError::Unknown));

@@ -176,10 +176,13 @@
 //! Recurring inference over oracle feeds: `subscribe(model, feeds, mode, period, runs,
 //! max_fee)` holds every run's `max_fee` and job deposit at once, and from the next block on,
 //! every `period` blocks, `on_initialize` opens a job on the feeds' values of that block, as
-//! `submit_job` would for the requester (`SubscriptionRan { subscription, job }`). A run the
-//! market refuses is skipped and its money returned (`SubscriptionRunSkipped`); a refusal no
-//! later block can mend (the model retired, a feed removed) ends the subscription and returns
-//! the rest (`SubscriptionEnded`), as does its last run. `cancel_subscription` returns the
+//! `submit_job` would for the requester (`SubscriptionRan { subscription, job }`), in
+//! `on_finalize`, so feeds are judged fresh by the block's own timestamp. A run the market
+//! refuses is skipped: its `max_fee` is returned and its job deposit goes to the treasury
+//! (`SubscriptionRunSkipped`; otherwise a subscription over a feed nobody reports would hold
+//! its slots in the run queues for free); a refusal no later block can mend (the model retired,
+//! a feed removed) ends the subscription and returns the rest (`SubscriptionEnded`), as does
+//! its last run. `cancel_subscription` returns the
 //! runs to come. A block opens at most [`Config::MaxRunsPerBlock`] runs (a run due in a full
 //! block waits for the next with room, up to sixteen blocks), each charged as a worst-case
 //! submission, so the work of a block stays bounded.
@@ -663,12 +666,16 @@ pub mod pallet {
 			/// The job.
 			job: JobId,
 		},
-		/// The market refused a subscription's run; its money went back to the requester.
+		/// The market refused a subscription's run: its `max_fee` went back to the requester,
+		/// and its job deposit (`charged`) to the treasury, for the attempt.
 		SubscriptionRunSkipped {
 			/// The subscription.
 			subscription: SubscriptionId,
 			/// Why (`StaleFeed`, `NoEligibleOperator`, …).
 			error: DispatchError,
+			/// What the attempt cost the requester (nothing when the refusal ends the
+			/// subscription).
+			charged: BalanceOf<T>,
 		},
 		/// A subscription ran for the last time, or can no longer run (its model retired, a
 		/// feed removed): it is removed and `refunded` went back to the requester.
@@ -804,7 +811,13 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::process_deadlines(now).saturating_add(Self::process_subscriptions(now))
+			Self::process_deadlines(now).saturating_add(Self::subscriptions_weight(now))
+		}
+
+		/// Subscription runs open their jobs after the block's inherents and transactions, so a
+		/// feed's freshness is judged by this block's timestamp, not its parent's.
+		fn on_finalize(now: BlockNumberFor<T>) {
+			Self::process_subscriptions(now);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1293,8 +1306,8 @@ pub mod pallet {
 		/// - **Details**: holds the whole subscription now (each run's `max_fee` and job deposit,
 		///   [`HoldReason::SubscriptionEscrow`]). The first run is due next block. Each run
 		///   opens a job as `submit_job` would, on the feeds' values of its block; a run the
-		///   market refuses (a stale feed, no operator, a busy market) is skipped and its money
-		///   returned. The subscription ends after its last run, or when it can no longer run
+		///   market refuses (a stale feed, no operator, a busy market) is skipped: its `max_fee`
+		///   returned, its job deposit paid to the treasury. The subscription ends after its last run, or when it can no longer run
 		///   (its model retired, a feed removed), returning what is left.
 		/// - **Errors**: [`Error::InvalidSubscription`], those of a model and mode as
 		///   `submit_job`'s ([`Error::UnknownModel`], [`Error::ModelRetired`],

@@ -373,6 +373,7 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Inference::on_initialize(next);
+		Inference::on_finalize(next);
 	}
 }
 

@@ -2,10 +2,10 @@
 //!
 //! A subscription holds its whole escrow at once ([`HoldReason::SubscriptionEscrow`]): each run
 //! a job's `max_fee` and deposit. It waits in the queue of the block its next run is due
-//! ([`SubscriptionQueue`]); `on_initialize` takes that queue and, for each subscription, releases
+//! ([`SubscriptionQueue`]); `on_finalize` takes that queue and, for each subscription, releases
 //! one run's money and submits a job on the feeds' values of that block, as the requester would.
-//! A run the market refuses (a stale feed, no operator, a busy market) is skipped and its money
-//! stays released: refunded. What is left of a subscription is released when it is cancelled,
+//! A run the market refuses (a stale feed, no operator, a busy market) is skipped: its `max_fee`
+//! stays released (refunded) and its job deposit goes to the treasury. What is left of a subscription is released when it is cancelled,
 //! ends, or can no longer run (its model retired, a feed removed).
 
 use super::*;
@@ -148,18 +148,28 @@ impl<T: Config> Pallet<T> {
 		released
 	}
 
-	/// Opens the runs due at block `now`; returns the weight used.
-	pub(crate) fn process_subscriptions(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::DbWeight::get().reads_writes(1, 1);
+	/// What opening the runs due at block `now` will cost (charged in `on_initialize`, done in
+	/// `on_finalize`): the queue, and each subscription in it read and run.
+	pub(crate) fn subscriptions_weight(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		SubscriptionQueue::<T>::get(now)
+			.into_iter()
+			.filter_map(Subscriptions::<T>::get)
+			.map(|subscription| {
+				Self::run_weight(subscription.feeds.len() as u32, subscription.mode)
+			})
+			.fold(db.reads_writes(1, 1), |total, run| {
+				total.saturating_add(run).saturating_add(db.reads(1))
+			})
+	}
+
+	/// Opens the runs due at block `now`.
+	pub(crate) fn process_subscriptions(now: BlockNumberFor<T>) {
 		for id in SubscriptionQueue::<T>::take(now) {
-			let Some(subscription) = Subscriptions::<T>::get(id) else { continue };
-			weight.saturating_accrue(Self::run_weight(
-				subscription.feeds.len() as u32,
-				subscription.mode,
-			));
-			Self::run_subscription(id, subscription, now);
+			if let Some(subscription) = Subscriptions::<T>::get(id) {
+				Self::run_subscription(id, subscription, now);
+			}
 		}
-		weight
 	}
 
 	/// The most one run of a subscription of `feeds` feeds in `mode` costs: the benchmark's
@@ -202,8 +212,10 @@ impl<T: Config> Pallet<T> {
 			},
 			Err(error) => {
 				subscription.skipped = subscription.skipped.saturating_add(1);
-				Self::deposit_event(Event::SubscriptionRunSkipped { subscription: id, error });
-				// Errors no later block can mend end the subscription.
+				// Errors no later block can mend end the subscription, at no cost to the
+				// requester. Any other refusal costs the run's job deposit, paid to the
+				// treasury: a subscription over a feed nobody reports holds its run slots, and
+				// the blocks' run weight, at a price.
 				ended = [
 					Error::<T>::UnknownModel,
 					Error::<T>::ModelRetired,
@@ -213,6 +225,25 @@ impl<T: Config> Pallet<T> {
 				]
 				.into_iter()
 				.any(|permanent| error == permanent.into());
+				let charged = if ended {
+					Zero::zero()
+				} else {
+					let deposit = subscription.per_run.saturating_sub(subscription.max_fee);
+					// Just released, so it is there to pay.
+					T::Currency::transfer(
+						&subscription.requester,
+						&T::Treasury::get(),
+						deposit,
+						frame_support::traits::tokens::Preservation::Expendable,
+					)
+					.map(|_| deposit)
+					.unwrap_or_else(|_| Zero::zero())
+				};
+				Self::deposit_event(Event::SubscriptionRunSkipped {
+					subscription: id,
+					error,
+					charged,
+				});
 			},
 		}
 		let next = now.saturating_add(subscription.period);

@@ -40,8 +40,11 @@ impl pallet_oracle::Config for Runtime {
 	type PalletId = OraclePalletId;
 	type Members = pallet_operators::ActiveKeys<Runtime, OracleRole>;
 	type WeightInfo = OracleWeights;
-	/// Every member may report once a block.
-	type MaxHasDispatchedSize = frame_support::traits::ConstU32<MAX_OPERATORS_PER_ROLE>;
+	/// Every member may report once a block. The oracle counts reports by key, so an operator
+	/// that names a new worker key and reports again takes a second place; four places a member
+	/// make filling the set (to lock the other oracles out for a block) cost two paid
+	/// transactions a place (naming a key, accepting it), about 400 every block.
+	type MaxHasDispatchedSize = frame_support::traits::ConstU32<{ 4 * MAX_OPERATORS_PER_ROLE }>;
 	type MaxFeedValues = frame_support::traits::ConstU32<MAX_FEED_VALUES>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OracleBenchmarkHelper;
@@ -82,6 +85,7 @@ impl pallet_feeds::Config for Runtime {
 	type Time = Timestamp;
 	type MaxTextLen = frame_support::traits::ConstU32<64>;
 	type MaxFeeds = frame_support::traits::ConstU32<256>;
+	type MaxOracles = frame_support::traits::ConstU32<MAX_OPERATORS_PER_ROLE>;
 	type WeightInfo = crate::weights::pallet_feeds::WeightInfo<Runtime>;
 }
 

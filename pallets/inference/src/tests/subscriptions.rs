@@ -90,13 +90,16 @@ fn a_run_the_market_refuses_is_skipped_and_refunded() {
 		four_feeds(100);
 		let id = subscribe(1, 3);
 		let free_before = free(ALICE);
+		let treasury = free(TREASURY);
 		MockFeeds::fail(2, FeedError::Stale);
 		run_to_block(2);
 		assert!(events().contains(&Event::SubscriptionRunSkipped {
 			subscription: id,
-			error: Error::<Test>::StaleFeed.into()
+			error: Error::<Test>::StaleFeed.into(),
+			charged: JOB_DEPOSIT
 		}));
-		assert_eq!(free(ALICE), free_before + PRICE + JOB_DEPOSIT, "the run's money came back");
+		assert_eq!(free(ALICE), free_before + PRICE, "the run's max_fee came back");
+		assert_eq!(free(TREASURY), treasury + JOB_DEPOSIT, "its deposit paid for the attempt");
 		assert_eq!(subscription(id).skipped, 1);
 		assert_eq!(subscription(id).runs_left, 2);
 		// The feed recovers: the next run opens a job.
