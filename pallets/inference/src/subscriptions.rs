@@ -181,8 +181,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Runs `subscription` once at block `now`: releases a run's money and submits its job; a
-	/// job the market refuses is skipped (the money stays released). Ends it after its last
-	/// run, or when it can no longer run.
+	/// job the market refuses is skipped (its `max_fee` stays released, its deposit pays the
+	/// treasury unless the refusal ends the subscription). Ends it after its last run, or when
+	/// it can no longer run.
 	fn run_subscription(
 		id: SubscriptionId,
 		mut subscription: SubscriptionOf<T>,
