@@ -279,6 +279,9 @@ impl Shared {
 		if let Some(peers) = peers {
 			store = store.with_peers(peers);
 		}
+		if params.oracle_sources.is_some() && !params.worker {
+			return Err("--oracle-sources needs --worker: the worker reports the sources".into());
+		}
 		let oracle = params.oracle_sources.as_deref().map(oracle::Sources::load).transpose()?;
 		let metrics = match (params.worker, registry) {
 			(true, Some(registry)) => Some(Metrics::register(registry).map_err(|e| e.to_string())?),
