@@ -50,7 +50,8 @@ impl pallet_oracle::Config for Runtime {
 	type BenchmarkHelper = OracleBenchmarkHelper;
 }
 
-/// The oracle's weights: the generated ones (measured with one member), plus, for each value,
+/// The oracle's weights: the generated ones (measured with two members: the dev chain's oracle
+/// and the benchmark's), plus, for each value,
 /// what walking the member set costs: the oracle reads every member's report to take the
 /// median, and listing the members reads each oracle operator's role entry, record and worker
 /// key (four reads a member), and the registry notes the report's block (a read and a write).
