@@ -105,6 +105,14 @@ function numbers(name, text, ok = Number.isFinite, what = 'numbers') {
   return list;
 }
 
+/** The verification mode of `--mode` (Fast by default): `Fast`, `Zk` or `{ Consensus: K }`. */
+function mode(text = 'Fast') {
+  const consensus = /^Consensus:([0-9]+)$/.exec(text);
+  if (consensus) return { Consensus: Number(consensus[1]) };
+  if (!['Fast', 'Zk'].includes(text)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${text}'`);
+  return text;
+}
+
 /** The command line as `{ command, arg, opts }`; throws a `UsageError` if it is not one. */
 function parse(args) {
   const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds', 'every', 'runs', 'model'];
@@ -150,10 +158,7 @@ function parse(args) {
     }
     opts.model ??= DEMO_MODEL;
     if (!/^0x[0-9a-fA-F]{64}$/.test(opts.model)) throw new UsageError(`--model must be a 0x... id of 32 bytes, not '${opts.model}'`);
-    opts.mode ??= 'Fast';
-    const consensus = /^Consensus:([0-9]+)$/.exec(opts.mode);
-    if (consensus) opts.mode = { Consensus: Number(consensus[1]) };
-    else if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${opts.mode}'`);
+    opts.mode = mode(opts.mode);
     opts.as ??= 'eve';
   } else if (command === 'unsubscribe') {
     if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`ID must be a subscription number, not '${rest[0]}'`);
@@ -173,10 +178,7 @@ function parse(args) {
       throw new UsageError('submit needs --values V,V,... or --feeds ID,ID,...');
     }
     opts.values = opts.values === undefined ? Array.from({ length: 16 }, (_, i) => i / 8 - 1) : numbers('values', opts.values);
-    opts.mode ??= 'Fast';
-    const consensus = /^Consensus:([0-9]+)$/.exec(opts.mode);
-    if (consensus) opts.mode = { Consensus: Number(consensus[1]) };
-    else if (!['Fast', 'Zk'].includes(opts.mode)) throw new UsageError(`--mode must be Fast, Zk or Consensus:K, not '${opts.mode}'`);
+    opts.mode = mode(opts.mode);
     [opts.frac] = numbers('frac', opts.frac ?? '4', (n) => Number.isInteger(n) && n >= 0, 'a whole number');
     opts.as ??= 'eve';
   }

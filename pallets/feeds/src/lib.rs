@@ -373,10 +373,7 @@ pub mod pallet {
 			unit: TextOf<T>,
 			decimals: u8,
 		) -> DispatchResult {
-			let creator = match T::AdminOrigin::try_origin(origin) {
-				Ok(_) => None,
-				Err(origin) => Some(ensure_signed(origin)?),
-			};
+			let creator = Self::signer_or_admin(origin)?;
 			Self::do_create(creator, description, unit, decimals).map(|_| ())
 		}
 
@@ -391,10 +388,7 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_feed().saturating_add(Pallet::<T>::forget_weight()))]
 		pub fn remove_feed(origin: OriginFor<T>, feed: FeedId) -> DispatchResult {
-			let signer = match T::AdminOrigin::try_origin(origin) {
-				Ok(_) => None,
-				Err(origin) => Some(ensure_signed(origin)?),
-			};
+			let signer = Self::signer_or_admin(origin)?;
 			let entry = Feeds::<T>::get(feed).ok_or(Error::<T>::UnknownFeed)?;
 			if let Some(signer) = &signer {
 				ensure!(entry.creator.as_ref() == Some(signer), Error::<T>::NotCreator);
@@ -438,6 +432,17 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The signer of `origin`, or `None` for [`Config::AdminOrigin`] (governance).
+	fn signer_or_admin(
+		origin: frame_system::pallet_prelude::OriginFor<T>,
+	) -> Result<Option<T::AccountId>, sp_runtime::DispatchError> {
+		use frame_support::traits::EnsureOrigin;
+		match T::AdminOrigin::try_origin(origin) {
+			Ok(_) => Ok(None),
+			Err(origin) => Ok(Some(frame_system::ensure_signed(origin)?)),
+		}
+	}
+
 	/// Registers a feed for `creator` (holding its deposit) or for governance (`None`).
 	pub(crate) fn do_create(
 		creator: Option<T::AccountId>,

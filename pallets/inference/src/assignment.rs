@@ -170,16 +170,22 @@ impl<T: Config> Pallet<T> {
 		Ok(T::JobDeposit::get().checked_mul(&members.into()).ok_or(Error::<T>::Overflow)?)
 	}
 
-	/// The current values of `ids`, one for each of the model's `elements` input elements.
-	fn read_feeds(
-		ids: &[FeedId],
-		elements: Option<u32>,
-	) -> Result<FeedReadingsOf<T>, DispatchError> {
+	/// Whether `ids` name one feed for each of the model's `elements` input elements.
+	pub(crate) fn feeds_fit(ids: &[FeedId], elements: Option<u32>) -> DispatchResult {
 		frame_support::ensure!(!ids.is_empty(), Error::<T>::EmptyInput);
 		frame_support::ensure!(
 			elements == u32::try_from(ids.len()).ok(),
 			Error::<T>::InputSizeMismatch
 		);
+		Ok(())
+	}
+
+	/// The current values of `ids`, one for each of the model's `elements` input elements.
+	fn read_feeds(
+		ids: &[FeedId],
+		elements: Option<u32>,
+	) -> Result<FeedReadingsOf<T>, DispatchError> {
+		Self::feeds_fit(ids, elements)?;
 		let mut readings = FeedReadingsOf::<T>::default();
 		for &feed in ids {
 			let reading = T::Feeds::reading(feed).map_err(|error| match error {

@@ -27,11 +27,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidSubscription
 		);
 		let (terms, _, _) = Self::job_terms(&model, mode, max_fee)?;
-		frame_support::ensure!(!feeds.is_empty(), Error::<T>::EmptyInput);
-		frame_support::ensure!(
-			terms.input_elements == u32::try_from(feeds.len()).ok(),
-			Error::<T>::InputSizeMismatch
-		);
+		Self::feeds_fit(&feeds, terms.input_elements)?;
 		// A feed may have no fresh value yet (its runs are skipped until it has one), but it
 		// must exist.
 		for &feed in feeds.iter() {
@@ -52,11 +48,7 @@ impl<T: Config> Pallet<T> {
 
 		// Nothing fails from here on.
 		NextSubscriptionId::<T>::put(next_id);
-		SubscriptionQueue::<T>::mutate(first, |queue| {
-			if queue.try_push(id).is_err() {
-				log::error!(target: LOG_TARGET, "subscription queue of {first:?} full");
-			}
-		});
+		Self::queue_run(first, id);
 		RequesterSubscriptions::<T>::insert(&requester, id, ());
 		Self::deposit_event(Event::Subscribed {
 			subscription: id,
@@ -117,6 +109,16 @@ impl<T: Config> Pallet<T> {
 			block = block.saturating_add(One::one());
 		}
 		None
+	}
+
+	/// Puts subscription `id` in the queue of block `at`, which [`Self::subscription_slot`]
+	/// found with room.
+	fn queue_run(at: BlockNumberFor<T>, id: SubscriptionId) {
+		SubscriptionQueue::<T>::mutate(at, |queue| {
+			if queue.try_push(id).is_err() {
+				log::error!(target: LOG_TARGET, "subscription queue of {at:?} full");
+			}
+		});
 	}
 
 	/// Removes subscription `id` (already out of the queues) and releases what is left of its
@@ -255,11 +257,7 @@ impl<T: Config> Pallet<T> {
 		match slot {
 			Some(at) => {
 				subscription.next_run = at;
-				SubscriptionQueue::<T>::mutate(at, |queue| {
-					if queue.try_push(id).is_err() {
-						log::error!(target: LOG_TARGET, "subscription queue of {at:?} full");
-					}
-				});
+				Self::queue_run(at, id);
 				Subscriptions::<T>::insert(id, subscription);
 			},
 			None => {

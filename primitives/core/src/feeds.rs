@@ -91,25 +91,20 @@ const POWERS_OF_TEN: [f64; MAX_FEED_DECIMALS as usize + 1] = [
 pub fn feed_tensor<B>(element: Element, readings: &[FeedReading<B>]) -> Option<Vec<u8>> {
 	let mut bytes = Vec::with_capacity(readings.len().saturating_mul(4));
 	for reading in readings {
+		// A scale above 10^18 is refused whatever the element.
+		let scale = POWERS_OF_TEN.get(usize::from(reading.decimals))?;
 		match element {
 			Element::F32 => {
-				let scale = POWERS_OF_TEN.get(usize::from(reading.decimals))?;
 				// Integer to float conversions and one division: deterministic IEEE
 				// arithmetic, no NaN can arise.
 				let value = (reading.value as f64 / scale) as f32;
 				bytes.extend_from_slice(&value.to_le_bytes());
 			},
 			Element::I32 => {
-				if reading.decimals > MAX_FEED_DECIMALS {
-					return None;
-				}
 				let value = i32::try_from(reading.value).ok()?;
 				bytes.extend_from_slice(&value.to_le_bytes());
 			},
 			Element::I8 => {
-				if reading.decimals > MAX_FEED_DECIMALS {
-					return None;
-				}
 				let value = i8::try_from(reading.value).ok()?;
 				bytes.extend_from_slice(&value.to_le_bytes());
 			},
