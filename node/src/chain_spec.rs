@@ -1,4 +1,5 @@
-//! The chains this node knows: `dev` and `local`, built from the runtime's genesis presets.
+//! The chains this node knows: `dev`, `local` and `staging`, built from the runtime's genesis
+//! presets.
 
 use sc_service::ChainType;
 use verity_primitives::currency::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
@@ -54,6 +55,21 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.with_id(LOCAL_CHAIN_ID)
 		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// The id of the production-like chain.
+pub const STAGING_CHAIN_ID: &str = "verity_staging";
+
+/// `--chain staging`: a public chain's genesis (no sudo, governance at its public pace) with
+/// the development keys as stand-ins for its four validators.
+pub fn staging_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("Verity Staging")
+		.with_id(STAGING_CHAIN_ID)
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(verity_runtime::genesis_config_presets::STAGING_PRESET)
 		.with_properties(properties())
 		.build())
 }

@@ -13,4 +13,10 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_oracle, Oracle]
 	[pallet_feeds, Feeds]
 	[pallet_aura_equivocation, AuraEquivocation]
+	[pallet_scheduler, Scheduler]
+	[pallet_preimage, Preimage]
+	[pallet_treasury, Treasury]
+	[pallet_conviction_voting, ConvictionVoting]
+	[pallet_referenda, Referenda]
+	[pallet_parameters, Parameters]
 );

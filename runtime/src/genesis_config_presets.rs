@@ -1,18 +1,23 @@
 //! Genesis presets, served through the `GenesisBuilder` runtime API.
 //!
-//! - `development` (`--dev`): Alice is the only validator and the sudo key; she is also an
+//! - `development` (`--dev`): Alice is the only validator and the sudo key, and referenda run at
+//!   the development pace (enacted within a minute; see `governance::tracks`); she is also an
 //!   operator of every role (validator, inference, verifier, oracle), bonded, and serves the demo
 //!   model ([`DEMO_MODEL_ID`], registered by her with a `blob:` URI: her node's store has it;
 //!   `Fast` and `Zk`, with [`DEMO_MODEL_VK`]).
 //! - `local_testnet` (`--chain local`, the network of `zombienet/`): Alice, Bob, Charlie and Dave
 //!   are validators, bonded as validator operators and nothing else; Eve and Ferdie are
 //!   inference operators (not validators) that serve the demo model, each with its own account
-//!   and key, whose nodes run the worker. Alice is sudo and owns the demo model, which only her
-//!   node holds: the inference nodes fetch it from their peers. Four validators, so that one may
+//!   and key, whose nodes run the worker. Alice owns the demo model, which only her node holds:
+//!   the inference nodes fetch it from their peers. There is no sudo: governance is root, at its
+//!   public pace. Four validators, so that one may
 //!   fail or be disabled for an offence while GRANDPA still finalizes (it needs more than two
 //!   thirds).
 //!
-//! Both endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test accounts
+//! - `staging` (`--chain staging`): a public chain's genesis, with the development keys as
+//!   stand-ins: four validators, no sudo, no demo, governance at its public pace.
+//!
+//! The first two endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test accounts
 //! (`//0`, `//1`, …), and give the treasury account its existential
 //! deposit, so the treasury share of the first fee is never burned.
 
@@ -31,9 +36,10 @@ use verity_primitives::{CapabilitiesView, ModeSet, ModelId, Role};
 use crate::{
 	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
+	governance::origins::Pace,
 	opaque::SessionKeys,
 	AccountId, Balance, BalancesConfig, FeedsConfig, InferenceConfig, ModelsConfig,
-	OperatorsConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	OperatorsConfig, OriginsConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
 };
 
 /// What each endowed development account starts with: one million VRT.
@@ -128,14 +134,24 @@ struct Operator {
 	serves_demo: bool,
 }
 
+/// What sets the development chains apart from a public one.
+struct Development {
+	/// The sudo key.
+	sudo: Option<AccountId>,
+	/// The demo model's owner: with one, the demo model and feeds are registered and a worker
+	/// may hold [`DEV_MAX_CONCURRENT_JOBS`] jobs.
+	demo_owner: Option<AccountId>,
+	/// How long referenda take.
+	pace: Pace,
+}
+
 /// The genesis state as a JSON patch over the default `RuntimeGenesisConfig`: `validators` are
-/// bonded as validator operators (and, if also in `operators`, with those roles too); the demo
-/// model is registered by `root`.
+/// bonded as validator operators (and, if also in `operators`, with those roles too).
 fn genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	operators: Vec<Operator>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	development: Development,
 ) -> Value {
 	let mut bonded: Vec<(AccountId, Vec<Role>, Balance, Vec<u8>)> = validators
 		.iter()
@@ -177,8 +193,18 @@ fn genesis(
 			)
 		})
 		.collect();
-	let models = vec![demo_model(root.clone())];
-	let verifying_keys = vec![(DEMO_MODEL_ID, DEMO_MODEL_VK.to_vec())];
+	let Development { sudo, demo_owner, pace } = development;
+	let demo = demo_owner.is_some();
+	let models: Vec<_> = demo_owner.into_iter().map(demo_model).collect();
+	let verifying_keys: Vec<(ModelId, Vec<u8>)> =
+		if demo { vec![(DEMO_MODEL_ID, DEMO_MODEL_VK.to_vec())] } else { vec![] };
+	let (feeds, feed_params) =
+		if demo { (demo_feeds(), Some(DEMO_FEED_PARAMS)) } else { (vec![], None) };
+	let max_concurrent_jobs = if demo {
+		DEV_MAX_CONCURRENT_JOBS
+	} else {
+		pallet_inference::MarketParams::<u32>::default().max_concurrent_jobs
+	};
 	let operators = bonded;
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -189,17 +215,18 @@ fn genesis(
 				.map(|(account, keys)| (account.clone(), account, keys))
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: sudo },
 		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
 		models: ModelsConfig { models, verifying_keys },
-		feeds: FeedsConfig { feeds: demo_feeds(), params: Some(DEMO_FEED_PARAMS) },
+		feeds: FeedsConfig { feeds, params: feed_params },
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
 				execution_period: EXECUTION_PERIOD,
-				max_concurrent_jobs: DEV_MAX_CONCURRENT_JOBS,
+				max_concurrent_jobs,
 				..Default::default()
 			}),
 		},
+		origins: OriginsConfig { pace },
 	})
 }
 
@@ -240,7 +267,7 @@ pub fn development_config_genesis() -> Value {
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		operators,
 		endowed(),
-		alice,
+		Development { sudo: Some(alice.clone()), demo_owner: Some(alice), pace: Pace::Development },
 	)
 }
 
@@ -268,7 +295,32 @@ pub fn local_config_genesis() -> Value {
 			})
 			.collect(),
 		endowed(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Development {
+			sudo: None,
+			demo_owner: Some(Sr25519Keyring::Alice.to_account_id()),
+			pace: Pace::Standard,
+		},
+	)
+}
+
+/// The id of the production-like preset.
+pub const STAGING_PRESET: &str = "staging";
+
+/// The `staging` preset (`--chain staging`): a public chain's genesis with the development
+/// keys as stand-ins. Alice, Bob, Charlie and Dave validate (replace their keys before a real
+/// launch); the well-known accounts are endowed and vote; there is no sudo, no demo model, no
+/// demo feeds and no load-test account; governance runs at its public pace.
+pub fn staging_config_genesis() -> Value {
+	genesis(
+		vec![
+			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		vec![],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Development { sudo: None, demo_owner: None, pace: Pace::Standard },
 	)
 }
 
@@ -277,6 +329,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		STAGING_PRESET => staging_config_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|json| json.into_bytes())
@@ -287,5 +340,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(STAGING_PRESET),
 	]
 }

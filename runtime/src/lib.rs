@@ -2,11 +2,13 @@
 //!
 //! The state machine of the Verity chain. It holds the FRAME pallets for consensus (Aura blocks,
 //! GRANDPA finality, sessions), the VRT token (balances, transaction fees), administration (sudo,
-//! utility), and — as they land — the pallets of the inference market (see `DESIGN.md`).
+//! utility), the pallets of the inference market and oracle feeds (see `docs/architecture.md`),
+//! and governance (OpenGov and the treasury).
 //!
 //! - [`configs`]: one `Config` implementation per pallet group.
 //! - [`apis`]: the runtime APIs the node and clients call.
-//! - [`genesis_config_presets`]: the `development` and `local_testnet` genesis states.
+//! - [`genesis_config_presets`]: the `development`, `local_testnet` and `staging` genesis states.
+//! - [`governance`]: the tracks and custom origins of OpenGov.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime`'s expansion is deep.
@@ -22,6 +24,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
@@ -60,7 +63,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("verity"),
 	impl_name: Cow::Borrowed("verity-node"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -192,6 +195,22 @@ mod runtime {
 	pub type Oracle = pallet_oracle;
 	#[runtime::pallet_index(25)]
 	pub type Feeds = pallet_feeds;
+
+	// --- governance ---
+	#[runtime::pallet_index(30)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(31)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(32)]
+	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(33)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(34)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(35)]
+	pub type Origins = governance::origins;
+	#[runtime::pallet_index(36)]
+	pub type Parameters = pallet_parameters;
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Where transaction fees go, and how much a transaction costs.
 //!
-//! **Split.** Of every transaction fee, [`TREASURY_SHARE_PERCENT`] % goes to the treasury account
-//! ([`TreasuryAccount`], the account of `pallet-treasury`'s `py/trsry` pallet id, so the funds are
-//! already there when governance lands) and the rest to the author of the block; tips go to the
-//! author in full. A share that cannot be credited (an account that cannot exist) is burned.
+//! **Split.** Of every transaction fee, the treasury share (80 % at genesis; an on-chain
+//! parameter, [`TreasuryShare`], set on the `market` track) goes to the treasury
+//! ([`TreasuryAccount`], `pallet-treasury`'s pot) and the rest to the author of the block; tips go
+//! to the author in full. A share that cannot be credited (an account that cannot exist) is
+//! burned.
 //!
 //! **Price.** A transaction pays for its weight ([`WeightToFee`], linear in reference time) and its
 //! length ([`LengthToFee`], per byte); the weight part is scaled by a multiplier that rises while
@@ -14,7 +15,7 @@ use frame_support::{
 	parameter_types,
 	traits::{
 		fungible::{Balanced, Credit},
-		Imbalance, OnUnbalanced,
+		Get, Imbalance, OnUnbalanced,
 	},
 	weights::ConstantMultiplier,
 	PalletId,
@@ -25,17 +26,14 @@ use sp_runtime::{
 	FixedPointNumber, Perquintill,
 };
 
+use super::governance::dynamic_params::fees::TreasuryShare;
 use crate::{currency::MICRO_UNIT, AccountId, Authorship, Balance, Balances, Runtime};
 
-/// Percent of each fee (tips excluded) that funds the treasury.
-pub const TREASURY_SHARE_PERCENT: u32 = 80;
-/// Percent of each fee (tips excluded) that pays the block author.
-pub const AUTHOR_SHARE_PERCENT: u32 = 100 - TREASURY_SHARE_PERCENT;
-
 parameter_types! {
-	/// The treasury's pallet id: the same as `pallet-treasury`'s default.
+	/// The treasury's pallet id (`pallet-treasury`'s usual one).
 	pub const TreasuryPalletId: PalletId = PalletId(*b"py/trsry");
-	/// The account that receives the treasury share of fees.
+	/// The treasury's pot: fees, job-fee shares, slashes and forfeited deposits go here, and
+	/// spends are paid from it.
 	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
 	/// Fee units per unit of reference-time weight (one picosecond): a balance transfer costs
 	/// about 0.01 VRT.
@@ -78,8 +76,8 @@ pub struct DealWithFees;
 impl OnUnbalanced<CreditOf> for DealWithFees {
 	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = CreditOf>) {
 		let Some(fees) = fees_then_tips.next() else { return };
-		let (to_treasury, mut to_author) =
-			fees.ration(TREASURY_SHARE_PERCENT, AUTHOR_SHARE_PERCENT);
+		let share = u32::from(TreasuryShare::get().deconstruct());
+		let (to_treasury, mut to_author) = fees.ration(share, 100u32.saturating_sub(share));
 		if let Some(tips) = fees_then_tips.next() {
 			tips.merge_into(&mut to_author);
 		}

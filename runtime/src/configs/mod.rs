@@ -5,11 +5,14 @@
 //! - [`offences`]: equivocation reports, the historical sessions that prove key ownership, and
 //!   what an offence costs a validator.
 //! - [`fees`]: balances, transaction payment and where fees go.
-//! - administration: sudo and utility.
+//! - administration: sudo (the development chain's only) and utility.
 //! - [`verity`]: operators, models, the job market and settlement.
 //! - [`oracle`]: FRAME's oracle and the feed registry.
+//! - [`governance`]: OpenGov (referenda, conviction voting, scheduler, preimages), the treasury
+//!   and the on-chain parameters.
 
 pub mod fees;
+pub mod governance;
 pub mod offences;
 pub mod oracle;
 pub mod verity;

@@ -81,7 +81,8 @@ impl pallet_feeds::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type FeedDeposit = FeedDeposit;
-	type AdminOrigin = frame_system::EnsureRoot<crate::AccountId>;
+	/// Governance's feeds (no deposit), removals and parameters: the `market` track, or root.
+	type AdminOrigin = super::governance::MarketOrigin;
 	type Oracle = pallet_feeds::OracleOf<Runtime>;
 	type Time = Timestamp;
 	type MaxTextLen = frame_support::traits::ConstU32<64>;

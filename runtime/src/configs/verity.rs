@@ -1,9 +1,9 @@
 //! Verity's own pallets: role-based staking (`pallet-operators`), the model registry
 //! (`pallet-models`) and the job market (`pallet-inference`).
 //!
-//! Slashed bonds and the treasury's share of job fees go to the treasury account of
-//! [`fees::TreasuryAccount`]. Until governance lands, root (sudo) sets the role minimums and the
-//! market parameters.
+//! Slashed bonds and the treasury's share of job fees go to the treasury's pot
+//! ([`fees::TreasuryAccount`]). The role minimums, forced deregistration, the market parameters
+//! and forced model retirement are the `market` track's ([`MarketOrigin`]), or root's.
 
 use frame_support::{
 	parameter_types,
@@ -14,7 +14,7 @@ use verity_primitives::{
 	time::{DAYS, MINUTES},
 };
 
-use super::fees;
+use super::{fees, governance::MarketOrigin};
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, Models, Operators, Runtime, RuntimeHoldReason,
 };
@@ -53,8 +53,8 @@ impl pallet_operators::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = fees::TreasuryAccount;
-	type MinBondOrigin = frame_system::EnsureRoot<AccountId>;
-	type ForceOrigin = frame_system::EnsureRoot<AccountId>;
+	type MinBondOrigin = MarketOrigin;
+	type ForceOrigin = MarketOrigin;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type MaxNameLen = ConstU32<64>;
@@ -81,7 +81,7 @@ impl pallet_models::Config for Runtime {
 	/// Groth16 keys on BLS12-381, validated by the settlement pallet.
 	type KeyCheck = crate::Settlement;
 	type Usage = crate::Inference;
-	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type AdminOrigin = MarketOrigin;
 	type WeightInfo = crate::weights::pallet_models::WeightInfo<Runtime>;
 }
 
@@ -92,7 +92,7 @@ impl pallet_inference::Config for Runtime {
 	type Operators = Operators;
 	type Treasury = fees::TreasuryAccount;
 	type JobDeposit = JobDeposit;
-	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
+	type ParamsOrigin = MarketOrigin;
 	/// 16 KiB: a 784-float image is 3 KiB.
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
 	type MaxOutputLen = ConstU32<{ 4 * 1024 }>;

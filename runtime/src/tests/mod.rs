@@ -17,7 +17,7 @@ use verity_primitives::{ModelInspect, Role, RoleInspect, RoleSet};
 
 use crate::{
 	configs::{
-		fees::{TreasuryAccount, TREASURY_SHARE_PERCENT},
+		fees::TreasuryAccount, governance::dynamic_params::fees::TreasuryShare,
 		verity::ModelDeposit,
 	},
 	currency::{EXISTENTIAL_DEPOSIT, UNIT},
@@ -81,7 +81,7 @@ fn signed(signer: Sr25519Keyring, nonce: u32, call: RuntimeCall) -> UncheckedExt
 #[test]
 fn presets_are_listed_and_unknown_ones_refused() {
 	let names: Vec<String> = preset_names();
-	assert_eq!(names, vec!["development", "local_testnet"]);
+	assert_eq!(names, vec!["development", "local_testnet", "staging"]);
 	assert!(get_preset(&"no_such_preset".into()).is_none());
 }
 
@@ -285,7 +285,8 @@ fn signed_transfer_moves_funds_and_splits_its_fee() {
 			.expect("fee paid event");
 		assert!(fee > 0);
 
-		let treasury_share = fee * u128::from(TREASURY_SHARE_PERCENT) / 100;
+		use frame_support::traits::Get;
+		let treasury_share = fee * u128::from(TreasuryShare::get().deconstruct()) / 100;
 		assert_eq!(Balances::balance(&dave), before.0 - amount - fee);
 		assert_eq!(Balances::balance(&ferdie), before.1 + amount);
 		assert_eq!(Balances::balance(&treasury), before.2 + treasury_share);
@@ -787,4 +788,5 @@ fn a_worker_cannot_withdraw_its_bond_before_its_results_can_no_longer_be_challen
 	assert!(unbonding > last, "unbonding {unbonding} blocks, a challenge may end {last} blocks on");
 }
 
+mod governance;
 mod oracle;
