@@ -16,6 +16,12 @@
 //       job's result as it ends
 //   node cli.mjs challenge JOB [--as eve]
 //       challenges the result of a settled Fast job and waits for its verifiers' verdict
+//   node cli.mjs propose market --params executionPeriod=20 [--as bob]
+//       proposes a change of the market's parameters on the market track (preimage, referendum,
+//       decision deposit); --call PALLET.METHOD --args JSON proposes any call on any track
+//   node cli.mjs vote REFERENDUM aye|nay --balance VRT [--conviction Locked1x] [--as ferdie]
+//   node cli.mjs referendum REFERENDUM [--follow]
+//       prints the referendum; --follow waits for its enactment and prints the call's result
 //   node cli.mjs set-worker WORKER|none [--as alice]
 //       proposes the account whose key the operator's node signs its market work with; the
 //       worker accepts with: node cli.mjs accept-worker OPERATOR --as WORKER
@@ -38,6 +44,13 @@ commands:
                    demo model by default); prints {"subscription": ID}, and with --follow a
                    line for each of its jobs as it ends
   unsubscribe ID   cancel the runs to come of subscription ID; prints what came back
+  propose TRACK    propose a referendum on TRACK (root, market, treasurer, small_spender):
+                   note the call's preimage, submit it and place the decision deposit; the
+                   call is --params (a change of the market's parameters) or --call and
+                   --args; prints {"referendum": N, "track": TRACK, "hash": CALL_HASH}
+  vote N aye|nay   vote on referendum N with --balance VRT and --conviction
+  referendum N     print referendum N (status, track, ayes, nays, support); with --follow,
+                   wait until it is enacted or ends and print the outcome
   challenge JOB    challenge the result of the settled Fast job JOB (a number), as its
                    requester or a verifier: verifiers re-run it; prints the outcome
   set-worker WORKER
@@ -52,8 +65,8 @@ options:
   --url URL            the node's WebSocket RPC (default ws://127.0.0.1:9944)
   --as ACCOUNT         the signer: a dev account (alice, bob, ...), a //Seed or a mnemonic
                        (default eve for demo, submit and challenge: no operator of the dev
-                       chain, so any of its verifiers may judge; bob for register, alice for
-                       set-worker)
+                       chain, so any of its verifiers may judge; bob for register and propose,
+                       ferdie for vote, alice for set-worker)
   --values V,V,...     demo, submit: the input values (required by submit; the demo's default
                        is 16 values from -1 by 1/8); write --values=-1,... for a negative first
   --mode MODE          demo, submit: the verification mode: Fast (default), Zk, or
@@ -65,7 +78,14 @@ options:
   --every N            subscribe: blocks between runs (required)
   --runs N             subscribe: how many runs to escrow (required)
   --model MODEL        subscribe: the model (its 0x... id; default the demo model)
-  --follow             subscribe: print each job's result as it ends, until the last run
+  --follow             subscribe: print each job's result as it ends, until the last run;
+                       referendum: wait for the enactment or end
+  --params F=V,...     propose: the market parameters to change (the others stay as they are),
+                       as executionPeriod=20,challengePeriod=300 (names as in inference.params)
+  --call PALLET.METHOD propose: the call, as api.tx names it (treasury.spend, ...)
+  --args JSON          propose: the call's arguments, a JSON array (default [])
+  --balance VRT        vote: the VRT voting (required)
+  --conviction C       vote: None (0.1x, no lock) or Locked1x ... Locked6x (default Locked1x)
   --input SHAPE        register: the input tensor's shape, as 1,16 (required)
   --output SHAPE       register: the output tensor's shape, as 1,4 (required)
   --price VRT          register: the price of a job (default 1)
@@ -87,6 +107,9 @@ const COMMANDS = {
   register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
   challenge: { args: ['JOB'], options: ['as'] },
+  propose: { args: ['TRACK'], options: ['as', 'params', 'call', 'args'] },
+  vote: { args: ['REFERENDUM', 'aye|nay'], options: ['as', 'balance', 'conviction'] },
+  referendum: { args: ['REFERENDUM'], options: ['follow'] },
   'set-worker': { args: ['WORKER'], options: ['as'] },
   'accept-worker': { args: ['OPERATOR'], options: ['as'] },
 };
@@ -115,7 +138,10 @@ function mode(text = 'Fast') {
 
 /** The command line as `{ command, arg, opts }`; throws a `UsageError` if it is not one. */
 function parse(args) {
-  const names = ['url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds', 'every', 'runs', 'model'];
+  const names = [
+    'url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds', 'every', 'runs', 'model',
+    'params', 'call', 'args', 'balance', 'conviction',
+  ];
   let parsed;
   try {
     const options = Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
@@ -166,6 +192,38 @@ function parse(args) {
   } else if (command === 'challenge') {
     if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`JOB must be a job number, not '${rest[0]}'`);
     opts.as ??= 'eve';
+  } else if (command === 'propose') {
+    const tracks = ['root', 'market', 'treasurer', 'small_spender'];
+    if (!tracks.includes(rest[0])) throw new UsageError(`TRACK must be one of ${tracks.join(', ')}, not '${rest[0]}'`);
+    if ((opts.params === undefined) === (opts.call === undefined)) throw new UsageError('propose needs --params or --call, one of them');
+    if (opts.params !== undefined) {
+      if (opts.args !== undefined) throw new UsageError('--args goes with --call, not --params');
+      opts.params = Object.fromEntries(opts.params.split(',').map((pair) => {
+        const match = /^([A-Za-z]+)=(.+)$/.exec(pair.trim());
+        if (!match) throw new UsageError(`--params takes FIELD=VALUE,..., not '${pair}'`);
+        return [match[1], match[2]];
+      }));
+    } else {
+      if (!/^[a-zA-Z]+\.[a-zA-Z]+$/.test(opts.call)) throw new UsageError(`--call must be PALLET.METHOD, not '${opts.call}'`);
+      try {
+        opts.args = JSON.parse(opts.args ?? '[]');
+      } catch {
+        throw new UsageError(`--args must be a JSON array, not '${opts.args}'`);
+      }
+      if (!Array.isArray(opts.args)) throw new UsageError(`--args must be a JSON array, not '${JSON.stringify(opts.args)}'`);
+    }
+    opts.as ??= 'bob';
+  } else if (command === 'vote') {
+    if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`REFERENDUM must be a number, not '${rest[0]}'`);
+    if (!['aye', 'nay'].includes(rest[1])) throw new UsageError(`a vote is aye or nay, not '${rest[1]}'`);
+    if (opts.balance === undefined) throw new UsageError('vote needs --balance VRT');
+    [opts.balance] = numbers('balance', opts.balance, (n) => Number.isFinite(n) && n > 0, 'one number of VRT above zero');
+    const convictions = ['None', ...Array.from({ length: 6 }, (_, i) => `Locked${i + 1}x`)];
+    opts.conviction ??= 'Locked1x';
+    if (!convictions.includes(opts.conviction)) throw new UsageError(`--conviction must be None or Locked1x ... Locked6x, not '${opts.conviction}'`);
+    opts.as ??= 'ferdie';
+  } else if (command === 'referendum') {
+    if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`REFERENDUM must be a number, not '${rest[0]}'`);
   } else {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
@@ -182,15 +240,15 @@ function parse(args) {
     [opts.frac] = numbers('frac', opts.frac ?? '4', (n) => Number.isInteger(n) && n >= 0, 'a whole number');
     opts.as ??= 'eve';
   }
-  return { command, arg: rest[0], opts };
+  return { command, arg: rest[0], arg2: rest[1], opts };
 }
 
-async function run({ command, arg, opts }) {
+async function run({ command, arg, arg2, opts }) {
   // Loaded here, once the arguments are good: polkadot.js takes a while to load.
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
     acceptWorker, challenge, waitForChallenge, round, oracleValues, subscribe, followSubscription, cancelSubscription,
-    waitForJob, UNIT,
+    waitForJob, propose, vote, referendum, waitForReferendum, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -236,6 +294,24 @@ async function run({ command, arg, opts }) {
       const { events } = await cancelSubscription(api, account(opts.as), Number(arg));
       const cancelled = events.find(({ event }) => api.events.inference.SubscriptionCancelled.is(event));
       console.log(JSON.stringify({ subscription: Number(arg), refunded: cancelled?.event.data.refunded.toString() }));
+    } else if (command === 'propose') {
+      const call = opts.params ? await marketParams(api, opts.params) : callOf(api, opts.call, opts.args);
+      const { index, hash } = await propose(api, account(opts.as), { call, track: arg });
+      console.log(JSON.stringify({ referendum: index, track: arg, hash }));
+    } else if (command === 'vote') {
+      const balance = BigInt(Math.round(opts.balance * 1e6)) * UNIT / 1_000_000n;
+      await vote(api, account(opts.as), Number(arg), { aye: arg2 === 'aye', balance, conviction: opts.conviction });
+      console.log(JSON.stringify({ referendum: Number(arg), ...await printable(referendum(api, Number(arg))) }));
+    } else if (command === 'referendum') {
+      const index = Number(arg);
+      const now = await referendum(api, index);
+      if (!now) throw new Error(`no referendum ${index}`);
+      console.log(JSON.stringify(await printable(now)));
+      if (opts.follow && !['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) {
+        const { blockHash, ...outcome } = await waitForReferendum(api, index, { timeoutMs: 2 ** 31 - 1 });
+        console.log(JSON.stringify({ referendum: index, ...outcome }));
+        if (outcome.status !== 'Enacted' || outcome.result !== 'Ok') process.exitCode = 1;
+      }
     } else if (command === 'challenge') {
       const id = Number(arg);
       const { bond } = await challenge(api, account(opts.as), id);
@@ -258,6 +334,29 @@ async function run({ command, arg, opts }) {
   } finally {
     await api.disconnect();
   }
+}
+
+/** `api.tx[pallet][method](...args)`, or a clear error if the chain has no such call. */
+function callOf(api, name, args) {
+  const [pallet, method] = name.split('.');
+  const build = api.tx[pallet]?.[method];
+  if (!build) throw new Error(`the chain has no call ${name}`);
+  return build(...args);
+}
+
+/** `inference.setParams` with the chain's current market parameters, `changes` applied. */
+async function marketParams(api, changes) {
+  const params = (await api.query.inference.params()).toJSON();
+  for (const [field, value] of Object.entries(changes)) {
+    if (!Object.hasOwn(params, field)) throw new Error(`the market has no parameter ${field} (${Object.keys(params).join(', ')})`);
+    params[field] = value;
+  }
+  return api.tx.inference.setParams(params);
+}
+
+/** A referendum (or a promise of one) with its BigInts as strings, for JSON. */
+async function printable(value) {
+  return Object.fromEntries(Object.entries(await value).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
 }
 
 /** The integer `value` (a BigInt) of `decimals` decimals as a decimal string: 1234n, 3 → "1.234". */

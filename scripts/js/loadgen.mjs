@@ -786,6 +786,16 @@ function buildReport({ opts, info, sender, tracker, sent, counted: { countedFrom
   };
 }
 
+/**
+ * What the treasury's pot received between the first job sent and the last drained (planck, as
+ * strings): the treasury's share of the job fees and of the transaction fees of submitting and
+ * answering them, and any slash meanwhile; and that per 1 000 settled jobs.
+ */
+export function treasuryInflow(before, after, settled) {
+  const inflow = after - before;
+  return { inflow: String(inflow), perThousandJobs: settled > 0 ? String((inflow * 1000n) / BigInt(settled)) : null };
+}
+
 /** Why the run fails, from the report: [] if it passes. */
 export function failures(report, allowRefused) {
   const { jobs } = report;
@@ -969,12 +979,16 @@ async function run(opts) {
     progress(opts, `${info.chain}: ${info.name} ${info.version}, runtime ${info.specName} ${info.specVersion}`);
 
     const prep = await prepare(api, opts, lib);
+    const pot = api.consts.treasury.potAccount;
+    const treasury = async () => (await api.query.system.account(pot)).data.free.toBigInt();
+    const treasuryBefore = await treasury();
     const { report, view, sender, t0, sendEnd } = await measure(api, prep, {
       info,
       nodePid: opts.nodePid ?? node?.pid,
       stopSending: () => interrupts > 0 || disconnected !== null,
       stopDraining: () => interrupts > 1 || disconnected !== null,
     });
+    report.treasury = treasuryInflow(treasuryBefore, await treasury(), report.jobs.settled);
     const reasons = failures(report, opts.allowRefused);
     if (disconnected) reasons.unshift(disconnected);
     report.outcome = { pass: reasons.length === 0, reasons };

@@ -13,7 +13,7 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, hexToU8a, u8aConcat, compactAddLength } from '@polkadot/util';
-import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
+import { blake2AsU8a, blake2AsHex, decodeAddress } from '@polkadot/util-crypto';
 
 /** One VRT (12 decimals). */
 export const UNIT = 10n ** 12n;
@@ -390,6 +390,117 @@ export function followSubscription(api, id, { count = Infinity, onRun = () => {}
           return finish(jobs);
         }
       }
+    };
+    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
+      .then((u) => { unsubscribe = u; })
+      .catch(fail);
+  });
+}
+
+/**
+ * The origin a referendum on each track dispatches its call with: `root` may do anything;
+ * `market` sets the market's and the feeds' parameters, the operators' minimum bonds and the fee
+ * split; `treasurer` and `small_spender` spend from the treasury.
+ */
+export const TRACKS = {
+  root: { system: 'Root' },
+  market: { Origins: 'MarketAdmin' },
+  treasurer: { Origins: 'Treasurer' },
+  small_spender: { Origins: 'SmallSpender' },
+};
+
+/**
+ * Proposes `call` (a transaction built with `api.tx`, never signed itself) on `track` (a key of
+ * `TRACKS`): notes its preimage (unless someone did), submits the referendum to be enacted
+ * `enactAfter` blocks after it is approved, and places the track's decision deposit. Resolves
+ * with `{ index, hash }`, the referendum and the call's hash.
+ */
+export async function propose(api, proposer, { call, track, enactAfter = 1, placeDeposit = true }) {
+  if (!Object.hasOwn(TRACKS, track)) throw new Error(`unknown track '${track}' (${Object.keys(TRACKS).join(', ')})`);
+  const encoded = call.method.toU8a();
+  const hash = blake2AsHex(encoded, 256);
+  const noted = (await api.query.preimage.requestStatusFor(hash)).isSome;
+  const submit = api.tx.referenda.submit(TRACKS[track], { Lookup: { hash, len: encoded.length } }, { After: enactAfter });
+  const tx = noted ? submit : api.tx.utility.batchAll([api.tx.preimage.notePreimage(u8aToHex(encoded)), submit]);
+  const { events } = await send(api, proposer, tx);
+  const submitted = events.find(({ event }) => api.events.referenda.Submitted.is(event));
+  if (!submitted) throw new Error('no Submitted event');
+  const index = submitted.event.data.index.toNumber();
+  if (placeDeposit) await send(api, proposer, api.tx.referenda.placeDecisionDeposit(index));
+  return { index, hash };
+}
+
+/**
+ * `voter` votes on referendum `index`: aye (or nay) with `balance` (planck, a BigInt) locked
+ * with `conviction` (`None`: 0.1x and no lock; `Locked1x` … `Locked6x`: 1x … 6x the votes, the
+ * balance locked 7 … 224 days after the referendum ends, on a public chain).
+ */
+export async function vote(api, voter, index, { aye = true, balance, conviction = 'Locked1x' }) {
+  return send(api, voter, api.tx.convictionVoting.vote(index, { Standard: { vote: { aye, conviction }, balance } }));
+}
+
+/** The names of the chain's tracks by id, from its metadata (`referenda.tracks`). */
+function trackNames(api) {
+  return new Map(api.consts.referenda.tracks.map(([id, info]) => [
+    id.toNumber(),
+    new TextDecoder().decode(info.name.toU8a(true)).replace(/\0+$/, ''),
+  ]));
+}
+
+/**
+ * Referendum `index` as the chain holds it, or `null`: `{ index, status, track, ayes, nays,
+ * support, submitted }` while it is ongoing (`status` `Preparing`, `Deciding` or `Confirming`;
+ * votes as BigInts), `{ index, status }` once it ended (`Approved`, `Rejected`, `Cancelled`,
+ * `TimedOut` or `Killed`).
+ */
+export async function referendum(api, index) {
+  const info = await api.query.referenda.referendumInfoFor(index);
+  if (info.isNone) return null;
+  const value = info.unwrap();
+  if (!value.isOngoing) return { index, status: value.type };
+  const ongoing = value.asOngoing;
+  const deciding = ongoing.deciding.isSome ? ongoing.deciding.unwrap() : null;
+  const status = !deciding ? 'Preparing' : deciding.confirming.isSome ? 'Confirming' : 'Deciding';
+  const { ayes, nays, support } = ongoing.tally;
+  return {
+    index, status, track: trackNames(api).get(ongoing.track.toNumber()),
+    ayes: ayes.toBigInt(), nays: nays.toBigInt(), support: support.toBigInt(),
+    submitted: ongoing.submitted.toNumber(),
+  };
+}
+
+/** The scheduler's name for the enactment of referendum `index`: blake2-256 of SCALE(b"assembly", "enactment", index). */
+function enactmentId(api, index) {
+  return blake2AsHex(u8aConcat(
+    new TextEncoder().encode('assembly'),
+    api.createType('Text', 'enactment').toU8a(),
+    api.createType('u32', index).toU8a(),
+  ), 256);
+}
+
+/**
+ * Waits until referendum `index` is enacted or ends without: resolves `{ status: 'Enacted',
+ * result: 'Ok' | 'pallet.Error: docs', blockHash }` when the scheduler dispatched its call, or `{
+ * status }` (`Rejected`, `Cancelled`, `TimedOut`, `Killed`) when it ended otherwise.
+ */
+export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
+  const id = enactmentId(api, index);
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    let timer;
+    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
+    const [finish, fail] = [end(resolve), end(reject)];
+    timer = setTimeout(() => fail(new Error(`referendum ${index} did not end within ${timeoutMs} ms`)), timeoutMs);
+    const check = async (blockHash) => {
+      const events = await (await api.at(blockHash)).query.system.events();
+      for (const { event } of events) {
+        if (api.events.scheduler.Dispatched.is(event) && event.data.id.isSome && event.data.id.unwrap().toHex() === id) {
+          const result = event.data.result;
+          return finish({ status: 'Enacted', result: result.isOk ? 'Ok' : describe(api, result.asErr), blockHash });
+        }
+      }
+      const now = await referendum(api, index);
+      if (now && ['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) finish({ status: now.status });
     };
     api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
       .then((u) => { unsubscribe = u; })

@@ -87,6 +87,23 @@ test('bad arguments exit with 2 and one line, before connecting', async () => {
     [['challenge'], /challenge needs JOB/],
     [['challenge', 'x'], /JOB must be a job number, not 'x'/],
     [['challenge', '1', '--mode', 'Fast'], /challenge takes no --mode/],
+    [['propose'], /propose needs TRACK/],
+    [['propose', 'fellowship', '--params', 'a=1'], /TRACK must be one of root, market, treasurer, small_spender/],
+    [['propose', 'market'], /propose needs --params or --call, one of them/],
+    [['propose', 'market', '--params', 'a=1', '--call', 'x.y'], /propose needs --params or --call, one of them/],
+    [['propose', 'market', '--params', 'executionPeriod'], /--params takes FIELD=VALUE/],
+    [['propose', 'market', '--params', 'a=1', '--args', '[]'], /--args goes with --call/],
+    [['propose', 'root', '--call', 'remark'], /--call must be PALLET.METHOD/],
+    [['propose', 'root', '--call', 'system.remark', '--args', '{'], /--args must be a JSON array/],
+    [['propose', 'root', '--call', 'system.remark', '--args', '{}'], /--args must be a JSON array/],
+    [['vote', '0'], /vote needs REFERENDUM aye\|nay/],
+    [['vote', 'x', 'aye', '--balance', '1'], /REFERENDUM must be a number/],
+    [['vote', '0', 'maybe', '--balance', '1'], /a vote is aye or nay, not 'maybe'/],
+    [['vote', '0', 'aye'], /vote needs --balance VRT/],
+    [['vote', '0', 'aye', '--balance', '0'], /--balance takes one number of VRT above zero/],
+    [['vote', '0', 'aye', '--balance', '1', '--conviction', 'Locked7x'], /--conviction must be None or Locked1x/],
+    [['referendum', 'x'], /REFERENDUM must be a number/],
+    [['referendum', '0', '--as', 'bob'], /referendum takes no --as/],
   ];
   for (const [args, pattern] of cases) {
     const { code, stdout, stderr } = await cli(['--url', url, ...args]);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import {
   percentile, spread, chainTo, tally, countJobs, steadyRate, blockTimes, withClock, niceTicks, renderSvg, plotPanels, escapeXml,
 } from '../loadgen-report.mjs';
-import { parseOptions, argsByName, errorKind, failures, Sender, UsageError } from '../loadgen.mjs';
+import { parseOptions, argsByName, errorKind, failures, treasuryInflow, Sender, UsageError } from '../loadgen.mjs';
 import { Keyring } from '@polkadot/keyring';
 
 const LOADGEN = fileURLToPath(new URL('../loadgen.mjs', import.meta.url));
@@ -243,6 +243,11 @@ describe('without a node', () => {
     assert.deepEqual(failures(report({ refusedAtSubmission: { total: 2 } }), 2), []);
   });
 
+  test('the treasury inflow is counted per 1 000 settled jobs', () => {
+    assert.deepEqual(treasuryInflow(5n, 1_205n, 600), { inflow: '1200', perThousandJobs: '2000' });
+    assert.deepEqual(treasuryInflow(5n, 5n, 0), { inflow: '0', perThousandJobs: null });
+  });
+
   test('options: defaults, and each bad argument a UsageError', () => {
     const opts = parseOptions([], new Date('2026-12-01T10:20:30Z'));
     assert.deepEqual(opts.load, { kind: 'rate', perSecond: 10 });
@@ -353,6 +358,11 @@ describe('against a dev node with Aura blocks', () => {
     assert.ok(report.nodeCpu.avgPercent > 0 && report.nodeCpu.maxPercent >= report.nodeCpu.avgPercent, JSON.stringify(report.nodeCpu));
     assert.ok(report.machine.cores >= 1);
     assert.deepEqual(report.outcome, { pass: true, reasons: [] });
+    // The treasury gets a tenth of each 1 VRT job fee, and 80 % of the transaction fees of
+    // submitting and answering the jobs: more than 100 VRT a thousand jobs.
+    const perThousand = BigInt(report.treasury.perThousandJobs);
+    t.diagnostic(`treasury inflow: ${report.treasury.inflow} planck in all, ${perThousand} planck per 1 000 jobs`);
+    assert.ok(perThousand > 100n * 10n ** 12n, JSON.stringify(report.treasury));
     const svg = readFileSync(join(dir, 'report.svg'), 'utf8');
     wellFormed(svg);
     assert.equal(svg.match(/<g class="panel">/g).length, 3);
