@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the runtime's weights from the pallets' benchmarks (v2):
 #   runtime/src/weights/pallet_{operators,models,inference,settlement,aura_equivocation,feeds,oracle}.rs
+#   and FRAME's governance pallets', from their own benchmarks:
+#   runtime/src/weights/pallet_{scheduler,preimage,treasury,conviction_voting,referenda,parameters}.rs
 #
 # Builds verity-node with `runtime-benchmarks` and runs `benchmark pallet` on the dev chain's
 # genesis. The runtime runs as optimised wasm in wasmtime (as on a validator), so a debug node
@@ -18,7 +20,9 @@ dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 node="$CARGO_TARGET_DIR/$dir/verity-node"
 
 mkdir -p runtime/src/weights
-for pallet in ${PALLETS:-pallet_operators pallet_models pallet_inference pallet_settlement pallet_aura_equivocation pallet_feeds pallet_oracle}; do
+ours="pallet_operators pallet_models pallet_inference pallet_settlement pallet_aura_equivocation pallet_feeds pallet_oracle"
+governance="pallet_scheduler pallet_preimage pallet_treasury pallet_conviction_voting pallet_referenda pallet_parameters"
+for pallet in ${PALLETS:-$ours $governance}; do
 	echo "bench-pallets: $pallet"
 	"$node" benchmark pallet \
 		--chain dev \

@@ -155,3 +155,22 @@ async fn instant_sealing_goes_past_the_session_change() {
 	// The session change's block carries no transaction of ours: it is the empty one.
 	assert_eq!(node.next_nonce(&Sr25519Keyring::Alice.to_account_id()).await, nonce + 110);
 }
+
+/// The chain specs the node builds: only `--dev` names a sudo key and runs referenda at the
+/// development pace; `local` and `staging` leave both to governance.
+#[test]
+fn only_the_dev_chain_has_sudo_and_fast_referenda() {
+	for (chain, sudo, pace) in
+		[("dev", true, "Development"), ("local", false, "Standard"), ("staging", false, "Standard")]
+	{
+		let output = std::process::Command::new(env!("CARGO_BIN_EXE_verity-node"))
+			.args(["build-spec", "--chain", chain])
+			.output()
+			.expect("verity-node runs");
+		assert!(output.status.success(), "{chain}: {}", String::from_utf8_lossy(&output.stderr));
+		let spec: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON spec");
+		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
+		assert_eq!(patch["sudo"]["key"].is_string(), sudo, "{chain}: {}", patch["sudo"]);
+		assert_eq!(patch["origins"]["pace"], pace, "{chain}");
+	}
+}

@@ -271,6 +271,20 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
+/// Alice, Bob, Charlie and Dave with their development session keys: the validators of the
+/// `local_testnet` and `staging` presets (four, so that one may fail while GRANDPA finalizes).
+fn four_validators() -> Vec<(AccountId, SessionKeys)> {
+	[
+		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+	.into_iter()
+	.map(|(account, grandpa)| validator(account, grandpa))
+	.collect()
+}
+
 /// The inference nodes of the `local_testnet` preset.
 pub const LOCAL_INFERENCE_OPERATORS: [Sr25519Keyring; 2] =
 	[Sr25519Keyring::Eve, Sr25519Keyring::Ferdie];
@@ -280,12 +294,7 @@ pub const LOCAL_INFERENCE_OPERATORS: [Sr25519Keyring; 2] =
 /// nodes, one the worker, the other its verifier).
 pub fn local_config_genesis() -> Value {
 	genesis(
-		vec![
-			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
+		four_validators(),
 		LOCAL_INFERENCE_OPERATORS
 			.iter()
 			.map(|key| Operator {
@@ -312,12 +321,7 @@ pub const STAGING_PRESET: &str = "staging";
 /// demo feeds and no load-test account; governance runs at its public pace.
 pub fn staging_config_genesis() -> Value {
 	genesis(
-		vec![
-			validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
+		four_validators(),
 		vec![],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Development { sudo: None, demo_owner: None, pace: Pace::Standard },

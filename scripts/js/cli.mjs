@@ -301,13 +301,14 @@ async function run({ command, arg, arg2, opts }) {
     } else if (command === 'vote') {
       const balance = BigInt(Math.round(opts.balance * 1e6)) * UNIT / 1_000_000n;
       await vote(api, account(opts.as), Number(arg), { aye: arg2 === 'aye', balance, conviction: opts.conviction });
-      console.log(JSON.stringify({ referendum: Number(arg), ...await printable(referendum(api, Number(arg))) }));
+      console.log(JSON.stringify(printable(await referendum(api, Number(arg)))));
     } else if (command === 'referendum') {
       const index = Number(arg);
       const now = await referendum(api, index);
       if (!now) throw new Error(`no referendum ${index}`);
-      console.log(JSON.stringify(await printable(now)));
+      console.log(JSON.stringify(printable(now)));
       if (opts.follow && !['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) {
+        // Waits for the enactment (or finds it, if it is behind us).
         const { blockHash, ...outcome } = await waitForReferendum(api, index, { timeoutMs: 2 ** 31 - 1 });
         console.log(JSON.stringify({ referendum: index, ...outcome }));
         if (outcome.status !== 'Enacted' || outcome.result !== 'Ok') process.exitCode = 1;
@@ -354,9 +355,9 @@ async function marketParams(api, changes) {
   return api.tx.inference.setParams(params);
 }
 
-/** A referendum (or a promise of one) with its BigInts as strings, for JSON. */
-async function printable(value) {
-  return Object.fromEntries(Object.entries(await value).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
+/** A referendum as the CLI prints it: `referendum` its index, BigInts as strings. */
+function printable({ index, ...fields }) {
+  return { referendum: index, ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) };
 }
 
 /** The integer `value` (a BigInt) of `decimals` decimals as a decimal string: 1234n, 3 → "1.234". */

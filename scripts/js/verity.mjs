@@ -167,19 +167,49 @@ export async function job(api, id) {
 }
 
 /**
+ * Watches new blocks until `onBlock(blockHash, finish)` calls `finish(value)` (the promise
+ * resolves with it) or fails (it rejects with the error), or `timeoutMs` pass (it rejects with
+ * `timeoutMessage()`). `onStart(finish)` runs once the subscription is up, for what happened
+ * before it.
+ */
+function watchBlocks(api, { timeoutMs, timeoutMessage, onBlock, onStart = async () => {} }) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    let done = false;
+    const end = (settle) => (value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      settle(value);
+    };
+    const [finish, fail] = [end(resolve), end(reject)];
+    const timer = setTimeout(() => fail(new Error(timeoutMessage())), timeoutMs);
+    api.rpc.chain.subscribeNewHeads((header) => { if (!done) onBlock(header.hash, finish).catch(fail); })
+      .then(async (u) => {
+        unsubscribe = u;
+        if (done) u();
+        else await onStart(finish);
+      })
+      .catch(fail);
+  });
+}
+
+/** The events of the block `blockHash`. */
+async function eventsAt(api, blockHash) {
+  return (await api.at(blockHash)).query.system.events();
+}
+
+/**
  * Waits until job `id` ends: resolves `{ status: 'Settled', paid, output }` or
  * `{ status: 'Refunded', reason }`, from the `JobSettled` / `JobRefunded` events of new blocks.
  */
 export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    let timer;
-    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
-    const [finish, fail] = [end(resolve), end(reject)];
-    timer = setTimeout(() => fail(new Error(`job ${id} did not end within ${timeoutMs} ms`)), timeoutMs);
-    const check = async (blockHash) => {
-      const events = await (await api.at(blockHash)).query.system.events();
-      for (const { event } of events) {
+  return watchBlocks(api, {
+    timeoutMs,
+    timeoutMessage: () => `job ${id} did not end within ${timeoutMs} ms`,
+    onBlock: async (blockHash, finish) => {
+      for (const { event } of await eventsAt(api, blockHash)) {
         if (api.events.inference.JobSettled.is(event) && event.data.job.toString() === String(id)) {
           const view = await job(api, id);
           const output = view && view.output.isSome ? view.output.unwrap().toU8a(true) : null;
@@ -189,19 +219,16 @@ export function waitForJob(api, id, { timeoutMs = 120_000 } = {}) {
           return finish({ status: 'Refunded', reason: event.data.reason.toString(), blockHash });
         }
       }
-    };
-    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
-      .then(async (u) => {
-        unsubscribe = u;
-        // The job may have ended before the subscription started.
-        const view = await job(api, id);
-        if (view && view.status.isSettled) {
-          finish({ status: 'Settled', paid: view.paid.toBigInt(), output: view.output.unwrap().toU8a(true) });
-        } else if (view && view.status.isRefunded) {
-          finish({ status: 'Refunded', reason: view.status.asRefunded.toString() });
-        }
-      })
-      .catch(fail);
+    },
+    // The job may have ended before the subscription started.
+    onStart: async (finish) => {
+      const view = await job(api, id);
+      if (view && view.status.isSettled) {
+        finish({ status: 'Settled', paid: view.paid.toBigInt(), output: view.output.unwrap().toU8a(true) });
+      } else if (view && view.status.isRefunded) {
+        finish({ status: 'Refunded', reason: view.status.asRefunded.toString() });
+      }
+    },
   });
 }
 
@@ -266,26 +293,13 @@ export async function challenge(api, challenger, id) {
 
 /** Waits until the challenge of job `id` closes; resolves its outcome (`Upheld`, `Rejected`, `NoQuorum`). */
 export function waitForChallenge(api, id, { timeoutMs = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`the challenge of job ${id} did not close within ${timeoutMs} ms`));
-    }, timeoutMs);
-    api.rpc.chain.subscribeNewHeads(async () => {
-      try {
-        const view = await challengeOf(api, id);
-        if (view && view.outcome.isSome) {
-          clearTimeout(timer);
-          unsubscribe();
-          resolve(view.outcome.unwrap().toString());
-        }
-      } catch (error) {
-        clearTimeout(timer);
-        unsubscribe();
-        reject(error);
-      }
-    }).then((u) => { unsubscribe = u; }, reject);
+  return watchBlocks(api, {
+    timeoutMs,
+    timeoutMessage: () => `the challenge of job ${id} did not close within ${timeoutMs} ms`,
+    onBlock: async (_, finish) => {
+      const view = await challengeOf(api, id);
+      if (view && view.outcome.isSome) finish(view.outcome.unwrap().toString());
+    },
   });
 }
 
@@ -367,17 +381,13 @@ export async function subscription(api, id) {
  * with the jobs once `count` were opened, or when it ends or is cancelled.
  */
 export function followSubscription(api, id, { count = Infinity, onRun = () => {}, timeoutMs = 300_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    let timer;
-    const jobs = [];
-    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
-    const [finish, fail] = [end(resolve), end(reject)];
-    timer = setTimeout(() => fail(new Error(`subscription ${id}: ${jobs.length} jobs within ${timeoutMs} ms`)), timeoutMs);
-    const mine = (event) => event.data.subscription.toString() === String(id);
-    const check = async (blockHash) => {
-      const events = await (await api.at(blockHash)).query.system.events();
-      for (const { event } of events) {
+  const jobs = [];
+  const mine = (event) => event.data.subscription.toString() === String(id);
+  return watchBlocks(api, {
+    timeoutMs,
+    timeoutMessage: () => `subscription ${id}: ${jobs.length} jobs within ${timeoutMs} ms`,
+    onBlock: async (blockHash, finish) => {
+      for (const { event } of await eventsAt(api, blockHash)) {
         if (api.events.inference.SubscriptionRan.is(event) && mine(event)) {
           const job = event.data.job.toNumber();
           jobs.push(job);
@@ -390,10 +400,7 @@ export function followSubscription(api, id, { count = Infinity, onRun = () => {}
           return finish(jobs);
         }
       }
-    };
-    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
-      .then((u) => { unsubscribe = u; })
-      .catch(fail);
+    },
   });
 }
 
@@ -480,31 +487,38 @@ function enactmentId(api, index) {
 
 /**
  * Waits until referendum `index` is enacted or ends without: resolves `{ status: 'Enacted',
- * result: 'Ok' | 'pallet.Error: docs', blockHash }` when the scheduler dispatched its call, or `{
- * status }` (`Rejected`, `Cancelled`, `TimedOut`, `Killed`) when it ended otherwise.
+ * result: 'Ok' | 'pallet.Error: docs', blockHash }` when the scheduler dispatched its call (also
+ * if that happened before the call: the blocks since its approval are read), or `{ status }`
+ * (`Rejected`, `Cancelled`, `TimedOut`, `Killed`) when it ended otherwise.
  */
 export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
   const id = enactmentId(api, index);
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    let timer;
-    const end = (settle) => (value) => { clearTimeout(timer); unsubscribe(); settle(value); };
-    const [finish, fail] = [end(resolve), end(reject)];
-    timer = setTimeout(() => fail(new Error(`referendum ${index} did not end within ${timeoutMs} ms`)), timeoutMs);
-    const check = async (blockHash) => {
-      const events = await (await api.at(blockHash)).query.system.events();
-      for (const { event } of events) {
-        if (api.events.scheduler.Dispatched.is(event) && event.data.id.isSome && event.data.id.unwrap().toHex() === id) {
-          const result = event.data.result;
-          return finish({ status: 'Enacted', result: result.isOk ? 'Ok' : describe(api, result.asErr), blockHash });
-        }
-      }
+  /** Finishes if the block `blockHash` enacted the referendum; says whether it did. */
+  const enactedIn = async (blockHash, finish) => {
+    const dispatched = (await eventsAt(api, blockHash)).find(({ event }) => api.events.scheduler.Dispatched.is(event)
+      && event.data.id.isSome && event.data.id.unwrap().toHex() === id);
+    if (!dispatched) return false;
+    const { result } = dispatched.event.data;
+    finish({ status: 'Enacted', result: result.isOk ? 'Ok' : describe(api, result.asErr), blockHash });
+    return true;
+  };
+  return watchBlocks(api, {
+    timeoutMs,
+    timeoutMessage: () => `referendum ${index} did not end within ${timeoutMs} ms`,
+    onBlock: async (blockHash, finish) => {
+      if (await enactedIn(blockHash, finish)) return;
       const now = await referendum(api, index);
       if (now && ['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) finish({ status: now.status });
-    };
-    api.rpc.chain.subscribeNewHeads((header) => { check(header.hash).catch(fail); })
-      .then((u) => { unsubscribe = u; })
-      .catch(fail);
+    },
+    // Approved already: its enactment may be behind us, in a block since the approval.
+    onStart: async (finish) => {
+      const info = await api.query.referenda.referendumInfoFor(index);
+      if (info.isNone || !info.unwrap().isApproved) return;
+      const head = (await api.rpc.chain.getHeader()).number.toNumber();
+      for (let n = info.unwrap().asApproved[0].toNumber(); n <= head; n++) {
+        if (await enactedIn(await api.rpc.chain.getBlockHash(n), finish)) return;
+      }
+    },
   });
 }
 

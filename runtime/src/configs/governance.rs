@@ -94,7 +94,7 @@ impl pallet_parameters::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeParameters = RuntimeParameters;
 	type AdminOrigin = DynamicParameterOrigin;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_parameters::WeightInfo<Runtime>;
 }
 
 impl origins::Config for Runtime {}

@@ -384,6 +384,48 @@ fn the_runtime_uses_generated_weights() {
 		weights::pallet_feeds::WeightInfo::<Runtime>::create_feed()
 	);
 	assert_ne!(FeedsWeights::create_feed(), <() as pallet_feeds::WeightInfo>::create_feed());
+	// FRAME's governance pallets run on weights from their own benchmarks on this runtime.
+	{
+		use pallet_conviction_voting::WeightInfo as _;
+		use pallet_parameters::WeightInfo as _;
+		use pallet_preimage::WeightInfo as _;
+		use pallet_referenda::WeightInfo as _;
+		use pallet_scheduler::WeightInfo as _;
+		use pallet_treasury::WeightInfo as _;
+		type Referenda = <Runtime as pallet_referenda::Config>::WeightInfo;
+		type Voting = <Runtime as pallet_conviction_voting::Config>::WeightInfo;
+		type Scheduler = <Runtime as pallet_scheduler::Config>::WeightInfo;
+		type Preimage = <Runtime as pallet_preimage::Config>::WeightInfo;
+		type Treasury = <Runtime as pallet_treasury::Config>::WeightInfo;
+		type Parameters = <Runtime as pallet_parameters::Config>::WeightInfo;
+		assert_eq!(Referenda::submit(), weights::pallet_referenda::WeightInfo::<Runtime>::submit());
+		assert_ne!(Referenda::submit(), <() as pallet_referenda::WeightInfo>::submit());
+		assert_eq!(
+			Voting::vote_new(),
+			weights::pallet_conviction_voting::WeightInfo::<Runtime>::vote_new()
+		);
+		assert_ne!(Voting::vote_new(), <() as pallet_conviction_voting::WeightInfo>::vote_new());
+		assert_eq!(
+			Scheduler::schedule(10),
+			weights::pallet_scheduler::WeightInfo::<Runtime>::schedule(10)
+		);
+		assert_ne!(Scheduler::schedule(10), <() as pallet_scheduler::WeightInfo>::schedule(10));
+		assert_eq!(
+			Preimage::note_preimage(100),
+			weights::pallet_preimage::WeightInfo::<Runtime>::note_preimage(100)
+		);
+		assert_ne!(
+			Preimage::note_preimage(100),
+			<() as pallet_preimage::WeightInfo>::note_preimage(100)
+		);
+		assert_eq!(Treasury::payout(), weights::pallet_treasury::WeightInfo::<Runtime>::payout());
+		assert_ne!(Treasury::payout(), <() as pallet_treasury::WeightInfo>::payout());
+		assert_eq!(
+			Parameters::set_parameter(),
+			weights::pallet_parameters::WeightInfo::<Runtime>::set_parameter()
+		);
+		assert_ne!(Parameters::set_parameter(), <() as pallet_parameters::WeightInfo>::set_parameter());
+	}
 	// The oracle's: the generated ones, and the walk of the member set on top.
 	use pallet_oracle::WeightInfo as _;
 	let generated = weights::pallet_oracle::WeightInfo::<Runtime>::feed_values(4);
