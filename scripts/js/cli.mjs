@@ -286,7 +286,7 @@ async function run({ command, arg, arg2, opts }) {
               output: result.output && opts.mode !== 'Zk' ? decodeF32(result.output) : null,
             }))));
           },
-          timeoutMs: 2 ** 31 - 1,
+          timeoutMs: Infinity,
         });
         await Promise.all(ended);
       }
@@ -309,9 +309,10 @@ async function run({ command, arg, arg2, opts }) {
       console.log(JSON.stringify(printable(now)));
       if (opts.follow && !['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) {
         // Waits for the enactment (or finds it, if it is behind us).
-        const { blockHash, ...outcome } = await waitForReferendum(api, index, { timeoutMs: 2 ** 31 - 1 });
+        const { blockHash, ...outcome } = await waitForReferendum(api, index, { timeoutMs: Infinity });
         console.log(JSON.stringify({ referendum: index, ...outcome }));
-        if (outcome.status !== 'Enacted' || outcome.result !== 'Ok') process.exitCode = 1;
+        // `result` is null for an enactment older than the blocks the node keeps.
+        if (outcome.status !== 'Enacted' || ![null, 'Ok'].includes(outcome.result)) process.exitCode = 1;
       }
     } else if (command === 'challenge') {
       const id = Number(arg);

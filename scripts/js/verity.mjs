@@ -169,8 +169,8 @@ export async function job(api, id) {
 /**
  * Watches new blocks until `onBlock(blockHash, finish)` calls `finish(value)` (the promise
  * resolves with it) or fails (it rejects with the error), or `timeoutMs` pass (it rejects with
- * `timeoutMessage()`). `onStart(finish)` runs once the subscription is up, for what happened
- * before it.
+ * `timeoutMessage()`; `Infinity` waits for ever). `onStart(finish)` runs once the subscription
+ * is up, for what happened before it.
  */
 function watchBlocks(api, { timeoutMs, timeoutMessage, onBlock, onStart = async () => {} }) {
   return new Promise((resolve, reject) => {
@@ -184,7 +184,7 @@ function watchBlocks(api, { timeoutMs, timeoutMessage, onBlock, onStart = async 
       settle(value);
     };
     const [finish, fail] = [end(resolve), end(reject)];
-    const timer = setTimeout(() => fail(new Error(timeoutMessage())), timeoutMs);
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => fail(new Error(timeoutMessage())), timeoutMs) : null;
     api.rpc.chain.subscribeNewHeads((header) => { if (!done) onBlock(header.hash, finish).catch(fail); })
       .then(async (u) => {
         unsubscribe = u;
@@ -426,7 +426,7 @@ export async function propose(api, proposer, { call, track, enactAfter = 1, plac
   if (!Object.hasOwn(TRACKS, track)) throw new Error(`unknown track '${track}' (${Object.keys(TRACKS).join(', ')})`);
   const encoded = call.method.toU8a();
   const hash = blake2AsHex(encoded, 256);
-  const noted = (await api.query.preimage.requestStatusFor(hash)).isSome;
+  const noted = (await api.query.preimage.preimageFor([hash, encoded.length])).isSome;
   const submit = api.tx.referenda.submit(TRACKS[track], { Lookup: { hash, len: encoded.length } }, { After: enactAfter });
   const tx = noted ? submit : api.tx.utility.batchAll([api.tx.preimage.notePreimage(u8aToHex(encoded)), submit]);
   const { events } = await send(api, proposer, tx);
@@ -487,20 +487,32 @@ function enactmentId(api, index) {
 
 /**
  * Waits until referendum `index` is enacted or ends without: resolves `{ status: 'Enacted',
- * result: 'Ok' | 'pallet.Error: docs', blockHash }` when the scheduler dispatched its call (also
- * if that happened before the call: the blocks since its approval are read), or `{ status }`
- * (`Rejected`, `Cancelled`, `TimedOut`, `Killed`) when it ended otherwise.
+ * result: 'Ok' | 'pallet.Error: docs', blockHash }` when the scheduler dispatched its call,
+ * `{ status: 'NotEnacted', result }` when the scheduler could not (`scheduler.CallUnavailable`:
+ * the preimage is gone; `scheduler.PermanentlyOverweight`), or `{ status }` (`Rejected`,
+ * `Cancelled`, `TimedOut`, `Killed`) when it ended otherwise. For a referendum approved and
+ * enacted before the call, the blocks this node still keeps (the last 256, on a pruned node)
+ * are searched; `result` is `null` if the enactment is older.
  */
 export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
   const id = enactmentId(api, index);
-  /** Finishes if the block `blockHash` enacted the referendum; says whether it did. */
+  const ours = (event) => event.data.id.isSome && event.data.id.unwrap().toHex() === id;
+  /** Finishes if the block `blockHash` enacted the referendum (or failed to); says whether. */
   const enactedIn = async (blockHash, finish) => {
-    const dispatched = (await eventsAt(api, blockHash)).find(({ event }) => api.events.scheduler.Dispatched.is(event)
-      && event.data.id.isSome && event.data.id.unwrap().toHex() === id);
-    if (!dispatched) return false;
-    const { result } = dispatched.event.data;
-    finish({ status: 'Enacted', result: result.isOk ? 'Ok' : describe(api, result.asErr), blockHash });
-    return true;
+    for (const { event } of await eventsAt(api, blockHash)) {
+      if (api.events.scheduler.Dispatched.is(event) && ours(event)) {
+        const { result } = event.data;
+        finish({ status: 'Enacted', result: result.isOk ? 'Ok' : describe(api, result.asErr), blockHash });
+        return true;
+      }
+      for (const name of ['CallUnavailable', 'PermanentlyOverweight']) {
+        if (api.events.scheduler[name].is(event) && ours(event)) {
+          finish({ status: 'NotEnacted', result: `scheduler.${name}`, blockHash });
+          return true;
+        }
+      }
+    }
+    return false;
   };
   return watchBlocks(api, {
     timeoutMs,
@@ -510,14 +522,16 @@ export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
       const now = await referendum(api, index);
       if (now && ['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) finish({ status: now.status });
     },
-    // Approved already: its enactment may be behind us, in a block since the approval.
+    // Approved, and no longer waiting in the scheduler: its enactment is behind us.
     onStart: async (finish) => {
       const info = await api.query.referenda.referendumInfoFor(index);
-      if (info.isNone || !info.unwrap().isApproved) return;
+      if (info.isNone || !info.unwrap().isApproved || (await api.query.scheduler.lookup(id)).isSome) return;
       const head = (await api.rpc.chain.getHeader()).number.toNumber();
-      for (let n = info.unwrap().asApproved[0].toNumber(); n <= head; n++) {
+      const from = Math.max(info.unwrap().asApproved[0].toNumber(), head - 250);
+      for (let n = head; n >= from; n--) {
         if (await enactedIn(await api.rpc.chain.getBlockHash(n), finish)) return;
       }
+      finish({ status: 'Enacted', result: null });
     },
   });
 }

@@ -8,9 +8,11 @@
 //! call dispatches with:
 //! - `root` may do anything (runtime upgrades, cancelling or killing referenda);
 //! - `market` ([`MarketOrigin`]) sets the job market's parameters, the feeds' parameters and
-//!   registry, force-retires models, sets and enforces the operators' minimum bonds, and sets
-//!   the fee split ([`dynamic_params`]);
-//! - `treasurer` and `small_spender` spend from the treasury, up to their limits.
+//!   registry, force-retires models, sets the operators' minimum bonds, and sets the fee split
+//!   ([`dynamic_params`]);
+//! - `treasurer` and `small_spender` spend from the treasury, up to their limits;
+//! - `referendum_canceller` and `referendum_killer` cancel or kill a referendum (so a junk one
+//!   cannot hold the single `root` slot for its 28 days).
 //!
 //! Sudo stays in the runtime for development chains: only the `development` preset names a
 //! key; the `local` and `staging` chains have none, so governance is their only root.
@@ -19,8 +21,8 @@ use frame_support::{
 	dynamic_params::{dynamic_pallet_params, dynamic_params},
 	parameter_types,
 	traits::{
-		fungible::HoldConsideration, tokens::pay::PayFromAccount, ConstU32, EitherOf,
-		EnsureOriginWithArg, EqualPrivilegeOnly, LinearStoragePrice,
+		fungible::HoldConsideration, tokens::Pay, ConstU32, EitherOf, EnsureOriginWithArg,
+		EqualPrivilegeOnly, LinearStoragePrice,
 	},
 	weights::Weight,
 };
@@ -159,8 +161,8 @@ impl pallet_referenda::Config for Runtime {
 	type Currency = Balances;
 	/// Any account may submit on any track, holding the submission deposit.
 	type SubmitOrigin = frame_support::traits::AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	type CancelOrigin = EnsureRoot<AccountId>;
-	type KillOrigin = EnsureRoot<AccountId>;
+	type CancelOrigin = EitherOf<EnsureRoot<AccountId>, origins::ReferendumCanceller>;
+	type KillOrigin = EitherOf<EnsureRoot<AccountId>, origins::ReferendumKiller>;
 	/// The deposits of killed referenda fund the treasury.
 	type Slash = Treasury;
 	type Votes = Balance;
@@ -214,12 +216,58 @@ impl pallet_treasury::Config for Runtime {
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = AccountIdLookup<AccountId, ()>;
-	type Paymaster = PayFromAccount<Balances, TreasuryAccount>;
+	type Paymaster = PayFromPot;
 	type BalanceConverter = frame_support::traits::tokens::UnityAssetBalanceConversion;
 	type PayoutPeriod = PayoutPeriod;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TreasuryBenchmarkHelper;
 	type BlockNumberProvider = System;
+}
+
+/// Pays treasury spends in VRT from the treasury's pot, never below its existential deposit: the
+/// pot stays, so no later share of a fee or a job that is smaller than the deposit is burned.
+pub struct PayFromPot;
+
+impl Pay for PayFromPot {
+	type Balance = Balance;
+	type Beneficiary = AccountId;
+	type AssetKind = ();
+	type Id = ();
+	type Error = sp_runtime::DispatchError;
+
+	fn pay(who: &AccountId, _: (), amount: Balance) -> Result<(), Self::Error> {
+		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+		<Balances as Mutate<AccountId>>::transfer(
+			&TreasuryAccount::get(),
+			who,
+			amount,
+			Preservation::Preserve,
+		)
+		.map(|_| ())
+	}
+
+	/// A transfer is done when `pay` returns.
+	fn check_payment(_: ()) -> frame_support::traits::tokens::PaymentStatus {
+		frame_support::traits::tokens::PaymentStatus::Success
+	}
+
+	/// Funds the pot, and the beneficiary with its existential deposit (a benchmark's spend may
+	/// be smaller than that).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_successful(who: &AccountId, _: (), amount: Balance) {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		let deposit = <Balances as Inspect<AccountId>>::minimum_balance();
+		let _ = <Balances as Mutate<AccountId>>::mint_into(
+			&TreasuryAccount::get(),
+			amount.saturating_add(deposit),
+		);
+		if <Balances as Inspect<AccountId>>::balance(who) < deposit {
+			let _ = <Balances as Mutate<AccountId>>::mint_into(who, deposit);
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_concluded(_: ()) {}
 }
 
 /// The treasury benchmark's arguments: VRT, and an account from the seed.

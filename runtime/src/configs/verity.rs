@@ -2,8 +2,9 @@
 //! (`pallet-models`) and the job market (`pallet-inference`).
 //!
 //! Slashed bonds and the treasury's share of job fees go to the treasury's pot
-//! ([`fees::TreasuryAccount`]). The role minimums, forced deregistration, the market parameters
-//! and forced model retirement are the `market` track's ([`MarketOrigin`]), or root's.
+//! ([`fees::TreasuryAccount`]). The role minimums, the market parameters and forced model
+//! retirement are the `market` track's ([`MarketOrigin`]), or root's; forced deregistration is
+//! root's.
 
 use frame_support::{
 	parameter_types,
@@ -54,7 +55,8 @@ impl pallet_operators::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Treasury = fees::TreasuryAccount;
 	type MinBondOrigin = MarketOrigin;
-	type ForceOrigin = MarketOrigin;
+	/// Removing an operator, a validator maybe, from every role: root's.
+	type ForceOrigin = frame_system::EnsureRoot<AccountId>;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type MaxNameLen = ConstU32<64>;

@@ -4,8 +4,10 @@
 //! A referendum on a track dispatches its call with that track's origin: `root` with
 //! `frame_system`'s root, the others with an [`Origin`] of this pallet. A pallet admits such an
 //! origin only where the runtime names it: [`MarketAdmin`] sets the market's parameters and the
-//! operators' minimum bonds; [`Treasurer`] and [`SmallSpender`] spend from the treasury, up to
-//! [`TREASURER_SPEND_LIMIT`] and [`SMALL_SPENDER_SPEND_LIMIT`].
+//! operators' minimum bonds; [`Treasurer`] and [`Spender`] spend from the treasury, up to
+//! [`TREASURER_SPEND_LIMIT`] and [`SMALL_SPENDER_SPEND_LIMIT`]; [`ReferendumCanceller`] and
+//! [`ReferendumKiller`] end other referenda (so a junk referendum cannot hold the one `root` slot
+//! for its whole decision period).
 //!
 //! [`Pace`] says whether the tracks run on a public chain's periods or a development chain's
 //! minutes (set in the genesis preset; root may change it with `system.set_storage`).
@@ -41,6 +43,11 @@ pub mod pallet_custom_origins {
 		Treasurer,
 		/// The `small_spender` track: treasury spends up to [`SMALL_SPENDER_SPEND_LIMIT`].
 		SmallSpender,
+		/// The `referendum_canceller` track: cancels a referendum, its deposits returned.
+		ReferendumCanceller,
+		/// The `referendum_killer` track: kills a referendum, its deposits forfeit to the
+		/// treasury.
+		ReferendumKiller,
 	}
 
 	/// How long the tracks' periods are.
@@ -111,7 +118,7 @@ pub mod pallet_custom_origins {
 			}
 		)*};
 	}
-	ensure_unit!(MarketAdmin, Treasurer);
+	ensure_unit!(MarketAdmin, Treasurer, ReferendumCanceller, ReferendumKiller);
 
 	/// Admits a spending origin with what it may spend: [`Origin::Treasurer`] up to
 	/// [`TREASURER_SPEND_LIMIT`], [`Origin::SmallSpender`] up to [`SMALL_SPENDER_SPEND_LIMIT`].

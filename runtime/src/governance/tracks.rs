@@ -6,11 +6,14 @@
 //! | 1 | `market` | `MarketAdmin` | 10 | 10 000 VRT | 1 h | 14 d | 3 h | 10 min |
 //! | 2 | `treasurer` | `Treasurer` | 10 | 10 000 VRT | 2 h | 28 d | 1 d | 1 d |
 //! | 3 | `small_spender` | `SmallSpender` | 50 | 1 000 VRT | 1 h | 14 d | 6 h | 1 h |
+//! | 4 | `referendum_canceller` | `ReferendumCanceller` | 1 000 | 10 000 VRT | 2 h | 7 d | 3 h | 10 min |
+//! | 5 | `referendum_killer` | `ReferendumKiller` | 1 000 | 50 000 VRT | 2 h | 7 d | 3 h | 10 min |
 //!
 //! Approval (conviction-weighted ayes over all votes) falls linearly from 100 % to 50 % over the
 //! decision period on every track. Support (ayes, without conviction, over the active issuance)
 //! falls linearly over the decision period: `root` and `treasurer` from 50 % to 1 %, `market`
-//! from 10 % to 1 %, `small_spender` from 5 % to 0.5 %.
+//! from 10 % to 1 %, `small_spender` from 5 % to 0.5 %, the canceller and the killer from 10 % to
+//! 1 %.
 //!
 //! Under [`Pace::Development`] (the `--dev` chain) the tracks keep their ids, names, deposits and
 //! approval curves, but a referendum prepares for one block, confirms for two, is enacted the
@@ -40,6 +43,10 @@ pub const MARKET: TrackId = 1;
 pub const TREASURER: TrackId = 2;
 /// The `small_spender` track: small treasury spends.
 pub const SMALL_SPENDER: TrackId = 3;
+/// The `referendum_canceller` track: cancelling a referendum.
+pub const REFERENDUM_CANCELLER: TrackId = 4;
+/// The `referendum_killer` track: killing a referendum.
+pub const REFERENDUM_KILLER: TrackId = 5;
 
 /// A curve falling linearly from `ceil` to `floor` over the whole decision period.
 const fn linear(ceil: Perbill, floor: Perbill) -> Curve {
@@ -143,14 +150,46 @@ const SMALL_SPENDER_TRACK: Track<TrackId, Balance, BlockNumber> = track(
 	linear(percent(5), Perbill::from_parts(5_000_000)),
 );
 
-static STANDARD_TRACKS: [Track<TrackId, Balance, BlockNumber>; 4] =
-	[ROOT_TRACK, MARKET_TRACK, TREASURER_TRACK, SMALL_SPENDER_TRACK];
+const REFERENDUM_CANCELLER_TRACK: Track<TrackId, Balance, BlockNumber> = track(
+	REFERENDUM_CANCELLER,
+	name("referendum_canceller"),
+	1_000,
+	UNIT.saturating_mul(10_000),
+	HOURS.saturating_mul(2),
+	DAYS.saturating_mul(7),
+	HOURS.saturating_mul(3),
+	MINUTES.saturating_mul(10),
+	linear(percent(10), percent(1)),
+);
 
-static DEVELOPMENT_TRACKS: [Track<TrackId, Balance, BlockNumber>; 4] = [
+const REFERENDUM_KILLER_TRACK: Track<TrackId, Balance, BlockNumber> = track(
+	REFERENDUM_KILLER,
+	name("referendum_killer"),
+	1_000,
+	UNIT.saturating_mul(50_000),
+	HOURS.saturating_mul(2),
+	DAYS.saturating_mul(7),
+	HOURS.saturating_mul(3),
+	MINUTES.saturating_mul(10),
+	linear(percent(10), percent(1)),
+);
+
+static STANDARD_TRACKS: [Track<TrackId, Balance, BlockNumber>; 6] = [
+	ROOT_TRACK,
+	MARKET_TRACK,
+	TREASURER_TRACK,
+	SMALL_SPENDER_TRACK,
+	REFERENDUM_CANCELLER_TRACK,
+	REFERENDUM_KILLER_TRACK,
+];
+
+static DEVELOPMENT_TRACKS: [Track<TrackId, Balance, BlockNumber>; 6] = [
 	development(ROOT_TRACK),
 	development(MARKET_TRACK),
 	development(TREASURER_TRACK),
 	development(SMALL_SPENDER_TRACK),
+	development(REFERENDUM_CANCELLER_TRACK),
+	development(REFERENDUM_KILLER_TRACK),
 ];
 
 /// Verity's tracks, at the pace the chain's genesis chose.
@@ -181,12 +220,14 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 			OriginCaller::Origins(Origin::MarketAdmin) => Ok(MARKET),
 			OriginCaller::Origins(Origin::Treasurer) => Ok(TREASURER),
 			OriginCaller::Origins(Origin::SmallSpender) => Ok(SMALL_SPENDER),
+			OriginCaller::Origins(Origin::ReferendumCanceller) => Ok(REFERENDUM_CANCELLER),
+			OriginCaller::Origins(Origin::ReferendumKiller) => Ok(REFERENDUM_KILLER),
 			_ => Err(()),
 		}
 	}
 
-	/// Checks both paces' tables without reading storage (the integrity test runs without any):
-	/// each sorted by id, with the same ids.
+	/// Checks both paces' tables, whichever the chain runs: each sorted by id, with the same
+	/// ids.
 	fn check_integrity() -> Result<(), &'static str> {
 		let ids = |pace| Self::table(pace).iter().map(|track| track.id);
 		let sorted = |pace| ids(pace).zip(ids(pace).skip(1)).all(|(a, b)| a < b);

@@ -163,6 +163,14 @@ fn the_wrong_track_cannot_change_the_market_parameters() {
 				DispatchError::BadOrigin
 			);
 		}
+		// Removing an operator from every role (a validator maybe) is root's alone.
+		assert_noop!(
+			crate::Operators::force_deregister(
+				RuntimeOrigin::from(Origin::MarketAdmin),
+				Sr25519Keyring::Alice.to_account_id()
+			),
+			DispatchError::BadOrigin
+		);
 		// An origin no track stands for cannot be proposed.
 		assert_noop!(
 			Referenda::submit(
@@ -262,6 +270,65 @@ fn a_treasury_spend_referendum_pays_out_and_a_small_spender_cannot_spend_more_th
 }
 
 #[test]
+fn a_spend_of_the_whole_pot_fails_and_the_pot_stays() {
+	dev(|| {
+		let treasury = TreasuryAccount::get();
+		let pot = Balances::free_balance(&treasury);
+		assert!(pot > 0);
+		assert_ok!(Treasury::spend(
+			RuntimeOrigin::root(),
+			Box::new(()),
+			pot,
+			Box::new(Address::Id(Sr25519Keyring::Two.to_account_id())),
+			None
+		));
+		// The payment is refused (it would reap the pot) and changes nothing; the spend may be
+		// claimed once the pot holds more.
+		assert_noop!(
+			Treasury::payout(origin(Sr25519Keyring::Eve), 0),
+			pallet_treasury::Error::<Runtime>::PayoutError
+		);
+		assert_eq!(Balances::free_balance(&treasury), pot);
+		assert_ok!(Balances::transfer_keep_alive(
+			origin(Sr25519Keyring::Dave),
+			Address::Id(treasury.clone()),
+			UNIT
+		));
+		assert_ok!(Treasury::payout(origin(Sr25519Keyring::Eve), 0));
+		assert_eq!(Balances::free_balance(&treasury), UNIT);
+	});
+}
+
+#[test]
+fn a_junk_root_referendum_is_killed_on_its_track_and_its_deposits_fund_the_treasury() {
+	dev(|| {
+		let treasury = TreasuryAccount::get();
+		let junk = propose(
+			OriginCaller::system(frame_system::RawOrigin::Root),
+			RuntimeCall::System(frame_system::Call::remark { remark: b"junk".to_vec() }),
+		);
+		let before = Balances::free_balance(&treasury);
+		let kill = RuntimeCall::Referenda(pallet_referenda::Call::kill { index: junk });
+		let index = propose(OriginCaller::Origins(Origin::ReferendumKiller), kill);
+		assert_eq!(Referenda::ensure_ongoing(index).unwrap().track, tracks::REFERENDUM_KILLER);
+		vote_aye(index);
+		run_to(11);
+		assert_eq!(enacted(), vec![Ok(())]);
+		assert!(matches!(
+			ReferendumInfoFor::<Runtime>::get(junk),
+			Some(ReferendumInfo::Killed(..))
+		));
+		// Its submission deposit (10 VRT) and the root track's decision deposit (100 000 VRT).
+		assert_eq!(Balances::free_balance(&treasury), before + 100_010 * UNIT);
+		// The market track may not kill one.
+		assert_noop!(
+			Referenda::kill(RuntimeOrigin::from(Origin::MarketAdmin), index),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
 fn local_and_staging_have_no_sudo_and_decide_at_the_public_pace() {
 	for preset in ["local_testnet", "staging"] {
 		preset_ext(preset).execute_with(|| {
@@ -317,6 +384,26 @@ fn the_tracks_are_those_the_docs_list() {
 				row(1, "market", 10, 10_000, HOURS, 14 * DAYS, 3 * HOURS, 10 * MINUTES),
 				row(2, "treasurer", 10, 10_000, 2 * HOURS, 28 * DAYS, DAYS, DAYS),
 				row(3, "small_spender", 50, 1_000, HOURS, 14 * DAYS, 6 * HOURS, HOURS),
+				row(
+					4,
+					"referendum_canceller",
+					1_000,
+					10_000,
+					2 * HOURS,
+					7 * DAYS,
+					3 * HOURS,
+					10 * MINUTES
+				),
+				row(
+					5,
+					"referendum_killer",
+					1_000,
+					50_000,
+					2 * HOURS,
+					7 * DAYS,
+					3 * HOURS,
+					10 * MINUTES
+				),
 			]
 		);
 		// Each origin has its track.
@@ -325,6 +412,8 @@ fn the_tracks_are_those_the_docs_list() {
 			(OriginCaller::Origins(Origin::MarketAdmin), tracks::MARKET),
 			(OriginCaller::Origins(Origin::Treasurer), tracks::TREASURER),
 			(OriginCaller::Origins(Origin::SmallSpender), tracks::SMALL_SPENDER),
+			(OriginCaller::Origins(Origin::ReferendumCanceller), tracks::REFERENDUM_CANCELLER),
+			(OriginCaller::Origins(Origin::ReferendumKiller), tracks::REFERENDUM_KILLER),
 		] {
 			assert_eq!(TracksInfo::track_for(&caller), Ok(id));
 		}

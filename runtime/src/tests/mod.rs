@@ -424,7 +424,10 @@ fn the_runtime_uses_generated_weights() {
 			Parameters::set_parameter(),
 			weights::pallet_parameters::WeightInfo::<Runtime>::set_parameter()
 		);
-		assert_ne!(Parameters::set_parameter(), <() as pallet_parameters::WeightInfo>::set_parameter());
+		assert_ne!(
+			Parameters::set_parameter(),
+			<() as pallet_parameters::WeightInfo>::set_parameter()
+		);
 	}
 	// The oracle's: the generated ones, and the walk of the member set on top.
 	use pallet_oracle::WeightInfo as _;
