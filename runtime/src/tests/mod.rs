@@ -424,6 +424,27 @@ fn the_runtime_uses_generated_weights() {
 			Parameters::set_parameter(),
 			weights::pallet_parameters::WeightInfo::<Runtime>::set_parameter()
 		);
+		// Measured here, not FRAME's reference figures from another machine and runtime.
+		assert_ne!(
+			Referenda::submit(),
+			pallet_referenda::weights::SubstrateWeight::<Runtime>::submit()
+		);
+		assert_ne!(
+			Voting::vote_new(),
+			pallet_conviction_voting::weights::SubstrateWeight::<Runtime>::vote_new()
+		);
+		assert_ne!(
+			Scheduler::schedule(10),
+			pallet_scheduler::weights::SubstrateWeight::<Runtime>::schedule(10)
+		);
+		assert_ne!(
+			Preimage::note_preimage(100),
+			pallet_preimage::weights::SubstrateWeight::<Runtime>::note_preimage(100)
+		);
+		assert_ne!(
+			Treasury::payout(),
+			pallet_treasury::weights::SubstrateWeight::<Runtime>::payout()
+		);
 		assert_ne!(
 			Parameters::set_parameter(),
 			<() as pallet_parameters::WeightInfo>::set_parameter()

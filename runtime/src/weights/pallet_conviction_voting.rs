@@ -7,14 +7,14 @@
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
 //! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
-//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
+//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
 // /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
-// dev
+// local
 // --pallet
 // pallet_conviction_voting
 // --extrinsic
@@ -48,7 +48,7 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Storage: `ConvictionVoting::VotingFor` (r:1 w:1)
 	/// Proof: `ConvictionVoting::VotingFor` (`max_values`: None, `max_size`: Some(27241), added: 29716, mode: `MaxEncodedLen`)
 	/// Storage: `ConvictionVoting::ClassLocksFor` (r:1 w:1)
-	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	/// Storage: `Origins::TrackPace` (r:1 w:0)
 	/// Proof: `Origins::TrackPace` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Locks` (r:1 w:1)
@@ -59,10 +59,10 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Scheduler::Agenda` (`max_values`: None, `max_size`: Some(10463), added: 12938, mode: `MaxEncodedLen`)
 	fn vote_new() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `13176`
+		//  Measured:  `13312`
 		//  Estimated: `30706`
-		// Minimum execution time: 191_323_000 picoseconds.
-		Weight::from_parts(273_109_000, 0)
+		// Minimum execution time: 192_208_000 picoseconds.
+		Weight::from_parts(207_595_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -72,7 +72,7 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Storage: `ConvictionVoting::VotingFor` (r:1 w:1)
 	/// Proof: `ConvictionVoting::VotingFor` (`max_values`: None, `max_size`: Some(27241), added: 29716, mode: `MaxEncodedLen`)
 	/// Storage: `ConvictionVoting::ClassLocksFor` (r:1 w:1)
-	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	/// Storage: `Origins::TrackPace` (r:1 w:0)
 	/// Proof: `Origins::TrackPace` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Locks` (r:1 w:1)
@@ -85,10 +85,10 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Scheduler::Retries` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	fn vote_existing() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `13897`
+		//  Measured:  `14033`
 		//  Estimated: `30706`
-		// Minimum execution time: 224_021_000 picoseconds.
-		Weight::from_parts(306_922_000, 0)
+		// Minimum execution time: 232_272_000 picoseconds.
+		Weight::from_parts(251_992_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -103,10 +103,10 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Scheduler::Retries` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	fn remove_vote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `13687`
+		//  Measured:  `13823`
 		//  Estimated: `30706`
-		// Minimum execution time: 177_819_000 picoseconds.
-		Weight::from_parts(199_053_000, 0)
+		// Minimum execution time: 181_953_000 picoseconds.
+		Weight::from_parts(202_028_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -117,10 +117,10 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Referenda::ReferendumInfoFor` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
 	fn remove_other_vote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12812`
+		//  Measured:  `12948`
 		//  Estimated: `30706`
-		// Minimum execution time: 99_363_000 picoseconds.
-		Weight::from_parts(121_391_000, 0)
+		// Minimum execution time: 99_602_000 picoseconds.
+		Weight::from_parts(112_577_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -129,62 +129,62 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Origins::TrackPace` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `ConvictionVoting::VotingFor` (r:2 w:2)
 	/// Proof: `ConvictionVoting::VotingFor` (`max_values`: None, `max_size`: Some(27241), added: 29716, mode: `MaxEncodedLen`)
-	/// Storage: `Referenda::ReferendumInfoFor` (r:50 w:50)
+	/// Storage: `Referenda::ReferendumInfoFor` (r:512 w:512)
 	/// Proof: `Referenda::ReferendumInfoFor` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Agenda` (r:2 w:2)
 	/// Proof: `Scheduler::Agenda` (`max_values`: None, `max_size`: Some(10463), added: 12938, mode: `MaxEncodedLen`)
 	/// Storage: `ConvictionVoting::ClassLocksFor` (r:1 w:1)
-	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Locks` (r:1 w:1)
 	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Freezes` (r:1 w:0)
 	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Retries` (r:0 w:50)
 	/// Proof: `Scheduler::Retries` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// The range of component `r` is `[0, 50]`.
+	/// The range of component `r` is `[0, 512]`.
 	fn delegate(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4477 + r * (508 ±0)`
+		//  Measured:  `23534 + r * (266 ±0)`
 		//  Estimated: `60422 + r * (2841 ±0)`
-		// Minimum execution time: 105_012_000 picoseconds.
-		Weight::from_parts(111_078_000, 0)
+		// Minimum execution time: 108_856_000 picoseconds.
+		Weight::from_parts(1_035_904_387, 0)
 			.saturating_add(Weight::from_parts(0, 60422))
-			// Standard Error: 1_546_018
-			.saturating_add(Weight::from_parts(66_665_156, 0).saturating_mul(r.into()))
+			// Standard Error: 941_839
+			.saturating_add(Weight::from_parts(30_942_621, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(38))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2841).saturating_mul(r.into()))
 	}
 	/// Storage: `ConvictionVoting::VotingFor` (r:2 w:2)
 	/// Proof: `ConvictionVoting::VotingFor` (`max_values`: None, `max_size`: Some(27241), added: 29716, mode: `MaxEncodedLen`)
-	/// Storage: `Referenda::ReferendumInfoFor` (r:50 w:50)
+	/// Storage: `Referenda::ReferendumInfoFor` (r:512 w:512)
 	/// Proof: `Referenda::ReferendumInfoFor` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Agenda` (r:2 w:2)
 	/// Proof: `Scheduler::Agenda` (`max_values`: None, `max_size`: Some(10463), added: 12938, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Retries` (r:0 w:50)
 	/// Proof: `Scheduler::Retries` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// The range of component `r` is `[0, 50]`.
+	/// The range of component `r` is `[0, 512]`.
 	fn undelegate(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4431 + r * (508 ±0)`
+		//  Measured:  `23488 + r * (266 ±0)`
 		//  Estimated: `60422 + r * (2841 ±0)`
-		// Minimum execution time: 63_211_000 picoseconds.
-		Weight::from_parts(69_268_000, 0)
+		// Minimum execution time: 70_669_000 picoseconds.
+		Weight::from_parts(1_241_269_130, 0)
 			.saturating_add(Weight::from_parts(0, 60422))
-			// Standard Error: 820_924
-			.saturating_add(Weight::from_parts(54_862_102, 0).saturating_mul(r.into()))
+			// Standard Error: 1_578_971
+			.saturating_add(Weight::from_parts(33_283_107, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(36))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2841).saturating_mul(r.into()))
 	}
 	/// Storage: `ConvictionVoting::VotingFor` (r:1 w:1)
 	/// Proof: `ConvictionVoting::VotingFor` (`max_values`: None, `max_size`: Some(27241), added: 29716, mode: `MaxEncodedLen`)
 	/// Storage: `ConvictionVoting::ClassLocksFor` (r:1 w:1)
-	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Proof: `ConvictionVoting::ClassLocksFor` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	/// Storage: `Origins::TrackPace` (r:1 w:0)
 	/// Proof: `Origins::TrackPace` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Locks` (r:1 w:1)
@@ -193,10 +193,10 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn unlock() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11826`
+		//  Measured:  `11891`
 		//  Estimated: `30706`
-		// Minimum execution time: 139_607_000 picoseconds.
-		Weight::from_parts(180_612_000, 0)
+		// Minimum execution time: 153_016_000 picoseconds.
+		Weight::from_parts(206_344_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))
