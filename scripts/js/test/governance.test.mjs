@@ -53,6 +53,10 @@ test('three referenda at once: a market parameter through the CLI, a treasury sp
   assert.equal(proposed.track, 'market');
   assert.match(proposed.hash, /^0x[0-9a-f]{64}$/);
   const market = proposed.referendum;
+  const submitted = await referendum(api, market);
+  assert.equal(submitted.track, 'market');
+  assert.ok(['Preparing', 'Deciding'].includes(submitted.status), submitted.status);
+  assert.equal(submitted.ayes, 0n);
   // Meanwhile, from the library: a spend on the small-spender track, and a market change on it.
   const [spend, wrong] = await Promise.all([
     propose(api, proposerB, { call: api.tx.treasury.spend(null, 500n * UNIT, beneficiary, null), track: 'small_spender' }),
@@ -65,9 +69,6 @@ test('three referenda at once: a market parameter through the CLI, a treasury sp
   assert.equal(JSON.parse(stdout).track, 'small_spender');
   await vote(api, voterA, wrong.index, { balance: VOTE, conviction: 'None' });
 
-  const ongoing = await referendum(api, market);
-  assert.equal(ongoing.track, 'market');
-  assert.ok(ongoing.ayes > 0n && ongoing.nays === 0n, JSON.stringify(ongoing, (_, v) => String(v)));
   ({ code, stdout, stderr } = await cli(['referendum', String(market), '--follow']));
   assert.equal(code, 0, stderr);
   const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
