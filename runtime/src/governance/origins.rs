@@ -14,6 +14,8 @@
 
 pub use pallet_custom_origins::*;
 
+// FRAME's pallet macros expand to `expect`s on values they build themselves.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet_custom_origins {
 	use frame_support::pallet_prelude::*;

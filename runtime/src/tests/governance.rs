@@ -154,10 +154,7 @@ fn the_wrong_track_cannot_change_the_market_parameters() {
 		// Neither a treasurer, nor a signed account, may either.
 		let params = pallet_inference::Params::<Runtime>::get();
 		for who in [RuntimeOrigin::from(Origin::Treasurer), origin(Sr25519Keyring::Alice)] {
-			assert_noop!(
-				Inference::set_params(who.clone(), params.clone()),
-				DispatchError::BadOrigin
-			);
+			assert_noop!(Inference::set_params(who.clone(), params), DispatchError::BadOrigin);
 			assert_noop!(
 				crate::Operators::set_min_bond(who, verity_primitives::Role::Inference, UNIT),
 				DispatchError::BadOrigin
