@@ -17,12 +17,15 @@
 //! - [`public`]: the public inputs of a proof — job binding, packed input, packed output;
 //! - [`verifier`]: the Groth16 verifier (no_std, generic over the pairing engine so the runtime
 //!   runs it on host functions);
-//! - [`prover`] (std): setup and proving.
+//! - [`prover`] (std): setup and proving;
+//! - [`ceremony`]: phase 1 of a multi-party setup (powers of tau): a contribution's check
+//!   (no_std) and the transcript, contributing and its full check (std).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub mod ceremony;
 #[cfg(feature = "std")]
 pub mod circuit;
 pub mod interpreter;
