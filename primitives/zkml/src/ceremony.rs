@@ -25,8 +25,13 @@
 //! Phase 2 (a model's key derived from the sealed transcript, then δ re-randomized by
 //! contributors in the same way) builds on this module.
 
+// Field and group arithmetic is modular: it cannot overflow.
+#![allow(clippy::arithmetic_side_effects)]
+
 use alloc::vec::Vec;
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
+#[cfg(feature = "std")]
+use ark_bls12_381::{G1Projective, G2Projective};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
 use ark_ff::{PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -112,7 +117,13 @@ impl Knowledge {
 	}
 
 	/// Whether this proves knowledge of `x` with `image = x·base` in `context`.
-	pub fn verify(&self, secret: Secret, base: &G1Affine, image: &G1Affine, context: &[u8]) -> bool {
+	pub fn verify(
+		&self,
+		secret: Secret,
+		base: &G1Affine,
+		image: &G1Affine,
+		context: &[u8],
+	) -> bool {
 		let c = challenge(secret, base, image, &self.commitment, context);
 		*base * self.response == self.commitment.into_group() + *image * c
 	}
@@ -178,8 +189,8 @@ pub fn verify_step(
 	}
 	// [τ]₂ and [β]₂ hold the secrets of [τ]₁ and [β]₁: e([τ]₁, g₂) = e(g₁, [τ]₂).
 	let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
-	if !same_ratio(head.tau_g1, g2, g1, head.tau_g2) ||
-		!same_ratio(head.beta_g1, g2, g1, head.beta_g2)
+	if !same_ratio(head.tau_g1, g2, g1, head.tau_g2)
+		|| !same_ratio(head.beta_g1, g2, g1, head.beta_g2)
 	{
 		return Err(CeremonyError::Inconsistent);
 	}
@@ -211,7 +222,8 @@ impl Accumulator {
 			return Err(CeremonyError::BadShape);
 		}
 		let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
-		let powers = n.checked_mul(2).and_then(|m| m.checked_sub(1)).ok_or(CeremonyError::BadShape)?;
+		let powers =
+			n.checked_mul(2).and_then(|m| m.checked_sub(1)).ok_or(CeremonyError::BadShape)?;
 		Ok(Self {
 			tau_g1: vec![g1; powers],
 			tau_g2: vec![g2; n],
@@ -228,7 +240,8 @@ impl Accumulator {
 
 	/// The transcript's head, as a contribution publishes it.
 	pub fn head(&self) -> Result<Head, CeremonyError> {
-		let at = |points: &[G1Affine], i: usize| points.get(i).copied().ok_or(CeremonyError::BadShape);
+		let at =
+			|points: &[G1Affine], i: usize| points.get(i).copied().ok_or(CeremonyError::BadShape);
 		Ok(Head {
 			tau_g1: at(&self.tau_g1, 1)?,
 			tau_g2: self.tau_g2.get(1).copied().ok_or(CeremonyError::BadShape)?,
@@ -309,10 +322,10 @@ impl Accumulator {
 		use ark_ec::VariableBaseMSM;
 		use ark_std::UniformRand;
 		let n = self.size();
-		if n < 2 ||
-			Some(self.tau_g1.len()) != n.checked_mul(2).and_then(|m| m.checked_sub(1)) ||
-			self.alpha_g1.len() != n ||
-			self.beta_g1.len() != n
+		if n < 2
+			|| Some(self.tau_g1.len()) != n.checked_mul(2).and_then(|m| m.checked_sub(1))
+			|| self.alpha_g1.len() != n
+			|| self.beta_g1.len() != n
 		{
 			return Err(CeremonyError::BadShape);
 		}
@@ -321,9 +334,9 @@ impl Accumulator {
 			return Err(CeremonyError::BadShape);
 		}
 		let g1_points = self.tau_g1.iter().chain(&self.alpha_g1).chain(&self.beta_g1);
-		if g1_points.into_iter().any(|p| p.is_zero()) ||
-			self.tau_g2.iter().any(|p| p.is_zero()) ||
-			self.beta_g2.is_zero()
+		if g1_points.into_iter().any(|p| p.is_zero())
+			|| self.tau_g2.iter().any(|p| p.is_zero())
+			|| self.beta_g2.is_zero()
 		{
 			return Err(CeremonyError::PointAtInfinity);
 		}
@@ -363,7 +376,7 @@ impl Accumulator {
 
 #[cfg(test)]
 mod tests {
-	#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+	#![allow(clippy::indexing_slicing)]
 
 	use super::*;
 	use ark_std::rand::{rngs::StdRng, SeedableRng};
@@ -394,7 +407,11 @@ mod tests {
 		for (i, contribution) in contributions.iter().enumerate() {
 			let previous = &transcripts[i];
 			assert_eq!(
-				verify_step(&previous.head().unwrap(), contribution, &context(previous, parties[i])),
+				verify_step(
+					&previous.head().unwrap(),
+					contribution,
+					&context(previous, parties[i])
+				),
 				Ok(())
 			);
 			assert_eq!(transcripts[i + 1].head().unwrap(), contribution.head);
@@ -433,7 +450,11 @@ mod tests {
 			let start = Accumulator::new(4).unwrap();
 			let (_, bobs) = start.contribute(&context(&transcripts[1], "bob"), &mut rng).unwrap();
 			assert_eq!(
-				verify_step(&transcripts[1].head().unwrap(), &bobs, &context(&transcripts[1], "bob")),
+				verify_step(
+					&transcripts[1].head().unwrap(),
+					&bobs,
+					&context(&transcripts[1], "bob")
+				),
 				Err(CeremonyError::BadProof(Secret::Tau))
 			);
 		}
@@ -471,7 +492,10 @@ mod tests {
 			let mut beta = contributions[0];
 			beta.head.tau_g2 = transcripts[1].tau_g2[1];
 			beta.head.beta_g2 = G2Affine::generator();
-			assert_eq!(verify_step(&Head::initial(), &beta, &ctx), Err(CeremonyError::Inconsistent));
+			assert_eq!(
+				verify_step(&Head::initial(), &beta, &ctx),
+				Err(CeremonyError::Inconsistent)
+			);
 		}
 
 		#[test]
@@ -479,7 +503,11 @@ mod tests {
 			let (transcripts, mut contributions) = ceremony(4, &["alice"]);
 			contributions[0].head.beta_g1 = G1Affine::zero();
 			assert_eq!(
-				verify_step(&Head::initial(), &contributions[0], &context(&transcripts[0], "alice")),
+				verify_step(
+					&Head::initial(),
+					&contributions[0],
+					&context(&transcripts[0], "alice")
+				),
 				Err(CeremonyError::PointAtInfinity)
 			);
 		}
