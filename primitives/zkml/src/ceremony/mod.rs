@@ -22,8 +22,8 @@
 //!   same-ratio pairing checks. With its head equal to the last verified step's and its hash
 //!   the one published, the transcript is sound if one contributor was honest.
 //!
-//! Phase 2 (a model's key derived from the sealed transcript, then δ re-randomized by
-//! contributors in the same way) builds on this module.
+//! - [`phase2`] (std): a model's key derived from a transcript, deterministically, and δ
+//!   re-randomized by contributors in the same way.
 
 // Field and group arithmetic is modular: it cannot overflow.
 #![allow(clippy::arithmetic_side_effects)]
@@ -36,6 +36,9 @@ use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup};
 use ark_ff::{PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use blake2::{Blake2b512, Digest};
+
+#[cfg(feature = "std")]
+pub mod phase2;
 
 /// Why a contribution or a transcript is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +54,10 @@ pub enum CeremonyError {
 	NotPowers,
 	/// The transcript has the wrong number of elements, or does not start at the generators.
 	BadShape,
+	/// The model's circuit does not fit the transcript, or cannot be built.
+	Circuit,
+	/// A key is not the one derived from the transcript (other than in δ).
+	NotDerived,
 }
 
 /// A contributor's secret multiplier.
@@ -62,6 +69,8 @@ pub enum Secret {
 	Alpha,
 	/// `b`, multiplying β.
 	Beta,
+	/// `d`, multiplying a model key's δ (phase 2).
+	Delta,
 }
 
 /// A Schnorr proof (made non-interactive with Fiat–Shamir over BLAKE2b) that its maker knows `x`
@@ -84,7 +93,7 @@ fn challenge(
 	context: &[u8],
 ) -> Fr {
 	let mut hasher = Blake2b512::new();
-	hasher.update(b"verity/ceremony/phase1/v1");
+	hasher.update(b"verity/ceremony/v1");
 	hasher.update([secret as u8]);
 	let mut bytes = Vec::with_capacity(3 * 48);
 	for point in [base, image, commitment] {
@@ -162,7 +171,7 @@ pub struct Contribution {
 }
 
 /// Whether `e(a, b) = e(c, d)`.
-fn same_ratio(a: G1Affine, b: G2Affine, c: G1Affine, d: G2Affine) -> bool {
+pub(crate) fn same_ratio(a: G1Affine, b: G2Affine, c: G1Affine, d: G2Affine) -> bool {
 	Bls12_381::multi_pairing([a, (-c.into_group()).into_affine()], [b, d]).is_zero()
 }
 
@@ -270,15 +279,25 @@ impl Accumulator {
 		rng: &mut R,
 	) -> Result<(Self, Contribution), CeremonyError> {
 		use ark_std::UniformRand;
-		use zeroize::Zeroize;
-		let previous = self.head()?;
 		let nonzero = |rng: &mut R| loop {
 			let x = Fr::rand(rng);
 			if !x.is_zero() {
 				break x;
 			}
 		};
-		let (mut t, mut a, mut b) = (nonzero(rng), nonzero(rng), nonzero(rng));
+		let secrets = [nonzero(rng), nonzero(rng), nonzero(rng)];
+		self.contribute_secrets(secrets, context, rng)
+	}
+
+	/// Contributes the multipliers `[t, a, b]` (non-zero) in `context`, and wipes them.
+	fn contribute_secrets<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>(
+		&self,
+		[mut t, mut a, mut b]: [Fr; 3],
+		context: &[u8],
+		rng: &mut R,
+	) -> Result<(Self, Contribution), CeremonyError> {
+		use zeroize::Zeroize;
+		let previous = self.head()?;
 		let mut powers = Vec::with_capacity(self.tau_g1.len());
 		let mut power = Fr::from(1u64);
 		for _ in 0..self.tau_g1.len() {
