@@ -17,9 +17,10 @@
 //! - `staging` (`--chain staging`): a public chain's genesis, with the development keys as
 //!   stand-ins: four validators, no sudo, no demo, governance at its public pace.
 //!
-//! The first two endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test accounts
-//! (`//0`, `//1`, …), and give the treasury account its existential
-//! deposit, so the treasury share of the first fee is never burned.
+//! The first two endow the well-known development accounts and [`LOAD_ACCOUNTS`] load-test
+//! accounts (`//0`, `//1`, …), `staging` the well-known accounts only; all three give the
+//! treasury account its existential deposit, so the treasury share of the first fee is never
+//! burned.
 
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
