@@ -248,7 +248,7 @@ async function run({ command, arg, arg2, opts }) {
   const {
     connect, account, encodeF32, decodeF32, encodeI8, decodeI8, putModel, registerModel, serveModels, runJob, setWorker,
     acceptWorker, challenge, waitForChallenge, round, oracleValues, subscribe, followSubscription, cancelSubscription,
-    waitForJob, propose, vote, referendum, waitForReferendum, UNIT,
+    waitForJob, propose, vote, referendum, waitForReferendum, NOT_APPROVED, UNIT,
   } = await import('./verity.mjs');
   const onnx = command === 'register' ? readFileSync(arg) : null;
   const api = await connect(opts.url);
@@ -307,7 +307,7 @@ async function run({ command, arg, arg2, opts }) {
       const now = await referendum(api, index);
       if (!now) throw new Error(`no referendum ${index}`);
       console.log(JSON.stringify(printable(now)));
-      if (opts.follow && !['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) {
+      if (opts.follow && !NOT_APPROVED.includes(now.status)) {
         // Waits for the enactment (or finds it, if it is behind us).
         const { blockHash, ...outcome } = await waitForReferendum(api, index, { timeoutMs: Infinity });
         console.log(JSON.stringify({ referendum: index, ...outcome }));

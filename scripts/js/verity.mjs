@@ -446,6 +446,9 @@ export async function vote(api, voter, index, { aye = true, balance, conviction 
   return send(api, voter, api.tx.convictionVoting.vote(index, { Standard: { vote: { aye, conviction }, balance } }));
 }
 
+/** The statuses of a referendum that ended without being approved. */
+export const NOT_APPROVED = ['Rejected', 'Cancelled', 'TimedOut', 'Killed'];
+
 /** The names of the chain's tracks by id, from its metadata (`referenda.tracks`). */
 function trackNames(api) {
   return new Map(api.consts.referenda.tracks.map(([id, info]) => [
@@ -520,7 +523,7 @@ export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
     onBlock: async (blockHash, finish) => {
       if (await enactedIn(blockHash, finish)) return;
       const now = await referendum(api, index);
-      if (now && ['Rejected', 'Cancelled', 'TimedOut', 'Killed'].includes(now.status)) finish({ status: now.status });
+      if (now && NOT_APPROVED.includes(now.status)) finish({ status: now.status });
     },
     // Approved, and no longer waiting in the scheduler: its enactment is behind us.
     onStart: async (finish) => {

@@ -278,14 +278,7 @@ impl Accumulator {
 		context: &[u8],
 		rng: &mut R,
 	) -> Result<(Self, Contribution), CeremonyError> {
-		use ark_std::UniformRand;
-		let nonzero = |rng: &mut R| loop {
-			let x = Fr::rand(rng);
-			if !x.is_zero() {
-				break x;
-			}
-		};
-		let secrets = [nonzero(rng), nonzero(rng), nonzero(rng)];
+		let secrets = [nonzero_scalar(rng), nonzero_scalar(rng), nonzero_scalar(rng)];
 		self.contribute_secrets(secrets, context, rng)
 	}
 
@@ -338,8 +331,6 @@ impl Accumulator {
 	/// included), by same-ratio checks on random linear combinations (`rng`'s; a transcript that
 	/// is not consistent passes with probability about 2⁻²⁵⁵).
 	pub fn verify<R: ark_std::rand::RngCore>(&self, rng: &mut R) -> Result<(), CeremonyError> {
-		use ark_ec::VariableBaseMSM;
-		use ark_std::UniformRand;
 		let n = self.size();
 		if n < 2
 			|| Some(self.tau_g1.len()) != n.checked_mul(2).and_then(|m| m.checked_sub(1))
@@ -360,30 +351,14 @@ impl Accumulator {
 			return Err(CeremonyError::PointAtInfinity);
 		}
 		let head = self.head()?;
-		// Σ ρ_i·P_i and Σ ρ_i·P_{i+1}: equal ratios for every i at once.
-		let mut pair_g1 = |points: &[G1Affine]| -> Result<(G1Affine, G1Affine), CeremonyError> {
-			let count = points.len().saturating_sub(1);
-			let rho: Vec<Fr> = (0..count).map(|_| Fr::rand(rng)).collect();
-			let (low, high) = (points.get(..count), points.get(1..));
-			let (Some(low), Some(high)) = (low, high) else { return Err(CeremonyError::BadShape) };
-			let low = G1Projective::msm(low, &rho).map_err(|_| CeremonyError::BadShape)?;
-			let high = G1Projective::msm(high, &rho).map_err(|_| CeremonyError::BadShape)?;
-			Ok((low.into_affine(), high.into_affine()))
-		};
 		for points in [&self.tau_g1, &self.alpha_g1, &self.beta_g1] {
-			let (low, high) = pair_g1(points)?;
+			let (low, high) = successive_sums::<G1Projective, _>(points, rng)?;
 			if !same_ratio(low, head.tau_g2, high, g2) {
 				return Err(CeremonyError::NotPowers);
 			}
 		}
-		let count = n.saturating_sub(1);
-		let rho: Vec<Fr> = (0..count).map(|_| Fr::rand(rng)).collect();
-		let (Some(low), Some(high)) = (self.tau_g2.get(..count), self.tau_g2.get(1..)) else {
-			return Err(CeremonyError::BadShape);
-		};
-		let low = G2Projective::msm(low, &rho).map_err(|_| CeremonyError::BadShape)?;
-		let high = G2Projective::msm(high, &rho).map_err(|_| CeremonyError::BadShape)?;
-		if !same_ratio(head.tau_g1, low.into_affine(), g1, high.into_affine()) {
+		let (low, high) = successive_sums::<G2Projective, _>(&self.tau_g2, rng)?;
+		if !same_ratio(head.tau_g1, low, g1, high) {
 			return Err(CeremonyError::NotPowers);
 		}
 		if !same_ratio(head.beta_g1, g2, g1, self.beta_g2) {
@@ -391,6 +366,40 @@ impl Accumulator {
 		}
 		Ok(())
 	}
+}
+
+/// A random non-zero scalar: a contributor's secret.
+#[cfg(feature = "std")]
+pub(crate) fn nonzero_scalar<R: ark_std::rand::RngCore>(rng: &mut R) -> Fr {
+	use ark_std::UniformRand;
+	loop {
+		let x = Fr::rand(rng);
+		if !x.is_zero() {
+			break x;
+		}
+	}
+}
+
+/// `Σ ρ_i·P_i` and `Σ ρ_i·P_{i+1}` for random `ρ_i` from `rng`: one same-ratio check of the
+/// pair checks every consecutive pair of `points` at once.
+#[cfg(feature = "std")]
+fn successive_sums<P, R>(
+	points: &[P::Affine],
+	rng: &mut R,
+) -> Result<(P::Affine, P::Affine), CeremonyError>
+where
+	P: CurveGroup<ScalarField = Fr>,
+	R: ark_std::rand::RngCore,
+{
+	use ark_std::UniformRand;
+	let count = points.len().saturating_sub(1);
+	let rho: Vec<Fr> = (0..count).map(|_| Fr::rand(rng)).collect();
+	let (Some(low), Some(high)) = (points.get(..count), points.get(1..)) else {
+		return Err(CeremonyError::BadShape);
+	};
+	let low = P::msm(low, &rho).map_err(|_| CeremonyError::BadShape)?;
+	let high = P::msm(high, &rho).map_err(|_| CeremonyError::BadShape)?;
+	Ok((low.into_affine(), high.into_affine()))
 }
 
 #[cfg(test)]

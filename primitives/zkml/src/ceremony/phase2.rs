@@ -27,7 +27,7 @@ use ark_relations::gr1cs::{
 };
 use ark_std::rand::{CryptoRng, RngCore};
 
-use super::{same_ratio, Accumulator, CeremonyError, Knowledge, Secret};
+use super::{nonzero_scalar, same_ratio, Accumulator, CeremonyError, Knowledge, Secret};
 use crate::{circuit::ModelCircuit, Model};
 
 /// The constraint system of `model`'s circuit in setup mode, and its evaluation domain, as
@@ -167,14 +167,8 @@ pub fn contribute_delta<R: RngCore + CryptoRng>(
 	context: &[u8],
 	rng: &mut R,
 ) -> Result<(ProvingKey<Bls12_381>, DeltaContribution), CeremonyError> {
-	use ark_std::UniformRand;
 	use zeroize::Zeroize;
-	let mut d = loop {
-		let d = Fr::rand(rng);
-		if !d.is_zero() {
-			break d;
-		}
-	};
+	let mut d = nonzero_scalar(rng);
 	let mut inverse = d.inverse().ok_or(CeremonyError::PointAtInfinity)?;
 	let divide = |points: &[G1Affine]| -> Vec<G1Affine> {
 		let scaled: Vec<G1Projective> = points.iter().map(|p| *p * inverse).collect();
