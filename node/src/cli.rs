@@ -137,6 +137,91 @@ pub enum ZkCmd {
 	/// (proving key, for the worker), `.vk` (verifying key, for `models.setVerifyingKey`) and
 	/// `.ir` into DIR; prints the model id, the key hash and the circuit's size.
 	Setup(ZkSetupCmd),
+	/// Write the starting phase-1 transcript of the ceremony (every element a generator) and
+	/// print its hash: the chain's phase 1 starts at it.
+	StartTranscript(ZkStartCmd),
+	/// Contribute to the ceremony: multiply a phase-1 transcript (or a model's phase-2 key) by
+	/// secrets from the operating system, which are wiped; write the new transcript and print
+	/// the call's arguments.
+	Contribute(ZkContributeCmd),
+	/// Derive a model's key from the sealed phase-1 transcript (δ = 1, not yet usable): writes
+	/// `0x<model id>.pk`, `.vk`, `.ir` into DIR and prints `settlement.beginPhase2`'s arguments.
+	Derive(ZkDeriveCmd),
+	/// Check a phase-1 transcript whole (every power of one τ, α, β); with `--model` and
+	/// `--key`, also check a phase-2 key against the one derived from the transcript.
+	VerifyTranscript(ZkVerifyCmd),
+}
+
+/// `verity-node zk start-transcript --out FILE [--size N]`.
+#[derive(Debug, clap::Args)]
+pub struct ZkStartCmd {
+	/// Where to write the transcript.
+	#[arg(long)]
+	pub out: std::path::PathBuf,
+	/// The largest circuit (constraints and public inputs) it serves: the chain's by default.
+	#[arg(long, default_value_t = verity_zkml::ceremony::PHASE1_SIZE)]
+	pub size: u32,
+}
+
+/// Which phase a contribution is to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+	/// Powers of tau: `--transcript` is a phase-1 transcript.
+	#[value(name = "1")]
+	One,
+	/// A model's δ: `--transcript` is its proving key.
+	#[value(name = "2")]
+	Two,
+}
+
+/// `verity-node zk contribute --phase 1|2 --transcript FILE --account SS58 --out FILE`.
+#[derive(Debug, clap::Args)]
+pub struct ZkContributeCmd {
+	/// Phase 1 (powers of tau) or 2 (a model's δ).
+	#[arg(long)]
+	pub phase: Phase,
+	/// The transcript to extend (phase 1), or the proving key (phase 2): the one the chain's
+	/// contribution you extend recorded the hash of.
+	#[arg(long)]
+	pub transcript: std::path::PathBuf,
+	/// The account that will submit the contribution (SS58): the proofs are bound to it.
+	#[arg(long)]
+	pub account: String,
+	/// Where to write the new transcript (serve it: the next contributor needs it).
+	#[arg(long)]
+	pub out: std::path::PathBuf,
+}
+
+/// `verity-node zk derive MODEL.onnx --transcript FILE --out DIR [--input-frac N]`.
+#[derive(Debug, clap::Args)]
+pub struct ZkDeriveCmd {
+	/// The ONNX model.
+	pub model: std::path::PathBuf,
+	/// The sealed phase-1 transcript.
+	#[arg(long)]
+	pub transcript: std::path::PathBuf,
+	/// Where to write the derived key and the IR.
+	#[arg(long)]
+	pub out: std::path::PathBuf,
+	/// Fractional bits of the quantized activations.
+	#[arg(long, default_value_t = verity_zkml::onnx::ImportOptions::default().input_frac)]
+	pub input_frac: u8,
+}
+
+/// `verity-node zk verify-transcript FILE [--model MODEL.onnx --key KEY.pk]`.
+#[derive(Debug, clap::Args)]
+pub struct ZkVerifyCmd {
+	/// The phase-1 transcript.
+	pub transcript: std::path::PathBuf,
+	/// A model whose phase-2 key to check (with `--key`).
+	#[arg(long, requires = "key")]
+	pub model: Option<std::path::PathBuf>,
+	/// The model's proving key, after phase-2 contributions.
+	#[arg(long, requires = "model")]
+	pub key: Option<std::path::PathBuf>,
+	/// Fractional bits of the quantized activations (as the key was derived).
+	#[arg(long, default_value_t = verity_zkml::onnx::ImportOptions::default().input_frac)]
+	pub input_frac: u8,
 }
 
 /// `verity-node zk setup MODEL.onnx --out DIR [--input-frac N] [--insecure-seed N]`.

@@ -131,6 +131,10 @@ pub fn run() -> sc_cli::Result<()> {
 			Ok(())
 		},
 		Some(Subcommand::Zk(ZkCmd::Setup(cmd))) => zk_setup(cmd),
+		Some(Subcommand::Zk(ZkCmd::StartTranscript(cmd))) => Ok(crate::ceremony::start(cmd)?),
+		Some(Subcommand::Zk(ZkCmd::Contribute(cmd))) => Ok(crate::ceremony::contribute(cmd)?),
+		Some(Subcommand::Zk(ZkCmd::Derive(cmd))) => Ok(crate::ceremony::derive(cmd)?),
+		Some(Subcommand::Zk(ZkCmd::VerifyTranscript(cmd))) => Ok(crate::ceremony::verify(cmd)?),
 		Some(Subcommand::ModelCheck(cmd)) => std::process::exit(model_check(cmd)),
 		Some(Subcommand::BenchEngine(cmd)) => Ok(crate::engine_bench::run(cmd)?),
 		None => {

@@ -18,6 +18,7 @@
 
 // The node is std-only code outside consensus; panics here are bugs reported as such, but the
 // workspace lints stay on for arithmetic and indexing.
+pub mod ceremony;
 pub mod chain_spec;
 pub mod cli;
 pub mod command;

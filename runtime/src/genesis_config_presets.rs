@@ -33,6 +33,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use pallet_models::{DType, IoView, TensorView};
 use sp_runtime::Perbill;
 use verity_primitives::{CapabilitiesView, ModeSet, ModelId, Role};
+use pallet_settlement::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
 
 use crate::{
 	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},
@@ -40,7 +41,8 @@ use crate::{
 	governance::origins::Pace,
 	opaque::SessionKeys,
 	AccountId, Balance, BalancesConfig, FeedsConfig, InferenceConfig, ModelsConfig,
-	OperatorsConfig, OriginsConfig, RuntimeGenesisConfig, SessionConfig, SudoConfig,
+	OperatorsConfig, OriginsConfig, RuntimeGenesisConfig, SessionConfig, SettlementConfig,
+	SudoConfig,
 };
 
 /// What each endowed development account starts with: one million VRT.
@@ -144,6 +146,11 @@ struct Development {
 	demo_owner: Option<AccountId>,
 	/// How long referenda take.
 	pace: Pace,
+	/// Whether model owners may set keys from a setup they ran alone (`pallet_models::OwnerKeys`):
+	/// development chains only; elsewhere keys come from the ceremony.
+	owner_keys: bool,
+	/// How many distinct contributors a model's phase 2 needs (`pallet_settlement`).
+	min_contributors: u32,
 }
 
 /// The genesis state as a JSON patch over the default `RuntimeGenesisConfig`: `validators` are
@@ -194,7 +201,7 @@ fn genesis(
 			)
 		})
 		.collect();
-	let Development { sudo, demo_owner, pace } = development;
+	let Development { sudo, demo_owner, pace, owner_keys, min_contributors } = development;
 	let demo = demo_owner.is_some();
 	let models: Vec<_> = demo_owner.into_iter().map(demo_model).collect();
 	let verifying_keys: Vec<(ModelId, Vec<u8>)> =
@@ -218,7 +225,11 @@ fn genesis(
 		},
 		sudo: SudoConfig { key: sudo },
 		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
-		models: ModelsConfig { models, verifying_keys },
+		models: ModelsConfig { models, verifying_keys, owner_keys },
+		settlement: SettlementConfig {
+			phase1: Some((PHASE1_SIZE, PHASE1_ORIGIN.into())),
+			min_contributors,
+		},
 		feeds: FeedsConfig { feeds, params: feed_params },
 		inference: InferenceConfig {
 			params: Some(pallet_inference::MarketParams {
@@ -268,7 +279,13 @@ pub fn development_config_genesis() -> Value {
 		vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		operators,
 		endowed(),
-		Development { sudo: Some(alice.clone()), demo_owner: Some(alice), pace: Pace::Development },
+		Development {
+			sudo: Some(alice.clone()),
+			demo_owner: Some(alice),
+			pace: Pace::Development,
+			owner_keys: true,
+			min_contributors: 1,
+		},
 	)
 }
 
@@ -309,6 +326,8 @@ pub fn local_config_genesis() -> Value {
 			sudo: None,
 			demo_owner: Some(Sr25519Keyring::Alice.to_account_id()),
 			pace: Pace::Standard,
+			owner_keys: false,
+			min_contributors: 3,
 		},
 	)
 }
@@ -325,7 +344,13 @@ pub fn staging_config_genesis() -> Value {
 		four_validators(),
 		vec![],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
-		Development { sudo: None, demo_owner: None, pace: Pace::Standard },
+		Development {
+			sudo: None,
+			demo_owner: None,
+			pace: Pace::Standard,
+			owner_keys: false,
+			min_contributors: 3,
+		},
 	)
 }
 

@@ -84,6 +84,7 @@ mod benchmarks {
 		let owner = registered::<T>()?;
 		let vk: VerifyingKeyOf<T> = BoundedVec::try_from(T::KeyCheck::benchmark_key(k))
 			.map_err(|_| BenchmarkError::Stop("the benchmark key is longer than MaxKeyLen"))?;
+		OwnerKeys::<T>::put(true);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), MODEL, vk);
 		assert!(VerifyingKeys::<T>::contains_key(MODEL));

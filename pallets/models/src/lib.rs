@@ -35,11 +35,18 @@
 //!   [`Config::KeyCheck`] (the settlement pallet's deserializer in the runtime). Each key set is
 //!   numbered ([`KeyVersions`]); a `Zk` job pins the number at submission, so a key replaced
 //!   while the job runs cannot get its worker slashed.
+//! - *Key setup* ([`KeySetups`], [`KeySetup`]): where the key came from. A key sealed by the
+//!   settlement pallet's multi-party ceremony ([`CeremonyKeys::install`]) records the hashes of
+//!   its phase-1 and phase-2 transcripts and its number of contributors. A key its owner set
+//!   ([`KeySetup::Owner`]) came from a setup the owner ran alone, and the owner can forge its
+//!   proofs: owners may set keys only on chains whose genesis allows it ([`OwnerKeys`],
+//!   development chains).
 //!
 //! ## Usage
 //!
 //! `register_model(hash, uri, io, price, royalty, modes)`; for a `Zk` model,
-//! `set_verifying_key(model, vk)` before `Zk` jobs can be paid; `set_price(model, price)` to
+//! a ceremony sealing its key (or, where [`OwnerKeys`] allows, `set_verifying_key(model, vk)`)
+//! before `Zk` jobs can be paid; `set_price(model, price)` to
 //! change the price of new jobs; `retire_model(model)` to stop new jobs, then
 //! `reap_model(model)` once its jobs are done to free the slot and get the deposit back.
 //! Governance ([`Config::AdminOrigin`]) may `force_retire_model` any model.
@@ -68,7 +75,9 @@ use frame_support::traits::{
 	Get,
 };
 use sp_runtime::{traits::Zero, Perbill};
-use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, ModelUsage, VerificationMode};
+use verity_primitives::{
+	KeySetup, ModeSet, ModelId, ModelInspect, ModelTerms, ModelUsage, VerificationMode,
+};
 
 const LOG_TARGET: &str = "runtime::models";
 
@@ -93,6 +102,25 @@ pub trait VerifyingKeyCheck {
 	fn benchmark_key(len: u32) -> Vec<u8> {
 		alloc::vec![1u8; len as usize]
 	}
+}
+
+/// What the setup ceremony (the settlement pallet) needs of the registry.
+pub trait CeremonyKeys<AccountId> {
+	/// The owner of `model` if it is registered, not retired and supports `Zk` jobs: a model
+	/// whose key a ceremony may make.
+	fn zk_owner(model: &ModelId) -> Option<AccountId>;
+
+	/// Installs the key a ceremony sealed for `model`, as its next version, recording `setup`.
+	/// Checked as a key its owner sets is (but for the owner), so it may fail.
+	fn install(
+		model: ModelId,
+		vk: Vec<u8>,
+		setup: KeySetup,
+	) -> frame_support::dispatch::DispatchResult;
+
+	/// Registers a `Zk` model of `owner`'s (funding the deposit): the ceremony's benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_model(owner: &AccountId) -> ModelId;
 }
 
 /// Accepts any non-empty bytes: keys are not validated.
@@ -193,6 +221,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Tolerances<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, u32, ValueQuery>;
 
+	/// Where each model's key came from. A key without an entry was set before setups were
+	/// recorded, by its owner. Keyed by model id, user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type KeySetups<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, KeySetup>;
+
+	/// Whether owners may set their models' keys themselves ([`KeySetup::Owner`]), from a setup
+	/// they ran alone: true on development chains only (genesis); elsewhere keys come only from
+	/// the ceremony.
+	#[pallet::storage]
+	pub type OwnerKeys<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	/// How many models [`Models`] holds, at most [`Config::MaxModels`].
 	#[pallet::storage]
 	pub type ModelCount<T: Config> = StorageValue<_, u32, ValueQuery>;
@@ -203,8 +242,12 @@ pub mod pallet {
 		/// Models at genesis: id, owner, URI, I/O shapes, price, royalty, modes. They are
 		/// registered as by `register_model`: the owner must be able to pay the deposit.
 		pub models: Vec<(ModelId, T::AccountId, Vec<u8>, IoView, BalanceOf<T>, Perbill, ModeSet)>,
-		/// Verifying keys at genesis, set as by their owner's `set_verifying_key`.
+		/// Verifying keys at genesis, set as by their owner's `set_verifying_key` (whether or
+		/// not `owner_keys` is set: the chain spec is trusted) and recorded as
+		/// [`KeySetup::Owner`].
 		pub verifying_keys: Vec<(ModelId, Vec<u8>)>,
+		/// Whether owners may set their models' keys ([`OwnerKeys`]).
+		pub owner_keys: bool,
 	}
 
 	#[pallet::genesis_build]
@@ -225,6 +268,7 @@ pub mod pallet {
 					.expect("a genesis key has at most MaxKeyLen bytes");
 				Pallet::<T>::do_set_key(&owner, *model, vk).expect("a genesis key is valid");
 			}
+			OwnerKeys::<T>::put(self.owner_keys);
 		}
 	}
 
@@ -233,8 +277,13 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// `owner` registered `model`.
 		ModelRegistered { model: ModelId, owner: T::AccountId },
-		/// The owner of `model` set its verifying key.
-		VerifyingKeySet { model: ModelId },
+		/// A verifying key was set for `model`: by its owner, or sealed by the ceremony.
+		VerifyingKeySet {
+			/// The model.
+			model: ModelId,
+			/// Where the key came from.
+			setup: KeySetup,
+		},
 		/// `model` was retired: it takes no new jobs.
 		ModelRetired { model: ModelId },
 		/// `model` was removed from the registry with its key; `deposit` returned to `owner`.
@@ -290,6 +339,8 @@ pub mod pallet {
 		/// The key is the one already set (setting it again would only move its version, and
 		/// refund the model's `Zk` jobs in flight).
 		KeyUnchanged,
+		/// This chain takes keys only from the setup ceremony, not from owners.
+		OwnerKeysDisabled,
 	}
 
 	#[pallet::hooks]
@@ -342,15 +393,19 @@ pub mod pallet {
 		/// Set the Groth16 verifying key of `model`, replacing any earlier one.
 		///
 		/// - **Dispatch origin**: signed, the model's owner.
-		/// - **Details**: only for models that support `Zk`. The bytes are checked by
+		/// - **Details**: only on chains whose genesis allows owner keys ([`OwnerKeys`]: the
+		///   owner ran the setup alone and can forge proofs, so the key is recorded as
+		///   [`KeySetup::Owner`]); elsewhere keys come from the settlement pallet's ceremony.
+		///   Only for models that support `Zk`. The bytes are checked by
 		///   [`Config::KeyCheck`] before they are stored: in the runtime that is the settlement
 		///   pallet, which verifies proofs with the key (it deserializes and validates it); the
 		///   `()` check accepts any non-empty bytes. The key gets the next version number; jobs
 		///   submitted before keep the version they pinned (their proofs are not checked against
 		///   the new key). Setting the current key again is refused.
-		/// - **Errors**: also [`Error::KeyUnchanged`], [`Error::Overflow`].
-		/// - **Errors**: [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::Retired`],
-		///   [`Error::ZkNotSupported`], [`Error::EmptyKey`], [`Error::InvalidKey`].
+		/// - **Errors**: [`Error::OwnerKeysDisabled`], [`Error::UnknownModel`],
+		///   [`Error::NotOwner`], [`Error::Retired`], [`Error::ZkNotSupported`],
+		///   [`Error::EmptyKey`], [`Error::InvalidKey`], [`Error::KeyUnchanged`],
+		///   [`Error::Overflow`].
 		/// - **Events**: [`Event::VerifyingKeySet`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_verifying_key(vk.len() as u32))]
@@ -360,6 +415,7 @@ pub mod pallet {
 			vk: VerifyingKeyOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			frame_support::ensure!(OwnerKeys::<T>::get(), Error::<T>::OwnerKeysDisabled);
 			Self::do_set_key(&who, model, vk)
 		}
 
@@ -457,6 +513,7 @@ pub mod pallet {
 			let deposit = Self::release_deposit(&model, &entry);
 			Models::<T>::remove(model);
 			VerifyingKeys::<T>::remove(model);
+			KeySetups::<T>::remove(model);
 			KeyVersions::<T>::remove(model);
 			Tolerances::<T>::remove(model);
 			ModelCount::<T>::mutate(|count| *count = count.saturating_sub(1));
@@ -585,6 +642,16 @@ impl<T: Config> Pallet<T> {
 	) -> frame_support::dispatch::DispatchResult {
 		let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 		frame_support::ensure!(entry.owner == *who, Error::<T>::NotOwner);
+		Self::do_install(model, entry, vk, KeySetup::Owner)
+	}
+
+	/// Installs `vk` as the next key of `model` (registered as `entry`), made by `setup`.
+	fn do_install(
+		model: ModelId,
+		entry: ModelOf<T>,
+		vk: VerifyingKeyOf<T>,
+		setup: KeySetup,
+	) -> frame_support::dispatch::DispatchResult {
 		frame_support::ensure!(!entry.retired, Error::<T>::Retired);
 		frame_support::ensure!(
 			entry.modes.supports(VerificationMode::Zk),
@@ -599,8 +666,15 @@ impl<T: Config> Pallet<T> {
 		let version = KeyVersions::<T>::get(model).checked_add(1).ok_or(Error::<T>::Overflow)?;
 		VerifyingKeys::<T>::insert(model, vk);
 		KeyVersions::<T>::insert(model, version);
-		Self::deposit_event(Event::VerifyingKeySet { model });
+		KeySetups::<T>::insert(model, setup);
+		Self::deposit_event(Event::VerifyingKeySet { model, setup });
 		Ok(())
+	}
+
+	/// Where the key of `model` came from, if it has one.
+	pub fn key_setup(model: &ModelId) -> Option<KeySetup> {
+		VerifyingKeys::<T>::contains_key(model)
+			.then(|| KeySetups::<T>::get(model).unwrap_or(KeySetup::Owner))
 	}
 
 	/// The verifying key of `model`, if one is set.
@@ -620,6 +694,7 @@ impl<T: Config> Pallet<T> {
 			retired: entry.retired,
 			registered_at: entry.registered_at,
 			has_key: VerifyingKeys::<T>::contains_key(model),
+			key_setup: Self::key_setup(model),
 		}
 	}
 
@@ -629,7 +704,8 @@ impl<T: Config> Pallet<T> {
 	/// - every owner's [`HoldReason::ModelDeposit`] hold equals the sum of the deposits of its
 	///   models, retired ones included;
 	/// - every verifying key, and every key version, belongs to a registered model that supports
-	///   `Zk`.
+	///   `Zk`;
+	/// - every key setup belongs to a model with a key.
 	///
 	/// Compiled into native builds (so the tests of neighbouring pallets and of the runtime can
 	/// check it) and into try-runtime builds.
@@ -659,6 +735,9 @@ impl<T: Config> Pallet<T> {
 			let entry = Models::<T>::get(model).ok_or("verifying key of an unknown model")?;
 			ensure!(entry.modes.supports(VerificationMode::Zk), "verifying key of a non-Zk model");
 			ensure!(!vk.is_empty(), "empty verifying key");
+		}
+		for (model, _) in KeySetups::<T>::iter() {
+			ensure!(VerifyingKeys::<T>::contains_key(model), "key setup without a key");
 		}
 		for (model, _) in KeyVersions::<T>::iter() {
 			ensure!(Models::<T>::contains_key(model), "key version of an unknown model");
@@ -691,5 +770,38 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn verifying_key(model: &ModelId) -> Option<Vec<u8>> {
 		Self::verifying_key(model)
+	}
+}
+
+impl<T: Config> CeremonyKeys<T::AccountId> for Pallet<T> {
+	fn zk_owner(model: &ModelId) -> Option<T::AccountId> {
+		Models::<T>::get(model)
+			.filter(|entry| !entry.retired && entry.modes.supports(VerificationMode::Zk))
+			.map(|entry| entry.owner)
+	}
+
+	fn install(
+		model: ModelId,
+		vk: Vec<u8>,
+		setup: KeySetup,
+	) -> frame_support::dispatch::DispatchResult {
+		let entry = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		let vk = VerifyingKeyOf::<T>::try_from(vk).map_err(|_| Error::<T>::InvalidKey)?;
+		Self::do_install(model, entry, vk, setup)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_model(owner: &T::AccountId) -> ModelId {
+		use sp_runtime::traits::Saturating;
+		let model = ModelId([0xce; 32]);
+		let deposit = T::Currency::minimum_balance().saturating_add(T::ModelDeposit::get());
+		T::Currency::set_balance(owner, deposit.saturating_mul(10u32.into()));
+		let tensor = TensorView { dtype: DType::I8, shape: alloc::vec![4] };
+		let io = IoView { input: tensor.clone(), output: tensor };
+		let zk = ModeSet { fast: false, zk: true, consensus: false };
+		if let Some(io) = IoSpecOf::<T>::from_view(&io) {
+			let _ = Self::do_register(model, owner, b"blob:ceremony", io, Zero::zero(), Perbill::zero(), zk);
+		}
+		model
 	}
 }

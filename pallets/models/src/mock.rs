@@ -122,6 +122,8 @@ pub type GenesisModel = (ModelId, u64, Vec<u8>, IoView, u64, Perbill, ModeSet);
 pub struct ExtBuilder {
 	models: Vec<GenesisModel>,
 	keys: Vec<(ModelId, Vec<u8>)>,
+	/// Keys come only from the ceremony (owners may set keys unless this is set).
+	ceremony_only: bool,
 }
 
 impl ExtBuilder {
@@ -145,6 +147,12 @@ impl ExtBuilder {
 		self
 	}
 
+	/// A chain whose owners may not set keys ([`pallet_models::OwnerKeys`] false).
+	pub fn ceremony_only(mut self) -> Self {
+		self.ceremony_only = true;
+		self
+	}
+
 	/// The externalities.
 	pub fn build_ext(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
@@ -152,7 +160,11 @@ impl ExtBuilder {
 		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 			.assimilate_storage(&mut storage)
 			.unwrap();
-		pallet_models::GenesisConfig::<Test> { models: self.models, verifying_keys: self.keys }
+		pallet_models::GenesisConfig::<Test> {
+			models: self.models,
+			verifying_keys: self.keys,
+			owner_keys: !self.ceremony_only,
+		}
 			.assimilate_storage(&mut storage)
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);

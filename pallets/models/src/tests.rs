@@ -8,10 +8,11 @@ use frame_support::{
 	BoundedVec,
 };
 use sp_runtime::{DispatchError, Perbill};
-use verity_primitives::{ModeSet, ModelId, ModelInspect, ModelTerms, VerificationMode};
+use verity_primitives::{KeySetup, ModeSet, ModelId, ModelInspect, ModelTerms, VerificationMode};
 
 use crate::{
-	mock::*, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, KeyVersions, ModelCount, ModelView,
+	mock::*, CeremonyKeys, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, KeySetups,
+	KeyVersions, ModelCount, ModelView, OwnerKeys,
 	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf,
 	VerifyingKeys,
 };
@@ -316,7 +317,11 @@ mod set_verifying_key {
 			);
 			assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk-one".to_vec()));
 			assert!(Models::model_view(&model_id(1)).unwrap().has_key);
-			assert_eq!(last_event(), Event::VerifyingKeySet { model: model_id(1) }.into());
+			assert_eq!(
+				last_event(),
+				Event::VerifyingKeySet { model: model_id(1), setup: KeySetup::Owner }.into()
+			);
+			assert_eq!(Models::key_setup(&model_id(1)), Some(KeySetup::Owner));
 			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 1);
 
 			assert_ok!(Models::set_verifying_key(
@@ -332,6 +337,18 @@ mod set_verifying_key {
 			assert_noop!(
 				Models::set_verifying_key(signed(1), model_id(1), key(&[7; MAX_KEY_LEN as usize])),
 				Error::<Test>::KeyUnchanged
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_owner_keys_where_the_genesis_does_not_allow_them() {
+		ExtBuilder::default().ceremony_only().build_and_execute(|| {
+			register(1, model_id(1), zk());
+			assert!(!OwnerKeys::<Test>::get());
+			assert_noop!(
+				Models::set_verifying_key(signed(1), model_id(1), key(b"vk")),
+				Error::<Test>::OwnerKeysDisabled
 			);
 		});
 	}
@@ -394,6 +411,79 @@ mod set_verifying_key {
 		assert!(!<() as VerifyingKeyCheck>::check(&[]));
 		assert!(<() as VerifyingKeyCheck>::check(&[BAD_KEY_BYTE]));
 		assert!(<() as VerifyingKeyCheck>::check(b"anything"));
+	}
+}
+
+mod ceremony_keys {
+	use super::*;
+
+	fn sealed() -> KeySetup {
+		KeySetup::Ceremony { phase1: [1; 32].into(), phase2: [2; 32].into(), contributors: 3 }
+	}
+
+	#[test]
+	fn zk_owner_names_the_owner_of_an_active_zk_model_only() {
+		ExtBuilder::default().ceremony_only().build_and_execute(|| {
+			assert_eq!(<Models as CeremonyKeys<u64>>::zk_owner(&model_id(1)), None);
+			register(1, model_id(1), zk());
+			register(2, model_id(2), ModeSet::FAST);
+			register(3, model_id(3), zk());
+			assert_ok!(Models::retire_model(signed(3), model_id(3)));
+			assert_eq!(<Models as CeremonyKeys<u64>>::zk_owner(&model_id(1)), Some(1));
+			assert_eq!(<Models as CeremonyKeys<u64>>::zk_owner(&model_id(2)), None);
+			assert_eq!(<Models as CeremonyKeys<u64>>::zk_owner(&model_id(3)), None);
+		});
+	}
+
+	#[test]
+	fn install_sets_the_next_key_and_records_its_setup_without_owner_keys() {
+		ExtBuilder::default().ceremony_only().build_and_execute(|| {
+			register(1, model_id(1), zk());
+			assert_ok!(Models::install(model_id(1), b"vk".to_vec(), sealed()));
+			assert_eq!(Models::verifying_key(&model_id(1)), Some(b"vk".to_vec()));
+			assert_eq!(KeyVersions::<Test>::get(model_id(1)), 1);
+			assert_eq!(Models::key_setup(&model_id(1)), Some(sealed()));
+			assert_eq!(Models::model_view(&model_id(1)).unwrap().key_setup, Some(sealed()));
+			assert_eq!(
+				last_event(),
+				Event::VerifyingKeySet { model: model_id(1), setup: sealed() }.into()
+			);
+		});
+	}
+
+	#[test]
+	fn install_checks_the_key_as_the_owner_call_does() {
+		ExtBuilder::default().ceremony_only().build_and_execute(|| {
+			assert_noop!(
+				Models::install(model_id(1), b"vk".to_vec(), sealed()),
+				Error::<Test>::UnknownModel
+			);
+			register(1, model_id(1), zk());
+			assert_noop!(
+				Models::install(model_id(1), vec![BAD_KEY_BYTE], sealed()),
+				Error::<Test>::InvalidKey
+			);
+			assert_noop!(
+				Models::install(model_id(1), vec![1; MAX_KEY_LEN as usize + 1], sealed()),
+				Error::<Test>::InvalidKey
+			);
+			assert_ok!(Models::install(model_id(1), b"vk".to_vec(), sealed()));
+			assert_noop!(
+				Models::install(model_id(1), b"vk".to_vec(), sealed()),
+				Error::<Test>::KeyUnchanged
+			);
+		});
+	}
+
+	#[test]
+	fn reaping_removes_the_setup_with_the_key() {
+		ExtBuilder::default().ceremony_only().build_and_execute(|| {
+			register(1, model_id(1), zk());
+			assert_ok!(Models::install(model_id(1), b"vk".to_vec(), sealed()));
+			assert_ok!(Models::retire_model(signed(1), model_id(1)));
+			assert_ok!(Models::reap_model(signed(2), model_id(1)));
+			assert_eq!(KeySetups::<Test>::get(model_id(1)), None);
+		});
 	}
 }
 
@@ -663,11 +753,13 @@ mod views {
 					retired: false,
 					registered_at: 1,
 					has_key: true,
+					key_setup: Some(KeySetup::Owner),
 				}
 			);
 			let ids: Vec<ModelId> = Models::models().into_iter().map(|(id, _)| id).collect();
 			assert_eq!(ids, vec![model_id(3), model_id(9)]);
 			assert!(!Models::models()[1].1.has_key);
+			assert_eq!(Models::models()[1].1.key_setup, None);
 		});
 	}
 }

@@ -248,6 +248,8 @@ pub struct ModelView<AccountId, Balance, BlockNumber> {
 	pub registered_at: BlockNumber,
 	/// Whether a verifying key is set (needed for `Zk` jobs).
 	pub has_key: bool,
+	/// Where the key came from, if one is set.
+	pub key_setup: Option<verity_primitives::KeySetup>,
 }
 
 /// A model view of the runtime's configuration.

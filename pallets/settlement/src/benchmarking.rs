@@ -3,8 +3,89 @@
 //! passes).
 
 use super::*;
+use crate::ceremony::{DeltaBytes, Phase1StepOf, Phase2StepOf};
+use ark_bls12_381::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use codec::Encode;
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_system::RawOrigin;
+use pallet_models::CeremonyKeys;
+use sp_core::H256;
+use verity_primitives::ModelId;
+use verity_zkml::ceremony::{self as zk, Contribution, DeltaContribution, Head, HEAD_LEN};
+
+/// Phase 1 with one contribution by another account (over the starting head), sealed or not;
+/// returns its transcript hash.
+fn phase1_with_one<T: Config>(sealed: bool) -> H256 {
+	let transcript = H256([2; 32]);
+	let other: T::AccountId = account("other", 0, 0);
+	let head = Contribution::from_secrets(
+		&Head::initial(),
+		[Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)],
+		&zk::context(&[1; 32], &other.encode()),
+	)
+	.head;
+	let mut point = [0u8; HEAD_LEN];
+	point.copy_from_slice(&zk::encode(&head));
+	Phase1Steps::<T>::insert(0, Phase1StepOf::<T> {
+		contributor: other.clone(),
+		parent: None,
+		depth: 1,
+		point,
+		transcript,
+	});
+	Phase1Contributors::<T>::insert(other, 0);
+	Phase1::<T>::put(Phase1Info {
+		size: 8,
+		origin: H256([1; 32]),
+		contributions: 1,
+		sealed: sealed.then_some(0),
+	});
+	transcript
+}
+
+/// `count` valid public-input bases.
+fn bases<T: Config>(count: u32) -> crate::ceremony::InputBasesOf<T> {
+	let bytes: Vec<u8> = (0..u64::from(count))
+		.flat_map(|i| zk::encode(&(G1Affine::generator() * Fr::from(i + 3)).into_affine()))
+		.collect();
+	frame_support::BoundedVec::truncate_from(bytes)
+}
+
+/// `[δ]₁ ‖ [δ]₂` for δ = `d`.
+fn delta_point(d: u64) -> DeltaBytes {
+	let mut point = [0u8; 288];
+	let (g1, g2) = point.split_at_mut(96);
+	g1.copy_from_slice(&zk::encode(&(G1Affine::generator() * Fr::from(d)).into_affine()));
+	g2.copy_from_slice(&zk::encode(&(G2Affine::generator() * Fr::from(d)).into_affine()));
+	point
+}
+
+/// The owner's `Zk` model in phase 2 with `bases` input bases and a path of `depth`
+/// contributions (0, 1, …, each extending the one before, by other accounts).
+fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelId) {
+	phase1_with_one::<T>(true);
+	let owner: T::AccountId = account("owner", 0, 0);
+	let model = T::Models::benchmark_model(&owner);
+	for index in 0..depth {
+		let contributor: T::AccountId = account("contributor", index, 0);
+		Phase2Steps::<T>::insert(model, index, Phase2StepOf::<T> {
+			contributor: contributor.clone(),
+			parent: index.checked_sub(1),
+			depth: index.saturating_add(1),
+			point: delta_point(u64::from(index) + 2),
+			transcript: H256([3; 32]),
+		});
+		Phase2Contributors::<T>::insert(model, contributor, index);
+	}
+	Phase2::<T>::insert(model, Phase2Info {
+		origin: H256([9; 32]),
+		inputs: bases::<T>(bases_count),
+		contributions: depth,
+	});
+	(owner, model)
+}
 
 /// Bytes of an uncompressed key: α (G1), β, γ, δ (G2), the length of the input bases (u64), the
 /// bases (G1) and `e(α, β)` (576).
@@ -71,6 +152,97 @@ mod benchmarks {
 			hash = verity_zkml::poseidon::hash(&elements);
 		}
 		assert_ne!(hash, verity_zkml::poseidon::hash(&[]));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn contribute_phase1() -> Result<(), BenchmarkError> {
+		let parent = phase1_with_one::<T>(false);
+		let caller: T::AccountId = whitelisted_caller();
+		let previous = Contribution::from_secrets(
+			&Head::initial(),
+			[Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)],
+			&zk::context(&[1; 32], &account::<T::AccountId>("other", 0, 0).encode()),
+		)
+		.head;
+		let contribution = Contribution::from_secrets(
+			&previous,
+			[Fr::from(11u64), Fr::from(13u64), Fr::from(17u64)],
+			&zk::context(&parent.0, &caller.encode()),
+		);
+		let mut bytes = [0u8; zk::CONTRIBUTION_LEN];
+		bytes.copy_from_slice(&zk::encode(&contribution));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), Some(0), bytes, H256([4; 32]));
+		assert_eq!(Phase1::<T>::get().map(|info| info.contributions), Some(2));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn seal_phase1() -> Result<(), BenchmarkError> {
+		phase1_with_one::<T>(false);
+		let origin =
+			T::CeremonyOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 0);
+		assert_eq!(Phase1::<T>::get().and_then(|info| info.sealed), Some(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn begin_phase2(
+		n: Linear<1, { T::MaxPublicInputs::get().saturating_add(1) }>,
+		c: Linear<0, { T::MaxContributions::get() }>,
+	) -> Result<(), BenchmarkError> {
+		// Beginning again, over `c` contributions to forget.
+		let (owner, model) = phase2_with::<T>(1, c);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, bases::<T>(n), H256([8; 32]));
+		assert_eq!(Phase2::<T>::get(model).map(|info| info.contributions), Some(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn contribute_phase2() -> Result<(), BenchmarkError> {
+		let (_, model) = phase2_with::<T>(3, 1);
+		let caller: T::AccountId = whitelisted_caller();
+		let point = delta_point(2);
+		let (g1, g2) = point.split_at(96);
+		let g1: G1Affine = zk::decode(g1).map_err(|_| BenchmarkError::Weightless)?;
+		let g2: G2Affine = zk::decode(g2).map_err(|_| BenchmarkError::Weightless)?;
+		let contribution = DeltaContribution::from_secret(
+			&g1,
+			&g2,
+			Fr::from(19u64),
+			&zk::context(&[3; 32], &caller.encode()),
+		);
+		let mut bytes = [0u8; zk::DELTA_CONTRIBUTION_LEN];
+		bytes.copy_from_slice(&zk::encode(&contribution));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), model, Some(0), bytes, H256([5; 32]));
+		assert_eq!(Phase2::<T>::get(model).map(|info| info.contributions), Some(2));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn seal_phase2(
+		n: Linear<1, { T::MaxPublicInputs::get().saturating_add(1) }>,
+		c: Linear<1, { T::MaxContributions::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (owner, model) = phase2_with::<T>(n, c);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, c.saturating_sub(1));
+		assert!(SealedContributors::<T>::get(model).is_some_and(|path| path.len() == c as usize));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_min_contributors() -> Result<(), BenchmarkError> {
+		let origin =
+			T::CeremonyOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 2);
+		assert_eq!(MinContributors::<T>::get(), 2);
 		Ok(())
 	}
 

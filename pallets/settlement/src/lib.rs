@@ -18,17 +18,37 @@
 //!   with validation every time: a malformed proof is an error that changes nothing (the
 //!   submitter pays its transaction fee), never a panic.
 //!
-//! Events: [`Event::ProofVerified`], [`Event::ProofRejected`].
+//! - **Ceremony** (module `ceremony`): Groth16 keys no single party can forge. Phase 1, powers
+//!   of tau over BLS12-381 for circuits up to [`Phase1Info::size`], is chain-wide: anyone
+//!   contributes once ([`Pallet::contribute_phase1`]), publishing the new head, a proof of
+//!   knowledge of each secret multiplier ([`verity_zkml::ceremony`]) and the hash of the new
+//!   transcript, which travels off chain as a blob; the chain checks the proofs and that the
+//!   head extends the one it names. Governance ([`Config::CeremonyOrigin`]) seals one
+//!   contribution's transcript ([`Pallet::seal_phase1`]). Phase 2 is per model: its owner
+//!   begins it with the hash and public-input bases of the key derived from the sealed
+//!   transcript and the model's circuit ([`Pallet::begin_phase2`]; anyone can derive it again
+//!   and compare), contributors re-randomize δ in turn the same way
+//!   ([`Pallet::contribute_phase2`]), and the owner seals a contribution with at least
+//!   [`MinContributors`] distinct contributors on its path ([`Pallet::seal_phase2`]): the
+//!   chain builds the verifying key from the sealed phase-1 head, the contribution's δ and the
+//!   bases, and installs it in the model registry ([`pallet_models::CeremonyKeys`]) with the
+//!   transcripts' hashes. The key is sound if one contributor of each phase was honest; the
+//!   full transcripts' consistency is checked off chain (`verity-node zk verify-transcript`),
+//!   by the node before it uses one and by anyone who wants to.
+//!
+//! Events: [`Event::ProofVerified`], [`Event::ProofRejected`], and the ceremony's.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub use ceremony::{Phase1Info, Phase2Info, Step};
 pub use pallet::*;
 pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod ceremony;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -45,10 +65,18 @@ use verity_zkml::{public, verifier, verifier::VerifyError};
 /// The pairing engine the chain verifies with: BLS12-381 on host functions.
 pub type Engine = Bls12_381;
 
+// FRAME's pallet macros expand to `expect` (storage prefixes, error metadata).
 #[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use crate::ceremony::{
+		ContributionBytes, DeltaContributionBytes, InputBasesOf, Phase1StepOf, Phase2StepOf,
+	};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+	use verity_primitives::ModelId;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -59,8 +87,89 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPublicInputs: Get<u32>;
 
-		/// Weights of verification and of the key check.
+		/// The model registry, whose keys the ceremony makes.
+		type Models: pallet_models::CeremonyKeys<Self::AccountId>;
+
+		/// Who seals phase 1 and sets [`MinContributors`] (governance).
+		type CeremonyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The most contributions phase 1 takes, and each model's phase 2.
+		#[pallet::constant]
+		type MaxContributions: Get<u32>;
+
+		/// Weights of verification, of the key check and of the ceremony's calls.
 		type WeightInfo: WeightInfo;
+	}
+
+	/// Phase 1 of the ceremony, if the chain has one (set at genesis).
+	#[pallet::storage]
+	pub type Phase1<T: Config> = StorageValue<_, Phase1Info>;
+
+	/// Phase 1's contributions, by number. Keyed by a counter the chain assigns:
+	/// `Twox64Concat`.
+	#[pallet::storage]
+	pub type Phase1Steps<T: Config> = StorageMap<_, Twox64Concat, u32, Phase1StepOf<T>>;
+
+	/// Who contributed to phase 1, and the number of its contribution. Keyed by account, which
+	/// users choose: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Phase1Contributors<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+	/// The phase 2 of each model under way (removed when sealed). Keyed by model id,
+	/// user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Phase2<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, Phase2Info<T>>;
+
+	/// Each model's phase-2 contributions, by number. Keyed by model id (user-chosen,
+	/// `Blake2_128Concat`) and a counter the chain assigns (`Twox64Concat`).
+	#[pallet::storage]
+	pub type Phase2Steps<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, ModelId, Twox64Concat, u32, Phase2StepOf<T>>;
+
+	/// Who contributed to each model's phase 2, and the number of its contribution. Keyed by
+	/// model id and account, both user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Phase2Contributors<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, ModelId, Blake2_128Concat, T::AccountId, u32>;
+
+	/// The contributors of each model's sealed key, last first: whom a requester trusts when it
+	/// trusts the key (one of them honest suffices). Keyed by model id, user-chosen:
+	/// `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type SealedContributors<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		BoundedVec<T::AccountId, T::MaxContributions>,
+	>;
+
+	/// How many distinct contributors a model's phase 2 needs before its owner may seal it.
+	#[pallet::storage]
+	pub type MinContributors<T: Config> = StorageValue<_, u32, ValueQuery, ConstU32<1>>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Phase 1: the largest circuit it serves and the hash of its starting transcript
+		/// (`verity_zkml::ceremony::Accumulator::new(size).hash()`). None: no ceremony.
+		pub phase1: Option<(u32, H256)>,
+		/// [`MinContributors`]; zero keeps the default, one.
+		pub min_contributors: u32,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some((size, origin)) = self.phase1 {
+				Phase1::<T>::put(Phase1Info { size, origin, contributions: 0, sealed: None });
+			}
+			if self.min_contributors > 0 {
+				MinContributors::<T>::put(self.min_contributors);
+			}
+		}
 	}
 
 	#[pallet::event]
@@ -70,6 +179,235 @@ pub mod pallet {
 		ProofVerified { job: JobId, worker: T::AccountId },
 		/// The proof of `job` by `worker` did not verify.
 		ProofRejected { job: JobId, worker: T::AccountId },
+		/// A contribution to phase 1 was checked and recorded.
+		Phase1Contributed {
+			/// Its number.
+			index: u32,
+			/// Who made it.
+			contributor: T::AccountId,
+			/// The contribution it extends (none: the starting transcript).
+			parent: Option<u32>,
+			/// The hash of the transcript it published.
+			transcript: H256,
+		},
+		/// Governance sealed phase 1 on a contribution's transcript.
+		Phase1Sealed {
+			/// The contribution.
+			index: u32,
+			/// The hash of its transcript, the one every model's phase 2 derives from.
+			transcript: H256,
+			/// How many contributions its path holds.
+			contributors: u32,
+		},
+		/// A model's owner began its phase 2 on the key derived from the sealed transcript.
+		Phase2Begun {
+			/// The model.
+			model: ModelId,
+			/// The hash of the derived key.
+			transcript: H256,
+		},
+		/// A contribution to a model's phase 2 was checked and recorded.
+		Phase2Contributed {
+			/// The model.
+			model: ModelId,
+			/// Its number.
+			index: u32,
+			/// Who made it.
+			contributor: T::AccountId,
+			/// The contribution it extends (none: the derived key).
+			parent: Option<u32>,
+			/// The hash of the key it published.
+			transcript: H256,
+		},
+		/// A model's owner sealed its phase 2: its key is installed.
+		Phase2Sealed {
+			/// The model.
+			model: ModelId,
+			/// The contribution sealed.
+			index: u32,
+			/// The hash of its key (the proving key workers fetch).
+			transcript: H256,
+			/// How many distinct accounts contributed on its path.
+			contributors: u32,
+		},
+		/// Governance set how many contributors a model's phase 2 needs.
+		MinContributorsSet {
+			/// The new minimum.
+			min: u32,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The chain has no ceremony (no phase 1 at genesis).
+		NoCeremony,
+		/// Phase 1 is sealed: it takes no more contributions.
+		Sealed,
+		/// Phase 1 is not sealed yet.
+		NotSealed,
+		/// No contribution has this number.
+		UnknownContribution,
+		/// This account already contributed to this phase.
+		AlreadyContributed,
+		/// The phase already holds [`Config::MaxContributions`] contributions.
+		TooManyContributions,
+		/// The contribution's bytes are not points on the curve and in the subgroup.
+		MalformedContribution,
+		/// A proof of knowledge does not verify for this account over the contribution it
+		/// names, or the published points are not consistent (a zero secret, G2 points of
+		/// other secrets).
+		BadContribution,
+		/// The model is unknown, retired, or does not take `Zk` jobs.
+		NotZkModel,
+		/// Only the model's owner may begin or seal its phase 2.
+		NotOwner,
+		/// The public-input bases are not 1 to `MaxPublicInputs + 1` valid G1 points.
+		MalformedInputBases,
+		/// The model's phase 2 has not begun.
+		NotBegun,
+		/// The contribution's path has fewer distinct contributors than [`MinContributors`].
+		TooFewContributors,
+		/// The minimum must be from one to [`Config::MaxContributions`].
+		InvalidMinimum,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxContributions::get() > 0, "a ceremony needs a contribution");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Contribute to phase 1, extending contribution `parent` (none: the starting
+		/// transcript).
+		///
+		/// - **Dispatch origin**: signed; an account contributes once.
+		/// - **Details**: `contribution` is the new head and the proofs of knowledge of the
+		///   three multipliers (`verity_zkml::ceremony::Contribution`, uncompressed), made over
+		///   the parent's transcript hash and the caller's account (`verity-node zk contribute`
+		///   makes it); `transcript` the hash of the new transcript, which the contributor serves
+		///   as a blob. The chain checks the proofs and the head's G2 points; the transcript
+		///   itself is checked by whoever fetches it.
+		/// - **Errors**: [`Error::NoCeremony`], [`Error::Sealed`], [`Error::AlreadyContributed`],
+		///   [`Error::TooManyContributions`], [`Error::UnknownContribution`],
+		///   [`Error::MalformedContribution`], [`Error::BadContribution`].
+		/// - **Events**: [`Event::Phase1Contributed`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::contribute_phase1())]
+		pub fn contribute_phase1(
+			origin: OriginFor<T>,
+			parent: Option<u32>,
+			contribution: ContributionBytes,
+			transcript: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_contribute_phase1(who, parent, &contribution, transcript)
+		}
+
+		/// Seal phase 1 on contribution `index`: its transcript is the one every model's key
+		/// derives from, and phase 1 takes no more contributions.
+		///
+		/// - **Dispatch origin**: [`Config::CeremonyOrigin`] (governance).
+		/// - **Details**: voters check the transcript first (`verity-node zk verify-transcript`):
+		///   the chain has seen only its head.
+		/// - **Errors**: [`Error::NoCeremony`], [`Error::Sealed`],
+		///   [`Error::UnknownContribution`].
+		/// - **Events**: [`Event::Phase1Sealed`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::seal_phase1())]
+		pub fn seal_phase1(origin: OriginFor<T>, index: u32) -> DispatchResult {
+			T::CeremonyOrigin::ensure_origin(origin)?;
+			Self::do_seal_phase1(index)
+		}
+
+		/// Begin (or begin again) the phase 2 of `model` on the key derived from the sealed
+		/// phase-1 transcript.
+		///
+		/// - **Dispatch origin**: signed, the model's owner.
+		/// - **Details**: `inputs` are the derived key's public-input bases (uncompressed G1
+		///   points), `transcript` the derived key's hash (`verity-node zk derive` prints both).
+		///   Beginning again forgets the model's earlier phase-2 contributions.
+		/// - **Errors**: [`Error::NotSealed`], [`Error::NotZkModel`], [`Error::NotOwner`],
+		///   [`Error::MalformedInputBases`].
+		/// - **Events**: [`Event::Phase2Begun`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::begin_phase2(
+			(inputs.len() / verity_zkml::ceremony::G1_LEN) as u32,
+			T::MaxContributions::get(),
+		))]
+		pub fn begin_phase2(
+			origin: OriginFor<T>,
+			model: ModelId,
+			inputs: InputBasesOf<T>,
+			transcript: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_begin_phase2(who, model, inputs, transcript)
+		}
+
+		/// Contribute to the phase 2 of `model`, extending contribution `parent` (none: the
+		/// derived key).
+		///
+		/// - **Dispatch origin**: signed; an account contributes once to each model.
+		/// - **Details**: `contribution` is the new `[δ]₁`, `[δ]₂` and the proof of knowledge
+		///   of the multiplier (`verity_zkml::ceremony::DeltaContribution`, uncompressed) over
+		///   the parent's key hash and the caller's account; `transcript` the new key's hash.
+		/// - **Errors**: [`Error::NotBegun`], [`Error::AlreadyContributed`],
+		///   [`Error::TooManyContributions`], [`Error::UnknownContribution`],
+		///   [`Error::MalformedContribution`], [`Error::BadContribution`].
+		/// - **Events**: [`Event::Phase2Contributed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::contribute_phase2())]
+		pub fn contribute_phase2(
+			origin: OriginFor<T>,
+			model: ModelId,
+			parent: Option<u32>,
+			contribution: DeltaContributionBytes,
+			transcript: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_contribute_phase2(who, model, parent, &contribution, transcript)
+		}
+
+		/// Seal the phase 2 of `model` on contribution `index`: the chain builds the key and
+		/// installs it in the model registry, and `Zk` jobs may be paid.
+		///
+		/// - **Dispatch origin**: signed, the model's owner.
+		/// - **Details**: the contribution's path needs at least [`MinContributors`]
+		///   contributors; they are recorded in [`SealedContributors`], the transcripts' hashes
+		///   with the key. The model's phase-2 records are then forgotten.
+		/// - **Errors**: [`Error::NotZkModel`], [`Error::NotOwner`], [`Error::NotBegun`],
+		///   [`Error::UnknownContribution`], [`Error::TooFewContributors`],
+		///   [`Error::NotSealed`], and the registry's key errors.
+		/// - **Events**: [`Event::Phase2Sealed`], the registry's `VerifyingKeySet`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::seal_phase2(
+			T::MaxPublicInputs::get().saturating_add(1),
+			T::MaxContributions::get(),
+		))]
+		pub fn seal_phase2(origin: OriginFor<T>, model: ModelId, index: u32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_seal_phase2(who, model, index)
+		}
+
+		/// Set how many distinct contributors a model's phase 2 needs.
+		///
+		/// - **Dispatch origin**: [`Config::CeremonyOrigin`] (governance).
+		/// - **Errors**: [`Error::InvalidMinimum`].
+		/// - **Events**: [`Event::MinContributorsSet`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_min_contributors())]
+		pub fn set_min_contributors(origin: OriginFor<T>, min: u32) -> DispatchResult {
+			T::CeremonyOrigin::ensure_origin(origin)?;
+			Self::do_set_min_contributors(min)
+		}
 	}
 }
 

@@ -400,6 +400,39 @@ impl ModeSet {
 	}
 }
 
+/// Where a model's verifying key came from: what a requester checks before trusting a `Zk`
+/// job's proof, since whoever knows a key's setup secrets can prove any output.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum KeySetup {
+	/// Set by the model's owner from a setup it ran alone: the owner can forge proofs. Only
+	/// chains that allow owner keys (development ones) take these.
+	Owner,
+	/// Sealed by the chain's multi-party ceremony: sound if one contributor of each phase was
+	/// honest.
+	Ceremony {
+		/// The hash of the sealed phase-1 transcript (powers of tau).
+		phase1: Hash,
+		/// The hash of the model's final phase-2 transcript (its proving key).
+		phase2: Hash,
+		/// How many distinct accounts contributed to the model's phase 2.
+		contributors: u32,
+	},
+}
+
 /// What a job market needs to know of a model.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct ModelTerms<AccountId, Balance> {

@@ -129,6 +129,11 @@ impl pallet_settlement::Config for Runtime {
 	/// Poseidon commitment) and up to about 1 KB of packed output; such a key is 16.3 KiB, within
 	/// `MaxKeyLen`.
 	type MaxPublicInputs = ConstU32<160>;
+	type Models = crate::Models;
+	/// The `market` track (or root) seals phase 1 and sets the phase-2 minimum.
+	type CeremonyOrigin = MarketOrigin;
+	/// 256 contributions to phase 1, and to each model's phase 2 (one per account each).
+	type MaxContributions = ConstU32<256>;
 	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;
 }
 

@@ -37,6 +37,9 @@ pub struct Model<AccountId, BlockNumber> {
 	pub retired: bool,
 	pub registered_at: BlockNumber,
 	pub has_key: bool,
+	/// Where the key came from (`{"kind": "owner"}` or `{"kind": "ceremony", "phase1", "phase2",
+	/// "contributors"}`), if one is set.
+	pub key_setup: Option<verity_primitives::KeySetup>,
 }
 
 /// The methods.
@@ -95,6 +98,7 @@ where
 				retired: view.retired,
 				registered_at: view.registered_at,
 				has_key: view.has_key,
+				key_setup: view.key_setup,
 			})
 			.collect())
 	}

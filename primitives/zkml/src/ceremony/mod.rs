@@ -40,6 +40,27 @@ use blake2::{Blake2b512, Digest};
 #[cfg(feature = "std")]
 pub mod phase2;
 
+/// Bytes of an uncompressed G1 point.
+pub const G1_LEN: usize = 96;
+/// Bytes of an uncompressed G2 point.
+pub const G2_LEN: usize = 192;
+/// Bytes of an uncompressed [`Head`]: three G1 and two G2 points.
+pub const HEAD_LEN: usize = 3 * G1_LEN + 2 * G2_LEN;
+/// Bytes of an uncompressed [`Knowledge`]: a G1 point and a scalar.
+pub const KNOWLEDGE_LEN: usize = G1_LEN + 32;
+/// Bytes of an uncompressed [`Contribution`].
+pub const CONTRIBUTION_LEN: usize = HEAD_LEN + 3 * KNOWLEDGE_LEN;
+/// Bytes of an uncompressed [`DeltaContribution`].
+pub const DELTA_CONTRIBUTION_LEN: usize = G1_LEN + G2_LEN + KNOWLEDGE_LEN;
+
+/// The size of the chain's phase 1: circuits of up to 2^16 constraints and public inputs (the
+/// 784-128-10 MLP needs 2^14).
+pub const PHASE1_SIZE: u32 = 1 << 16;
+
+/// The hash of phase 1's starting transcript for [`PHASE1_SIZE`] (every element a generator):
+/// `Accumulator::new(PHASE1_SIZE).hash()`, which a test checks.
+pub const PHASE1_ORIGIN: [u8; 32] = [0; 32];
+
 /// Why a contribution or a transcript is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CeremonyError {
@@ -125,6 +146,24 @@ impl Knowledge {
 		Self { commitment, response }
 	}
 
+	/// Proves knowledge of `x` with `x·base` with a nonce derived from `x` and the statement
+	/// (no_std; safe as long as `x` is secret, since the nonce is as secret as `x`). For the
+	/// chain's benchmarks and for tests: a contributor uses [`Self::prove`].
+	pub fn prove_deterministic(secret: Secret, base: &G1Affine, x: &Fr, context: &[u8]) -> Self {
+		let mut hasher = Blake2b512::new();
+		hasher.update(b"verity/ceremony/nonce/v1");
+		let mut bytes = Vec::with_capacity(32 + 48);
+		x.serialize_compressed(&mut bytes).ok();
+		base.serialize_compressed(&mut bytes).ok();
+		hasher.update(&bytes);
+		hasher.update(context);
+		let nonce = Fr::from_le_bytes_mod_order(&hasher.finalize());
+		let commitment = (*base * nonce).into_affine();
+		let image = (*base * x).into_affine();
+		let c = challenge(secret, base, &image, &commitment, context);
+		Self { commitment, response: nonce + c * x }
+	}
+
 	/// Whether this proves knowledge of `x` with `image = x·base` in `context`.
 	pub fn verify(
 		&self,
@@ -168,6 +207,28 @@ pub struct Contribution {
 	pub tau: Knowledge,
 	pub alpha: Knowledge,
 	pub beta: Knowledge,
+}
+
+impl Contribution {
+	/// The contribution of the multipliers `[t, a, b]` over the transcript whose head is
+	/// `previous`, in `context` (no_std, deterministic proofs): for the chain's benchmarks and
+	/// for tests. A contributor uses [`Accumulator::contribute`], which scales the whole
+	/// transcript with secrets from the operating system.
+	pub fn from_secrets(previous: &Head, [t, a, b]: [Fr; 3], context: &[u8]) -> Self {
+		let head = Head {
+			tau_g1: (previous.tau_g1 * t).into_affine(),
+			tau_g2: (previous.tau_g2 * t).into_affine(),
+			alpha_g1: (previous.alpha_g1 * a).into_affine(),
+			beta_g1: (previous.beta_g1 * b).into_affine(),
+			beta_g2: (previous.beta_g2 * b).into_affine(),
+		};
+		Self {
+			head,
+			tau: Knowledge::prove_deterministic(Secret::Tau, &previous.tau_g1, &t, context),
+			alpha: Knowledge::prove_deterministic(Secret::Alpha, &previous.alpha_g1, &a, context),
+			beta: Knowledge::prove_deterministic(Secret::Beta, &previous.beta_g1, &b, context),
+		}
+	}
 }
 
 /// Whether `e(a, b) = e(c, d)`.
@@ -265,9 +326,7 @@ impl Accumulator {
 	pub fn hash(&self) -> [u8; 32] {
 		let mut bytes = Vec::new();
 		self.serialize_uncompressed(&mut bytes).ok();
-		let mut hasher = blake2::Blake2b::<blake2::digest::consts::U32>::new();
-		hasher.update(&bytes);
-		hasher.finalize().into()
+		hash(&bytes)
 	}
 
 	/// Contributes fresh secrets from `rng` (the operating system's, for a real ceremony) in
@@ -368,6 +427,107 @@ impl Accumulator {
 	}
 }
 
+/// BLAKE2b-256 of `bytes`: the hash of a transcript's encoding.
+pub fn hash(bytes: &[u8]) -> [u8; 32] {
+	let mut hasher = blake2::Blake2b::<blake2::digest::consts::U32>::new();
+	hasher.update(bytes);
+	hasher.finalize().into()
+}
+
+/// The context a contribution's proofs are bound to, as the chain forms it: the hash of the
+/// transcript it extends, then the contributor's account (SCALE-encoded).
+pub fn context(previous: &[u8; 32], contributor: &[u8]) -> Vec<u8> {
+	[previous.as_slice(), contributor].concat()
+}
+
+/// Encodes a head or a contribution as the chain takes it: uncompressed.
+pub fn encode<T: CanonicalSerialize>(value: &T) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(value.uncompressed_size());
+	// Writing to a vector cannot fail.
+	value.serialize_uncompressed(&mut bytes).ok();
+	bytes
+}
+
+/// Decodes an uncompressed head or contribution, every point checked on the curve and in the
+/// prime-order subgroup, with no bytes left over.
+pub fn decode<T: CanonicalDeserialize>(mut bytes: &[u8]) -> Result<T, CeremonyError> {
+	use ark_serialize::{Compress, Validate};
+	// `Validate::Yes` checks the subgroup of a point as if it were on the curve, which a point
+	// on an isomorphic curve passes (see `verifier::decode_proof`); `check` tests both.
+	let value = T::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
+		.map_err(|_| CeremonyError::BadShape)?;
+	value.check().map_err(|_| CeremonyError::BadShape)?;
+	if !bytes.is_empty() {
+		return Err(CeremonyError::BadShape);
+	}
+	Ok(value)
+}
+
+/// Decodes a head the chain stored itself (checked when it was taken), without the checks.
+pub fn decode_unchecked<T: CanonicalDeserialize>(mut bytes: &[u8]) -> Result<T, CeremonyError> {
+	use ark_serialize::{Compress, Validate};
+	T::deserialize_with_mode(&mut bytes, Compress::No, Validate::No)
+		.map_err(|_| CeremonyError::BadShape)
+}
+
+/// One phase-2 contribution: the key's new `[δ]₁` and `[δ]₂`, and a proof of knowledge of the
+/// multiplier `d` with `[δ]₁' = d·[δ]₁`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct DeltaContribution {
+	pub delta_g1: G1Affine,
+	pub delta_g2: G2Affine,
+	pub proof: Knowledge,
+}
+
+impl DeltaContribution {
+	/// The contribution of the multiplier `d` over a key whose δ is `[δ]₁`, `[δ]₂`, in
+	/// `context` (no_std, a deterministic proof): for the chain's benchmarks and for tests. A
+	/// contributor uses `phase2::contribute_delta`, which rescales the whole key.
+	pub fn from_secret(delta_g1: &G1Affine, delta_g2: &G2Affine, d: Fr, context: &[u8]) -> Self {
+		Self {
+			delta_g1: (*delta_g1 * d).into_affine(),
+			delta_g2: (*delta_g2 * d).into_affine(),
+			proof: Knowledge::prove_deterministic(Secret::Delta, delta_g1, &d, context),
+		}
+	}
+}
+
+/// Checks one phase-2 contribution against the previous key's `[δ]₁` (no_std: a proof check and
+/// two pairings), in `context` (the previous key's hash and the contributor's account).
+pub fn verify_delta_step(
+	previous_delta_g1: &G1Affine,
+	next: &DeltaContribution,
+	context: &[u8],
+) -> Result<(), CeremonyError> {
+	if next.delta_g1.is_zero() || next.delta_g2.is_zero() {
+		return Err(CeremonyError::PointAtInfinity);
+	}
+	if !next.proof.verify(Secret::Delta, previous_delta_g1, &next.delta_g1, context) {
+		return Err(CeremonyError::BadProof(Secret::Delta));
+	}
+	if !same_ratio(next.delta_g1, G2Affine::generator(), G1Affine::generator(), next.delta_g2) {
+		return Err(CeremonyError::Inconsistent);
+	}
+	Ok(())
+}
+
+/// The verifying key a sealed ceremony yields: α and β from the sealed phase-1 head, γ the
+/// generator (the key was derived with γ = 1), δ from the last phase-2 contribution, and the
+/// public inputs' bases `ic` recorded when phase 2 began.
+pub fn ceremony_key(
+	head: &Head,
+	delta_g2: G2Affine,
+	ic: Vec<G1Affine>,
+) -> ark_groth16::VerifyingKey<Bls12_381> {
+	ark_groth16::VerifyingKey {
+		alpha_g1: head.alpha_g1,
+		beta_g2: head.beta_g2,
+		gamma_g2: G2Affine::generator(),
+		delta_g2,
+		gamma_abc_g1: ic,
+	}
+}
+
 /// A random non-zero scalar: a contributor's secret.
 #[cfg(feature = "std")]
 pub(crate) fn nonzero_scalar<R: ark_std::rand::RngCore>(rng: &mut R) -> Fr {
@@ -454,6 +614,47 @@ mod tests {
 		last.serialize_uncompressed(&mut bytes).unwrap();
 		let decoded = Accumulator::deserialize_uncompressed(bytes.as_slice()).unwrap();
 		assert_eq!(decoded.hash(), last.hash());
+	}
+
+	#[test]
+	fn the_chain_encodings_have_their_lengths_and_round_trip() {
+		let (_, contributions) = ceremony(4, &["alice"]);
+		let bytes = encode(&contributions[0]);
+		assert_eq!(bytes.len(), CONTRIBUTION_LEN);
+		assert_eq!(decode::<Contribution>(&bytes), Ok(contributions[0]));
+		assert_eq!(encode(&contributions[0].head).len(), HEAD_LEN);
+		let delta = DeltaContribution::from_secret(
+			&G1Affine::generator(),
+			&G2Affine::generator(),
+			Fr::from(5u64),
+			b"ctx",
+		);
+		assert_eq!(encode(&delta).len(), DELTA_CONTRIBUTION_LEN);
+		assert_eq!(decode::<DeltaContribution>(&encode(&delta)), Ok(delta));
+		// Trailing bytes, short bytes.
+		assert!(decode::<Contribution>(&[bytes.as_slice(), &[0]].concat()).is_err());
+		assert!(decode::<Contribution>(&bytes[1..]).is_err());
+	}
+
+	#[test]
+	fn the_deterministic_contributions_verify() {
+		let secrets = [Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)];
+		let contribution = Contribution::from_secrets(&Head::initial(), secrets, b"ctx");
+		assert_eq!(verify_step(&Head::initial(), &contribution, b"ctx"), Ok(()));
+		assert!(verify_step(&Head::initial(), &contribution, b"other").is_err());
+		let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+		let delta = DeltaContribution::from_secret(&g1, &g2, Fr::from(5u64), b"ctx");
+		assert_eq!(verify_delta_step(&g1, &delta, b"ctx"), Ok(()));
+	}
+
+	#[test]
+	fn the_chain_starts_phase_1_at_the_hash_of_the_generators() {
+		let start = Accumulator::new(PHASE1_SIZE as usize).unwrap();
+		assert_eq!(start.hash(), PHASE1_ORIGIN, "{}", hex(&start.hash()));
+	}
+
+	fn hex(bytes: &[u8]) -> String {
+		bytes.iter().map(|b| format!("{b:02x}")).collect()
 	}
 
 	mod reject {

@@ -27,7 +27,9 @@ use ark_relations::gr1cs::{
 };
 use ark_std::rand::{CryptoRng, RngCore};
 
-use super::{nonzero_scalar, same_ratio, Accumulator, CeremonyError, Knowledge, Secret};
+use super::{
+	nonzero_scalar, same_ratio, Accumulator, CeremonyError, DeltaContribution, Knowledge, Secret,
+};
 use crate::{circuit::ModelCircuit, Model};
 
 /// The constraint system of `model`'s circuit in setup mode, and its evaluation domain, as
@@ -45,6 +47,12 @@ pub(crate) fn circuit(
 	let size = cs.num_constraints().saturating_add(cs.num_instance_variables());
 	let domain = GeneralEvaluationDomain::<Fr>::new(size).ok_or(CeremonyError::Circuit)?;
 	Ok((cs, domain))
+}
+
+/// The phase-1 size `model`'s key needs: its circuit's evaluation domain (constraints and
+/// public inputs, rounded up to a power of two).
+pub fn setup_size(model: &Model) -> Result<usize, CeremonyError> {
+	Ok(circuit(model)?.1.size())
 }
 
 /// `[L_k(τ)]` for every `k` of the domain, from `[τ^j]` for `j < N`.
@@ -150,13 +158,13 @@ pub fn derive_key(
 	})
 }
 
-/// One phase-2 contribution: the key's new `[δ]₁` and `[δ]₂`, and a proof of knowledge of the
-/// multiplier `d` with `[δ]₁' = d·[δ]₁`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DeltaContribution {
-	pub delta_g1: G1Affine,
-	pub delta_g2: G2Affine,
-	pub proof: Knowledge,
+/// A phase-2 transcript's hash (BLAKE2b-256 of the key's uncompressed encoding): what the chain
+/// records and what a node checks the key it fetched against.
+pub fn key_hash(key: &ProvingKey<Bls12_381>) -> [u8; 32] {
+	use ark_serialize::CanonicalSerialize;
+	let mut bytes = Vec::new();
+	key.serialize_uncompressed(&mut bytes).ok();
+	super::hash(&bytes)
 }
 
 /// Multiplies `key`'s δ by a fresh secret from `rng` (the operating system's, for a real
@@ -185,25 +193,6 @@ pub fn contribute_delta<R: RngCore + CryptoRng>(
 	let contribution =
 		DeltaContribution { delta_g1: next.delta_g1, delta_g2: next.vk.delta_g2, proof };
 	Ok((next, contribution))
-}
-
-/// Checks one phase-2 contribution against the previous key's `[δ]₁` (no_std in substance: a
-/// proof check and two pairings).
-pub fn verify_delta_step(
-	previous_delta_g1: &G1Affine,
-	next: &DeltaContribution,
-	context: &[u8],
-) -> Result<(), CeremonyError> {
-	if next.delta_g1.is_zero() || next.delta_g2.is_zero() {
-		return Err(CeremonyError::PointAtInfinity);
-	}
-	if !next.proof.verify(Secret::Delta, previous_delta_g1, &next.delta_g1, context) {
-		return Err(CeremonyError::BadProof(Secret::Delta));
-	}
-	if !same_ratio(next.delta_g1, G2Affine::generator(), G1Affine::generator(), next.delta_g2) {
-		return Err(CeremonyError::Inconsistent);
-	}
-	Ok(())
 }
 
 /// Checks that `key` is `derived` (the key [`derive_key`] gives) with only δ re-randomized: every
@@ -257,6 +246,7 @@ mod tests {
 
 	use super::*;
 	use crate::{
+		ceremony::verify_delta_step,
 		onnx::{import, mlp, ImportOptions},
 		prover, verifier,
 	};
@@ -272,13 +262,6 @@ mod tests {
 
 	fn context(hash: &[u8], who: &str) -> Vec<u8> {
 		[hash, who.as_bytes()].concat()
-	}
-
-	fn key_hash(key: &ProvingKey<Bls12_381>) -> Vec<u8> {
-		use ark_serialize::CanonicalSerialize;
-		let mut bytes = Vec::new();
-		key.serialize_compressed(&mut bytes).unwrap();
-		bytes[..32].to_vec()
 	}
 
 	/// The starting transcript of `model`'s size, times the given secrets of each party.

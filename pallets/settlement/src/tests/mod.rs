@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+mod ceremony;
+
 use crate::{mock::*, synthetic_key, synthetic_proof, Event};
 use ark_bls12_381::Bls12_381 as NativeEngine;
 use pallet_models::VerifyingKeyCheck;

@@ -1,0 +1,625 @@
+//! The setup ceremony through the pallet's calls, with real contributions: every error, every
+//! event, the records, and a key from a three-party ceremony that proves and verifies.
+
+use super::last_event;
+use crate::{
+	mock::*, Error, Event, MinContributors, Phase1, Phase1Contributors, Phase1Steps, Phase2,
+	Phase2Contributors, Phase2Steps, SealedContributors,
+};
+use ark_bls12_381::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_core::H256;
+use sp_runtime::DispatchError;
+use verity_primitives::{zk_binding, JobId, KeySetup, VerifyProof};
+use verity_zkml::{
+	ceremony::{self, phase2, Accumulator, Contribution, DeltaContribution},
+	onnx::{import, mlp, ImportOptions},
+	prover, public, verifier,
+};
+
+const SIZE: u32 = 8;
+
+fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn context(previous: [u8; 32], who: u64) -> Vec<u8> {
+	ceremony::context(&previous, &who.encode())
+}
+
+/// A phase-1 ceremony over a transcript for `n` that `parties` join in turn, each on the last:
+/// the transcripts (the starting one first) and the contributions' bytes.
+fn phase1(n: usize, parties: &[u64]) -> (Vec<Accumulator>, Vec<[u8; ceremony::CONTRIBUTION_LEN]>) {
+	let mut rng = StdRng::seed_from_u64(5);
+	let mut transcripts = vec![Accumulator::new(n).unwrap()];
+	let mut contributions = vec![];
+	for who in parties {
+		let last = transcripts.last().unwrap();
+		let (next, contribution) = last.contribute(&context(last.hash(), *who), &mut rng).unwrap();
+		transcripts.push(next);
+		contributions.push(ceremony::encode(&contribution).try_into().unwrap());
+	}
+	(transcripts, contributions)
+}
+
+fn origin(n: usize) -> (u32, H256) {
+	(n as u32, Accumulator::new(n).unwrap().hash().into())
+}
+
+/// Phase 1 of [`SIZE`] with contributions of 1 and 2 in turn, sealed on 2's; min contributors
+/// `min`.
+fn sealed_ext(min: u32) -> (sp_io::TestExternalities, Vec<Accumulator>) {
+	let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2]);
+	let mut ext = new_test_ext_with(Some(origin(SIZE as usize)), min);
+	ext.execute_with(|| {
+		assert_ok!(Settlement::contribute_phase1(
+			signed(1),
+			None,
+			contributions[0],
+			transcripts[1].hash().into()
+		));
+		assert_ok!(Settlement::contribute_phase1(
+			signed(2),
+			Some(0),
+			contributions[1],
+			transcripts[2].hash().into()
+		));
+		assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 1));
+	});
+	(ext, transcripts)
+}
+
+fn g1(k: u64) -> G1Affine {
+	(G1Affine::generator() * Fr::from(k)).into_affine()
+}
+
+/// Public-input bases: `count` valid points.
+fn bases(count: u64) -> BoundedVec<u8, crate::ceremony::MaxInputBytes<Test>> {
+	let bytes: Vec<u8> = (0..count).flat_map(|i| ceremony::encode(&g1(i + 3))).collect();
+	bytes.try_into().unwrap()
+}
+
+/// `who`'s phase-2 contribution of `d` over `[δ]₁`, `[δ]₂` and the key hashed `previous`.
+fn delta(
+	previous: (G1Affine, G2Affine, [u8; 32]),
+	who: u64,
+	d: u64,
+) -> (DeltaContribution, [u8; ceremony::DELTA_CONTRIBUTION_LEN]) {
+	let (g1, g2, hash) = previous;
+	let c = DeltaContribution::from_secret(&g1, &g2, Fr::from(d), &context(hash, who));
+	(c, ceremony::encode(&c).try_into().unwrap())
+}
+
+fn start() -> (G1Affine, G2Affine, [u8; 32]) {
+	(G1Affine::generator(), G2Affine::generator(), [9; 32])
+}
+
+fn try_state() {
+	crate::Pallet::<Test>::do_try_state().unwrap();
+	pallet_models::Pallet::<Test>::do_try_state().unwrap();
+}
+
+mod phase_one {
+	use super::*;
+
+	#[test]
+	fn contributions_are_checked_recorded_and_sealed_by_governance() {
+		let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2, 3]);
+		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+			let hash = |i: usize| H256::from(transcripts[i].hash());
+			assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash(1)));
+			assert_eq!(
+				last_event(),
+				Some(
+					Event::Phase1Contributed {
+						index: 0,
+						contributor: 1,
+						parent: None,
+						transcript: hash(1)
+					}
+					.into()
+				)
+			);
+			assert_ok!(Settlement::contribute_phase1(signed(2), Some(0), contributions[1], hash(2)));
+			assert_ok!(Settlement::contribute_phase1(signed(3), Some(1), contributions[2], hash(3)));
+			let step = Phase1Steps::<Test>::get(2).unwrap();
+			assert_eq!((step.contributor, step.parent, step.depth), (3, Some(1), 3));
+			assert_eq!(step.point.to_vec(), ceremony::encode(&transcripts[3].head().unwrap()));
+			assert_eq!(Phase1Contributors::<Test>::get(2), Some(1));
+			assert_eq!(Phase1::<Test>::get().unwrap().contributions, 3);
+			try_state();
+
+			assert_noop!(Settlement::seal_phase1(signed(1), 2), DispatchError::BadOrigin);
+			assert_noop!(
+				Settlement::seal_phase1(RuntimeOrigin::root(), 3),
+				Error::<Test>::UnknownContribution
+			);
+			assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 2));
+			assert_eq!(
+				last_event(),
+				Some(Event::Phase1Sealed { index: 2, transcript: hash(3), contributors: 3 }.into())
+			);
+			assert_eq!(Phase1::<Test>::get().unwrap().sealed, Some(2));
+			assert_noop!(Settlement::seal_phase1(RuntimeOrigin::root(), 1), Error::<Test>::Sealed);
+			try_state();
+		});
+	}
+
+	#[test]
+	fn a_contribution_may_extend_any_earlier_one() {
+		// Bob withholds his transcript: Charlie extends Alice's instead.
+		let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2]);
+		let mut rng = StdRng::seed_from_u64(8);
+		let charlies = transcripts[1].contribute(&context(transcripts[1].hash(), 3), &mut rng);
+		let (next, charlies) = charlies.unwrap();
+		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+			let hash = |i: usize| H256::from(transcripts[i].hash());
+			assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash(1)));
+			assert_ok!(Settlement::contribute_phase1(signed(2), Some(0), contributions[1], hash(2)));
+			let bytes = ceremony::encode(&charlies).try_into().unwrap();
+			assert_ok!(Settlement::contribute_phase1(signed(3), Some(0), bytes, next.hash().into()));
+			assert_eq!(Phase1Steps::<Test>::get(2).unwrap().depth, 2);
+			try_state();
+		});
+	}
+
+	mod reject {
+		use super::*;
+
+		#[test]
+		fn a_chain_without_a_ceremony() {
+			let (_, contributions) = phase1(SIZE as usize, &[1]);
+			new_test_ext().execute_with(|| {
+				assert_noop!(
+					Settlement::contribute_phase1(signed(1), None, contributions[0], H256::zero()),
+					Error::<Test>::NoCeremony
+				);
+				assert_noop!(
+					Settlement::seal_phase1(RuntimeOrigin::root(), 0),
+					Error::<Test>::NoCeremony
+				);
+			});
+		}
+
+		#[test]
+		fn a_wrong_proof_of_knowledge() {
+			let (_, contributions) = phase1(SIZE as usize, &[1]);
+			let mut decoded: Contribution = ceremony::decode(&contributions[0]).unwrap();
+			decoded.tau.response += Fr::from(1u64);
+			let bytes = ceremony::encode(&decoded).try_into().unwrap();
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				assert_noop!(
+					Settlement::contribute_phase1(signed(1), None, bytes, H256::zero()),
+					Error::<Test>::BadContribution
+				);
+			});
+		}
+
+		#[test]
+		fn a_contribution_that_does_not_extend_the_one_it_names() {
+			// Bob's contribution extends Alice's transcript; he names the start instead.
+			let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2]);
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				let hash = |i: usize| H256::from(transcripts[i].hash());
+				assert_ok!(Settlement::contribute_phase1(
+					signed(1),
+					None,
+					contributions[0],
+					hash(1)
+				));
+				assert_noop!(
+					Settlement::contribute_phase1(signed(2), None, contributions[1], hash(2)),
+					Error::<Test>::BadContribution
+				);
+				assert_noop!(
+					Settlement::contribute_phase1(signed(2), Some(1), contributions[1], hash(2)),
+					Error::<Test>::UnknownContribution
+				);
+			});
+		}
+
+		#[test]
+		fn a_replayed_contribution_or_one_claimed_by_another_account() {
+			let (transcripts, contributions) = phase1(SIZE as usize, &[1]);
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				let hash = H256::from(transcripts[1].hash());
+				// Mallory submits Alice's contribution as hers: the proofs name Alice.
+				assert_noop!(
+					Settlement::contribute_phase1(signed(6), None, contributions[0], hash),
+					Error::<Test>::BadContribution
+				);
+				assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash));
+				// Alice's again, on the start or on her own: an account contributes once.
+				assert_noop!(
+					Settlement::contribute_phase1(signed(1), None, contributions[0], hash),
+					Error::<Test>::AlreadyContributed
+				);
+				// Replayed by Mallory over Alice's transcript: bound to another context.
+				assert_noop!(
+					Settlement::contribute_phase1(signed(6), Some(0), contributions[0], hash),
+					Error::<Test>::BadContribution
+				);
+			});
+		}
+
+		#[test]
+		fn malformed_bytes_and_points_off_the_curve() {
+			let (_, contributions) = phase1(SIZE as usize, &[1]);
+			let mut off_curve = contributions[0];
+			off_curve[10] ^= 1;
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				assert_noop!(
+					Settlement::contribute_phase1(signed(1), None, off_curve, H256::zero()),
+					Error::<Test>::MalformedContribution
+				);
+				assert_noop!(
+					Settlement::contribute_phase1(
+						signed(1),
+						None,
+						[0xff; ceremony::CONTRIBUTION_LEN],
+						H256::zero()
+					),
+					Error::<Test>::MalformedContribution
+				);
+			});
+		}
+
+		#[test]
+		fn more_contributions_than_the_bound_and_any_after_the_seal() {
+			let parties: Vec<u64> = (1..=MAX_CONTRIBUTIONS as u64 + 1).collect();
+			let (transcripts, contributions) = phase1(SIZE as usize, &parties);
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				for (i, who) in parties.iter().enumerate() {
+					let result = Settlement::contribute_phase1(
+						signed(*who),
+						i.checked_sub(1).map(|p| p as u32),
+						contributions[i],
+						transcripts[i + 1].hash().into(),
+					);
+					if i < MAX_CONTRIBUTIONS as usize {
+						assert_ok!(result);
+					} else {
+						assert_eq!(result, Err(Error::<Test>::TooManyContributions.into()));
+					}
+				}
+				assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 0));
+				let (_, late) = phase1(SIZE as usize, &[8]);
+				assert_noop!(
+					Settlement::contribute_phase1(signed(8), None, late[0], H256::zero()),
+					Error::<Test>::Sealed
+				);
+			});
+		}
+	}
+}
+
+mod phase_two {
+	use super::*;
+
+	#[test]
+	fn the_owner_begins_contributors_rerandomize_and_the_owner_seals_a_key() {
+		let (mut ext, transcripts) = sealed_ext(2);
+		ext.execute_with(|| {
+			let origin_hash = start().2;
+			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(3), origin_hash.into()));
+			assert_eq!(
+				last_event(),
+				Some(Event::Phase2Begun { model: model_id(1), transcript: origin_hash.into() }.into())
+			);
+			let (first, bytes) = delta(start(), 4, 7);
+			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			assert_noop!(
+				Settlement::seal_phase2(signed(1), model_id(1), 0),
+				Error::<Test>::TooFewContributors
+			);
+			let (second, bytes) = delta((first.delta_g1, first.delta_g2, [4; 32]), 5, 11);
+			assert_ok!(Settlement::contribute_phase2(
+				signed(5),
+				model_id(1),
+				Some(0),
+				bytes,
+				H256([5; 32])
+			));
+			assert_eq!(
+				last_event(),
+				Some(
+					Event::Phase2Contributed {
+						model: model_id(1),
+						index: 1,
+						contributor: 5,
+						parent: Some(0),
+						transcript: H256([5; 32])
+					}
+					.into()
+				)
+			);
+			try_state();
+
+			assert_noop!(Settlement::seal_phase2(signed(4), model_id(1), 1), Error::<Test>::NotOwner);
+			assert_ok!(Settlement::seal_phase2(signed(1), model_id(1), 1));
+			assert_eq!(
+				last_event(),
+				Some(
+					Event::Phase2Sealed {
+						model: model_id(1),
+						index: 1,
+						transcript: H256([5; 32]),
+						contributors: 2
+					}
+					.into()
+				)
+			);
+			let setup = KeySetup::Ceremony {
+				phase1: transcripts[2].hash().into(),
+				phase2: H256([5; 32]),
+				contributors: 2,
+			};
+			assert_eq!(pallet_models::Pallet::<Test>::key_setup(&model_id(1)), Some(setup));
+			assert_eq!(SealedContributors::<Test>::get(model_id(1)).unwrap().to_vec(), vec![5, 4]);
+			// The installed key: the sealed head's α and β, γ the generator, the last δ, the
+			// bases.
+			let key = pallet_models::Pallet::<Test>::verifying_key(&model_id(1)).unwrap();
+			let key = verifier::decode_key::<ark_bls12_381::Bls12_381>(&key).unwrap().vk;
+			let head = transcripts[2].head().unwrap();
+			assert_eq!((key.alpha_g1, key.beta_g2), (head.alpha_g1, head.beta_g2));
+			assert_eq!(key.gamma_g2, G2Affine::generator());
+			assert_eq!(key.delta_g2, second.delta_g2);
+			assert_eq!(key.gamma_abc_g1, vec![g1(3), g1(4), g1(5)]);
+			// The phase's records are gone; it may begin again (a new key, by a new ceremony).
+			assert!(Phase2::<Test>::get(model_id(1)).is_none());
+			assert_eq!(Phase2Steps::<Test>::iter_prefix(model_id(1)).count(), 0);
+			assert_eq!(Phase2Contributors::<Test>::iter_prefix(model_id(1)).count(), 0);
+			try_state();
+		});
+	}
+
+	#[test]
+	fn beginning_again_forgets_the_contributions() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+			assert_eq!(Phase2::<Test>::get(model_id(1)).unwrap().contributions, 0);
+			assert_eq!(Phase2Contributors::<Test>::get(model_id(1), 4), None);
+			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			try_state();
+		});
+	}
+
+	#[test]
+	fn governance_sets_the_minimum() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(MinContributors::<Test>::get(), 1);
+			assert_noop!(Settlement::set_min_contributors(signed(1), 2), DispatchError::BadOrigin);
+			for bad in [0, MAX_CONTRIBUTIONS + 1] {
+				assert_noop!(
+					Settlement::set_min_contributors(RuntimeOrigin::root(), bad),
+					Error::<Test>::InvalidMinimum
+				);
+			}
+			assert_ok!(Settlement::set_min_contributors(RuntimeOrigin::root(), 3));
+			assert_eq!(MinContributors::<Test>::get(), 3);
+			assert_eq!(last_event(), Some(Event::MinContributorsSet { min: 3 }.into()));
+		});
+	}
+
+	mod reject {
+		use super::*;
+
+		#[test]
+		fn beginning_before_phase_1_is_sealed() {
+			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+				assert_noop!(
+					Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256::zero()),
+					Error::<Test>::NotSealed
+				);
+			});
+		}
+
+		#[test]
+		fn beginning_a_model_one_does_not_own_or_that_takes_no_zk_jobs() {
+			let (mut ext, _) = sealed_ext(1);
+			ext.execute_with(|| {
+				assert_noop!(
+					Settlement::begin_phase2(signed(2), model_id(1), bases(2), H256::zero()),
+					Error::<Test>::NotOwner
+				);
+				for model in [model_id(2), model_id(7)] {
+					assert_noop!(
+						Settlement::begin_phase2(signed(1), model, bases(2), H256::zero()),
+						Error::<Test>::NotZkModel
+					);
+				}
+			});
+		}
+
+		#[test]
+		fn malformed_input_bases() {
+			let (mut ext, _) = sealed_ext(1);
+			ext.execute_with(|| {
+				let zero = ceremony::encode(&G1Affine::zero());
+				let mut off_curve = ceremony::encode(&g1(3));
+				off_curve[95] ^= 1;
+				let mut ragged = bases(2).into_inner();
+				ragged.pop();
+				for bytes in [vec![], zero, off_curve, ragged] {
+					assert_noop!(
+						Settlement::begin_phase2(
+							signed(1),
+							model_id(1),
+							bytes.try_into().unwrap(),
+							H256::zero()
+						),
+						Error::<Test>::MalformedInputBases
+					);
+				}
+			});
+		}
+
+		#[test]
+		fn contributions_to_a_phase_not_begun_or_with_wrong_proofs() {
+			let (mut ext, _) = sealed_ext(1);
+			ext.execute_with(|| {
+				let (_, bytes) = delta(start(), 4, 7);
+				assert_noop!(
+					Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256::zero()),
+					Error::<Test>::NotBegun
+				);
+				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				// Claimed by another account; over another key; with a zero δ; malformed.
+				assert_noop!(
+					Settlement::contribute_phase2(signed(5), model_id(1), None, bytes, H256::zero()),
+					Error::<Test>::BadContribution
+				);
+				let (_, other) = delta((g1(2), G2Affine::generator(), [9; 32]), 4, 7);
+				assert_noop!(
+					Settlement::contribute_phase2(signed(4), model_id(1), None, other, H256::zero()),
+					Error::<Test>::BadContribution
+				);
+				let (mut zero, _) = delta(start(), 4, 7);
+				zero.delta_g1 = G1Affine::zero();
+				let zero = ceremony::encode(&zero).try_into().unwrap();
+				assert_noop!(
+					Settlement::contribute_phase2(signed(4), model_id(1), None, zero, H256::zero()),
+					Error::<Test>::BadContribution
+				);
+				assert_noop!(
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						None,
+						[7; ceremony::DELTA_CONTRIBUTION_LEN],
+						H256::zero()
+					),
+					Error::<Test>::MalformedContribution
+				);
+				assert_noop!(
+					Settlement::contribute_phase2(signed(4), model_id(1), Some(0), bytes, H256::zero()),
+					Error::<Test>::UnknownContribution
+				);
+				// Accepted once; replayed, refused.
+				assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+				assert_noop!(
+					Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])),
+					Error::<Test>::AlreadyContributed
+				);
+			});
+		}
+
+		#[test]
+		fn sealing_what_does_not_exist_or_a_retired_model() {
+			let (mut ext, _) = sealed_ext(1);
+			ext.execute_with(|| {
+				assert_noop!(
+					Settlement::seal_phase2(signed(1), model_id(1), 0),
+					Error::<Test>::NotBegun
+				);
+				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				assert_noop!(
+					Settlement::seal_phase2(signed(1), model_id(1), 0),
+					Error::<Test>::UnknownContribution
+				);
+				let (_, bytes) = delta(start(), 4, 7);
+				assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+				assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
+				assert_noop!(
+					Settlement::seal_phase2(signed(1), model_id(1), 0),
+					Error::<Test>::NotZkModel
+				);
+			});
+		}
+
+		#[test]
+		fn more_contributions_than_the_bound() {
+			let (mut ext, _) = sealed_ext(1);
+			ext.execute_with(|| {
+				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				for who in 1..=MAX_CONTRIBUTIONS as u64 + 1 {
+					let (_, bytes) = delta(start(), who, 7);
+					let result =
+						Settlement::contribute_phase2(signed(who), model_id(1), None, bytes, H256::zero());
+					if who <= MAX_CONTRIBUTIONS as u64 {
+						assert_ok!(result);
+					} else {
+						assert_eq!(result, Err(Error::<Test>::TooManyContributions.into()));
+					}
+				}
+			});
+		}
+	}
+}
+
+/// A model's key from a real three-party phase 1 and three-party phase 2 through the calls:
+/// the chain installs it, a proof made with the final proving key verifies against it, and the
+/// derived key (δ = 1, before any phase-2 contribution) is not what the chain installed.
+#[test]
+fn a_key_from_a_three_party_ceremony_proves_and_verifies_on_chain() {
+	let model = import(&mlp(&[4, 4, 2], 3), ImportOptions::default()).unwrap();
+	let n = phase2::setup_size(&model).unwrap();
+	let (transcripts, contributions) = phase1(n, &[1, 2, 3]);
+	let sealed = transcripts.last().unwrap();
+	let derived = phase2::derive_key(sealed, &model).unwrap();
+	let inputs: Vec<u8> =
+		derived.vk.gamma_abc_g1.iter().flat_map(|p| ceremony::encode(p)).collect();
+
+	new_test_ext_with(Some(origin(n)), 3).execute_with(|| {
+		for (i, who) in [1u64, 2, 3].iter().enumerate() {
+			assert_ok!(Settlement::contribute_phase1(
+				signed(*who),
+				i.checked_sub(1).map(|p| p as u32),
+				contributions[i],
+				transcripts[i + 1].hash().into()
+			));
+		}
+		assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 2));
+		let origin_hash = phase2::key_hash(&derived);
+		assert_ok!(Settlement::begin_phase2(
+			signed(1),
+			model_id(1),
+			inputs.try_into().unwrap(),
+			origin_hash.into()
+		));
+		let mut rng = StdRng::seed_from_u64(6);
+		let mut key = derived.clone();
+		for (i, who) in [4u64, 5, 6].iter().enumerate() {
+			let ctx = context(phase2::key_hash(&key), *who);
+			let (next, contribution) = phase2::contribute_delta(&key, &ctx, &mut rng).unwrap();
+			assert_ok!(Settlement::contribute_phase2(
+				signed(*who),
+				model_id(1),
+				i.checked_sub(1).map(|p| p as u32),
+				ceremony::encode(&contribution).try_into().unwrap(),
+				phase2::key_hash(&next).into()
+			));
+			key = next;
+		}
+		assert_eq!(phase2::verify_key(&derived, &key, &mut rng), Ok(()));
+		assert_ok!(Settlement::seal_phase2(signed(1), model_id(1), 2));
+		let installed = pallet_models::Pallet::<Test>::verifying_key(&model_id(1)).unwrap();
+		assert_eq!(installed, verifier::encode_key::<ark_bls12_381::Bls12_381>(&key.vk));
+		assert_ne!(installed, verifier::encode_key::<ark_bls12_381::Bls12_381>(&derived.vk));
+
+		let job = JobId(4);
+		let input: Vec<i8> = vec![3, -7, 12, 1];
+		let binding = public::binding(&zk_binding(job, &9u64));
+		let (output, proof) = prover::prove(&key, &model, &input, binding, &mut rng).unwrap();
+		let as_bytes = |v: &[i8]| v.iter().map(|x| *x as u8).collect::<Vec<u8>>();
+		assert_eq!(
+			<Settlement as VerifyProof<u64>>::verify(
+				job,
+				&9,
+				&installed,
+				&as_bytes(&input),
+				&as_bytes(&output),
+				&verifier::encode_proof(&proof)
+			),
+			Ok(())
+		);
+		try_state();
+	});
+}
