@@ -112,7 +112,10 @@ pub fn contribute(cmd: &ZkContributeCmd) -> Result<()> {
 	Ok(())
 }
 
-fn import(model: &Path, input_frac: u8) -> Result<(verity_primitives::ModelId, verity_zkml::Model)> {
+fn import(
+	model: &Path,
+	input_frac: u8,
+) -> Result<(verity_primitives::ModelId, verity_zkml::Model)> {
 	let bytes = std::fs::read(model).map_err(|e| format!("{}: {e}", model.display()))?;
 	let id = crate::worker::store::model_id(&bytes);
 	let options = verity_zkml::onnx::ImportOptions { input_frac };

@@ -31,9 +31,9 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use pallet_models::{DType, IoView, TensorView};
+use pallet_settlement::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
 use sp_runtime::Perbill;
 use verity_primitives::{CapabilitiesView, ModeSet, ModelId, Role};
-use pallet_settlement::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
 
 use crate::{
 	configs::{fees::TreasuryAccount, verity::EXECUTION_PERIOD},

@@ -800,7 +800,15 @@ impl<T: Config> CeremonyKeys<T::AccountId> for Pallet<T> {
 		let io = IoView { input: tensor.clone(), output: tensor };
 		let zk = ModeSet { fast: false, zk: true, consensus: false };
 		if let Some(io) = IoSpecOf::<T>::from_view(&io) {
-			let _ = Self::do_register(model, owner, b"blob:ceremony", io, Zero::zero(), Perbill::zero(), zk);
+			let _ = Self::do_register(
+				model,
+				owner,
+				b"blob:ceremony",
+				io,
+				Zero::zero(),
+				Perbill::zero(),
+				zk,
+			);
 		}
 		model
 	}

@@ -165,8 +165,8 @@ impl ExtBuilder {
 			verifying_keys: self.keys,
 			owner_keys: !self.ceremony_only,
 		}
-			.assimilate_storage(&mut storage)
-			.unwrap();
+		.assimilate_storage(&mut storage)
+		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| System::set_block_number(1));
 		ext

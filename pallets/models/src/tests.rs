@@ -12,9 +12,8 @@ use verity_primitives::{KeySetup, ModeSet, ModelId, ModelInspect, ModelTerms, Ve
 
 use crate::{
 	mock::*, CeremonyKeys, DType, Error, Event, HoldReason, IoSpec, IoSpecOf, KeySetups,
-	KeyVersions, ModelCount, ModelView, OwnerKeys,
-	Models as ModelsStorage, TensorSpec, TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf,
-	VerifyingKeys,
+	KeyVersions, ModelCount, ModelView, Models as ModelsStorage, OwnerKeys, TensorSpec,
+	TensorSpecOf, UriInput, VerifyingKeyCheck, VerifyingKeyOf, VerifyingKeys,
 };
 
 const URI: &[u8] = b"https://models.example/a.onnx";

@@ -28,13 +28,10 @@ fn phase1_with_one<T: Config>(sealed: bool) -> H256 {
 	.head;
 	let mut point = [0u8; HEAD_LEN];
 	point.copy_from_slice(&zk::encode(&head));
-	Phase1Steps::<T>::insert(0, Phase1StepOf::<T> {
-		contributor: other.clone(),
-		parent: None,
-		depth: 1,
-		point,
-		transcript,
-	});
+	Phase1Steps::<T>::insert(
+		0,
+		Phase1StepOf::<T> { contributor: other.clone(), parent: None, depth: 1, point, transcript },
+	);
 	Phase1Contributors::<T>::insert(other, 0);
 	Phase1::<T>::put(Phase1Info {
 		size: 8,
@@ -70,20 +67,23 @@ fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelI
 	let model = T::Models::benchmark_model(&owner);
 	for index in 0..depth {
 		let contributor: T::AccountId = account("contributor", index, 0);
-		Phase2Steps::<T>::insert(model, index, Phase2StepOf::<T> {
-			contributor: contributor.clone(),
-			parent: index.checked_sub(1),
-			depth: index.saturating_add(1),
-			point: delta_point(u64::from(index) + 2),
-			transcript: H256([3; 32]),
-		});
+		Phase2Steps::<T>::insert(
+			model,
+			index,
+			Phase2StepOf::<T> {
+				contributor: contributor.clone(),
+				parent: index.checked_sub(1),
+				depth: index.saturating_add(1),
+				point: delta_point(u64::from(index) + 2),
+				transcript: H256([3; 32]),
+			},
+		);
 		Phase2Contributors::<T>::insert(model, contributor, index);
 	}
-	Phase2::<T>::insert(model, Phase2Info {
-		origin: H256([9; 32]),
-		inputs: bases::<T>(bases_count),
-		contributions: depth,
-	});
+	Phase2::<T>::insert(
+		model,
+		Phase2Info { origin: H256([9; 32]), inputs: bases::<T>(bases_count), contributions: depth },
+	);
 	(owner, model)
 }
 

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use ark_bls12_381::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use codec::{Decode, Encode, MaxEncodedLen};
-use frame_support::{dispatch::DispatchResult, ensure};
+use frame_support::{dispatch::DispatchResult, ensure, traits::Get};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use verity_primitives::{KeySetup, ModelId};
@@ -20,8 +20,8 @@ use verity_zkml::ceremony::{
 };
 
 use crate::{pallet::*, Engine};
-pub use verity_zkml::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
 use pallet_models::CeremonyKeys;
+pub use verity_zkml::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
 
 /// A contribution as the call takes it: [`CONTRIBUTION_LEN`] bytes, uncompressed.
 pub type ContributionBytes = [u8; CONTRIBUTION_LEN];
@@ -151,7 +151,12 @@ impl<T: Config> Pallet<T> {
 			index,
 			Step { contributor: who.clone(), parent, depth, point, transcript },
 		);
-		Self::deposit_event(Event::Phase1Contributed { index, contributor: who, parent, transcript });
+		Self::deposit_event(Event::Phase1Contributed {
+			index,
+			contributor: who,
+			parent,
+			transcript,
+		});
 		Ok(())
 	}
 
@@ -183,10 +188,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::sealed_phase1().is_some(), Error::<T>::NotSealed);
 		let owner = T::Models::zk_owner(&model).ok_or(Error::<T>::NotZkModel)?;
 		ensure!(owner == who, Error::<T>::NotOwner);
-		ensure!(
-			!inputs.is_empty() && inputs.len() % G1_LEN == 0,
-			Error::<T>::MalformedInputBases
-		);
+		ensure!(!inputs.is_empty() && inputs.len() % G1_LEN == 0, Error::<T>::MalformedInputBases);
 		for point in inputs.chunks(G1_LEN) {
 			let point: G1Affine =
 				ceremony::decode(point).map_err(|_| Error::<T>::MalformedInputBases)?;
@@ -289,10 +291,9 @@ impl<T: Config> Pallet<T> {
 			contributors.push(node.contributor);
 			cursor = node.parent;
 		}
-		let contributors = frame_support::BoundedVec::<_, T::MaxContributions>::try_from(
-			contributors,
-		)
-		.map_err(|_| Error::<T>::TooManyContributions)?;
+		let contributors =
+			frame_support::BoundedVec::<_, T::MaxContributions>::try_from(contributors)
+				.map_err(|_| Error::<T>::TooManyContributions)?;
 
 		let key = Self::ceremony_key(&phase1.point, &step.point, &info.inputs)?;
 		let setup = KeySetup::Ceremony {

@@ -113,8 +113,7 @@ pub mod pallet {
 	/// Who contributed to phase 1, and the number of its contribution. Keyed by account, which
 	/// users choose: `Blake2_128Concat`.
 	#[pallet::storage]
-	pub type Phase1Contributors<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+	pub type Phase1Contributors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
 
 	/// The phase 2 of each model under way (removed when sealed). Keyed by model id,
 	/// user-chosen: `Blake2_128Concat`.
@@ -137,12 +136,8 @@ pub mod pallet {
 	/// trusts the key (one of them honest suffices). Keyed by model id, user-chosen:
 	/// `Blake2_128Concat`.
 	#[pallet::storage]
-	pub type SealedContributors<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		ModelId,
-		BoundedVec<T::AccountId, T::MaxContributions>,
-	>;
+	pub type SealedContributors<T: Config> =
+		StorageMap<_, Blake2_128Concat, ModelId, BoundedVec<T::AccountId, T::MaxContributions>>;
 
 	/// How many distinct contributors a model's phase 2 needs before its owner may seal it.
 	#[pallet::storage]

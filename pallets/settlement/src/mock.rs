@@ -100,7 +100,15 @@ pub fn new_test_ext_with(
 		output: pallet_models::TensorView { dtype: pallet_models::DType::I8, shape: vec![1, 2] },
 	};
 	let model = |id: u8, modes: ModeSet| {
-		(model_id(id), 1u64, b"https://m.example/m.onnx".to_vec(), io.clone(), 10u64, Perbill::zero(), modes)
+		(
+			model_id(id),
+			1u64,
+			b"https://m.example/m.onnx".to_vec(),
+			io.clone(),
+			10u64,
+			Perbill::zero(),
+			modes,
+		)
 	};
 	pallet_models::GenesisConfig::<Test> {
 		models: vec![

@@ -123,8 +123,18 @@ mod phase_one {
 					.into()
 				)
 			);
-			assert_ok!(Settlement::contribute_phase1(signed(2), Some(0), contributions[1], hash(2)));
-			assert_ok!(Settlement::contribute_phase1(signed(3), Some(1), contributions[2], hash(3)));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(2),
+				Some(0),
+				contributions[1],
+				hash(2)
+			));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(3),
+				Some(1),
+				contributions[2],
+				hash(3)
+			));
 			let step = Phase1Steps::<Test>::get(2).unwrap();
 			assert_eq!((step.contributor, step.parent, step.depth), (3, Some(1), 3));
 			assert_eq!(step.point.to_vec(), ceremony::encode(&transcripts[3].head().unwrap()));
@@ -158,9 +168,19 @@ mod phase_one {
 		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
 			let hash = |i: usize| H256::from(transcripts[i].hash());
 			assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash(1)));
-			assert_ok!(Settlement::contribute_phase1(signed(2), Some(0), contributions[1], hash(2)));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(2),
+				Some(0),
+				contributions[1],
+				hash(2)
+			));
 			let bytes = ceremony::encode(&charlies).try_into().unwrap();
-			assert_ok!(Settlement::contribute_phase1(signed(3), Some(0), bytes, next.hash().into()));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(3),
+				Some(0),
+				bytes,
+				next.hash().into()
+			));
 			assert_eq!(Phase1Steps::<Test>::get(2).unwrap().depth, 2);
 			try_state();
 		});
@@ -304,13 +324,27 @@ mod phase_two {
 		let (mut ext, transcripts) = sealed_ext(2);
 		ext.execute_with(|| {
 			let origin_hash = start().2;
-			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(3), origin_hash.into()));
+			assert_ok!(Settlement::begin_phase2(
+				signed(1),
+				model_id(1),
+				bases(3),
+				origin_hash.into()
+			));
 			assert_eq!(
 				last_event(),
-				Some(Event::Phase2Begun { model: model_id(1), transcript: origin_hash.into() }.into())
+				Some(
+					Event::Phase2Begun { model: model_id(1), transcript: origin_hash.into() }
+						.into()
+				)
 			);
 			let (first, bytes) = delta(start(), 4, 7);
-			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			assert_ok!(Settlement::contribute_phase2(
+				signed(4),
+				model_id(1),
+				None,
+				bytes,
+				H256([4; 32])
+			));
 			assert_noop!(
 				Settlement::seal_phase2(signed(1), model_id(1), 0),
 				Error::<Test>::TooFewContributors
@@ -338,7 +372,10 @@ mod phase_two {
 			);
 			try_state();
 
-			assert_noop!(Settlement::seal_phase2(signed(4), model_id(1), 1), Error::<Test>::NotOwner);
+			assert_noop!(
+				Settlement::seal_phase2(signed(4), model_id(1), 1),
+				Error::<Test>::NotOwner
+			);
 			assert_ok!(Settlement::seal_phase2(signed(1), model_id(1), 1));
 			assert_eq!(
 				last_event(),
@@ -382,11 +419,23 @@ mod phase_two {
 		ext.execute_with(|| {
 			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
 			let (_, bytes) = delta(start(), 4, 7);
-			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			assert_ok!(Settlement::contribute_phase2(
+				signed(4),
+				model_id(1),
+				None,
+				bytes,
+				H256([4; 32])
+			));
 			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
 			assert_eq!(Phase2::<Test>::get(model_id(1)).unwrap().contributions, 0);
 			assert_eq!(Phase2Contributors::<Test>::get(model_id(1), 4), None);
-			assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+			assert_ok!(Settlement::contribute_phase2(
+				signed(4),
+				model_id(1),
+				None,
+				bytes,
+				H256([4; 32])
+			));
 			try_state();
 		});
 	}
@@ -467,18 +516,41 @@ mod phase_two {
 			ext.execute_with(|| {
 				let (_, bytes) = delta(start(), 4, 7);
 				assert_noop!(
-					Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256::zero()),
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						None,
+						bytes,
+						H256::zero()
+					),
 					Error::<Test>::NotBegun
 				);
-				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				assert_ok!(Settlement::begin_phase2(
+					signed(1),
+					model_id(1),
+					bases(2),
+					H256([9; 32])
+				));
 				// Claimed by another account; over another key; with a zero δ; malformed.
 				assert_noop!(
-					Settlement::contribute_phase2(signed(5), model_id(1), None, bytes, H256::zero()),
+					Settlement::contribute_phase2(
+						signed(5),
+						model_id(1),
+						None,
+						bytes,
+						H256::zero()
+					),
 					Error::<Test>::BadContribution
 				);
 				let (_, other) = delta((g1(2), G2Affine::generator(), [9; 32]), 4, 7);
 				assert_noop!(
-					Settlement::contribute_phase2(signed(4), model_id(1), None, other, H256::zero()),
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						None,
+						other,
+						H256::zero()
+					),
 					Error::<Test>::BadContribution
 				);
 				let (mut zero, _) = delta(start(), 4, 7);
@@ -499,13 +571,31 @@ mod phase_two {
 					Error::<Test>::MalformedContribution
 				);
 				assert_noop!(
-					Settlement::contribute_phase2(signed(4), model_id(1), Some(0), bytes, H256::zero()),
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						Some(0),
+						bytes,
+						H256::zero()
+					),
 					Error::<Test>::UnknownContribution
 				);
 				// Accepted once; replayed, refused.
-				assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+				assert_ok!(Settlement::contribute_phase2(
+					signed(4),
+					model_id(1),
+					None,
+					bytes,
+					H256([4; 32])
+				));
 				assert_noop!(
-					Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])),
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						None,
+						bytes,
+						H256([4; 32])
+					),
 					Error::<Test>::AlreadyContributed
 				);
 			});
@@ -519,13 +609,24 @@ mod phase_two {
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
 					Error::<Test>::NotBegun
 				);
-				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				assert_ok!(Settlement::begin_phase2(
+					signed(1),
+					model_id(1),
+					bases(2),
+					H256([9; 32])
+				));
 				assert_noop!(
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
 					Error::<Test>::UnknownContribution
 				);
 				let (_, bytes) = delta(start(), 4, 7);
-				assert_ok!(Settlement::contribute_phase2(signed(4), model_id(1), None, bytes, H256([4; 32])));
+				assert_ok!(Settlement::contribute_phase2(
+					signed(4),
+					model_id(1),
+					None,
+					bytes,
+					H256([4; 32])
+				));
 				assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
 				assert_noop!(
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
@@ -538,11 +639,21 @@ mod phase_two {
 		fn more_contributions_than_the_bound() {
 			let (mut ext, _) = sealed_ext(1);
 			ext.execute_with(|| {
-				assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+				assert_ok!(Settlement::begin_phase2(
+					signed(1),
+					model_id(1),
+					bases(2),
+					H256([9; 32])
+				));
 				for who in 1..=MAX_CONTRIBUTIONS as u64 + 1 {
 					let (_, bytes) = delta(start(), who, 7);
-					let result =
-						Settlement::contribute_phase2(signed(who), model_id(1), None, bytes, H256::zero());
+					let result = Settlement::contribute_phase2(
+						signed(who),
+						model_id(1),
+						None,
+						bytes,
+						H256::zero(),
+					);
 					if who <= MAX_CONTRIBUTIONS as u64 {
 						assert_ok!(result);
 					} else {
