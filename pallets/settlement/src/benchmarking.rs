@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::ceremony::{DeltaBytes, Phase1StepOf, Phase2StepOf};
+use alloc::boxed::Box;
 use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use codec::Encode;
@@ -173,7 +174,7 @@ mod benchmarks {
 		let mut bytes = [0u8; zk::CONTRIBUTION_LEN];
 		bytes.copy_from_slice(&zk::encode(&contribution));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), Some(0), bytes, H256([4; 32]));
+		_(RawOrigin::Signed(caller), Some(0), Box::new(bytes), H256([4; 32]));
 		assert_eq!(Phase1::<T>::get().map(|info| info.contributions), Some(2));
 		Ok(())
 	}
@@ -219,7 +220,7 @@ mod benchmarks {
 		let mut bytes = [0u8; zk::DELTA_CONTRIBUTION_LEN];
 		bytes.copy_from_slice(&zk::encode(&contribution));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), model, Some(0), bytes, H256([5; 32]));
+		_(RawOrigin::Signed(caller), model, Some(0), Box::new(bytes), H256([5; 32]));
 		assert_eq!(Phase2::<T>::get(model).map(|info| info.contributions), Some(2));
 		Ok(())
 	}

@@ -73,6 +73,7 @@ pub mod pallet {
 	use crate::ceremony::{
 		ContributionBytes, DeltaContributionBytes, InputBasesOf, Phase1StepOf, Phase2StepOf,
 	};
+	use alloc::boxed::Box;
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
@@ -284,8 +285,8 @@ pub mod pallet {
 		/// transcript).
 		///
 		/// - **Dispatch origin**: signed; an account contributes once.
-		/// - **Details**: `contribution` is the new head and the proofs of knowledge of the
-		///   three multipliers (`verity_zkml::ceremony::Contribution`, uncompressed), made over
+		/// - **Details**: `contribution` (boxed: the call enum stays small) is the new head and
+		///   the proofs of knowledge of the three multipliers (`verity_zkml::ceremony::Contribution`, uncompressed), made over
 		///   the parent's transcript hash and the caller's account (`verity-node zk contribute`
 		///   makes it); `transcript` the hash of the new transcript, which the contributor serves
 		///   as a blob. The chain checks the proofs and the head's G2 points; the transcript
@@ -299,7 +300,7 @@ pub mod pallet {
 		pub fn contribute_phase1(
 			origin: OriginFor<T>,
 			parent: Option<u32>,
-			contribution: ContributionBytes,
+			contribution: Box<ContributionBytes>,
 			transcript: H256,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -364,7 +365,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			model: ModelId,
 			parent: Option<u32>,
-			contribution: DeltaContributionBytes,
+			contribution: Box<DeltaContributionBytes>,
 			transcript: H256,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;

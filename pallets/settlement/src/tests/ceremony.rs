@@ -58,13 +58,13 @@ fn sealed_ext(min: u32) -> (sp_io::TestExternalities, Vec<Accumulator>) {
 		assert_ok!(Settlement::contribute_phase1(
 			signed(1),
 			None,
-			contributions[0],
+			Box::new(contributions[0]),
 			transcripts[1].hash().into()
 		));
 		assert_ok!(Settlement::contribute_phase1(
 			signed(2),
 			Some(0),
-			contributions[1],
+			Box::new(contributions[1]),
 			transcripts[2].hash().into()
 		));
 		assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 1));
@@ -110,7 +110,12 @@ mod phase_one {
 		let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2, 3]);
 		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
 			let hash = |i: usize| H256::from(transcripts[i].hash());
-			assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash(1)));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(1),
+				None,
+				Box::new(contributions[0]),
+				hash(1)
+			));
 			assert_eq!(
 				last_event(),
 				Some(
@@ -126,13 +131,13 @@ mod phase_one {
 			assert_ok!(Settlement::contribute_phase1(
 				signed(2),
 				Some(0),
-				contributions[1],
+				Box::new(contributions[1]),
 				hash(2)
 			));
 			assert_ok!(Settlement::contribute_phase1(
 				signed(3),
 				Some(1),
-				contributions[2],
+				Box::new(contributions[2]),
 				hash(3)
 			));
 			let step = Phase1Steps::<Test>::get(2).unwrap();
@@ -167,18 +172,23 @@ mod phase_one {
 		let (next, charlies) = charlies.unwrap();
 		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
 			let hash = |i: usize| H256::from(transcripts[i].hash());
-			assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash(1)));
+			assert_ok!(Settlement::contribute_phase1(
+				signed(1),
+				None,
+				Box::new(contributions[0]),
+				hash(1)
+			));
 			assert_ok!(Settlement::contribute_phase1(
 				signed(2),
 				Some(0),
-				contributions[1],
+				Box::new(contributions[1]),
 				hash(2)
 			));
 			let bytes = ceremony::encode(&charlies).try_into().unwrap();
 			assert_ok!(Settlement::contribute_phase1(
 				signed(3),
 				Some(0),
-				bytes,
+				Box::new(bytes),
 				next.hash().into()
 			));
 			assert_eq!(Phase1Steps::<Test>::get(2).unwrap().depth, 2);
@@ -194,7 +204,12 @@ mod phase_one {
 			let (_, contributions) = phase1(SIZE as usize, &[1]);
 			new_test_ext().execute_with(|| {
 				assert_noop!(
-					Settlement::contribute_phase1(signed(1), None, contributions[0], H256::zero()),
+					Settlement::contribute_phase1(
+						signed(1),
+						None,
+						Box::new(contributions[0]),
+						H256::zero()
+					),
 					Error::<Test>::NoCeremony
 				);
 				assert_noop!(
@@ -212,7 +227,7 @@ mod phase_one {
 			let bytes = ceremony::encode(&decoded).try_into().unwrap();
 			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
 				assert_noop!(
-					Settlement::contribute_phase1(signed(1), None, bytes, H256::zero()),
+					Settlement::contribute_phase1(signed(1), None, Box::new(bytes), H256::zero()),
 					Error::<Test>::BadContribution
 				);
 			});
@@ -227,15 +242,25 @@ mod phase_one {
 				assert_ok!(Settlement::contribute_phase1(
 					signed(1),
 					None,
-					contributions[0],
+					Box::new(contributions[0]),
 					hash(1)
 				));
 				assert_noop!(
-					Settlement::contribute_phase1(signed(2), None, contributions[1], hash(2)),
+					Settlement::contribute_phase1(
+						signed(2),
+						None,
+						Box::new(contributions[1]),
+						hash(2)
+					),
 					Error::<Test>::BadContribution
 				);
 				assert_noop!(
-					Settlement::contribute_phase1(signed(2), Some(1), contributions[1], hash(2)),
+					Settlement::contribute_phase1(
+						signed(2),
+						Some(1),
+						Box::new(contributions[1]),
+						hash(2)
+					),
 					Error::<Test>::UnknownContribution
 				);
 			});
@@ -248,18 +273,38 @@ mod phase_one {
 				let hash = H256::from(transcripts[1].hash());
 				// Mallory submits Alice's contribution as hers: the proofs name Alice.
 				assert_noop!(
-					Settlement::contribute_phase1(signed(6), None, contributions[0], hash),
+					Settlement::contribute_phase1(
+						signed(6),
+						None,
+						Box::new(contributions[0]),
+						hash
+					),
 					Error::<Test>::BadContribution
 				);
-				assert_ok!(Settlement::contribute_phase1(signed(1), None, contributions[0], hash));
+				assert_ok!(Settlement::contribute_phase1(
+					signed(1),
+					None,
+					Box::new(contributions[0]),
+					hash
+				));
 				// Alice's again, on the start or on her own: an account contributes once.
 				assert_noop!(
-					Settlement::contribute_phase1(signed(1), None, contributions[0], hash),
+					Settlement::contribute_phase1(
+						signed(1),
+						None,
+						Box::new(contributions[0]),
+						hash
+					),
 					Error::<Test>::AlreadyContributed
 				);
 				// Replayed by Mallory over Alice's transcript: bound to another context.
 				assert_noop!(
-					Settlement::contribute_phase1(signed(6), Some(0), contributions[0], hash),
+					Settlement::contribute_phase1(
+						signed(6),
+						Some(0),
+						Box::new(contributions[0]),
+						hash
+					),
 					Error::<Test>::BadContribution
 				);
 			});
@@ -272,14 +317,19 @@ mod phase_one {
 			off_curve[10] ^= 1;
 			new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
 				assert_noop!(
-					Settlement::contribute_phase1(signed(1), None, off_curve, H256::zero()),
+					Settlement::contribute_phase1(
+						signed(1),
+						None,
+						Box::new(off_curve),
+						H256::zero()
+					),
 					Error::<Test>::MalformedContribution
 				);
 				assert_noop!(
 					Settlement::contribute_phase1(
 						signed(1),
 						None,
-						[0xff; ceremony::CONTRIBUTION_LEN],
+						Box::new([0xff; ceremony::CONTRIBUTION_LEN]),
 						H256::zero()
 					),
 					Error::<Test>::MalformedContribution
@@ -296,7 +346,7 @@ mod phase_one {
 					let result = Settlement::contribute_phase1(
 						signed(*who),
 						i.checked_sub(1).map(|p| p as u32),
-						contributions[i],
+						Box::new(contributions[i]),
 						transcripts[i + 1].hash().into(),
 					);
 					if i < MAX_CONTRIBUTIONS as usize {
@@ -308,7 +358,7 @@ mod phase_one {
 				assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 0));
 				let (_, late) = phase1(SIZE as usize, &[8]);
 				assert_noop!(
-					Settlement::contribute_phase1(signed(8), None, late[0], H256::zero()),
+					Settlement::contribute_phase1(signed(8), None, Box::new(late[0]), H256::zero()),
 					Error::<Test>::Sealed
 				);
 			});
@@ -342,7 +392,7 @@ mod phase_two {
 				signed(4),
 				model_id(1),
 				None,
-				bytes,
+				Box::new(bytes),
 				H256([4; 32])
 			));
 			assert_noop!(
@@ -354,7 +404,7 @@ mod phase_two {
 				signed(5),
 				model_id(1),
 				Some(0),
-				bytes,
+				Box::new(bytes),
 				H256([5; 32])
 			));
 			assert_eq!(
@@ -423,7 +473,7 @@ mod phase_two {
 				signed(4),
 				model_id(1),
 				None,
-				bytes,
+				Box::new(bytes),
 				H256([4; 32])
 			));
 			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
@@ -433,7 +483,7 @@ mod phase_two {
 				signed(4),
 				model_id(1),
 				None,
-				bytes,
+				Box::new(bytes),
 				H256([4; 32])
 			));
 			try_state();
@@ -520,7 +570,7 @@ mod phase_two {
 						signed(4),
 						model_id(1),
 						None,
-						bytes,
+						Box::new(bytes),
 						H256::zero()
 					),
 					Error::<Test>::NotBegun
@@ -537,7 +587,7 @@ mod phase_two {
 						signed(5),
 						model_id(1),
 						None,
-						bytes,
+						Box::new(bytes),
 						H256::zero()
 					),
 					Error::<Test>::BadContribution
@@ -548,7 +598,7 @@ mod phase_two {
 						signed(4),
 						model_id(1),
 						None,
-						other,
+						Box::new(other),
 						H256::zero()
 					),
 					Error::<Test>::BadContribution
@@ -557,7 +607,13 @@ mod phase_two {
 				zero.delta_g1 = G1Affine::zero();
 				let zero = ceremony::encode(&zero).try_into().unwrap();
 				assert_noop!(
-					Settlement::contribute_phase2(signed(4), model_id(1), None, zero, H256::zero()),
+					Settlement::contribute_phase2(
+						signed(4),
+						model_id(1),
+						None,
+						Box::new(zero),
+						H256::zero()
+					),
 					Error::<Test>::BadContribution
 				);
 				assert_noop!(
@@ -565,7 +621,7 @@ mod phase_two {
 						signed(4),
 						model_id(1),
 						None,
-						[7; ceremony::DELTA_CONTRIBUTION_LEN],
+						Box::new([7; ceremony::DELTA_CONTRIBUTION_LEN]),
 						H256::zero()
 					),
 					Error::<Test>::MalformedContribution
@@ -575,7 +631,7 @@ mod phase_two {
 						signed(4),
 						model_id(1),
 						Some(0),
-						bytes,
+						Box::new(bytes),
 						H256::zero()
 					),
 					Error::<Test>::UnknownContribution
@@ -585,7 +641,7 @@ mod phase_two {
 					signed(4),
 					model_id(1),
 					None,
-					bytes,
+					Box::new(bytes),
 					H256([4; 32])
 				));
 				assert_noop!(
@@ -593,7 +649,7 @@ mod phase_two {
 						signed(4),
 						model_id(1),
 						None,
-						bytes,
+						Box::new(bytes),
 						H256([4; 32])
 					),
 					Error::<Test>::AlreadyContributed
@@ -624,7 +680,7 @@ mod phase_two {
 					signed(4),
 					model_id(1),
 					None,
-					bytes,
+					Box::new(bytes),
 					H256([4; 32])
 				));
 				assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
@@ -651,7 +707,7 @@ mod phase_two {
 						signed(who),
 						model_id(1),
 						None,
-						bytes,
+						Box::new(bytes),
 						H256::zero(),
 					);
 					if who <= MAX_CONTRIBUTIONS as u64 {
@@ -683,7 +739,7 @@ fn a_key_from_a_three_party_ceremony_proves_and_verifies_on_chain() {
 			assert_ok!(Settlement::contribute_phase1(
 				signed(*who),
 				i.checked_sub(1).map(|p| p as u32),
-				contributions[i],
+				Box::new(contributions[i]),
 				transcripts[i + 1].hash().into()
 			));
 		}
@@ -704,7 +760,7 @@ fn a_key_from_a_three_party_ceremony_proves_and_verifies_on_chain() {
 				signed(*who),
 				model_id(1),
 				i.checked_sub(1).map(|p| p as u32),
-				ceremony::encode(&contribution).try_into().unwrap(),
+				Box::new(ceremony::encode(&contribution).try_into().unwrap()),
 				phase2::key_hash(&next).into()
 			));
 			key = next;
