@@ -213,13 +213,12 @@ fn zk_setup(cmd: &crate::cli::ZkSetupCmd) -> sc_cli::Result<()> {
 	Ok(())
 }
 
-/// What `zk setup` tells whoever runs it: until a multi-party setup exists, a key made here is
-/// only as sound as the machine and the person that made it.
+/// What `zk setup` tells whoever runs it: a key made here is only as sound as the machine and
+/// the person that made it.
 pub const ZK_TRUST: &str = "\
 TRUST: this key came from a setup run by one party, here. Whoever knows its secrets (the
 randomness this run drew from the OS, gone once it exits, unless this machine kept or leaked it)
-can make a valid proof of ANY output for this model. A Zk job's proof is therefore only as sound
-as the model owner's setup: a requester should use Zk models whose owner it trusts not to forge,
-or who does not also run a bonded inference operator, and check the key's blake2-256 above
-against the one the owner published. A multi-party setup, sound if any one participant was
-honest, is planned (see the README).";
+can make a valid proof of ANY output for this model. Chains that allow owner keys (development
+ones) take it with `models.setVerifyingKey`, recorded as an owner key; elsewhere keys come only
+from the chain's multi-party ceremony (`zk derive`, `zk contribute`), sound if any one
+contributor was honest (see docs/zk.md).";

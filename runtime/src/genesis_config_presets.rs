@@ -31,7 +31,7 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use pallet_models::{DType, IoView, TensorView};
-use pallet_settlement::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
+use pallet_settlement::ceremony::{DEV_PHASE1_ORIGIN, DEV_PHASE1_SIZE, PHASE1_ORIGIN, PHASE1_SIZE};
 use sp_runtime::Perbill;
 use verity_primitives::{CapabilitiesView, ModeSet, ModelId, Role};
 
@@ -151,6 +151,8 @@ struct Development {
 	owner_keys: bool,
 	/// How many distinct contributors a model's phase 2 needs (`pallet_settlement`).
 	min_contributors: u32,
+	/// Phase 1 of the setup ceremony: the circuits it serves, its starting transcript's hash.
+	phase1: (u32, [u8; 32]),
 }
 
 /// The genesis state as a JSON patch over the default `RuntimeGenesisConfig`: `validators` are
@@ -201,7 +203,7 @@ fn genesis(
 			)
 		})
 		.collect();
-	let Development { sudo, demo_owner, pace, owner_keys, min_contributors } = development;
+	let Development { sudo, demo_owner, pace, owner_keys, min_contributors, phase1 } = development;
 	let demo = demo_owner.is_some();
 	let models: Vec<_> = demo_owner.into_iter().map(demo_model).collect();
 	let verifying_keys: Vec<(ModelId, Vec<u8>)> =
@@ -227,7 +229,7 @@ fn genesis(
 		operators: OperatorsConfig { min_bonds: min_bonds(), operators, capabilities },
 		models: ModelsConfig { models, verifying_keys, owner_keys },
 		settlement: SettlementConfig {
-			phase1: Some((PHASE1_SIZE, PHASE1_ORIGIN.into())),
+			phase1: Some((phase1.0, phase1.1.into())),
 			min_contributors,
 		},
 		feeds: FeedsConfig { feeds, params: feed_params },
@@ -285,6 +287,7 @@ pub fn development_config_genesis() -> Value {
 			pace: Pace::Development,
 			owner_keys: true,
 			min_contributors: 1,
+			phase1: (DEV_PHASE1_SIZE, DEV_PHASE1_ORIGIN),
 		},
 	)
 }
@@ -328,6 +331,7 @@ pub fn local_config_genesis() -> Value {
 			pace: Pace::Standard,
 			owner_keys: false,
 			min_contributors: 3,
+			phase1: (PHASE1_SIZE, PHASE1_ORIGIN),
 		},
 	)
 }
@@ -350,6 +354,7 @@ pub fn staging_config_genesis() -> Value {
 			pace: Pace::Standard,
 			owner_keys: false,
 			min_contributors: 3,
+			phase1: (PHASE1_SIZE, PHASE1_ORIGIN),
 		},
 	)
 }

@@ -179,6 +179,9 @@ impl verity_primitives::FeedInspect<u64> for MockFeeds {
 
 impl pallet_settlement::Config for Test {
 	type MaxPublicInputs = ConstU32<8>;
+	type Models = Models;
+	type CeremonyOrigin = frame_system::EnsureRoot<u64>;
+	type MaxContributions = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -315,6 +318,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
+		// The market's tests set their model's key as its owner, as a development chain allows.
+		pallet_models::OwnerKeys::<Test>::put(true);
 		register_model(model(), ModeSet { fast: true, zk: true, consensus: true });
 		for (index, who) in WORKERS.iter().enumerate() {
 			add_worker(*who, WORKER_BOND * (index as u64 + 1), &[model()], 2);
@@ -337,7 +342,10 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 		.unwrap();
 	FEEDS.with(|feeds| feeds.borrow_mut().clear());
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_models::OwnerKeys::<Test>::put(true);
+	});
 	ext
 }
 

@@ -21,7 +21,7 @@ use verity_zkml::ceremony::{
 
 use crate::{pallet::*, Engine};
 use pallet_models::CeremonyKeys;
-pub use verity_zkml::ceremony::{PHASE1_ORIGIN, PHASE1_SIZE};
+pub use verity_zkml::ceremony::{DEV_PHASE1_ORIGIN, DEV_PHASE1_SIZE, PHASE1_ORIGIN, PHASE1_SIZE};
 
 /// A contribution as the call takes it: [`CONTRIBUTION_LEN`] bytes, uncompressed.
 pub type ContributionBytes = [u8; CONTRIBUTION_LEN];

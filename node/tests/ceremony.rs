@@ -1,0 +1,211 @@
+//! The setup ceremony end to end: `verity-node zk` commands make every contribution (as a
+//! participant runs them), a dev node checks and records them, governance (sudo on `--dev`)
+//! seals phase 1, the demo model's owner begins and seals phase 2, and a `Zk` job proved with
+//! the ceremony's key settles. `zk verify-transcript` checks both phases' files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use std::{path::Path, process::Command};
+
+use ark_std::rand::SeedableRng;
+use common::{job, Node};
+use frame_support::BoundedVec;
+use serde_json::Value;
+use sp_core::{crypto::Ss58Codec, H256};
+use sp_keyring::Sr25519Keyring;
+use verity_node::worker::demo;
+use verity_primitives::{currency::UNIT, zk_binding, JobId, VerificationMode};
+use verity_runtime::{genesis_config_presets::DEMO_MODEL_ID, RuntimeCall, RuntimeEvent};
+use verity_zkml::{
+	ceremony::{DEV_PHASE1_ORIGIN, DEV_PHASE1_SIZE},
+	onnx, prover, public, verifier,
+};
+
+/// Runs `verity-node zk ARGS`, which must succeed; its standard output as `name → value`
+/// lines (the first word the name, the last the value).
+fn zk(args: &[&str]) -> std::collections::HashMap<String, String> {
+	let out =
+		Command::new(env!("CARGO_BIN_EXE_verity-node")).arg("zk").args(args).output().unwrap();
+	assert!(out.status.success(), "zk {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+	String::from_utf8_lossy(&out.stdout)
+		.lines()
+		.filter_map(|line| {
+			let name = line.split_whitespace().next()?;
+			let value = line.split_whitespace().last()?;
+			Some((name.to_string(), value.to_string()))
+		})
+		.collect()
+}
+
+fn hex_bytes(value: &str) -> Vec<u8> {
+	hex::decode(value.trim_start_matches("0x")).unwrap()
+}
+
+fn hash(value: &str) -> H256 {
+	H256::from_slice(&hex_bytes(value))
+}
+
+fn path(dir: &Path, name: &str) -> String {
+	dir.join(name).to_str().unwrap().to_string()
+}
+
+fn ss58(key: Sr25519Keyring) -> String {
+	key.to_account_id().to_ss58check()
+}
+
+fn succeeded(events: &[RuntimeEvent]) -> bool {
+	!events
+		.iter()
+		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })))
+}
+
+#[tokio::test]
+async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_zk_job() {
+	let dir = std::env::temp_dir().join(format!("verity-ceremony-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	// No worker: the test proves as Alice, the demo model's operator.
+	let node = Node::start_dev("ceremony", &["--sealing", "instant"]).await;
+	let (alice, bob, charlie, dave) =
+		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
+
+	// Phase 1: the dev chain's starting transcript, then Bob and Charlie in turn.
+	let size = DEV_PHASE1_SIZE.to_string();
+	let start = zk(&["start-transcript", "--size", &size, "--out", &path(&dir, "t0")]);
+	// The dev chain's genesis starts phase 1 at exactly this transcript.
+	assert_eq!(hash(&start["transcript"]), H256(DEV_PHASE1_ORIGIN));
+	let mut parent = None;
+	for (i, who) in [bob, charlie].into_iter().enumerate() {
+		let out = zk(&[
+			"contribute",
+			"--phase",
+			"1",
+			"--transcript",
+			&path(&dir, &format!("t{i}")),
+			"--account",
+			&ss58(who),
+			"--out",
+			&path(&dir, &format!("t{}", i + 1)),
+		]);
+		let call = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase1 {
+			parent,
+			contribution: Box::new(hex_bytes(&out["contribution"]).try_into().unwrap()),
+			transcript: hash(&out["transcript"]),
+		});
+		let events = node.submit_and_watch(call, &who.pair()).await;
+		assert!(events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Settlement(pallet_settlement::Event::Phase1Contributed { .. })
+		)));
+		parent = Some(i as u32);
+	}
+	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase1 { index: 1 });
+	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(seal) });
+	let events = node.submit_and_watch(sudo, &alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase1Sealed { index: 1, .. })
+	)));
+
+	// Anyone checks the sealed transcript whole.
+	let checked = zk(&["verify-transcript", &path(&dir, "t2")]);
+	let sealed_hash = hash(&checked["transcript"]);
+
+	// Phase 2 of the demo model: Alice (its owner) derives the key and begins; Dave contributes.
+	let model = dir.join("demo.onnx");
+	std::fs::write(&model, demo::DEMO_MODEL).unwrap();
+	let derived = zk(&[
+		"derive",
+		model.to_str().unwrap(),
+		"--transcript",
+		&path(&dir, "t2"),
+		"--out",
+		&path(&dir, "derived"),
+	]);
+	assert_eq!(hash(&derived["phase"]), sealed_hash);
+	let begin = RuntimeCall::Settlement(pallet_settlement::Call::begin_phase2 {
+		model: DEMO_MODEL_ID,
+		inputs: hex_bytes(&derived["input"]).try_into().unwrap(),
+		transcript: hash(&derived["transcript"]),
+	});
+	assert!(succeeded(&node.submit_and_watch(begin, &alice.pair()).await));
+	let pk = path(&dir, &format!("derived/0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
+	let out = zk(&[
+		"contribute",
+		"--phase",
+		"2",
+		"--transcript",
+		&pk,
+		"--account",
+		&ss58(dave),
+		"--out",
+		&path(&dir, "final.pk"),
+	]);
+	let contribute = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
+		model: DEMO_MODEL_ID,
+		parent: None,
+		contribution: Box::new(hex_bytes(&out["contribution"]).try_into().unwrap()),
+		transcript: hash(&out["transcript"]),
+	});
+	// Submitted by Bob, the proof (bound to Dave) does not verify; by Dave, it does.
+	assert!(!succeeded(&node.submit_and_watch(contribute.clone(), &bob.pair()).await));
+	assert!(succeeded(&node.submit_and_watch(contribute, &dave.pair()).await));
+	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase2 {
+		model: DEMO_MODEL_ID,
+		index: 0,
+	});
+	let events = node.submit_and_watch(seal, &alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 1, .. })
+	)));
+	let final_hash = hash(&out["transcript"]);
+
+	// The registry shows where the key came from.
+	let models: Vec<Value> = node.call("models_list", jsonrpsee::rpc_params![]).await.unwrap();
+	let demo_model =
+		models.iter().find(|m| m["id"] == format!("0x{}", hex::encode(DEMO_MODEL_ID.0)));
+	let setup = &demo_model.unwrap()["keySetup"];
+	assert_eq!(setup["kind"], "ceremony", "{setup}");
+	assert_eq!(setup["phase1"], format!("{sealed_hash:?}"));
+	assert_eq!(setup["phase2"], format!("{final_hash:?}"));
+	assert_eq!(setup["contributors"], 1);
+
+	// The final key checks against the sealed transcript.
+	let both = zk(&[
+		"verify-transcript",
+		&path(&dir, "t2"),
+		"--model",
+		model.to_str().unwrap(),
+		"--key",
+		&path(&dir, "final.pk"),
+	]);
+	assert_eq!(hash(&both["key"]), final_hash);
+
+	// A Zk job proved with the ceremony's key settles.
+	let key = prover::decode_proving_key(&std::fs::read(dir.join("final.pk")).unwrap()).unwrap();
+	let ir = onnx::import(demo::DEMO_MODEL, onnx::ImportOptions::default()).unwrap();
+	let input: Vec<i8> =
+		onnx::quantize_input(&[0.5; 16], onnx::ImportOptions::default().input_frac);
+	let submit = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(
+			input.iter().map(|v| *v as u8).collect::<Vec<u8>>(),
+		)),
+		mode: VerificationMode::Zk,
+		max_fee: 3 * UNIT,
+	});
+	node.submit_and_watch(submit, &charlie.pair()).await;
+	let binding = public::binding(&zk_binding(JobId(0), &alice.to_account_id()));
+	let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(3);
+	let (output, proof) = prover::prove(&key, &ir, &input, binding, &mut rng).unwrap();
+	let answer = RuntimeCall::Inference(pallet_inference::Call::submit_proof {
+		job: JobId(0),
+		output: BoundedVec::truncate_from(output.iter().map(|v| *v as u8).collect::<Vec<u8>>()),
+		proof: BoundedVec::truncate_from(verifier::encode_proof(&proof)),
+	});
+	node.submit_and_watch(answer, &alice.pair()).await;
+	assert_eq!(job(&node, 0).await.unwrap().status, pallet_inference::JobStatus::Settled);
+	let _ = std::fs::remove_dir_all(&dir);
+}
