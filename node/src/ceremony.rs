@@ -87,8 +87,28 @@ pub fn contribute(cmd: &ZkContributeCmd) -> Result<()> {
 			println!("transcript hash  {}", hex(&next.hash()));
 		},
 		Phase::Two => {
+			let (Some(phase1), Some(model), Some(bases)) = (&cmd.phase1, &cmd.model, &cmd.bases)
+			else {
+				return Err("phase 2 needs --phase1, --model and --bases".into());
+			};
+			let (_, ir) = import(model, cmd.input_frac)?;
+			let derived = phase2::derive_key(&read_transcript(phase1)?, &ir)
+				.map_err(|e| format!("cannot derive the model's key: {e:?}"))?;
+			if hex_decode(bases, "--bases")? != input_bases(&derived) {
+				return Err("the chain's input bases are not the key's derived from the sealed \
+				            transcript: the model's owner could forge proofs of this key. Do not \
+				            contribute."
+					.into());
+			}
 			let previous: verity_zkml::prover::ProvingKey =
 				read(&cmd.transcript, "proving key", KEY_LIMIT)?;
+			phase2::verify_key(&derived, &previous, &mut rng).map_err(|e| {
+				format!(
+					"{} is not the derived key with δ re-randomized: {e:?}",
+					cmd.transcript.display()
+				)
+			})?;
+			println!("derived hash     {}", hex(&phase2::key_hash(&derived)));
 			let parent = phase2::key_hash(&previous);
 			let (next, contribution) =
 				phase2::contribute_delta(&previous, &ceremony::context(&parent, who), &mut rng)
@@ -112,6 +132,15 @@ pub fn contribute(cmd: &ZkContributeCmd) -> Result<()> {
 	Ok(())
 }
 
+fn hex_decode(value: &str, what: &str) -> Result<Vec<u8>> {
+	hex::decode(value.trim().trim_start_matches("0x")).map_err(|e| format!("{what}: {e}"))
+}
+
+/// A key's public-input bases, uncompressed, as `settlement.beginPhase2` takes them.
+fn input_bases(key: &verity_zkml::prover::ProvingKey) -> Vec<u8> {
+	key.vk.gamma_abc_g1.iter().flat_map(ceremony::encode).collect()
+}
+
 fn import(
 	model: &Path,
 	input_frac: u8,
@@ -131,7 +160,7 @@ pub fn derive(cmd: &ZkDeriveCmd) -> Result<()> {
 	let started = std::time::Instant::now();
 	let key = phase2::derive_key(&transcript, &ir).map_err(|e| format!("{e:?}"))?;
 	crate::worker::zk::write_keys(&cmd.out, &id, &ir, &key).map_err(|e| e.to_string())?;
-	let bases: Vec<u8> = key.vk.gamma_abc_g1.iter().flat_map(ceremony::encode).collect();
+	let bases = input_bases(&key);
 	println!("model id         {}", hex(&id.0));
 	println!("phase 1          {}", hex(&transcript.hash()));
 	println!("input bases      {}", hex(&bases));
@@ -162,6 +191,14 @@ pub fn verify(cmd: &ZkVerifyCmd) -> Result<()> {
 		println!("phase 2          derived from this transcript, δ re-randomized");
 		println!("derived hash     {}", hex(&phase2::key_hash(&derived)));
 		println!("key hash         {}", hex(&phase2::key_hash(&key)));
+		if let Some(chain_key) = &cmd.chain_key {
+			if hex_decode(chain_key, "--chain-key")?
+				!= verity_zkml::prover::verifying_key_bytes(&key.vk)
+			{
+				return Err("the chain's verifying key is not this key's".into());
+			}
+			println!("chain key        this key's");
+		}
 	}
 	println!("took             {:.2} s", started.elapsed().as_secs_f64());
 	eprintln!(

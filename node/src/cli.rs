@@ -190,6 +190,20 @@ pub struct ZkContributeCmd {
 	/// Where to write the new transcript (serve it: the next contributor needs it).
 	#[arg(long)]
 	pub out: std::path::PathBuf,
+	/// Phase 2: the sealed phase-1 transcript, to derive the model's key and check the one
+	/// extended against it.
+	#[arg(long, required_if_eq("phase", "2"))]
+	pub phase1: Option<std::path::PathBuf>,
+	/// Phase 2: the ONNX model.
+	#[arg(long, required_if_eq("phase", "2"))]
+	pub model: Option<std::path::PathBuf>,
+	/// Phase 2: the public-input bases the chain recorded when the phase began (hex, as
+	/// `settlement.phase2(model).inputs`): refused unless they are the derived key's.
+	#[arg(long, required_if_eq("phase", "2"))]
+	pub bases: Option<String>,
+	/// Phase 2: fractional bits of the quantized activations (as the key was derived).
+	#[arg(long, default_value_t = verity_zkml::onnx::ImportOptions::default().input_frac)]
+	pub input_frac: u8,
 }
 
 /// `verity-node zk derive MODEL.onnx --transcript FILE --out DIR [--input-frac N]`.
@@ -219,6 +233,10 @@ pub struct ZkVerifyCmd {
 	/// The model's proving key, after phase-2 contributions.
 	#[arg(long, requires = "model")]
 	pub key: Option<std::path::PathBuf>,
+	/// The verifying key the chain installed for the model (hex, as `ModelsApi_verifying_key`
+	/// returns it): checked to be `--key`'s.
+	#[arg(long, requires = "key")]
+	pub chain_key: Option<String>,
 	/// Fractional bits of the quantized activations (as the key was derived).
 	#[arg(long, default_value_t = verity_zkml::onnx::ImportOptions::default().input_frac)]
 	pub input_frac: u8,

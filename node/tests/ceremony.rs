@@ -23,11 +23,14 @@ use verity_zkml::{
 	onnx, prover, public, verifier,
 };
 
+fn run_zk(args: &[&str]) -> std::process::Output {
+	Command::new(env!("CARGO_BIN_EXE_verity-node")).arg("zk").args(args).output().unwrap()
+}
+
 /// Runs `verity-node zk ARGS`, which must succeed; its standard output as `name → value`
 /// lines (the first word the name, the last the value).
 fn zk(args: &[&str]) -> std::collections::HashMap<String, String> {
-	let out =
-		Command::new(env!("CARGO_BIN_EXE_verity-node")).arg("zk").args(args).output().unwrap();
+	let out = run_zk(args);
 	assert!(out.status.success(), "zk {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 	String::from_utf8_lossy(&out.stdout)
 		.lines()
@@ -131,17 +134,36 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 	});
 	assert!(succeeded(&node.submit_and_watch(begin, &alice.pair()).await));
 	let pk = path(&dir, &format!("derived/0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
-	let out = zk(&[
-		"contribute",
-		"--phase",
-		"2",
-		"--transcript",
-		&pk,
-		"--account",
-		&ss58(dave),
-		"--out",
-		&path(&dir, "final.pk"),
-	]);
+	let phase2_args = |bases: &str| {
+		vec![
+			"contribute".to_string(),
+			"--phase".into(),
+			"2".into(),
+			"--transcript".into(),
+			pk.clone(),
+			"--phase1".into(),
+			path(&dir, "t2"),
+			"--model".into(),
+			model.to_str().unwrap().into(),
+			"--bases".into(),
+			bases.into(),
+			"--account".into(),
+			ss58(dave),
+			"--out".into(),
+			path(&dir, "final.pk"),
+		]
+	};
+	// Bases other than the derived key's (here its first two swapped) could let the owner
+	// forge: the command refuses to contribute on them.
+	let mut swapped = hex_bytes(&derived["input"]);
+	let (first, rest) = swapped.split_at_mut(96);
+	first.swap_with_slice(&mut rest[..96]);
+	let strs = |args: &[String]| args.iter().map(String::as_str).collect::<Vec<_>>();
+	let refused = run_zk(&strs(&phase2_args(&hex::encode(&swapped))));
+	assert!(!refused.status.success());
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("could forge"));
+	let out = zk(&strs(&phase2_args(&derived["input"])));
+	assert_eq!(hash(&out["derived"]), hash(&derived["transcript"]));
 	let contribute = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
 		model: DEMO_MODEL_ID,
 		parent: None,
@@ -172,7 +194,9 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 	assert_eq!(setup["phase2"], format!("{final_hash:?}"));
 	assert_eq!(setup["contributors"], 1);
 
-	// The final key checks against the sealed transcript.
+	// The final key checks against the sealed transcript, and it is the chain's.
+	let chain_key: Option<Vec<u8>> =
+		node.state_call("ModelsApi_verifying_key", DEMO_MODEL_ID).await;
 	let both = zk(&[
 		"verify-transcript",
 		&path(&dir, "t2"),
@@ -180,8 +204,11 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 		model.to_str().unwrap(),
 		"--key",
 		&path(&dir, "final.pk"),
+		"--chain-key",
+		&hex::encode(chain_key.unwrap()),
 	]);
 	assert_eq!(hash(&both["key"]), final_hash);
+	assert_eq!(both["chain"], "key's");
 
 	// A Zk job proved with the ceremony's key settles.
 	let key = prover::decode_proving_key(&std::fs::read(dir.join("final.pk")).unwrap()).unwrap();

@@ -239,6 +239,8 @@ impl<T: Config> Pallet<T> {
 		transcript: H256,
 	) -> DispatchResult {
 		let mut info = Phase2::<T>::get(model).ok_or(Error::<T>::NotBegun)?;
+		// A model retired (or reaped) mid-ceremony takes no more contributions.
+		ensure!(T::Models::zk_owner(&model).is_some(), Error::<T>::NotZkModel);
 		ensure!(
 			!Phase2Contributors::<T>::contains_key(model, &who),
 			Error::<T>::AlreadyContributed
@@ -354,10 +356,11 @@ impl<T: Config> Pallet<T> {
 	///   seal names one of them;
 	/// - the same for each model's phase 2 under way (at most `MaxContributions`), which began
 	///   on a sealed phase 1;
-	/// - the minimum number of contributors is at least one.
+	/// - the minimum number of contributors is from one to `MaxContributions`.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		ensure!(MinContributors::<T>::get() >= 1, "a minimum of no contributors");
+		let min = MinContributors::<T>::get();
+		ensure!(min >= 1 && min <= T::MaxContributions::get(), "a minimum out of range");
 		if let Some(info) = Phase1::<T>::get() {
 			let steps: Vec<_> = Phase1Steps::<T>::iter().collect();
 			ensure!(steps.len() as u32 == info.contributions, "phase-1 count out of step");

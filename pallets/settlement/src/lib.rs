@@ -163,6 +163,10 @@ pub mod pallet {
 				Phase1::<T>::put(Phase1Info { size, origin, contributions: 0, sealed: None });
 			}
 			if self.min_contributors > 0 {
+				assert!(
+					self.min_contributors <= T::MaxContributions::get(),
+					"the genesis minimum of contributors is at most MaxContributions"
+				);
 				MinContributors::<T>::put(self.min_contributors);
 			}
 		}
@@ -355,8 +359,9 @@ pub mod pallet {
 		/// - **Details**: `contribution` is the new `[δ]₁`, `[δ]₂` and the proof of knowledge
 		///   of the multiplier (`verity_zkml::ceremony::DeltaContribution`, uncompressed) over
 		///   the parent's key hash and the caller's account; `transcript` the new key's hash.
-		/// - **Errors**: [`Error::NotBegun`], [`Error::AlreadyContributed`],
-		///   [`Error::TooManyContributions`], [`Error::UnknownContribution`],
+		/// - **Errors**: [`Error::NotBegun`], [`Error::NotZkModel`] (retired since it began),
+		///   [`Error::AlreadyContributed`], [`Error::TooManyContributions`],
+		///   [`Error::UnknownContribution`],
 		///   [`Error::MalformedContribution`], [`Error::BadContribution`].
 		/// - **Events**: [`Event::Phase2Contributed`].
 		#[pallet::call_index(3)]

@@ -658,7 +658,7 @@ mod phase_two {
 		}
 
 		#[test]
-		fn sealing_what_does_not_exist_or_a_retired_model() {
+		fn sealing_or_contributing_to_what_does_not_exist_or_a_retired_model() {
 			let (mut ext, _) = sealed_ext(1);
 			ext.execute_with(|| {
 				assert_noop!(
@@ -686,6 +686,18 @@ mod phase_two {
 				assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
 				assert_noop!(
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
+					Error::<Test>::NotZkModel
+				);
+				// Nor does a retired model take contributions.
+				let (_, bytes) = delta(start(), 5, 7);
+				assert_noop!(
+					Settlement::contribute_phase2(
+						signed(5),
+						model_id(1),
+						None,
+						Box::new(bytes),
+						H256([5; 32])
+					),
 					Error::<Test>::NotZkModel
 				);
 			});
