@@ -42,6 +42,10 @@ fn zk(args: &[&str]) -> std::collections::HashMap<String, String> {
 		.collect()
 }
 
+fn strs(args: &[String]) -> Vec<&str> {
+	args.iter().map(String::as_str).collect()
+}
+
 fn hex_bytes(value: &str) -> Vec<u8> {
 	hex::decode(value.trim_start_matches("0x")).unwrap()
 }
@@ -158,11 +162,12 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 	let mut swapped = hex_bytes(&derived["input"]);
 	let (first, rest) = swapped.split_at_mut(96);
 	first.swap_with_slice(&mut rest[..96]);
-	let strs = |args: &[String]| args.iter().map(String::as_str).collect::<Vec<_>>();
-	let refused = run_zk(&strs(&phase2_args(&hex::encode(&swapped))));
+	let refused_args = phase2_args(&hex::encode(&swapped));
+	let refused = run_zk(&strs(&refused_args));
 	assert!(!refused.status.success());
 	assert!(String::from_utf8_lossy(&refused.stderr).contains("could forge"));
-	let out = zk(&strs(&phase2_args(&derived["input"])));
+	let args = phase2_args(&derived["input"]);
+	let out = zk(&strs(&args));
 	assert_eq!(hash(&out["derived"]), hash(&derived["transcript"]));
 	let contribute = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
 		model: DEMO_MODEL_ID,
