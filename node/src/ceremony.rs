@@ -40,18 +40,18 @@ fn write<T: CanonicalSerialize>(path: &Path, value: &T) -> Result<()> {
 	std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The largest phase-1 transcript a file may hold: the chain's size, with room.
-fn transcript_limit() -> u64 {
-	// 2n − 1 G1 powers, n G2 powers, 2n G1 (α, β), a G2 point, length prefixes.
-	let n = u64::from(ceremony::PHASE1_SIZE);
-	(4 * n) * ceremony::G1_LEN as u64 + (n + 1) * ceremony::G2_LEN as u64 + 64
-}
+/// The largest phase-1 transcript a file may hold: the chain's size, with room (2n − 1 G1
+/// powers, n G2 powers, 2n G1 for α and β, a G2 point, length prefixes).
+const TRANSCRIPT_LIMIT: u64 = {
+	let n = ceremony::PHASE1_SIZE as u64;
+	4 * n * ceremony::G1_LEN as u64 + (n + 1) * ceremony::G2_LEN as u64 + 64
+};
 
 /// A proving key's limit: keys of circuits within the chain's phase 1 are far below 1 GiB.
 const KEY_LIMIT: u64 = 1 << 30;
 
 fn read_transcript(path: &Path) -> Result<Accumulator> {
-	let transcript: Accumulator = read(path, "phase-1 transcript", transcript_limit())?;
+	let transcript: Accumulator = read(path, "phase-1 transcript", TRANSCRIPT_LIMIT)?;
 	transcript
 		.verify(&mut ark_std::rand::rngs::OsRng)
 		.map_err(|e| format!("{} is not a consistent transcript: {e:?}", path.display()))?;

@@ -188,7 +188,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::sealed_phase1().is_some(), Error::<T>::NotSealed);
 		let owner = T::Models::zk_owner(&model).ok_or(Error::<T>::NotZkModel)?;
 		ensure!(owner == who, Error::<T>::NotOwner);
-		ensure!(!inputs.is_empty() && inputs.len() % G1_LEN == 0, Error::<T>::MalformedInputBases);
+		ensure!(
+			!inputs.is_empty() && inputs.len().is_multiple_of(G1_LEN),
+			Error::<T>::MalformedInputBases
+		);
 		for point in inputs.chunks(G1_LEN) {
 			let point: G1Affine =
 				ceremony::decode(point).map_err(|_| Error::<T>::MalformedInputBases)?;

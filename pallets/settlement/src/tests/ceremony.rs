@@ -93,6 +93,22 @@ fn delta(
 	(c, ceremony::encode(&c).try_into().unwrap())
 }
 
+/// `who` submits a phase-2 contribution to `model_id(1)`.
+fn contribute2(
+	who: u64,
+	parent: Option<u32>,
+	contribution: [u8; ceremony::DELTA_CONTRIBUTION_LEN],
+	transcript: H256,
+) -> sp_runtime::DispatchResult {
+	Settlement::contribute_phase2(
+		signed(who),
+		model_id(1),
+		parent,
+		Box::new(contribution),
+		transcript,
+	)
+}
+
 fn start() -> (G1Affine, G2Affine, [u8; 32]) {
 	(G1Affine::generator(), G2Affine::generator(), [9; 32])
 }
@@ -388,25 +404,13 @@ mod phase_two {
 				)
 			);
 			let (first, bytes) = delta(start(), 4, 7);
-			assert_ok!(Settlement::contribute_phase2(
-				signed(4),
-				model_id(1),
-				None,
-				Box::new(bytes),
-				H256([4; 32])
-			));
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
 			assert_noop!(
 				Settlement::seal_phase2(signed(1), model_id(1), 0),
 				Error::<Test>::TooFewContributors
 			);
 			let (second, bytes) = delta((first.delta_g1, first.delta_g2, [4; 32]), 5, 11);
-			assert_ok!(Settlement::contribute_phase2(
-				signed(5),
-				model_id(1),
-				Some(0),
-				Box::new(bytes),
-				H256([5; 32])
-			));
+			assert_ok!(contribute2(5, Some(0), bytes, H256([5; 32])));
 			assert_eq!(
 				last_event(),
 				Some(
@@ -469,23 +473,11 @@ mod phase_two {
 		ext.execute_with(|| {
 			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
 			let (_, bytes) = delta(start(), 4, 7);
-			assert_ok!(Settlement::contribute_phase2(
-				signed(4),
-				model_id(1),
-				None,
-				Box::new(bytes),
-				H256([4; 32])
-			));
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
 			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
 			assert_eq!(Phase2::<Test>::get(model_id(1)).unwrap().contributions, 0);
 			assert_eq!(Phase2Contributors::<Test>::get(model_id(1), 4), None);
-			assert_ok!(Settlement::contribute_phase2(
-				signed(4),
-				model_id(1),
-				None,
-				Box::new(bytes),
-				H256([4; 32])
-			));
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
 			try_state();
 		});
 	}
@@ -565,16 +557,7 @@ mod phase_two {
 			let (mut ext, _) = sealed_ext(1);
 			ext.execute_with(|| {
 				let (_, bytes) = delta(start(), 4, 7);
-				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						None,
-						Box::new(bytes),
-						H256::zero()
-					),
-					Error::<Test>::NotBegun
-				);
+				assert_noop!(contribute2(4, None, bytes, H256::zero()), Error::<Test>::NotBegun);
 				assert_ok!(Settlement::begin_phase2(
 					signed(1),
 					model_id(1),
@@ -583,75 +566,33 @@ mod phase_two {
 				));
 				// Claimed by another account; over another key; with a zero δ; malformed.
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(5),
-						model_id(1),
-						None,
-						Box::new(bytes),
-						H256::zero()
-					),
+					contribute2(5, None, bytes, H256::zero()),
 					Error::<Test>::BadContribution
 				);
 				let (_, other) = delta((g1(2), G2Affine::generator(), [9; 32]), 4, 7);
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						None,
-						Box::new(other),
-						H256::zero()
-					),
+					contribute2(4, None, other, H256::zero()),
 					Error::<Test>::BadContribution
 				);
 				let (mut zero, _) = delta(start(), 4, 7);
 				zero.delta_g1 = G1Affine::zero();
 				let zero = ceremony::encode(&zero).try_into().unwrap();
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						None,
-						Box::new(zero),
-						H256::zero()
-					),
+					contribute2(4, None, zero, H256::zero()),
 					Error::<Test>::BadContribution
 				);
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						None,
-						Box::new([7; ceremony::DELTA_CONTRIBUTION_LEN]),
-						H256::zero()
-					),
+					contribute2(4, None, [7; ceremony::DELTA_CONTRIBUTION_LEN], H256::zero()),
 					Error::<Test>::MalformedContribution
 				);
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						Some(0),
-						Box::new(bytes),
-						H256::zero()
-					),
+					contribute2(4, Some(0), bytes, H256::zero()),
 					Error::<Test>::UnknownContribution
 				);
 				// Accepted once; replayed, refused.
-				assert_ok!(Settlement::contribute_phase2(
-					signed(4),
-					model_id(1),
-					None,
-					Box::new(bytes),
-					H256([4; 32])
-				));
+				assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
 				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(4),
-						model_id(1),
-						None,
-						Box::new(bytes),
-						H256([4; 32])
-					),
+					contribute2(4, None, bytes, H256([4; 32])),
 					Error::<Test>::AlreadyContributed
 				);
 			});
@@ -676,13 +617,7 @@ mod phase_two {
 					Error::<Test>::UnknownContribution
 				);
 				let (_, bytes) = delta(start(), 4, 7);
-				assert_ok!(Settlement::contribute_phase2(
-					signed(4),
-					model_id(1),
-					None,
-					Box::new(bytes),
-					H256([4; 32])
-				));
+				assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
 				assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
 				assert_noop!(
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
@@ -690,16 +625,7 @@ mod phase_two {
 				);
 				// Nor does a retired model take contributions.
 				let (_, bytes) = delta(start(), 5, 7);
-				assert_noop!(
-					Settlement::contribute_phase2(
-						signed(5),
-						model_id(1),
-						None,
-						Box::new(bytes),
-						H256([5; 32])
-					),
-					Error::<Test>::NotZkModel
-				);
+				assert_noop!(contribute2(5, None, bytes, H256([5; 32])), Error::<Test>::NotZkModel);
 			});
 		}
 
@@ -715,13 +641,7 @@ mod phase_two {
 				));
 				for who in 1..=MAX_CONTRIBUTIONS as u64 + 1 {
 					let (_, bytes) = delta(start(), who, 7);
-					let result = Settlement::contribute_phase2(
-						signed(who),
-						model_id(1),
-						None,
-						Box::new(bytes),
-						H256::zero(),
-					);
+					let result = contribute2(who, None, bytes, H256::zero());
 					if who <= MAX_CONTRIBUTIONS as u64 {
 						assert_ok!(result);
 					} else {
@@ -743,8 +663,7 @@ fn a_key_from_a_three_party_ceremony_proves_and_verifies_on_chain() {
 	let (transcripts, contributions) = phase1(n, &[1, 2, 3]);
 	let sealed = transcripts.last().unwrap();
 	let derived = phase2::derive_key(sealed, &model).unwrap();
-	let inputs: Vec<u8> =
-		derived.vk.gamma_abc_g1.iter().flat_map(|p| ceremony::encode(p)).collect();
+	let inputs: Vec<u8> = derived.vk.gamma_abc_g1.iter().flat_map(ceremony::encode).collect();
 
 	new_test_ext_with(Some(origin(n)), 3).execute_with(|| {
 		for (i, who) in [1u64, 2, 3].iter().enumerate() {
