@@ -9,7 +9,7 @@ use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use codec::Encode;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::traits::{EnsureOrigin, Get, SortedMembers};
 use frame_system::RawOrigin;
 use pallet_models::CeremonyKeys;
 use sp_core::H256;
@@ -79,6 +79,10 @@ fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelI
 				transcript: H256([3; 32]),
 			},
 		);
+		// The sealed contribution's maker vouches: the whole path is walked.
+		if index == 0 {
+			T::Vouchers::add(&contributor);
+		}
 		Phase2Contributors::<T>::insert(model, contributor, index);
 	}
 	Phase2::<T>::insert(

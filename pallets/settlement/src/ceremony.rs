@@ -10,7 +10,11 @@ use alloc::vec::Vec;
 use ark_bls12_381::{G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use codec::{Decode, Encode, MaxEncodedLen};
-use frame_support::{dispatch::DispatchResult, ensure, traits::Get};
+use frame_support::{
+	dispatch::DispatchResult,
+	ensure,
+	traits::{Get, SortedMembers},
+};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use verity_primitives::{KeySetup, ModelId};
@@ -288,14 +292,18 @@ impl<T: Config> Pallet<T> {
 		ensure!(step.depth >= MinContributors::<T>::get(), Error::<T>::TooFewContributors);
 		let phase1 = Self::sealed_phase1().ok_or(Error::<T>::NotSealed)?;
 
-		// The path's contributors, from the sealed contribution back to the start.
+		// The path's contributors, from the sealed contribution back to the start; one must
+		// vouch.
 		let mut contributors = Vec::with_capacity(step.depth as usize);
+		let mut vouched = false;
 		let mut cursor = Some(index);
 		while let Some(at) = cursor {
 			let node = Phase2Steps::<T>::get(model, at).ok_or(Error::<T>::UnknownContribution)?;
+			vouched = vouched || T::Vouchers::contains(&node.contributor);
 			contributors.push(node.contributor);
 			cursor = node.parent;
 		}
+		ensure!(vouched, Error::<T>::NoVoucher);
 		let contributors =
 			frame_support::BoundedVec::<_, T::MaxContributions>::try_from(contributors)
 				.map_err(|_| Error::<T>::TooManyContributions)?;

@@ -94,6 +94,12 @@ pub mod pallet {
 		/// Who seals phase 1 and sets [`MinContributors`] (governance).
 		type CeremonyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// Accounts of which one must be on a sealed phase-2 path (the runtime: the active
+		/// `Verifier` operators, each through its worker key if it named one). Accounts cost
+		/// nothing, so without them an owner could seal a key made only by accounts of its own
+		/// and know its δ; a voucher's bond stands behind the claim that it threw its secret away.
+		type Vouchers: frame_support::traits::SortedMembers<Self::AccountId>;
+
 		/// The most contributions phase 1 takes, and each model's phase 2.
 		#[pallet::constant]
 		type MaxContributions: Get<u32>;
@@ -267,6 +273,9 @@ pub mod pallet {
 		NotBegun,
 		/// The contribution's path has fewer distinct contributors than [`MinContributors`].
 		TooFewContributors,
+		/// No contributor on the contribution's path is one of [`Config::Vouchers`] (an active
+		/// verifier).
+		NoVoucher,
 		/// The minimum must be from one to [`Config::MaxContributions`].
 		InvalidMinimum,
 	}
@@ -382,11 +391,12 @@ pub mod pallet {
 		///
 		/// - **Dispatch origin**: signed, the model's owner.
 		/// - **Details**: the contribution's path needs at least [`MinContributors`]
-		///   contributors; they are recorded in [`SealedContributors`], the transcripts' hashes
-		///   with the key. The model's phase-2 records are then forgotten.
+		///   contributors, one of them a voucher ([`Config::Vouchers`], an active verifier);
+		///   they are recorded in [`SealedContributors`], the transcripts' hashes with the key.
+		///   The model's phase-2 records are then forgotten.
 		/// - **Errors**: [`Error::NotZkModel`], [`Error::NotOwner`], [`Error::NotBegun`],
 		///   [`Error::UnknownContribution`], [`Error::TooFewContributors`],
-		///   [`Error::NotSealed`], and the registry's key errors.
+		///   [`Error::NoVoucher`], [`Error::NotSealed`], and the registry's key errors.
 		/// - **Events**: [`Event::Phase2Sealed`], the registry's `VerifyingKeySet`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::seal_phase2(

@@ -69,10 +69,33 @@ impl pallet_models::Config for Test {
 /// The most contributions of the mock's phases.
 pub const MAX_CONTRIBUTIONS: u32 = 4;
 
+frame_support::parameter_types! {
+	/// The mock's vouchers (its verifiers): accounts 4, 5 and 6.
+	pub static VoucherList: Vec<u64> = vec![4, 5, 6];
+}
+
+/// The accounts of [`VoucherList`].
+pub struct MockVouchers;
+impl frame_support::traits::SortedMembers<u64> for MockVouchers {
+	fn sorted_members() -> Vec<u64> {
+		VoucherList::get()
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add(who: &u64) {
+		let mut list = VoucherList::get();
+		if let Err(at) = list.binary_search(who) {
+			list.insert(at, *who);
+		}
+		VoucherList::set(list);
+	}
+}
+
 impl pallet_settlement::Config for Test {
 	type MaxPublicInputs = ConstU32<64>;
 	type Models = Models;
 	type CeremonyOrigin = frame_system::EnsureRoot<u64>;
+	type Vouchers = MockVouchers;
 	type MaxContributions = ConstU32<MAX_CONTRIBUTIONS>;
 	type WeightInfo = ();
 }

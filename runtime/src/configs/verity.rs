@@ -124,6 +124,11 @@ impl pallet_inference::Config for Runtime {
 	type BenchmarkHelper = BenchmarkHelper;
 }
 
+frame_support::parameter_types! {
+	/// The role whose active operators vouch for a model's phase 2.
+	pub const VerifierRole: verity_primitives::Role = verity_primitives::Role::Verifier;
+}
+
 impl pallet_settlement::Config for Runtime {
 	/// 160 public inputs: the binding, an input packed up to 3 968 bytes (larger inputs are one
 	/// Poseidon commitment) and up to about 1 KB of packed output; such a key is 16.3 KiB, within
@@ -132,6 +137,8 @@ impl pallet_settlement::Config for Runtime {
 	type Models = crate::Models;
 	/// The `market` track (or root) seals phase 1 and sets the phase-2 minimum.
 	type CeremonyOrigin = MarketOrigin;
+	/// An active verifier must be on every sealed phase-2 path.
+	type Vouchers = pallet_operators::ActiveKeys<Runtime, VerifierRole>;
 	/// 256 contributions to phase 1, and to each model's phase 2 (one per account each).
 	type MaxContributions = ConstU32<256>;
 	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;

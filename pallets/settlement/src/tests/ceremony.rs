@@ -630,6 +630,32 @@ mod phase_two {
 		}
 
 		#[test]
+		fn a_path_without_a_voucher() {
+			// Accounts 7 and 8 (not verifiers) make the whole path: the owner's own, perhaps.
+			let (mut ext, _) = sealed_ext(2);
+			ext.execute_with(|| {
+				assert_ok!(Settlement::begin_phase2(
+					signed(1),
+					model_id(1),
+					bases(2),
+					H256([9; 32])
+				));
+				let (first, bytes) = delta(start(), 7, 3);
+				assert_ok!(contribute2(7, None, bytes, H256([7; 32])));
+				let (second, bytes) = delta((first.delta_g1, first.delta_g2, [7; 32]), 8, 5);
+				assert_ok!(contribute2(8, Some(0), bytes, H256([8; 32])));
+				assert_noop!(
+					Settlement::seal_phase2(signed(1), model_id(1), 1),
+					Error::<Test>::NoVoucher
+				);
+				// A verifier extends it: now it may be sealed.
+				let (_, bytes) = delta((second.delta_g1, second.delta_g2, [8; 32]), 4, 11);
+				assert_ok!(contribute2(4, Some(1), bytes, H256([4; 32])));
+				assert_ok!(Settlement::seal_phase2(signed(1), model_id(1), 2));
+			});
+		}
+
+		#[test]
 		fn more_contributions_than_the_bound() {
 			let (mut ext, _) = sealed_ext(1);
 			ext.execute_with(|| {
