@@ -32,7 +32,7 @@ fn read<T: CanonicalDeserialize>(path: &Path, what: &str, limit: u64) -> Result<
 }
 
 /// Writes `value` uncompressed to `path` through a rename, so a reader never sees half of it.
-fn write<T: CanonicalSerialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write<T: CanonicalSerialize>(path: &Path, value: &T) -> Result<()> {
 	let mut bytes = Vec::with_capacity(value.uncompressed_size());
 	value.serialize_uncompressed(&mut bytes).map_err(|e| e.to_string())?;
 	let partial = path.with_extension("partial");
@@ -50,12 +50,18 @@ const TRANSCRIPT_LIMIT: u64 = {
 /// A proving key's limit: keys of circuits within the chain's phase 1 are far below 1 GiB.
 const KEY_LIMIT: u64 = 1 << 30;
 
-fn read_transcript(path: &Path) -> Result<Accumulator> {
+/// Reads a phase-1 transcript and checks it whole.
+pub(crate) fn read_transcript(path: &Path) -> Result<Accumulator> {
 	let transcript: Accumulator = read(path, "phase-1 transcript", TRANSCRIPT_LIMIT)?;
 	transcript
 		.verify(&mut ark_std::rand::rngs::OsRng)
 		.map_err(|e| format!("{} is not a consistent transcript: {e:?}", path.display()))?;
 	Ok(transcript)
+}
+
+/// Reads a proving key (a phase-2 transcript), every point checked.
+pub(crate) fn read_key(path: &Path) -> Result<verity_zkml::prover::ProvingKey> {
+	read(path, "proving key", KEY_LIMIT)
 }
 
 /// `zk start-transcript`.
@@ -100,8 +106,7 @@ pub fn contribute(cmd: &ZkContributeCmd) -> Result<()> {
 				            contribute."
 					.into());
 			}
-			let previous: verity_zkml::prover::ProvingKey =
-				read(&cmd.transcript, "proving key", KEY_LIMIT)?;
+			let previous = read_key(&cmd.transcript)?;
 			phase2::verify_key(&derived, &previous, &mut rng).map_err(|e| {
 				format!(
 					"{} is not the derived key with δ re-randomized: {e:?}",
@@ -137,7 +142,7 @@ fn hex_decode(value: &str, what: &str) -> Result<Vec<u8>> {
 }
 
 /// A key's public-input bases, uncompressed, as `settlement.beginPhase2` takes them.
-fn input_bases(key: &verity_zkml::prover::ProvingKey) -> Vec<u8> {
+pub(crate) fn input_bases(key: &verity_zkml::prover::ProvingKey) -> Vec<u8> {
 	key.vk.gamma_abc_g1.iter().flat_map(ceremony::encode).collect()
 }
 
@@ -184,7 +189,7 @@ pub fn verify(cmd: &ZkVerifyCmd) -> Result<()> {
 	if let (Some(model), Some(key)) = (&cmd.model, &cmd.key) {
 		let (id, ir) = import(model, cmd.input_frac)?;
 		let derived = phase2::derive_key(&transcript, &ir).map_err(|e| format!("{e:?}"))?;
-		let key: verity_zkml::prover::ProvingKey = read(key, "proving key", KEY_LIMIT)?;
+		let key = read_key(key)?;
 		phase2::verify_key(&derived, &key, &mut ark_std::rand::rngs::OsRng)
 			.map_err(|e| format!("the key is not derived from this transcript: {e:?}"))?;
 		println!("model id         {}", hex(&id.0));

@@ -1,13 +1,15 @@
 //! The setup ceremony end to end: `verity-node zk` commands make every contribution (as a
 //! participant runs them), a dev node checks and records them, governance (sudo on `--dev`)
 //! seals phase 1, the demo model's owner begins and seals phase 2, and a `Zk` job proved with
-//! the ceremony's key settles. `zk verify-transcript` checks both phases' files.
+//! the ceremony's key settles. `zk verify-transcript` checks both phases' files. A second test
+//! has a worker's verifiers (`--worker-ceremony`) make phase 2's contributions by themselves,
+//! and the worker prove a `Zk` job with the key the owner sealed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
 mod common;
 
-use std::{path::Path, process::Command};
+use std::{path::Path, process::Command, time::Duration};
 
 use ark_std::rand::SeedableRng;
 use common::{job, Node};
@@ -68,32 +70,25 @@ fn succeeded(events: &[RuntimeEvent]) -> bool {
 		.any(|e| matches!(e, RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. })))
 }
 
-#[tokio::test]
-async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_zk_job() {
-	let dir = std::env::temp_dir().join(format!("verity-ceremony-{}", std::process::id()));
-	std::fs::create_dir_all(&dir).unwrap();
-	// No worker: the test proves as Alice, the demo model's operator.
-	let node = Node::start_dev("ceremony", &["--sealing", "instant"]).await;
-	let (alice, bob, charlie, dave) =
-		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
-
-	// Phase 1: the dev chain's starting transcript, then Bob and Charlie in turn.
+/// Phase 1 on `node`: the dev chain's starting transcript (`t0` in `dir`), one contribution
+/// of each of `contributors` in turn (`t1`, …), sealed by sudo; the sealed transcript's hash.
+async fn seal_phase_one(node: &Node, dir: &Path, contributors: &[Sr25519Keyring]) -> H256 {
 	let size = DEV_PHASE1_SIZE.to_string();
-	let start = zk(&["start-transcript", "--size", &size, "--out", &path(&dir, "t0")]);
+	let start = zk(&["start-transcript", "--size", &size, "--out", &path(dir, "t0")]);
 	// The dev chain's genesis starts phase 1 at exactly this transcript.
 	assert_eq!(hash(&start["transcript"]), H256(DEV_PHASE1_ORIGIN));
 	let mut parent = None;
-	for (i, who) in [bob, charlie].into_iter().enumerate() {
+	for (i, who) in contributors.iter().copied().enumerate() {
 		let out = zk(&[
 			"contribute",
 			"--phase",
 			"1",
 			"--transcript",
-			&path(&dir, &format!("t{i}")),
+			&path(dir, &format!("t{i}")),
 			"--account",
 			&ss58(who),
 			"--out",
-			&path(&dir, &format!("t{}", i + 1)),
+			&path(dir, &format!("t{}", i + 1)),
 		]);
 		let call = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase1 {
 			parent,
@@ -107,36 +102,62 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 		)));
 		parent = Some(i as u32);
 	}
-	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase1 { index: 1 });
+	let last = contributors.len() as u32 - 1;
+	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase1 { index: last });
 	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(seal) });
-	let events = node.submit_and_watch(sudo, &alice.pair()).await;
+	let events = node.submit_and_watch(sudo, &Sr25519Keyring::Alice.pair()).await;
 	assert!(events.iter().any(|e| matches!(
 		e,
-		RuntimeEvent::Settlement(pallet_settlement::Event::Phase1Sealed { index: 1, .. })
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase1Sealed { index, .. }) if *index == last
 	)));
 
 	// Anyone checks the sealed transcript whole.
-	let checked = zk(&["verify-transcript", &path(&dir, "t2")]);
-	let sealed_hash = hash(&checked["transcript"]);
+	let sealed = format!("t{}", contributors.len());
+	let checked = zk(&["verify-transcript", &path(dir, &sealed)]);
+	hash(&checked["transcript"])
+}
 
-	// Phase 2 of the demo model: Alice (its owner) derives the key and begins; Dave contributes.
+/// The demo model's owner, Alice, derives its key from the sealed transcript `sealed` in `dir`
+/// and begins its phase 2; the model's file and `zk derive`'s output.
+async fn begin_phase_two(
+	node: &Node,
+	dir: &Path,
+	sealed: &str,
+) -> (std::path::PathBuf, std::collections::HashMap<String, String>) {
 	let model = dir.join("demo.onnx");
 	std::fs::write(&model, demo::DEMO_MODEL).unwrap();
 	let derived = zk(&[
 		"derive",
 		model.to_str().unwrap(),
 		"--transcript",
-		&path(&dir, "t2"),
+		&path(dir, sealed),
 		"--out",
-		&path(&dir, "derived"),
+		&path(dir, "derived"),
 	]);
-	assert_eq!(hash(&derived["phase"]), sealed_hash);
 	let begin = RuntimeCall::Settlement(pallet_settlement::Call::begin_phase2 {
 		model: DEMO_MODEL_ID,
 		inputs: hex_bytes(&derived["input"]).try_into().unwrap(),
 		transcript: hash(&derived["transcript"]),
 	});
-	assert!(succeeded(&node.submit_and_watch(begin, &alice.pair()).await));
+	assert!(succeeded(&node.submit_and_watch(begin, &Sr25519Keyring::Alice.pair()).await));
+	(model, derived)
+}
+
+#[tokio::test]
+async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_zk_job() {
+	let dir = std::env::temp_dir().join(format!("verity-ceremony-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	// No worker: the test proves as Alice, the demo model's operator.
+	let node = Node::start_dev("ceremony", &["--sealing", "instant"]).await;
+	let (alice, bob, charlie, dave) =
+		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave);
+
+	// Phase 1: the dev chain's starting transcript, then Bob and Charlie in turn.
+	let sealed_hash = seal_phase_one(&node, &dir, &[bob, charlie]).await;
+
+	// Phase 2 of the demo model: Alice (its owner) derives the key and begins; Dave contributes.
+	let (model, derived) = begin_phase_two(&node, &dir, "t2").await;
+	assert_eq!(hash(&derived["phase"]), sealed_hash);
 	let pk = path(&dir, &format!("derived/0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
 	let phase2_args = |bases: &str| {
 		vec![
@@ -239,5 +260,89 @@ async fn a_ceremony_run_with_the_cli_gives_the_demo_model_a_key_that_settles_a_z
 	});
 	node.submit_and_watch(answer, &alice.pair()).await;
 	assert_eq!(job(&node, 0).await.unwrap().status, pallet_inference::JobStatus::Settled);
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A storage value of `node`'s best block.
+async fn storage<V: codec::Decode>(node: &Node, key: Vec<u8>) -> Option<V> {
+	let value: Option<String> = node
+		.call("state_getStorage", jsonrpsee::rpc_params![format!("0x{}", hex::encode(key))])
+		.await
+		.unwrap();
+	V::decode(&mut &hex_bytes(&value?)[..]).ok()
+}
+
+#[tokio::test]
+async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_sealed_key() {
+	use pallet_settlement::{ceremony::Phase2StepOf, Phase2, Phase2Steps};
+	use verity_runtime::Runtime;
+	let dir = std::env::temp_dir().join(format!("verity-ceremony-auto-{}", std::process::id()));
+	let keys = dir.join("keys");
+	std::fs::create_dir_all(keys.join("ceremony")).unwrap();
+	// Alice's worker serves the demo model; her node holds the keys of the dev chain's four
+	// verifiers (Alice, Bob, Charlie and Dave), which contribute by themselves.
+	let node = Node::start_dev(
+		"ceremony-auto",
+		&[
+			"--sealing",
+			"instant",
+			"--worker",
+			"--worker-ceremony",
+			"--worker-zk-keys",
+			keys.to_str().unwrap(),
+		],
+	)
+	.await;
+	let sealed_hash = seal_phase_one(&node, &dir, &[Sr25519Keyring::Eve]).await;
+	// The operator puts the transcript it checked where the worker looks for it.
+	std::fs::copy(dir.join("t1"), keys.join(format!("ceremony/{sealed_hash:?}.ptau"))).unwrap();
+	begin_phase_two(&node, &dir, "t1").await;
+
+	// Each verifier key contributes once, each extending the one before.
+	let contributions = node
+		.wait_until("four contributions to the demo model's phase 2", Duration::from_secs(180), |node| async move {
+			let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
+				storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
+			(info.contributions == 4).then_some(info.contributions)
+		})
+		.await;
+	let mut deepest = (0, 0);
+	for index in 0..contributions {
+		let step: Phase2StepOf<Runtime> =
+			storage(&node, Phase2Steps::<Runtime>::hashed_key_for(DEMO_MODEL_ID, index))
+				.await
+				.unwrap();
+		assert_eq!(step.parent, index.checked_sub(1), "the node's keys extend each other");
+		deepest = deepest.max((step.depth, index));
+	}
+	assert_eq!(deepest, (4, 3));
+	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase2 {
+		model: DEMO_MODEL_ID,
+		index: deepest.1,
+	});
+	let events = node.submit_and_watch(seal, &Sr25519Keyring::Alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 4, .. })
+	)));
+
+	// A Zk job: Alice's worker proves it with the transcript it sealed, not the seeded key.
+	let submit = RuntimeCall::Inference(pallet_inference::Call::submit_job {
+		model: DEMO_MODEL_ID,
+		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(
+			onnx::quantize_input(&[0.25; 16], onnx::ImportOptions::default().input_frac)
+				.iter()
+				.map(|v| *v as u8)
+				.collect::<Vec<u8>>(),
+		)),
+		mode: VerificationMode::Zk,
+		max_fee: 3 * UNIT,
+	});
+	node.submit_and_watch(submit, &Sr25519Keyring::Ferdie.pair()).await;
+	node.wait_until("the Zk job settled", Duration::from_secs(120), |node| async move {
+		let job = job(node, 0).await?;
+		(job.status == pallet_inference::JobStatus::Settled).then_some(())
+	})
+	.await;
 	let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,6 +46,7 @@ pub mod metrics;
 pub mod oracle;
 pub mod outcomes;
 pub mod p2p;
+pub mod phase2;
 mod rounds;
 pub mod rpc;
 pub mod store;
@@ -156,6 +157,12 @@ pub struct WorkerParams {
 	/// `verity-node zk setup` writes them). Default: `zk` in the chain's data directory.
 	#[arg(long, value_name = "DIR")]
 	pub worker_zk_keys: Option<std::path::PathBuf>,
+
+	/// Contribute to the phase 2 of every model the node's `Verifier` operators serve, by
+	/// itself, once for each of their keys (see `docs/zk.md`). Needs the sealed phase-1
+	/// transcript in `<--worker-zk-keys>/ceremony/0x<its hash>.ptau`.
+	#[arg(long)]
+	pub worker_ceremony: bool,
 
 	/// Serve every blob to peers with its bytes flipped: a faulty peer, for the network's fault
 	/// tests only (peers that fetch from it stop trusting it for that blob).
@@ -671,6 +678,9 @@ pub fn spawn_worker_tasks(
 		sent: Default::default(),
 		rounds: Default::default(),
 		audits: Default::default(),
+		ceremony: params
+			.worker_ceremony
+			.then(|| Arc::new(phase2::Contributor::new(phase2::dir(shared.zk.dir())))),
 		lie: params.worker_lie,
 		client,
 		submitter,
@@ -710,6 +720,8 @@ struct Worker {
 	rounds: Arc<Mutex<HashMap<(JobId, AccountId), rounds::Step>>>,
 	/// Where each audit of the node's verifiers is (`audits.rs`).
 	audits: Arc<Mutex<HashMap<JobId, audits::Audit>>>,
+	/// `--worker-ceremony`: the node's contributions to models' phase 2.
+	ceremony: Option<Arc<phase2::Contributor>>,
 	/// `--worker-lie`: flip the bytes of every `Fast` output (tests only).
 	lie: bool,
 	submitter: Arc<Submitter>,
@@ -747,6 +759,8 @@ impl Worker {
 		let mut rounds: Vec<(sr25519::Public, AccountId, Job)> = Vec::new();
 		// The settled `Fast` jobs an operator of ours audits.
 		let mut audits: Vec<(sr25519::Public, AccountId, Job)> = Vec::new();
+		// Our verifiers' keys and the models they serve (for `--worker-ceremony`).
+		let mut verifiers: Vec<(sr25519::Public, Vec<ModelId>)> = Vec::new();
 		for (key, account) in self.operator_keys(best) {
 			let verifies = match api.operator(best, account.clone()) {
 				// A chilled operator takes no new jobs but must still finish those it holds.
@@ -756,7 +770,11 @@ impl Worker {
 				{
 					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
 					served.extend(operator.capabilities.models.iter().copied());
-					operator.roles.contains(Role::Verifier)
+					let verifies = operator.roles.contains(Role::Verifier);
+					if verifies {
+						verifiers.push((key, operator.capabilities.models.to_vec()));
+					}
+					verifies
 				},
 				Ok(_) => continue,
 				Err(e) => {
@@ -804,6 +822,7 @@ impl Worker {
 		let members = self.rounds_of(best, rounds);
 		self.play_rounds(members, number);
 		self.audit(audits, number);
+		self.contribute(best, number, &verifiers);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -1075,13 +1094,7 @@ impl Worker {
 		let slow = Arc::new(std::sync::atomic::AtomicBool::new(false));
 		let too_slow = slow.clone();
 		let proved = tokio::task::spawn_blocking(move || {
-			let keys = shared.zk.get(&model).map_err(|e| Failure::new("zk-key", e))?;
-			if keys.vk_bytes != chain_key {
-				return Err(Failure::new(
-					"zk-key",
-					"the installed proving key is not the one whose verifying key is on chain",
-				));
-			}
+			let keys = shared.zk.get(&model, &chain_key).map_err(|e| Failure::new("zk-key", e))?;
 			zk::prove_job(&keys, &input, loaded.output_elements(), &digest, |real| {
 				let run = Instant::now();
 				let output = loaded.run(real).map_err(|e| e.to_string());
@@ -1109,6 +1122,59 @@ impl Worker {
 		let proved = proved?;
 		self.shared.record_proof_time(started.elapsed());
 		Ok(proved)
+	}
+
+	/// Starts the contributions to models' phase 2 that are due (`--worker-ceremony`), each in
+	/// a task of its own: fetching the model, deriving its key and contributing take seconds to
+	/// minutes.
+	fn contribute(
+		&self,
+		best: sp_core::H256,
+		number: BlockNumber,
+		verifiers: &[(sr25519::Public, Vec<ModelId>)],
+	) {
+		let Some(contributor) = self.ceremony.clone() else { return };
+		for task in contributor.tasks(&self.client, best, number, verifiers) {
+			let worker = self.clone();
+			let contributor = contributor.clone();
+			self.spawner.spawn("verity-worker-ceremony", Some("worker"), async move {
+				let (model, key) = (task.model, AccountId::from(task.key));
+				match worker.contribute_to(contributor.clone(), task).await {
+					Ok(hash) => log::info!(
+						target: LOG_TARGET,
+						"contributed to the phase 2 of model 0x{} as {key}: transcript {hash:?}",
+						hex::encode(model.0)
+					),
+					Err(e) => {
+						contributor.failed(&model);
+						log::warn!(
+							target: LOG_TARGET,
+							"cannot contribute to the phase 2 of model 0x{} as {key}: {e}",
+							hex::encode(model.0)
+						)
+					},
+				}
+			});
+		}
+	}
+
+	/// Makes one contribution and submits it; the new transcript's hash.
+	async fn contribute_to(
+		&self,
+		contributor: Arc<phase2::Contributor>,
+		task: phase2::Task,
+	) -> Result<sp_core::H256, String> {
+		let (bytes, _) = self.fetch(task.model, None).await.map_err(|f| f.message)?;
+		let key = task.key;
+		let (call, hash) = tokio::task::spawn_blocking(move || {
+			let ir = phase2::import(&bytes)?;
+			phase2::write_ir(contributor.dir(), &task.model, &ir)?;
+			contributor.contribute(&task, &ir)
+		})
+		.await
+		.map_err(|e| e.to_string())??;
+		self.submitter.submit(key, call, |_| {}).await?;
+		Ok(hash)
 	}
 
 	fn decline(&self, work: Work, failure: Failure) {

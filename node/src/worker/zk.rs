@@ -82,25 +82,56 @@ impl ZkKeys {
 		file(&self.dir, model, "pk").exists() && file(&self.dir, model, "ir").exists()
 	}
 
-	/// The keys of `model`, loaded once (blocking: call off the async executor).
-	pub fn get(&self, model: &ModelId) -> Result<Arc<ZkModel>, String> {
+	/// The keys of `model` whose verifying key is `chain_key`, the chain's (blocking: call off
+	/// the async executor): the key `zk setup` installed, or else a phase-2 transcript of the
+	/// ceremony this node contributed (`ceremony/`, see [`super::phase2`]), which is the
+	/// model's key once its owner sealed it. Loaded once while the chain's key stays the same.
+	pub fn get(&self, model: &ModelId, chain_key: &[u8]) -> Result<Arc<ZkModel>, String> {
 		if let Some(loaded) = self.loaded.lock().get(model) {
-			return Ok(loaded.clone());
+			if loaded.vk_bytes == chain_key {
+				return Ok(loaded.clone());
+			}
 		}
-		let read = |extension: &str| {
-			let path = file(&self.dir, model, extension);
-			std::fs::read(&path)
-				.map_err(|e| format!("no {extension} key file {}: {e}", path.display()))
-		};
-		let ir = Model::decode(&mut &read("ir")?[..]).map_err(|e| format!("bad IR file: {e}"))?;
-		ir.validate().map_err(|e| format!("bad IR file: {e}"))?;
-		let key = prover::decode_proving_key_checked(&read("pk")?)
-			.map_err(|e| format!("bad proving key: {e}"))?;
-		let vk_bytes = prover::verifying_key_bytes(&key.vk);
-		let loaded = Arc::new(ZkModel { ir, key, vk_bytes });
-		self.loaded.lock().insert(*model, loaded.clone());
-		Ok(loaded)
+		let ceremony = super::phase2::dir(&self.dir);
+		let candidates = std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir")))
+			.chain(
+				super::phase2::transcripts_of(&ceremony, model)
+					.into_iter()
+					.map(|pk| (pk, file(&ceremony, model, "ir"))),
+			);
+		let mut why = format!("no key file {}", file(&self.dir, model, "pk").display());
+		for (pk, ir) in candidates {
+			if !pk.exists() {
+				continue;
+			}
+			match load(&pk, &ir) {
+				Ok(loaded) if loaded.vk_bytes == chain_key => {
+					let loaded = Arc::new(loaded);
+					self.loaded.lock().insert(*model, loaded.clone());
+					return Ok(loaded);
+				},
+				Ok(_) => {
+					why = "the installed proving key is not the one whose verifying key is on chain"
+						.into()
+				},
+				Err(e) => why = e,
+			}
+		}
+		Err(why)
 	}
+}
+
+/// Reads a proving key and its IR, every point checked.
+fn load(pk: &Path, ir: &Path) -> Result<ZkModel, String> {
+	let read = |path: &Path| {
+		std::fs::read(path).map_err(|e| format!("no key file {}: {e}", path.display()))
+	};
+	let ir = Model::decode(&mut &read(ir)?[..]).map_err(|e| format!("bad IR file: {e}"))?;
+	ir.validate().map_err(|e| format!("bad IR file: {e}"))?;
+	let key = prover::decode_proving_key_checked(&read(pk)?)
+		.map_err(|e| format!("bad proving key: {e}"))?;
+	let vk_bytes = prover::verifying_key_bytes(&key.vk);
+	Ok(ZkModel { ir, key, vk_bytes })
 }
 
 /// Why a `Zk` job cannot be proved.
@@ -260,16 +291,42 @@ mod tests {
 		let ir = ir();
 		let key = prover::setup_seeded(&ir, 1).unwrap();
 		let model = ModelId([3; 32]);
-		write_keys(&dir, &model, &ir, &key).unwrap();
-		assert!(ZkKeys::new(dir.clone()).get(&model).is_ok());
+		let vk = write_keys(&dir, &model, &ir, &key).unwrap();
+		assert!(ZkKeys::new(dir.clone()).get(&model, &vk).is_ok());
 		// A flipped bit in a point: off the curve or out of the subgroup.
 		let pk = file(&dir, &model, "pk");
 		let mut bytes = std::fs::read(&pk).unwrap();
 		let middle = bytes.len() / 2;
 		bytes[middle] ^= 0x10;
 		std::fs::write(&pk, bytes).unwrap();
-		let error = ZkKeys::new(dir.clone()).get(&model).err().unwrap();
+		let error = ZkKeys::new(dir.clone()).get(&model, &vk).err().unwrap();
 		assert!(error.contains("bad proving key"), "{error}");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn the_key_whose_verifying_key_is_on_chain_is_used_the_owners_or_the_ceremonys() {
+		let dir = std::env::temp_dir().join(format!("verity-zk-sealed-{}", std::process::id()));
+		let ir = ir();
+		let model = ModelId([4; 32]);
+		let owners = prover::setup_seeded(&ir, 1).unwrap();
+		let owners_vk = write_keys(&dir, &model, &ir, &owners).unwrap();
+		// A transcript the node contributed, which the owner then sealed.
+		let sealed = prover::setup_seeded(&ir, 2).unwrap();
+		let ceremony = super::super::phase2::dir(&dir);
+		super::super::phase2::write_ir(&ceremony, &model, &ir).unwrap();
+		let file = super::super::phase2::transcript_file(&ceremony, &model, &[7; 32]);
+		std::fs::write(&file, prover::encode_proving_key(&sealed)).unwrap();
+		let sealed_vk = prover::verifying_key_bytes(&sealed.vk);
+
+		let keys = ZkKeys::new(dir.clone());
+		assert_eq!(keys.get(&model, &owners_vk).unwrap().vk_bytes, owners_vk);
+		// The chain's key changes when phase 2 is sealed: the ceremony's transcript is used.
+		assert_eq!(keys.get(&model, &sealed_vk).unwrap().vk_bytes, sealed_vk);
+		// A key the node holds no proving key of: refused.
+		let other = prover::verifying_key_bytes(&prover::setup_seeded(&ir, 3).unwrap().vk);
+		let error = keys.get(&model, &other).err().unwrap();
+		assert!(error.contains("not the one whose verifying key is on chain"), "{error}");
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

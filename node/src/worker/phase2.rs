@@ -1,0 +1,272 @@
+//! A verifier's part in the setup ceremony (`--worker-ceremony`, off by default): when a model
+//! its operator serves enters phase 2, the node contributes to its δ by itself, once for each
+//! of its `Verifier` keys.
+//!
+//! The node needs the sealed phase-1 transcript, which the operator checked and put in
+//! `<zk keys>/ceremony/0x<its hash>.ptau` (`zk verify-transcript` checks it; the node checks it
+//! whole again and its hash against the chain's seal before it uses it). For each model in
+//! phase 2 that an operator of the node's serves and for which a verifier key of the node has
+//! not contributed, the node:
+//!
+//! 1. derives the model's key from the transcript and the model's IR, and refuses to contribute
+//!    unless the chain's starting transcript hash and input bases are the derived key's (bases
+//!    of the owner's choosing could let it forge);
+//! 2. extends the deepest contribution whose transcript it holds (its own earlier ones), or the
+//!    derived key: another contributor's transcript is not fetched yet;
+//! 3. re-randomizes δ with a secret from the operating system, which is dropped when the
+//!    contribution is made, and submits `settlement.contributePhase2` signed by the key;
+//! 4. keeps the new transcript, `0x<model>-0x<its hash>.pk`, in the same directory: the next
+//!    contribution of the node extends it, and if the owner seals it, the worker proves the
+//!    model's `Zk` jobs with it ([`super::zk::ZkKeys::get`] looks there).
+//!
+//! One contribution of the node is in flight at a time per model (until it is on chain, or
+//! [`WAIT_FOR_INCLUSION`] blocks), so its keys extend each other rather than branch. A key whose
+//! contribution fails does not try again until the node restarts.
+
+use std::{
+	collections::{HashMap, HashSet},
+	path::{Path, PathBuf},
+	sync::Arc,
+};
+
+use codec::{Decode, Encode};
+use parking_lot::Mutex;
+use sc_client_api::StorageProvider;
+use sp_core::{sr25519, H256};
+use verity_primitives::ModelId;
+use verity_runtime::{AccountId, BlockNumber, Runtime, RuntimeCall};
+use verity_zkml::{
+	ceremony::{self, phase2, Accumulator},
+	prover::ProvingKey,
+};
+
+use super::LOG_TARGET;
+use crate::service::FullClient;
+
+type Phase1Info = pallet_settlement::ceremony::Phase1Info;
+type Phase2Info = pallet_settlement::ceremony::Phase2Info<Runtime>;
+type Phase1Step = pallet_settlement::ceremony::Phase1StepOf<Runtime>;
+type Phase2Step = pallet_settlement::ceremony::Phase2StepOf<Runtime>;
+
+/// The directory of the ceremony's files under the worker's key directory.
+pub fn dir(zk_keys: &Path) -> PathBuf {
+	zk_keys.join("ceremony")
+}
+
+/// Where the node keeps the phase-2 transcript hashed `hash` of `model`.
+pub fn transcript_file(dir: &Path, model: &ModelId, hash: &[u8; 32]) -> PathBuf {
+	dir.join(format!("0x{}-0x{}.pk", hex::encode(model.0), hex::encode(hash)))
+}
+
+/// The phase-2 transcripts of `model` the node holds.
+pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
+	let prefix = format!("0x{}-", hex::encode(model.0));
+	std::fs::read_dir(dir)
+		.map(|entries| {
+			entries
+				.filter_map(|entry| entry.ok().map(|entry| entry.path()))
+				.filter(|path| {
+					path.file_name().and_then(|name| name.to_str()).is_some_and(|name| {
+						name.starts_with(&prefix) && name.ends_with(".pk")
+					})
+				})
+				.collect()
+		})
+		.unwrap_or_default()
+}
+
+/// One contribution to make: what it extends and who makes it.
+pub struct Task {
+	/// The model.
+	pub model: ModelId,
+	/// The contributing key (a verifier's, or its worker key).
+	pub key: sr25519::Public,
+	/// The contribution it extends and that one's transcript file; `None`: the derived key.
+	pub parent: Option<(u32, PathBuf)>,
+	/// The chain's record of the model's phase 2 (starting hash and input bases).
+	pub info: Phase2Info,
+	/// The sealed phase-1 transcript's hash.
+	pub phase1: H256,
+}
+
+/// Blocks the node waits for its submitted contribution to be on chain before its next key
+/// contributes to the model anyway.
+const WAIT_FOR_INCLUSION: BlockNumber = 20;
+
+/// The node's side of phase 2: the transcript it loaded and the contributions under way.
+pub struct Contributor {
+	dir: PathBuf,
+	/// The sealed phase-1 transcript, once loaded and checked, with its hash.
+	phase1: Mutex<Option<(H256, Arc<Accumulator>)>>,
+	/// `(model, key)` pairs contributed, under way or failed: each is tried once.
+	tried: Mutex<HashSet<(ModelId, AccountId)>>,
+	/// Models with a contribution of the node under way: by whom, since which block.
+	busy: Mutex<HashMap<ModelId, (AccountId, BlockNumber)>>,
+}
+
+fn read<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<V> {
+	let data = client.storage(at, &sp_core::storage::StorageKey(key)).ok()??;
+	V::decode(&mut &data.0[..]).ok()
+}
+
+fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &AccountId) -> bool {
+	let key = pallet_settlement::Phase2Contributors::<Runtime>::hashed_key_for(model, account);
+	matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(Some(_)))
+}
+
+impl Contributor {
+	/// A contributor keeping its files in `dir`.
+	pub fn new(dir: PathBuf) -> Self {
+		Contributor {
+			dir,
+			phase1: Default::default(),
+			tried: Default::default(),
+			busy: Default::default(),
+		}
+	}
+
+	/// Where its files are.
+	pub fn dir(&self) -> &Path {
+		&self.dir
+	}
+
+	/// The contributions to make at block `at` (number `number`): for each model in phase 2
+	/// that one of `verifiers` (a key and the models its operator serves) serves, the first of
+	/// those keys that has not contributed to it, unless a contribution of the node's to it is
+	/// under way (submitted and not yet on chain). Each is tried once.
+	pub fn tasks(
+		&self,
+		client: &FullClient,
+		at: H256,
+		number: BlockNumber,
+		verifiers: &[(sr25519::Public, Vec<ModelId>)],
+	) -> Vec<Task> {
+		use pallet_settlement::{Phase1, Phase1Steps, Phase2, Phase2Steps};
+		if verifiers.is_empty() {
+			return Vec::new();
+		}
+		let sealed: Option<Phase1Step> =
+			read::<Phase1Info>(client, at, Phase1::<Runtime>::hashed_key().to_vec())
+				.and_then(|info| info.sealed)
+				.and_then(|index| read(client, at, Phase1Steps::<Runtime>::hashed_key_for(index)));
+		let Some(sealed) = sealed else { return Vec::new() };
+		let mut models: Vec<ModelId> =
+			verifiers.iter().flat_map(|(_, served)| served.iter().copied()).collect();
+		models.sort();
+		models.dedup();
+		let mut tasks = Vec::new();
+		for model in models {
+			{
+				let mut busy = self.busy.lock();
+				if let Some((account, since)) = busy.get(&model) {
+					let waited = number.saturating_sub(*since) > WAIT_FOR_INCLUSION;
+					if !waited && !has_contributed(client, at, &model, account) {
+						continue;
+					}
+					busy.remove(&model);
+				}
+			}
+			let Some(info) =
+				read::<Phase2Info>(client, at, Phase2::<Runtime>::hashed_key_for(model))
+			else {
+				continue;
+			};
+			let key = verifiers.iter().find_map(|(key, served)| {
+				let account = AccountId::from(*key);
+				let fresh = served.contains(&model)
+					&& !self.tried.lock().contains(&(model, account.clone()))
+					&& !has_contributed(client, at, &model, &account);
+				fresh.then_some(*key)
+			});
+			let Some(key) = key else { continue };
+			// The deepest contribution whose transcript the node holds.
+			let parent = (0..info.contributions)
+				.filter_map(|index| {
+					let step: Phase2Step =
+						read(client, at, Phase2Steps::<Runtime>::hashed_key_for(model, index))?;
+					let file = transcript_file(&self.dir, &model, &step.transcript.0);
+					file.exists().then_some((step.depth, index, file))
+				})
+				.max_by_key(|(depth, ..)| *depth)
+				.map(|(_, index, file)| (index, file));
+			let account = AccountId::from(key);
+			self.busy.lock().insert(model, (account.clone(), number));
+			self.tried.lock().insert((model, account));
+			tasks.push(Task { model, key, parent, info, phase1: sealed.transcript });
+		}
+		tasks
+	}
+
+	/// Frees `model` for the node's next contribution (its last one failed before it was sent).
+	pub fn failed(&self, model: &ModelId) {
+		self.busy.lock().remove(model);
+	}
+
+	/// The sealed phase-1 transcript hashed `hash`, loaded and checked whole once (blocking).
+	fn phase1(&self, hash: H256) -> Result<Arc<Accumulator>, String> {
+		if let Some((loaded, transcript)) = self.phase1.lock().as_ref() {
+			if *loaded == hash {
+				return Ok(transcript.clone());
+			}
+		}
+		let path = self.dir.join(format!("{hash:?}.ptau"));
+		let transcript = Arc::new(crate::ceremony::read_transcript(&path)?);
+		if transcript.hash() != hash.0 {
+			return Err(format!("{} is not the sealed transcript {hash:?}", path.display()));
+		}
+		*self.phase1.lock() = Some((hash, transcript.clone()));
+		Ok(transcript)
+	}
+
+	/// Makes `task`'s contribution over `ir` (blocking, CPU-heavy): the call to submit and the
+	/// new transcript's hash (its file already written).
+	pub fn contribute(
+		&self,
+		task: &Task,
+		ir: &verity_zkml::Model,
+	) -> Result<(RuntimeCall, H256), String> {
+		let derived = phase2::derive_key(&*self.phase1(task.phase1)?, ir)
+			.map_err(|e| format!("cannot derive the key: {e:?}"))?;
+		if phase2::key_hash(&derived) != task.info.origin.0
+			|| crate::ceremony::input_bases(&derived) != task.info.inputs.to_vec()
+		{
+			return Err("the chain's phase 2 does not start at the key derived from the sealed \
+			            transcript: the owner could forge proofs of it; not contributing"
+				.into());
+		}
+		let previous: ProvingKey = match &task.parent {
+			None => derived,
+			Some((_, file)) => crate::ceremony::read_key(file)?,
+		};
+		let parent_hash = phase2::key_hash(&previous);
+		let account = AccountId::from(task.key);
+		let context = ceremony::context(&parent_hash, account.as_ref());
+		let (next, contribution) =
+			phase2::contribute_delta(&previous, &context, &mut ark_std::rand::rngs::OsRng)
+				.map_err(|e| format!("{e:?}"))?;
+		let hash = phase2::key_hash(&next);
+		crate::ceremony::write(&transcript_file(&self.dir, &task.model, &hash), &next)?;
+		let contribution = ceremony::encode(&contribution)
+			.try_into()
+			.map_err(|_| "a contribution of the wrong length".to_string())?;
+		let call = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
+			model: task.model,
+			parent: task.parent.as_ref().map(|(index, _)| *index),
+			contribution: Box::new(contribution),
+			transcript: H256(hash),
+		});
+		Ok((call, H256(hash)))
+	}
+}
+
+/// The IR of a model's bytes, as `zk derive` and `zk setup` import it by default.
+pub fn import(bytes: &[u8]) -> Result<verity_zkml::Model, String> {
+	verity_zkml::onnx::import(bytes, Default::default()).map_err(|e| e.to_string())
+}
+
+/// Writes `ir` beside the transcripts, where [`super::zk::ZkKeys::get`] reads it with them.
+pub fn write_ir(dir: &Path, model: &ModelId, ir: &verity_zkml::Model) -> Result<(), String> {
+	std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+	let path = dir.join(format!("0x{}.ir", hex::encode(model.0)));
+	std::fs::write(&path, ir.encode()).map_err(|e| format!("{}: {e}", path.display()))
+}
