@@ -40,7 +40,6 @@ use verity_zkml::{
 	prover::ProvingKey,
 };
 
-use super::LOG_TARGET;
 use crate::service::FullClient;
 
 type Phase1Info = pallet_settlement::ceremony::Phase1Info;
