@@ -9,8 +9,7 @@
 # a hundred runs) and each job's result is printed as it ends (DEMO_SUBSCRIPTION=0 skips it).
 # The node's verifiers (Alice, Bob, Charlie, Dave) contribute by themselves to any model's
 # phase 2 of the setup ceremony once the sealed phase-1 transcript is in the chain directory's
-# zk/ceremony
-# (`--worker-ceremony`, docs/zk.md).
+# zk/ceremony (`--worker-ceremony`, docs/zk.md).
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
