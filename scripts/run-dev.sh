@@ -7,9 +7,9 @@
 # (scripts/demo-sources.toml) every few seconds: `oracle_values` shows them moving. Once the
 # node answers, Eve subscribes to the demo model over the sixteen feeds (a job every ten blocks,
 # a hundred runs) and each job's result is printed as it ends (DEMO_SUBSCRIPTION=0 skips it).
-# The node's verifiers (Alice, Bob, Charlie, Dave) contribute by themselves to any model's
-# phase 2 of the setup ceremony once the sealed phase-1 transcript is in the chain directory's
-# zk/ceremony (`--worker-ceremony`, docs/zk.md).
+# The node's verifiers (Alice, Bob, Charlie, Dave) contribute by themselves to the phase 2 of
+# the setup ceremony of the models they serve (the demo model), once phase 1 is sealed and its
+# transcript is in the chain directory's zk/ceremony (`--worker-ceremony`, docs/zk.md).
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)

@@ -770,11 +770,11 @@ impl Worker {
 				{
 					declared = declared.saturating_add(operator.capabilities.max_concurrent_jobs);
 					served.extend(operator.capabilities.models.iter().copied());
-					let verifies = operator.roles.contains(Role::Verifier);
-					if verifies {
+					// Only an active verifier's contribution vouches for a key.
+					if operator.active_roles.contains(Role::Verifier) {
 						verifiers.push((key, operator.capabilities.models.to_vec()));
 					}
-					verifies
+					operator.roles.contains(Role::Verifier)
 				},
 				Ok(_) => continue,
 				Err(e) => {
@@ -1124,9 +1124,9 @@ impl Worker {
 		Ok(proved)
 	}
 
-	/// Starts the contributions to models' phase 2 that are due (`--worker-ceremony`), each in
-	/// a task of its own: fetching the model, deriving its key and contributing take seconds to
-	/// minutes.
+	/// Starts the contribution to a model's phase 2 that is due (`--worker-ceremony`), if any,
+	/// in a task of its own: fetching the model, deriving its key and contributing take seconds
+	/// to minutes. The node makes one at a time.
 	fn contribute(
 		&self,
 		best: sp_core::H256,
@@ -1134,46 +1134,50 @@ impl Worker {
 		verifiers: &[(sr25519::Public, Vec<ModelId>)],
 	) {
 		let Some(contributor) = self.ceremony.clone() else { return };
-		for task in contributor.tasks(&self.client, best, number, verifiers) {
-			let worker = self.clone();
-			let contributor = contributor.clone();
-			self.spawner.spawn("verity-worker-ceremony", Some("worker"), async move {
-				let (model, key) = (task.model, AccountId::from(task.key));
-				match worker.contribute_to(contributor.clone(), task).await {
-					Ok(hash) => log::info!(
+		let Some(task) = contributor.task(&self.client, best, number, verifiers) else { return };
+		let worker = self.clone();
+		self.spawner.spawn("verity-worker-ceremony", Some("worker"), async move {
+			let (model, key) = (hex::encode(task.model.0), AccountId::from(task.key));
+			let made = worker.contribute_to(contributor.clone(), &task).await;
+			let number = worker.client.info().best_number;
+			match made {
+				Ok(hash) => {
+					contributor.submitted(&task, number);
+					log::info!(
 						target: LOG_TARGET,
-						"contributed to the phase 2 of model 0x{} as {key}: transcript {hash:?}",
-						hex::encode(model.0)
-					),
-					Err(e) => {
-						contributor.failed(&model);
-						log::warn!(
-							target: LOG_TARGET,
-							"cannot contribute to the phase 2 of model 0x{} as {key}: {e}",
-							hex::encode(model.0)
-						)
-					},
-				}
-			});
-		}
+						"sent a contribution to the phase 2 of model 0x{model} as {key}: \
+						 transcript {hash:?}"
+					)
+				},
+				Err(e) => {
+					contributor.failed(&task, &e, number);
+					log::warn!(
+						target: LOG_TARGET,
+						"no contribution to the phase 2 of model 0x{model} as {key}: {e}"
+					)
+				},
+			}
+		});
 	}
 
 	/// Makes one contribution and submits it; the new transcript's hash.
 	async fn contribute_to(
 		&self,
 		contributor: Arc<phase2::Contributor>,
-		task: phase2::Task,
-	) -> Result<sp_core::H256, String> {
+		task: &phase2::Task,
+	) -> Result<sp_core::H256, phase2::NotMade> {
 		let (bytes, _) = self.fetch(task.model, None).await.map_err(|f| f.message)?;
-		let key = task.key;
-		let (call, hash) = tokio::task::spawn_blocking(move || {
-			let ir = phase2::import(&bytes)?;
-			phase2::write_ir(contributor.dir(), &task.model, &ir)?;
-			contributor.contribute(&task, &ir)
-		})
-		.await
-		.map_err(|e| e.to_string())??;
-		self.submitter.submit(key, call, |_| {}).await?;
+		let model = task.model;
+		let made = {
+			let task = task.clone();
+			tokio::task::spawn_blocking(move || {
+				let ir = phase2::import(&bytes).map_err(phase2::NotMade::Refused)?;
+				phase2::write_ir(contributor.dir(), &model, &ir)?;
+				contributor.contribute(&task, &ir)
+			})
+		};
+		let (call, hash) = made.await.map_err(|e| e.to_string())??;
+		self.submitter.submit(task.key, call, |_| {}).await?;
 		Ok(hash)
 	}
 

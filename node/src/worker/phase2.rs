@@ -75,6 +75,7 @@ pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 }
 
 /// One contribution to make: what it extends and who makes it.
+#[derive(Clone)]
 pub struct Task {
 	/// The model.
 	pub model: ModelId,
@@ -84,23 +85,41 @@ pub struct Task {
 	pub parent: Option<(u32, PathBuf)>,
 	/// The chain's record of the model's phase 2 (starting hash and input bases).
 	pub info: Phase2Info,
-	/// The sealed phase-1 transcript's hash.
-	pub phase1: H256,
+	/// The sealed phase-1 contribution's transcript hash and head (the point the chain checked).
+	pub phase1: (H256, [u8; ceremony::HEAD_LEN]),
 }
 
 /// Blocks the node waits for its submitted contribution to be on chain before its next key
 /// contributes to the model anyway.
 const WAIT_FOR_INCLUSION: BlockNumber = 20;
 
+/// Blocks before a contribution that failed on this node (a missing transcript file, a model
+/// that could not be fetched) is tried again.
+const RETRY_AFTER: BlockNumber = 50;
+
+/// What the node is doing for a model's phase 2.
+enum Busy {
+	/// Making a contribution (deriving, contributing): no timeout, one at a time in the node.
+	Working,
+	/// Submitted by `AccountId` at a block: waiting for it to be on chain.
+	Submitted(AccountId, BlockNumber),
+	/// Failed on this node at a block: tried again [`RETRY_AFTER`] blocks later.
+	Failed(BlockNumber),
+}
+
 /// The node's side of phase 2: the transcript it loaded and the contributions under way.
 pub struct Contributor {
 	dir: PathBuf,
 	/// The sealed phase-1 transcript, once loaded and checked, with its hash.
 	phase1: Mutex<Option<(H256, Arc<Accumulator>)>>,
-	/// `(model, key)` pairs contributed, under way or failed: each is tried once.
-	tried: Mutex<HashSet<(ModelId, AccountId)>>,
-	/// Models with a contribution of the node under way: by whom, since which block.
-	busy: Mutex<HashMap<ModelId, (AccountId, BlockNumber)>>,
+	/// `(model, phase 2's starting hash, key)` of each contribution made and sent: each key
+	/// contributes once to each phase 2 (a phase 2 begun again is a new one).
+	made: Mutex<HashSet<(ModelId, H256, AccountId)>>,
+	/// Phases 2 (model and starting hash) the node refuses to contribute to: their start is not
+	/// the key derived from the sealed transcript.
+	refused: Mutex<HashSet<(ModelId, H256)>>,
+	/// What the node is doing for each model.
+	busy: Mutex<HashMap<ModelId, Busy>>,
 }
 
 fn read<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<V> {
@@ -113,13 +132,37 @@ fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &Acc
 	matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(Some(_)))
 }
 
+/// Why a contribution was not made.
+pub enum NotMade {
+	/// Never contribute to this phase 2: it does not start at the key derived from the sealed
+	/// transcript, or the model cannot have a key from it.
+	Refused(String),
+	/// Something on this node failed: try again later.
+	Failed(String),
+}
+
+impl std::fmt::Display for NotMade {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			NotMade::Refused(e) | NotMade::Failed(e) => f.write_str(e),
+		}
+	}
+}
+
+impl From<String> for NotMade {
+	fn from(e: String) -> Self {
+		NotMade::Failed(e)
+	}
+}
+
 impl Contributor {
 	/// A contributor keeping its files in `dir`.
 	pub fn new(dir: PathBuf) -> Self {
 		Contributor {
 			dir,
 			phase1: Default::default(),
-			tried: Default::default(),
+			made: Default::default(),
+			refused: Default::default(),
 			busy: Default::default(),
 		}
 	}
@@ -129,91 +172,134 @@ impl Contributor {
 		&self.dir
 	}
 
-	/// The contributions to make at block `at` (number `number`): for each model in phase 2
-	/// that one of `verifiers` (a key and the models its operator serves) serves, the first of
-	/// those keys that has not contributed to it, unless a contribution of the node's to it is
-	/// under way (submitted and not yet on chain). Each is tried once.
-	pub fn tasks(
+	/// The sealed phase-1 transcript's file.
+	fn phase1_file(&self, hash: &H256) -> PathBuf {
+		self.dir.join(format!("{hash:?}.ptau"))
+	}
+
+	/// The contribution to make at block `at` (number `number`), if one is due: for the first
+	/// model in phase 2 that one of `verifiers` (an active verifier's key and the models its
+	/// operator serves) serves, the first of those keys that has not contributed to it. None
+	/// while a contribution of the node's is being made, or while its last one to that model
+	/// is not yet on chain (at most [`WAIT_FOR_INCLUSION`] blocks).
+	pub fn task(
 		&self,
 		client: &FullClient,
 		at: H256,
 		number: BlockNumber,
 		verifiers: &[(sr25519::Public, Vec<ModelId>)],
-	) -> Vec<Task> {
+	) -> Option<Task> {
 		use pallet_settlement::{Phase1, Phase1Steps, Phase2, Phase2Steps};
 		if verifiers.is_empty() {
-			return Vec::new();
+			return None;
 		}
-		let sealed: Option<Phase1Step> =
+		{
+			let mut busy = self.busy.lock();
+			if busy.values().any(|state| matches!(state, Busy::Working)) {
+				return None;
+			}
+			busy.retain(|model, state| match state {
+				Busy::Submitted(account, since) => {
+					number.saturating_sub(*since) <= WAIT_FOR_INCLUSION
+						&& !has_contributed(client, at, model, account)
+				},
+				Busy::Failed(since) => number.saturating_sub(*since) <= RETRY_AFTER,
+				Busy::Working => true,
+			});
+		}
+		let sealed: Phase1Step =
 			read::<Phase1Info>(client, at, Phase1::<Runtime>::hashed_key().to_vec())
 				.and_then(|info| info.sealed)
-				.and_then(|index| read(client, at, Phase1Steps::<Runtime>::hashed_key_for(index)));
-		let Some(sealed) = sealed else { return Vec::new() };
+				.and_then(|index| read(client, at, Phase1Steps::<Runtime>::hashed_key_for(index)))?;
 		let mut models: Vec<ModelId> =
 			verifiers.iter().flat_map(|(_, served)| served.iter().copied()).collect();
 		models.sort();
 		models.dedup();
-		let mut tasks = Vec::new();
+		let ours: Vec<AccountId> = verifiers.iter().map(|(key, _)| AccountId::from(*key)).collect();
 		for model in models {
-			{
-				let mut busy = self.busy.lock();
-				if let Some((account, since)) = busy.get(&model) {
-					let waited = number.saturating_sub(*since) > WAIT_FOR_INCLUSION;
-					if !waited && !has_contributed(client, at, &model, account) {
-						continue;
-					}
-					busy.remove(&model);
-				}
+			if self.busy.lock().contains_key(&model) {
+				continue;
 			}
 			let Some(info) =
 				read::<Phase2Info>(client, at, Phase2::<Runtime>::hashed_key_for(model))
 			else {
 				continue;
 			};
+			if self.refused.lock().contains(&(model, info.origin)) {
+				continue;
+			}
 			let key = verifiers.iter().find_map(|(key, served)| {
 				let account = AccountId::from(*key);
 				let fresh = served.contains(&model)
-					&& !self.tried.lock().contains(&(model, account.clone()))
+					&& !self.made.lock().contains(&(model, info.origin, account.clone()))
 					&& !has_contributed(client, at, &model, &account);
 				fresh.then_some(*key)
 			});
 			let Some(key) = key else { continue };
-			// The deepest contribution whose transcript the node holds.
+			// The deepest contribution of the node's own whose transcript it holds: a step of
+			// another account's could name the node's transcript as its own.
 			let parent = (0..info.contributions)
 				.filter_map(|index| {
 					let step: Phase2Step =
 						read(client, at, Phase2Steps::<Runtime>::hashed_key_for(model, index))?;
 					let file = transcript_file(&self.dir, &model, &step.transcript.0);
-					file.exists().then_some((step.depth, index, file))
+					(ours.contains(&step.contributor) && file.exists())
+						.then_some((step.depth, index, file))
 				})
 				.max_by_key(|(depth, ..)| *depth)
 				.map(|(_, index, file)| (index, file));
-			let account = AccountId::from(key);
-			self.busy.lock().insert(model, (account.clone(), number));
-			self.tried.lock().insert((model, account));
-			tasks.push(Task { model, key, parent, info, phase1: sealed.transcript });
+			self.busy.lock().insert(model, Busy::Working);
+			return Some(Task {
+				model,
+				key,
+				parent,
+				info,
+				phase1: (sealed.transcript, sealed.point),
+			});
 		}
-		tasks
+		None
 	}
 
-	/// Frees `model` for the node's next contribution (its last one failed before it was sent).
-	pub fn failed(&self, model: &ModelId) {
-		self.busy.lock().remove(model);
+	/// `task`'s contribution was submitted at block `number`.
+	pub fn submitted(&self, task: &Task, number: BlockNumber) {
+		let account = AccountId::from(task.key);
+		self.made.lock().insert((task.model, task.info.origin, account.clone()));
+		self.busy.lock().insert(task.model, Busy::Submitted(account, number));
 	}
 
-	/// The sealed phase-1 transcript hashed `hash`, loaded and checked whole once (blocking).
-	fn phase1(&self, hash: H256) -> Result<Arc<Accumulator>, String> {
+	/// `task`'s contribution was not made, at block `number`.
+	pub fn failed(&self, task: &Task, why: &NotMade, number: BlockNumber) {
+		if matches!(why, NotMade::Refused(_)) {
+			self.refused.lock().insert((task.model, task.info.origin));
+			self.busy.lock().remove(&task.model);
+		} else {
+			self.busy.lock().insert(task.model, Busy::Failed(number));
+		}
+	}
+
+	/// The sealed phase-1 transcript, loaded and checked whole once (blocking): its hash must
+	/// be the sealed contribution's and its head the point the chain checked (a hash alone is
+	/// only what the contributor published).
+	fn phase1(&self, (hash, head): &(H256, [u8; ceremony::HEAD_LEN])) -> Result<Arc<Accumulator>, String> {
 		if let Some((loaded, transcript)) = self.phase1.lock().as_ref() {
-			if *loaded == hash {
+			if loaded == hash {
 				return Ok(transcript.clone());
 			}
 		}
-		let path = self.dir.join(format!("{hash:?}.ptau"));
+		let path = self.phase1_file(hash);
 		let transcript = Arc::new(crate::ceremony::read_transcript(&path)?);
 		if transcript.hash() != hash.0 {
 			return Err(format!("{} is not the sealed transcript {hash:?}", path.display()));
 		}
-		*self.phase1.lock() = Some((hash, transcript.clone()));
+		let its_head = transcript.head().map_err(|e| format!("{e:?}"))?;
+		if ceremony::encode(&its_head) != head.to_vec() {
+			return Err(format!(
+				"{}'s head is not the sealed contribution's: it is not the transcript the chain \
+				 checked",
+				path.display()
+			));
+		}
+		*self.phase1.lock() = Some((*hash, transcript.clone()));
 		Ok(transcript)
 	}
 
@@ -223,15 +309,17 @@ impl Contributor {
 		&self,
 		task: &Task,
 		ir: &verity_zkml::Model,
-	) -> Result<(RuntimeCall, H256), String> {
-		let derived = phase2::derive_key(&*self.phase1(task.phase1)?, ir)
-			.map_err(|e| format!("cannot derive the key: {e:?}"))?;
+	) -> Result<(RuntimeCall, H256), NotMade> {
+		let derived = phase2::derive_key(&*self.phase1(&task.phase1)?, ir)
+			.map_err(|e| NotMade::Refused(format!("cannot derive the key: {e:?}")))?;
 		if phase2::key_hash(&derived) != task.info.origin.0
 			|| crate::ceremony::input_bases(&derived) != task.info.inputs.to_vec()
 		{
-			return Err("the chain's phase 2 does not start at the key derived from the sealed \
-			            transcript: the owner could forge proofs of it; not contributing"
-				.into());
+			return Err(NotMade::Refused(
+				"the chain's phase 2 does not start at the key derived from the sealed \
+				 transcript: the owner could forge proofs of it; not contributing"
+					.into(),
+			));
 		}
 		let previous: ProvingKey = match &task.parent {
 			None => derived,

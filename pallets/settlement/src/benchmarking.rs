@@ -79,7 +79,7 @@ fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelI
 				transcript: H256([3; 32]),
 			},
 		);
-		// The sealed contribution's maker vouches: the whole path is walked.
+		// The path's first contributor vouches: the whole path is walked to find it.
 		if index == 0 {
 			T::Vouchers::add(&contributor);
 		}

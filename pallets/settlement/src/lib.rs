@@ -97,7 +97,8 @@ pub mod pallet {
 		/// Accounts of which one must be on a sealed phase-2 path (the runtime: the active
 		/// `Verifier` operators, each through its worker key if it named one). Accounts cost
 		/// nothing, so without them an owner could seal a key made only by accounts of its own
-		/// and know its δ; a voucher's bond stands behind the claim that it threw its secret away.
+		/// and know its δ; with them it must at least bond a verifier of its own (nothing is
+		/// slashed for a secret kept: the chain cannot tell).
 		type Vouchers: frame_support::traits::SortedMembers<Self::AccountId>;
 
 		/// The most contributions phase 1 takes, and each model's phase 2.
@@ -273,11 +274,11 @@ pub mod pallet {
 		NotBegun,
 		/// The contribution's path has fewer distinct contributors than [`MinContributors`].
 		TooFewContributors,
+		/// The minimum must be from one to [`Config::MaxContributions`].
+		InvalidMinimum,
 		/// No contributor on the contribution's path is one of [`Config::Vouchers`] (an active
 		/// verifier).
 		NoVoucher,
-		/// The minimum must be from one to [`Config::MaxContributions`].
-		InvalidMinimum,
 	}
 
 	#[pallet::hooks]
