@@ -300,11 +300,15 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 
 	// Each verifier key contributes once, each extending the one before.
 	let contributions = node
-		.wait_until("four contributions to the demo model's phase 2", Duration::from_secs(180), |node| async move {
-			let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
-				storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
-			(info.contributions == 4).then_some(info.contributions)
-		})
+		.wait_until(
+			"four contributions to the demo model's phase 2",
+			Duration::from_secs(180),
+			|node| async move {
+				let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
+					storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
+				(info.contributions == 4).then_some(info.contributions)
+			},
+		)
 		.await;
 	let mut deepest = (0, 0);
 	for index in 0..contributions {

@@ -65,9 +65,9 @@ pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 			entries
 				.filter_map(|entry| entry.ok().map(|entry| entry.path()))
 				.filter(|path| {
-					path.file_name().and_then(|name| name.to_str()).is_some_and(|name| {
-						name.starts_with(&prefix) && name.ends_with(".pk")
-					})
+					path.file_name()
+						.and_then(|name| name.to_str())
+						.is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".pk"))
 				})
 				.collect()
 		})
@@ -210,7 +210,9 @@ impl Contributor {
 		let sealed: Phase1Step =
 			read::<Phase1Info>(client, at, Phase1::<Runtime>::hashed_key().to_vec())
 				.and_then(|info| info.sealed)
-				.and_then(|index| read(client, at, Phase1Steps::<Runtime>::hashed_key_for(index)))?;
+				.and_then(|index| {
+					read(client, at, Phase1Steps::<Runtime>::hashed_key_for(index))
+				})?;
 		let mut models: Vec<ModelId> =
 			verifiers.iter().flat_map(|(_, served)| served.iter().copied()).collect();
 		models.sort();
@@ -280,7 +282,10 @@ impl Contributor {
 	/// The sealed phase-1 transcript, loaded and checked whole once (blocking): its hash must
 	/// be the sealed contribution's and its head the point the chain checked (a hash alone is
 	/// only what the contributor published).
-	fn phase1(&self, (hash, head): &(H256, [u8; ceremony::HEAD_LEN])) -> Result<Arc<Accumulator>, String> {
+	fn phase1(
+		&self,
+		(hash, head): &(H256, [u8; ceremony::HEAD_LEN]),
+	) -> Result<Arc<Accumulator>, String> {
 		if let Some((loaded, transcript)) = self.phase1.lock().as_ref() {
 			if loaded == hash {
 				return Ok(transcript.clone());

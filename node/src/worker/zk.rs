@@ -93,8 +93,8 @@ impl ZkKeys {
 			}
 		}
 		let ceremony = super::phase2::dir(&self.dir);
-		let candidates = std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir")))
-			.chain(
+		let candidates =
+			std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir"))).chain(
 				super::phase2::transcripts_of(&ceremony, model)
 					.into_iter()
 					.map(|pk| (pk, file(&ceremony, model, "ir"))),
