@@ -362,3 +362,33 @@ pub fn write_ir(dir: &Path, model: &ModelId, ir: &verity_zkml::Model) -> Result<
 	let path = dir.join(format!("0x{}.ir", hex::encode(model.0)));
 	std::fs::write(&path, ir.encode()).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_phase_one_transcript_is_used_only_with_the_sealed_hash_and_head() {
+		let dir = std::env::temp_dir().join(format!("verity-phase2-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let start = Accumulator::new(16).unwrap();
+		let (sealed, _) = start
+			.contribute(&ceremony::context(&start.hash(), &[1; 32]), &mut ark_std::rand::rngs::OsRng)
+			.unwrap();
+		let hash = H256(sealed.hash());
+		crate::ceremony::write(&Contributor::new(dir.clone()).phase1_file(&hash), &sealed).unwrap();
+		let head = |transcript: &Accumulator| -> [u8; ceremony::HEAD_LEN] {
+			ceremony::encode(&transcript.head().unwrap()).try_into().unwrap()
+		};
+		assert!(Contributor::new(dir.clone()).phase1(&(hash, head(&sealed))).is_ok());
+		// The chain checked another head under the hash the contributor published.
+		let error = Contributor::new(dir.clone()).phase1(&(hash, head(&start))).err().unwrap();
+		assert!(error.contains("not the sealed contribution's"), "{error}");
+		// A file whose hash is not the sealed one (here the starting transcript's, renamed).
+		let other = H256([9; 32]);
+		crate::ceremony::write(&Contributor::new(dir.clone()).phase1_file(&other), &start).unwrap();
+		let error = Contributor::new(dir.clone()).phase1(&(other, head(&start))).err().unwrap();
+		assert!(error.contains("is not the sealed transcript"), "{error}");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+}
