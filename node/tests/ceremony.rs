@@ -5,7 +5,12 @@
 //! has a worker's verifiers (`--worker-ceremony`) make phase 2's contributions by themselves,
 //! and the worker prove a `Zk` job with the key the owner sealed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 mod common;
 
