@@ -373,7 +373,10 @@ mod tests {
 		std::fs::create_dir_all(&dir).unwrap();
 		let start = Accumulator::new(16).unwrap();
 		let (sealed, _) = start
-			.contribute(&ceremony::context(&start.hash(), &[1; 32]), &mut ark_std::rand::rngs::OsRng)
+			.contribute(
+				&ceremony::context(&start.hash(), &[1; 32]),
+				&mut ark_std::rand::rngs::OsRng,
+			)
 			.unwrap();
 		let hash = H256(sealed.hash());
 		crate::ceremony::write(&Contributor::new(dir.clone()).phase1_file(&hash), &sealed).unwrap();
