@@ -298,9 +298,44 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		],
 	)
 	.await;
+	// A second node of the chain, which produces no blocks and holds no key: it serves the
+	// transcripts in its ceremony directory to its peers.
+	let peer_id: String = node.call("system_localPeerId", jsonrpsee::rpc_params![]).await.unwrap();
+	let peer_keys = dir.join("peer-keys");
+	let peer = Node::start(
+		"ceremony-peer",
+		"verity_dev",
+		[
+			"--chain",
+			"dev",
+			"--sealing",
+			"instant",
+			"--worker",
+			"--worker-zk-keys",
+			peer_keys.to_str().unwrap(),
+			"--bootnodes",
+			&format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", node.p2p_port),
+		]
+		.map(String::from)
+		.to_vec(),
+		|_| (),
+	)
+	.await;
 	let sealed_hash = seal_phase_one(&node, &dir, &[Sr25519Keyring::Eve]).await;
-	// The operator puts the transcript it checked where the worker looks for it.
-	std::fs::copy(dir.join("t1"), keys.join(format!("ceremony/{sealed_hash:?}.ptau"))).unwrap();
+	// The transcript is on the peer only (its operator checked it and put it there); Alice's
+	// node fetches it by its hash when it contributes.
+	std::fs::create_dir_all(peer_keys.join("ceremony")).unwrap();
+	std::fs::copy(dir.join("t1"), peer_keys.join(format!("ceremony/{sealed_hash:?}.ptau")))
+		.unwrap();
+	// The peer shares its new files at its next block.
+	let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
+	node.submit_and_watch(remark, &Sr25519Keyring::Ferdie.pair()).await;
+	peer.wait_until("the peer serves the transcript", Duration::from_secs(60), |peer| async move {
+		let held: Option<String> =
+			peer.call("blobs_get", jsonrpsee::rpc_params![sealed_hash]).await.ok()?;
+		held.map(|_| ())
+	})
+	.await;
 	begin_phase_two(&node, &dir, "t1").await;
 
 	// Each verifier key contributes once, each extending the one before.
@@ -334,8 +369,19 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		e,
 		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 4, .. })
 	)));
+	// Alice's node fetched the sealed phase-1 transcript from the peer.
+	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());
 
-	// A Zk job: Alice's worker proves it with the transcript it sealed, not the seeded key.
+	// Alice's node loses its transcript files: it fetches the sealed one by its hash (here from
+	// its own store, where it shares what it made) before it proves.
+	for file in std::fs::read_dir(keys.join("ceremony")).unwrap() {
+		let file = file.unwrap().path();
+		if file.extension().is_some_and(|x| x == "pk" || x == "ir") {
+			std::fs::remove_file(file).unwrap();
+		}
+	}
+
+	// A Zk job: Alice's worker proves it with the transcript sealed, not the seeded key.
 	let submit = RuntimeCall::Inference(pallet_inference::Call::submit_job {
 		model: DEMO_MODEL_ID,
 		input: pallet_inference::JobInput::Inline(BoundedVec::truncate_from(
@@ -353,5 +399,6 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		(job.status == pallet_inference::JobStatus::Settled).then_some(())
 	})
 	.await;
+	drop(peer);
 	let _ = std::fs::remove_dir_all(&dir);
 }

@@ -681,6 +681,7 @@ pub fn spawn_worker_tasks(
 		ceremony: params
 			.worker_ceremony
 			.then(|| Arc::new(phase2::Contributor::new(phase2::dir(shared.zk.dir())))),
+		transcripts: Default::default(),
 		lie: params.worker_lie,
 		client,
 		submitter,
@@ -722,6 +723,9 @@ struct Worker {
 	audits: Arc<Mutex<HashMap<JobId, audits::Audit>>>,
 	/// `--worker-ceremony`: the node's contributions to models' phase 2.
 	ceremony: Option<Arc<phase2::Contributor>>,
+	/// The transcripts of the ceremony directory put into the store (served to peers), and
+	/// whether a pass over the directory is under way.
+	transcripts: Arc<(phase2::Shared, std::sync::atomic::AtomicBool)>,
 	/// `--worker-lie`: flip the bytes of every `Fast` output (tests only).
 	lie: bool,
 	submitter: Arc<Submitter>,
@@ -823,6 +827,7 @@ impl Worker {
 		self.play_rounds(members, number);
 		self.audit(audits, number);
 		self.contribute(best, number, &verifiers);
+		self.share_transcripts();
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -1078,6 +1083,7 @@ impl Worker {
 	async fn prove(&self, work: &Work) -> Result<(Vec<u8>, Vec<u8>), Failure> {
 		let job = &work.job;
 		let loaded = self.load(job).await?;
+		self.fetch_sealed_key(job.model, Instant::now().checked_add(self.time_left(job))).await?;
 		let best = self.client.info().best_hash;
 		let chain_key = self
 			.client
@@ -1160,12 +1166,87 @@ impl Worker {
 		});
 	}
 
+	/// Puts the ceremony directory's new transcripts into the store, where peers fetch them
+	/// ([`phase2::share`]), off the async executor; one pass at a time.
+	fn share_transcripts(&self) {
+		use std::sync::atomic::Ordering;
+		if self.transcripts.1.swap(true, Ordering::AcqRel) {
+			return;
+		}
+		let (transcripts, shared) = (self.transcripts.clone(), self.shared.clone());
+		self.spawner.spawn_blocking("verity-worker-transcripts", Some("worker"), async move {
+			let dir = phase2::dir(shared.zk.dir());
+			let put = phase2::share(&dir, &shared.store, &transcripts.0);
+			if put > 0 {
+				log::info!(target: LOG_TARGET, "{put} ceremony transcript(s) shared with peers");
+			}
+			transcripts.1.store(false, Ordering::Release);
+		});
+	}
+
+	/// The bytes of the blob hashed `hash` (a transcript) written to `path`, unless the file is
+	/// there: from the store, or else fetched from peers and checked against the hash.
+	async fn fetch_transcript(
+		&self,
+		hash: &sp_core::H256,
+		path: &Path,
+		by: Option<Instant>,
+	) -> Result<(), String> {
+		if path.exists() {
+			return Ok(());
+		}
+		let bytes = self
+			.shared
+			.store
+			.fetch(&ModelId(hash.0), &phase2::blob_uri(hash), by)
+			.await
+			.map_err(|e| format!("cannot fetch the transcript {hash:?}: {e}"))?;
+		let path = path.to_path_buf();
+		tokio::task::spawn_blocking(move || phase2::write_bytes(&path, &bytes))
+			.await
+			.map_err(|e| e.to_string())?
+	}
+
+	/// Before a `Zk` job of `model` is proved: when the chain's key was sealed by the ceremony
+	/// and the node holds no transcript of that hash (it did not make the last contribution),
+	/// fetches it (the model's proving key) with the model's IR beside it, where
+	/// [`zk::ZkKeys::get`] finds them.
+	async fn fetch_sealed_key(&self, model: ModelId, by: Option<Instant>) -> Result<(), Failure> {
+		let best = self.client.info().best_hash;
+		let setup = self
+			.client
+			.runtime_api()
+			.model(best, model)
+			.map_err(|e| Failure::new("zk-key", e))?
+			.and_then(|entry| entry.key_setup);
+		let Some(verity_primitives::KeySetup::Ceremony { phase2: hash, .. }) = setup else {
+			return Ok(());
+		};
+		let dir = phase2::dir(self.shared.zk.dir());
+		let file = phase2::transcript_file(&dir, &model, &hash.0);
+		if file.exists() {
+			return Ok(());
+		}
+		let (bytes, _) = self.fetch(model, by).await?;
+		tokio::task::spawn_blocking(move || {
+			let ir = phase2::import(&bytes)?;
+			phase2::write_ir(&dir, &model, &ir)
+		})
+		.await
+		.map_err(|e| Failure::new("zk-key", e))?
+		.map_err(|e| Failure::new("zk-key", e))?;
+		self.fetch_transcript(&hash, &file, by).await.map_err(|e| Failure::new("zk-key", e))
+	}
+
 	/// Makes one contribution and submits it; the new transcript's hash.
 	async fn contribute_to(
 		&self,
 		contributor: Arc<phase2::Contributor>,
 		task: &phase2::Task,
 	) -> Result<sp_core::H256, phase2::NotMade> {
+		// The sealed phase-1 transcript, from a peer if the operator did not put it here.
+		let phase1 = task.phase1.0;
+		self.fetch_transcript(&phase1, &contributor.phase1_file(&phase1), None).await?;
 		let (bytes, _) = self.fetch(task.model, None).await.map_err(|f| f.message)?;
 		let model = task.model;
 		let made = {

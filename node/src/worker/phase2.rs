@@ -20,13 +20,23 @@
 //!    model's `Zk` jobs with it ([`super::zk::ZkKeys::get`] looks there).
 //!
 //! One contribution of the node is in flight at a time per model (until it is on chain, or
-//! [`WAIT_FOR_INCLUSION`] blocks), so its keys extend each other rather than branch. A key whose
-//! contribution fails does not try again until the node restarts.
+//! [`WAIT_FOR_INCLUSION`] blocks), so its keys extend each other rather than branch. A
+//! contribution that fails on the node (a transcript it cannot fetch, a model it cannot read) is
+//! tried again [`RETRY_AFTER`] blocks later; one the node refuses is never tried again.
+//!
+//! **Transcripts are blobs.** A transcript is named on chain by its hash, BLAKE2b-256 of its
+//! bytes, which is how the model store addresses blobs: a worker node serves every transcript in
+//! its ceremony directory to its peers as `blob:0x<hash>` ([`share`], whether it contributes or
+//! not), and fetches the ones it lacks from them like model bytes (each checked against its hash
+//! on the way): the sealed phase-1 transcript before it contributes, and a model's sealed phase-2
+//! transcript, its proving key, before it proves the model's first `Zk` job
+//! ([`super::Worker`]'s `prove`).
 
 use std::{
 	collections::{HashMap, HashSet},
 	path::{Path, PathBuf},
 	sync::Arc,
+	time::SystemTime,
 };
 
 use codec::{Decode, Encode};
@@ -40,6 +50,7 @@ use verity_zkml::{
 	prover::ProvingKey,
 };
 
+use super::store::ModelStore;
 use crate::service::FullClient;
 
 type Phase1Info = pallet_settlement::ceremony::Phase1Info;
@@ -55,6 +66,69 @@ pub fn dir(zk_keys: &Path) -> PathBuf {
 /// Where the node keeps the phase-2 transcript hashed `hash` of `model`.
 pub fn transcript_file(dir: &Path, model: &ModelId, hash: &[u8; 32]) -> PathBuf {
 	dir.join(format!("0x{}-0x{}.pk", hex::encode(model.0), hex::encode(hash)))
+}
+
+/// The address of the blob whose hash is `hash` (a transcript), as the model store fetches it.
+pub fn blob_uri(hash: &H256) -> String {
+	format!("blob:{hash:?}")
+}
+
+/// Writes fetched bytes to `path` through a rename, so a reader never sees half of them.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
+	if let Some(parent) = path.parent() {
+		std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+	}
+	let partial = path.with_extension("partial");
+	std::fs::write(&partial, bytes).map_err(|e| format!("{}: {e}", partial.display()))?;
+	std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The files of `dir` a node shares: phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
+fn transcripts(dir: &Path) -> Vec<PathBuf> {
+	std::fs::read_dir(dir)
+		.map(|entries| {
+			entries
+				.filter_map(|entry| entry.ok().map(|entry| entry.path()))
+				.filter(|path| {
+					path.extension()
+						.and_then(|x| x.to_str())
+						.is_some_and(|x| x == "ptau" || x == "pk")
+				})
+				.collect()
+		})
+		.unwrap_or_default()
+}
+
+/// What [`share`] has put into the store: each file's path, size and modification time.
+pub type Shared = Mutex<HashSet<(PathBuf, u64, SystemTime)>>;
+
+/// Puts the transcripts in `dir` that `shared` has not seen (or that changed since) into
+/// `store`, where the node's peers fetch them by hash; returns how many it put. A file the store
+/// already holds is not written again. Blocking: reads each new file whole.
+pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
+	let mut put = 0;
+	for path in transcripts(dir) {
+		let Ok(meta) = std::fs::metadata(&path) else { continue };
+		let seen = (path.clone(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
+		if shared.lock().contains(&seen) {
+			continue;
+		}
+		let Ok(bytes) = std::fs::read(&path) else { continue };
+		let id = super::store::model_id(&bytes);
+		let held = matches!(store.stat(&id), Ok(Some(_)));
+		match if held { Ok(id) } else { store.put(&bytes) } {
+			Ok(_) => {
+				put += usize::from(!held);
+				shared.lock().insert(seen);
+			},
+			Err(e) => log::warn!(
+				target: super::LOG_TARGET,
+				"cannot share the transcript {}: {e}",
+				path.display()
+			),
+		}
+	}
+	put
 }
 
 /// The phase-2 transcripts of `model` the node holds.
@@ -112,6 +186,9 @@ pub struct Contributor {
 	dir: PathBuf,
 	/// The sealed phase-1 transcript, once loaded and checked, with its hash.
 	phase1: Mutex<Option<(H256, Arc<Accumulator>)>>,
+	/// The key last derived from it, for a model and phase 2's starting hash: the node's keys
+	/// contribute one after another and derive once.
+	derived: Mutex<Option<(ModelId, H256, Arc<ProvingKey>)>>,
 	/// `(model, phase 2's starting hash, key)` of each contribution made and sent: each key
 	/// contributes once to each phase 2 (a phase 2 begun again is a new one).
 	made: Mutex<HashSet<(ModelId, H256, AccountId)>>,
@@ -161,6 +238,7 @@ impl Contributor {
 		Contributor {
 			dir,
 			phase1: Default::default(),
+			derived: Default::default(),
 			made: Default::default(),
 			refused: Default::default(),
 			busy: Default::default(),
@@ -172,8 +250,8 @@ impl Contributor {
 		&self.dir
 	}
 
-	/// The sealed phase-1 transcript's file.
-	fn phase1_file(&self, hash: &H256) -> PathBuf {
+	/// The sealed phase-1 transcript's file (the operator's, or fetched from a peer).
+	pub fn phase1_file(&self, hash: &H256) -> PathBuf {
 		self.dir.join(format!("{hash:?}.ptau"))
 	}
 
@@ -308,6 +386,21 @@ impl Contributor {
 		Ok(transcript)
 	}
 
+	/// The key derived from the sealed phase-1 transcript and `ir` for `task`'s phase 2: derived
+	/// once for all the node's keys.
+	fn derived(&self, task: &Task, ir: &verity_zkml::Model) -> Result<Arc<ProvingKey>, NotMade> {
+		if let Some((model, origin, key)) = self.derived.lock().as_ref() {
+			if *model == task.model && *origin == task.info.origin {
+				return Ok(key.clone());
+			}
+		}
+		let key = phase2::derive_key(&*self.phase1(&task.phase1)?, ir)
+			.map_err(|e| NotMade::Refused(format!("cannot derive the key: {e:?}")))?;
+		let key = Arc::new(key);
+		*self.derived.lock() = Some((task.model, task.info.origin, key.clone()));
+		Ok(key)
+	}
+
 	/// Makes `task`'s contribution over `ir` (blocking, CPU-heavy): the call to submit and the
 	/// new transcript's hash (its file already written).
 	pub fn contribute(
@@ -315,8 +408,7 @@ impl Contributor {
 		task: &Task,
 		ir: &verity_zkml::Model,
 	) -> Result<(RuntimeCall, H256), NotMade> {
-		let derived = phase2::derive_key(&*self.phase1(&task.phase1)?, ir)
-			.map_err(|e| NotMade::Refused(format!("cannot derive the key: {e:?}")))?;
+		let derived = self.derived(task, ir)?;
 		if phase2::key_hash(&derived) != task.info.origin.0
 			|| crate::ceremony::input_bases(&derived) != task.info.inputs.to_vec()
 		{
@@ -326,9 +418,9 @@ impl Contributor {
 					.into(),
 			));
 		}
-		let previous: ProvingKey = match &task.parent {
+		let previous: Arc<ProvingKey> = match &task.parent {
 			None => derived,
-			Some((_, file)) => crate::ceremony::read_key(file)?,
+			Some((_, file)) => Arc::new(crate::ceremony::read_key(file)?),
 		};
 		let parent_hash = phase2::key_hash(&previous);
 		let account = AccountId::from(task.key);
@@ -337,6 +429,7 @@ impl Contributor {
 			phase2::contribute_delta(&previous, &context, &mut ark_std::rand::rngs::OsRng)
 				.map_err(|e| format!("{e:?}"))?;
 		let hash = phase2::key_hash(&next);
+		// The worker shares it with its peers from there ([`share`]).
 		crate::ceremony::write(&transcript_file(&self.dir, &task.model, &hash), &next)?;
 		let contribution = ceremony::encode(&contribution)
 			.try_into()
@@ -358,9 +451,7 @@ pub fn import(bytes: &[u8]) -> Result<verity_zkml::Model, String> {
 
 /// Writes `ir` beside the transcripts, where [`super::zk::ZkKeys::get`] reads it with them.
 pub fn write_ir(dir: &Path, model: &ModelId, ir: &verity_zkml::Model) -> Result<(), String> {
-	std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-	let path = dir.join(format!("0x{}.ir", hex::encode(model.0)));
-	std::fs::write(&path, ir.encode()).map_err(|e| format!("{}: {e}", path.display()))
+	write_bytes(&super::zk::file(dir, model, "ir"), &ir.encode())
 }
 
 #[cfg(test)]

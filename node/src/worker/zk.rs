@@ -43,7 +43,8 @@ pub struct ZkKeys {
 	loaded: Mutex<HashMap<ModelId, Arc<ZkModel>>>,
 }
 
-fn file(dir: &Path, model: &ModelId, extension: &str) -> PathBuf {
+/// The file of `model`'s keys or IR in `dir`: `0x<id>.<extension>`.
+pub fn file(dir: &Path, model: &ModelId, extension: &str) -> PathBuf {
 	dir.join(format!("0x{}.{extension}", hex::encode(model.0)))
 }
 
