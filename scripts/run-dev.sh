@@ -7,9 +7,13 @@
 # (scripts/demo-sources.toml) every few seconds: `oracle_values` shows them moving. Once the
 # node answers, Eve subscribes to the demo model over the sixteen feeds (a job every ten blocks,
 # a hundred runs) and each job's result is printed as it ends (DEMO_SUBSCRIPTION=0 skips it).
-# The node's verifiers (Alice, Bob, Charlie, Dave) contribute by themselves to the phase 2 of
-# the setup ceremony of the models they serve (the demo model), once phase 1 is sealed and its
-# transcript is in the chain directory's zk/ceremony (`--worker-ceremony`, docs/zk.md).
+# The demo model starts with a seeded key (`--insecure-seed`, anyone can forge its proofs) and
+# gets its key from the setup ceremony as soon as the node answers (`cli.mjs dev-ceremony`,
+# docs/zk.md): Alice contributes to phase 1 over its public start and seals it, begins the
+# model's phase 2, the node's verifiers (Alice, Bob, Charlie, Dave) contribute by themselves
+# (`--worker-ceremony`) and Alice seals; from then on `Zk` jobs are proved with that key
+# (DEV_CEREMONY=0 skips it). Phase 1 on a dev chain has one contributor, Alice, whose secret
+# this machine held: fine for development, never for a real chain.
 #
 #   scripts/run-dev.sh                        # Aura blocks every 6 s, GRANDPA finality
 #   scripts/run-dev.sh --sealing instant      # a block per transaction (dApp development)
@@ -34,12 +38,22 @@ else
 fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 
-# The demo feeds' source and the demo subscription, stopped with the node.
+# The demo feeds' source, the demo model's ceremony and the demo subscription, stopped with the
+# node; the worker's key directory, removed with it (the chain is --tmp too).
+zk_keys=$(mktemp -d -t verity-dev-zk.XXXXXX)
 node scripts/demo-feed.mjs 8089 &
 helpers=($!)
-trap 'kill "${helpers[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${helpers[@]}" 2>/dev/null || true; rm -rf "$zk_keys"' EXIT
+(cd scripts/js && npm ci --no-audit --no-fund --loglevel=error)
+if [ "${DEV_CEREMONY:-1}" != 0 ]; then
+	(
+		until node scripts/js/cli.mjs oracle >/dev/null 2>&1; do sleep 2; done
+		exec node scripts/js/cli.mjs dev-ceremony --zk-keys "$zk_keys" \
+			--node "$CARGO_TARGET_DIR/$dir/verity-node"
+	) &
+	helpers+=($!)
+fi
 if [ "${DEMO_SUBSCRIPTION:-1}" != 0 ]; then
-	(cd scripts/js && npm ci --no-audit --no-fund --loglevel=error)
 	(
 		until node scripts/js/cli.mjs oracle >/dev/null 2>&1; do sleep 2; done
 		exec node scripts/js/cli.mjs subscribe --feeds 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 \
@@ -48,4 +62,4 @@ if [ "${DEMO_SUBSCRIPTION:-1}" != 0 ]; then
 	helpers+=($!)
 fi
 "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker --worker-ceremony \
-	--oracle-sources scripts/demo-sources.toml "$@"
+	--worker-zk-keys "$zk_keys" --oracle-sources scripts/demo-sources.toml "$@"

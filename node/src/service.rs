@@ -200,13 +200,19 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		.ok_or_else(|| ServiceError::Other("the genesis block is missing".into()))?;
 	let grandpa_protocol_name =
 		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
-	let (grandpa_protocol_config, grandpa_notification_service) =
-		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+	// GRANDPA's protocol only where its voter runs: the network tells every protocol of each new
+	// connection, and one whose service was dropped makes the connection fail (litep2p:
+	// `EssentialTaskClosed`), so two nodes sealing instantly could not peer at all.
+	let enable_grandpa = !config.disable_grandpa && sealing == Sealing::Aura;
+	let grandpa_notification_service = enable_grandpa.then(|| {
+		let (protocol, service) = sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
 			grandpa_protocol_name.clone(),
 			metrics.clone(),
 			net_config.peer_store_handle(),
 		);
-	net_config.add_notification_protocol(grandpa_protocol_config);
+		net_config.add_notification_protocol(protocol);
+		service
+	});
 
 	// Blobs (model bytes) between nodes: every node serves its store to its peers.
 	let blob_protocol = crate::worker::p2p::protocol_name(genesis_hash.as_ref());
@@ -260,7 +266,6 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let role = config.role;
 	let force_authoring = config.force_authoring;
 	let name = config.network.node_name.clone();
-	let enable_grandpa = !config.disable_grandpa && sealing == Sealing::Aura;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	// The model store serves `blobs_*` and its peers on every node, and asks its peers for the
@@ -469,7 +474,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		}
 	}
 
-	if enable_grandpa {
+	if let Some(notification_service) = grandpa_notification_service {
 		// Only an authority votes; others need no keystore.
 		let keystore = if role.is_authority() { Some(keystore_container.keystore()) } else { None };
 		let grandpa_config = sc_consensus_grandpa::Config {
@@ -487,7 +492,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			link: grandpa_link,
 			network,
 			sync: Arc::new(sync_service),
-			notification_service: grandpa_notification_service,
+			notification_service,
 			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
 			prometheus_registry,
 			shared_voter_state: SharedVoterState::empty(),

@@ -22,6 +22,10 @@
 //   node cli.mjs vote REFERENDUM aye|nay --balance VRT [--conviction Locked1x] [--as ferdie]
 //   node cli.mjs referendum REFERENDUM [--follow]
 //       prints the referendum; --follow waits for its enactment and prints the call's result
+//   node cli.mjs dev-ceremony --zk-keys DIR --node PATH [--contributors 4] [--onnx FILE]
+//       runs the setup ceremony of the dev chain's demo model: Alice contributes to phase 1 over
+//       its public start and seals it (sudo), begins the model's phase 2, the node's verifiers
+//       contribute by themselves (--worker-ceremony) and Alice seals their last contribution
 //   node cli.mjs set-worker WORKER|none [--as alice]
 //       proposes the account whose key the operator's node signs its market work with; the
 //       worker accepts with: node cli.mjs accept-worker OPERATOR --as WORKER
@@ -29,7 +33,10 @@
 // Bad arguments exit with 2, a failure at run time (a refused call, an unreachable node) with 1,
 // each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: cli.mjs [--url URL] COMMAND [ARG] [OPTIONS]
@@ -59,6 +66,13 @@ commands:
   accept-worker OPERATOR
                    accept, as --as, to be OPERATOR's worker (an account as for --as, or an
                    address); prints {"operator": ADDRESS}
+  dev-ceremony     give the dev chain's demo model (or --onnx) a key from the setup ceremony:
+                   as --as (default alice), contribute to phase 1 over its public start
+                   (verity-node zk, --node), seal it (sudo) and put the transcript in the
+                   node's --zk-keys DIR/ceremony (or reuse it there, if sealed already); begin
+                   the model's phase 2; wait for the node's verifiers (--worker-ceremony) to
+                   contribute --contributors deep (default 4) and seal; prints {"model",
+                   "phase1", "phase2", "contributors"}
   help             print this text
 
 options:
@@ -90,6 +104,12 @@ options:
   --output SHAPE       register: the output tensor's shape, as 1,4 (required)
   --price VRT          register: the price of a job (default 1)
   --serve-as ACCOUNT   register: the operator that serves the model (default alice)
+  --modes M,M,...      register: the modes the model takes: Fast, Zk, Consensus (default Fast)
+  --zk-keys DIR        dev-ceremony: the node's --worker-zk-keys directory (required)
+  --node PATH          dev-ceremony: the verity-node binary (default $VERITY_NODE)
+  --contributors N     dev-ceremony: the phase-2 contributions to wait for (default 4)
+  --onnx FILE          dev-ceremony: the model (registered for Zk, owned by --as, served by the
+                       node; default the demo model)
   -h, --help           print this text
 
 A job's result is one line of JSON on stdout; the exit code is 1 if the job was refunded.
@@ -104,7 +124,7 @@ const COMMANDS = {
   oracle: { args: [], options: [] },
   subscribe: { args: [], options: ['as', 'feeds', 'mode', 'every', 'runs', 'model', 'follow'] },
   unsubscribe: { args: ['ID'], options: ['as'] },
-  register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as'] },
+  register: { args: ['FILE'], options: ['as', 'input', 'output', 'price', 'serve-as', 'modes'] },
   submit: { args: ['MODEL'], options: ['as', 'values', 'feeds', 'mode', 'frac'] },
   challenge: { args: ['JOB'], options: ['as'] },
   propose: { args: ['TRACK'], options: ['as', 'params', 'call', 'args'] },
@@ -112,6 +132,7 @@ const COMMANDS = {
   referendum: { args: ['REFERENDUM'], options: ['follow'] },
   'set-worker': { args: ['WORKER'], options: ['as'] },
   'accept-worker': { args: ['OPERATOR'], options: ['as'] },
+  'dev-ceremony': { args: [], options: ['as', 'zk-keys', 'node', 'contributors', 'onnx'] },
 };
 
 /** The dev chain's demo model (`node/res/demo-model.onnx`), as `scripts/gen-demo-model.sh` wrote it. */
@@ -140,7 +161,7 @@ function mode(text = 'Fast') {
 function parse(args) {
   const names = [
     'url', 'as', 'serve-as', 'mode', 'frac', 'input', 'output', 'price', 'values', 'feeds', 'every', 'runs', 'model',
-    'params', 'call', 'args', 'balance', 'conviction',
+    'params', 'call', 'args', 'balance', 'conviction', 'zk-keys', 'node', 'contributors', 'modes', 'onnx',
   ];
   let parsed;
   try {
@@ -167,6 +188,11 @@ function parse(args) {
       opts[name] = numbers(name, opts[name], (n) => Number.isInteger(n) && n > 0, 'a shape such as 1,16');
     }
     [opts.price] = numbers('price', opts.price ?? '1', (n) => Number.isFinite(n) && n >= 0, 'one number of VRT');
+    const modes = (opts.modes ?? 'Fast').split(',').map((m) => m.trim());
+    const known = ['Fast', 'Zk', 'Consensus'];
+    const unknown = modes.find((m) => !known.includes(m));
+    if (unknown !== undefined) throw new UsageError(`--modes takes ${known.join(', ')}, not '${unknown}'`);
+    opts.modes = { fast: modes.includes('Fast'), zk: modes.includes('Zk'), consensus: modes.includes('Consensus') };
     opts.as ??= 'bob';
     opts['serve-as'] ??= 'alice';
   } else if (command === 'set-worker') {
@@ -224,6 +250,12 @@ function parse(args) {
     opts.as ??= 'ferdie';
   } else if (command === 'referendum') {
     if (!/^[0-9]+$/.test(rest[0])) throw new UsageError(`REFERENDUM must be a number, not '${rest[0]}'`);
+  } else if (command === 'dev-ceremony') {
+    if (opts['zk-keys'] === undefined) throw new UsageError("dev-ceremony needs --zk-keys DIR (the node's --worker-zk-keys)");
+    opts.node ??= process.env.VERITY_NODE;
+    if (opts.node === undefined) throw new UsageError('dev-ceremony needs --node PATH (or VERITY_NODE): the verity-node binary');
+    [opts.contributors] = numbers('contributors', opts.contributors ?? '4', (n) => Number.isInteger(n) && n > 0, 'a whole number above zero');
+    opts.as ??= 'alice';
   } else {
     if (command === 'submit' && !/^0x[0-9a-fA-F]{64}$/.test(rest[0])) {
       throw new UsageError(`MODEL must be a 0x... id of 32 bytes, not '${rest[0]}'`);
@@ -256,7 +288,7 @@ async function run({ command, arg, arg2, opts }) {
     if (command === 'register') {
       const model = await putModel(api, onnx, { input: opts.input, output: opts.output });
       const price = BigInt(Math.round(opts.price * 1e6)) * UNIT / 1_000_000n;
-      await registerModel(api, account(opts.as), { model, input: opts.input, output: opts.output, price });
+      await registerModel(api, account(opts.as), { model, input: opts.input, output: opts.output, price, modes: opts.modes });
       await serveModels(api, account(opts['serve-as']), [DEMO_MODEL, model]);
       console.log(JSON.stringify({ model }));
     } else if (command === 'set-worker') {
@@ -314,6 +346,8 @@ async function run({ command, arg, arg2, opts }) {
         // `result` is null for an enactment older than the blocks the node keeps.
         if (outcome.status !== 'Enacted' || ![null, 'Ok'].includes(outcome.result)) process.exitCode = 1;
       }
+    } else if (command === 'dev-ceremony') {
+      console.log(JSON.stringify(await devCeremony(api, account(opts.as), opts)));
     } else if (command === 'challenge') {
       const id = Number(arg);
       const { bond } = await challenge(api, account(opts.as), id);
@@ -335,6 +369,67 @@ async function run({ command, arg, arg2, opts }) {
     }
   } finally {
     await api.disconnect();
+  }
+}
+
+/**
+ * `verity-node zk ARGS` (`node` the binary), which must succeed: its output lines as
+ * `{ name: value }`, the first word of each line the name, the last the value.
+ */
+function zk(node, args) {
+  const out = execFileSync(node, ['zk', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return Object.fromEntries(out.split('\n').map((line) => line.trim().split(/\s+/)).filter((w) => w.length > 1).map((w) => [w[0], w[w.length - 1]]));
+}
+
+/**
+ * `dev-ceremony`: a key for the model in `onnx` (default the demo model) from the setup ceremony,
+ * `who` its owner and sudo. Phase 1 is made and sealed here unless it is sealed already and its
+ * transcript is in the node's `zkKeys/ceremony`.
+ */
+async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, onnx }) {
+  const { phase1, phase1Step, contributePhase1, sealPhase1, beginPhase2, phase2Steps, sealPhase2 } = await import('./verity.mjs');
+  const { blake2AsHex } = await import('@polkadot/util-crypto');
+  const dir = mkdtempSync(join(tmpdir(), 'verity-dev-ceremony-'));
+  try {
+    const info = await phase1(api);
+    if (!info) throw new Error('the chain has no ceremony');
+    let transcript;
+    if (info.sealed !== null) {
+      // Sealed before (by an earlier run): its transcript must be where the node keeps it.
+      transcript = (await phase1Step(api, info.sealed)).transcript;
+      const file = join(zkKeys, 'ceremony', `${transcript}.ptau`);
+      if (!existsSync(file)) throw new Error(`phase 1 is sealed already and its transcript is not in ${file}`);
+      copyFileSync(file, join(dir, 't1'));
+    } else {
+      // The public start (every element a generator), one contribution, sealed.
+      const start = zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
+      if (start.transcript !== info.origin) throw new Error(`the starting transcript ${start.transcript} is not the chain's ${info.origin}`);
+      const one = zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
+      const index = await contributePhase1(api, who, { contribution: one.contribution, transcript: one.transcript });
+      await sealPhase1(api, who, index);
+      transcript = one.transcript;
+      mkdirSync(join(zkKeys, 'ceremony'), { recursive: true });
+      copyFileSync(join(dir, 't1'), join(zkKeys, 'ceremony', `${transcript}.ptau`));
+    }
+    // Phase 2: the key derived from the sealed transcript, then the node's verifiers, each
+    // extending the one before.
+    const bytes = readFileSync(onnx ?? new URL('../../node/res/demo-model.onnx', import.meta.url));
+    const model = blake2AsHex(bytes, 256);
+    writeFileSync(join(dir, 'model.onnx'), bytes);
+    const derived = zk(node, ['derive', join(dir, 'model.onnx'), '--transcript', join(dir, 't1'), '--out', join(dir, 'derived')]);
+    await beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript });
+    const deadline = Date.now() + 3_600_000;
+    let deepest;
+    for (;;) {
+      deepest = (await phase2Steps(api, model)).reduce((a, b) => (!a || b.depth > a.depth ? b : a), null);
+      if (deepest?.depth >= contributors) break;
+      if (Date.now() > deadline) throw new Error(`${deepest?.depth ?? 0} of ${contributors} contributions in an hour: is the node run with --worker-ceremony?`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    const sealed = await sealPhase2(api, who, { model, index: deepest.index });
+    return { model, phase1: transcript, phase2: sealed.transcript, contributors: sealed.contributors };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -540,3 +540,68 @@ export function waitForReferendum(api, index, { timeoutMs = 300_000 } = {}) {
 }
 
 export { hexToU8a, u8aToHex };
+
+/**
+ * The setup ceremony (`pallet-settlement`, docs/zk.md): phase 1 (powers of tau, chain-wide) and
+ * each model's phase 2 (δ). A contribution is made off chain by `verity-node zk contribute`,
+ * which prints the contribution's bytes and its transcript's hash; these calls put them on chain.
+ */
+
+/** Phase 1: `{ size, origin, contributions, sealed }` (`sealed` the sealed index, or null). */
+export async function phase1(api) {
+  // As JSON: a struct is a Map, whose own `size` would hide the field's.
+  const info = await api.query.settlement.phase1();
+  if (info.isNone) return null;
+  const { size, origin, contributions, sealed } = info.unwrap().toJSON();
+  return { size, origin, contributions, sealed };
+}
+
+/** Phase 1's contribution `index`: `{ contributor, parent, depth, transcript }`. */
+export async function phase1Step(api, index) {
+  const step = await api.query.settlement.phase1Steps(index);
+  return step.isNone ? null : stepOf(step.unwrap());
+}
+
+/** Records `contributor`'s phase-1 contribution extending `parent` (null: the start); its index. */
+export async function contributePhase1(api, contributor, { parent = null, contribution, transcript }) {
+  const { events } = await send(api, contributor, api.tx.settlement.contributePhase1(parent, contribution, transcript));
+  return eventOf(api, events, 'Phase1Contributed').index.toNumber();
+}
+
+/** Seals phase 1 on contribution `index` through sudo (development chains; elsewhere a referendum). */
+export async function sealPhase1(api, sudo, index) {
+  const { events } = await send(api, sudo, api.tx.sudo.sudo(api.tx.settlement.sealPhase1(index)));
+  const done = events.find(({ event }) => api.events.sudo.Sudid.is(event));
+  if (done?.event.data.sudoResult.isErr) throw new Error(`sealPhase1: ${describe(api, done.event.data.sudoResult.asErr)}`);
+}
+
+/** The model's owner begins its phase 2 at the key `zk derive` printed (`inputs`, `transcript`). */
+export async function beginPhase2(api, owner, { model, inputs, transcript }) {
+  return send(api, owner, api.tx.settlement.beginPhase2(model, inputs, transcript));
+}
+
+/** The contributions to `model`'s phase 2 under way: `{ index, contributor, parent, depth, transcript }`. */
+export async function phase2Steps(api, model) {
+  const entries = await api.query.settlement.phase2Steps.entries(model);
+  return entries.map(([key, step]) => ({ index: key.args[1].toNumber(), ...stepOf(step.unwrap()) })).sort((a, b) => a.index - b.index);
+}
+
+/** A contribution's record as plain values. */
+function stepOf(step) {
+  const { contributor, parent, depth, transcript } = step.toJSON();
+  return { contributor, parent, depth, transcript };
+}
+
+/** The model's owner seals its phase 2 on contribution `index`: the chain installs the key. */
+export async function sealPhase2(api, owner, { model, index }) {
+  const { events } = await send(api, owner, api.tx.settlement.sealPhase2(model, index));
+  const { transcript, contributors } = eventOf(api, events, 'Phase2Sealed');
+  return { transcript: transcript.toHex(), contributors: contributors.toNumber() };
+}
+
+/** The data of the settlement event `name` among `events`. */
+function eventOf(api, events, name) {
+  const found = events.find(({ event }) => api.events.settlement[name].is(event));
+  if (!found) throw new Error(`no settlement.${name} event`);
+  return found.event.data;
+}

@@ -459,6 +459,35 @@ mod tests {
 	use super::*;
 
 	#[test]
+	fn the_ceremony_directory_s_transcripts_go_into_the_store_once_each() {
+		let dir = std::env::temp_dir().join(format!("verity-share-{}", std::process::id()));
+		let ceremony = dir.join("ceremony");
+		std::fs::create_dir_all(&ceremony).unwrap();
+		let store =
+			ModelStore::open(&dir.join("store"), 1 << 20, std::time::Duration::from_secs(1), false)
+				.unwrap();
+		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
+		std::fs::write(ceremony.join("0x01.ptau"), b"phase one").unwrap();
+		std::fs::write(ceremony.join("0x02-0x03.pk"), b"phase two").unwrap();
+		std::fs::write(ceremony.join("0x02.ir"), b"an IR").unwrap();
+		let shared = Shared::default();
+		assert_eq!(share(&ceremony, &store, &shared), 2);
+		assert_eq!(store.get(&id(b"phase one")).unwrap().unwrap(), b"phase one");
+		assert_eq!(store.get(&id(b"phase two")).unwrap().unwrap(), b"phase two");
+		// IRs are made from the model's bytes, not passed around.
+		assert!(store.get(&id(b"an IR")).unwrap().is_none());
+		// Nothing new: nothing read or written again.
+		assert_eq!(share(&ceremony, &store, &shared), 0);
+		// A file replaced is shared again; one the store holds already (after a restart) is not
+		// written twice.
+		std::fs::write(ceremony.join("0x01.ptau"), b"phase one, again").unwrap();
+		assert_eq!(share(&ceremony, &store, &shared), 1);
+		assert_eq!(share(&ceremony, &store, &Shared::default()), 0);
+		assert!(store.get(&id(b"phase one, again")).unwrap().is_some());
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
 	fn a_phase_one_transcript_is_used_only_with_the_sealed_hash_and_head() {
 		let dir = std::env::temp_dir().join(format!("verity-phase2-{}", std::process::id()));
 		std::fs::create_dir_all(&dir).unwrap();

@@ -1,0 +1,59 @@
+// The dev chain's demo model gets its key from the setup ceremony, as `scripts/run-dev.sh` runs
+// it: `cli.mjs dev-ceremony` against a real dev node whose verifiers contribute by themselves
+// (`--worker-ceremony`). Alice contributes to phase 1 over its public start, the node's four
+// verifier keys contribute to phase 2, Alice seals; then a `Zk` job proved with that key settles.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { connect } from '../verity.mjs';
+import { startDevNode, nodeBinary } from './node.mjs';
+
+let node;
+let api;
+let zkKeys;
+before(async () => {
+  // The node's key directory is named here so the CLI can put the sealed transcript in it.
+  zkKeys = mkdtempSync(join(tmpdir(), 'verity-js-zk-'));
+  node = await startDevNode(['--worker-ceremony', '--worker-zk-keys', zkKeys]);
+  api = await connect(node.url);
+});
+after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+  if (zkKeys) rmSync(zkKeys, { recursive: true, force: true });
+});
+
+function cli(args) {
+  const script = new URL('../cli.mjs', import.meta.url).pathname;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, '--url', node.url, ...args], { timeout: 600_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+test('dev-ceremony gives the demo model a key four verifiers made, and a Zk job settles on it', async () => {
+  const ran = await cli(['dev-ceremony', '--zk-keys', zkKeys, '--node', nodeBinary()]);
+  assert.equal(ran.code, 0, ran.stderr);
+  const sealed = JSON.parse(ran.stdout);
+  assert.equal(sealed.contributors, 4);
+
+  // The registry says where the key came from.
+  const view = (await api.call.modelsApi.model(sealed.model)).unwrap().toJSON();
+  assert.deepEqual(view.keySetup, { ceremony: { phase1: sealed.phase1, phase2: sealed.phase2, contributors: 4 } });
+
+  // Alice's worker proves with the sealed key (no longer the seeded one).
+  const job = await cli(['demo', '--mode', 'Zk']);
+  assert.equal(job.code, 0, job.stderr);
+  assert.equal(JSON.parse(job.stdout).status, 'Settled');
+
+  // Phase 1 sealed, a run for another directory has no transcript to build on.
+  const again = await cli(['dev-ceremony', '--zk-keys', join(zkKeys, 'elsewhere'), '--node', nodeBinary()]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /phase 1 is sealed already and its transcript is not in/);
+});
