@@ -33,11 +33,11 @@
 // Bad arguments exit with 2, a failure at run time (a refused call, an unreachable node) with 1,
 // each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 
 const USAGE = `usage: cli.mjs [--url URL] COMMAND [ARG] [OPTIONS]
 
@@ -376,8 +376,10 @@ async function run({ command, arg, arg2, opts }) {
  * `verity-node zk ARGS` (`node` the binary), which must succeed: its output lines as
  * `{ name: value }`, the first word of each line the name, the last the value.
  */
-function zk(node, args) {
-  const out = execFileSync(node, ['zk', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+async function zk(node, args) {
+  // Not `execFileSync`: a contribution takes minutes for a large model, and a blocked event
+  // loop would let the node's WebSocket connection go stale.
+  const { stdout: out } = await promisify(execFile)(node, ['zk', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return Object.fromEntries(out.split('\n').map((line) => line.trim().split(/\s+/)).filter((w) => w.length > 1).map((w) => [w[0], w[w.length - 1]]));
 }
 
@@ -402,9 +404,9 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
       copyFileSync(file, join(dir, 't1'));
     } else {
       // The public start (every element a generator), one contribution, sealed.
-      const start = zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
+      const start = await zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
       if (start.transcript !== info.origin) throw new Error(`the starting transcript ${start.transcript} is not the chain's ${info.origin}`);
-      const one = zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
+      const one = await zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
       const index = await contributePhase1(api, who, { contribution: one.contribution, transcript: one.transcript });
       await sealPhase1(api, who, index);
       transcript = one.transcript;
@@ -416,7 +418,7 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
     const bytes = readFileSync(onnx ?? new URL('../../node/res/demo-model.onnx', import.meta.url));
     const model = blake2AsHex(bytes, 256);
     writeFileSync(join(dir, 'model.onnx'), bytes);
-    const derived = zk(node, ['derive', join(dir, 'model.onnx'), '--transcript', join(dir, 't1'), '--out', join(dir, 'derived')]);
+    const derived = await zk(node, ['derive', join(dir, 'model.onnx'), '--transcript', join(dir, 't1'), '--out', join(dir, 'derived')]);
     await beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript });
     const deadline = Date.now() + 3_600_000;
     let deepest;

@@ -73,27 +73,26 @@ pub fn blob_uri(hash: &H256) -> String {
 	format!("blob:{hash:?}")
 }
 
-/// Writes fetched bytes to `path` through a rename, so a reader never sees half of them.
+/// Writes fetched bytes to `path` through a rename of a file of its own, so a reader never sees
+/// half of them and two jobs fetching the same transcript at once do not trip over each other.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
+	static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 	if let Some(parent) = path.parent() {
 		std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
 	}
-	let partial = path.with_extension("partial");
+	let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+	let partial = path.with_extension(format!("partial-{n}"));
 	std::fs::write(&partial, bytes).map_err(|e| format!("{}: {e}", partial.display()))?;
 	std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The files of `dir` a node shares: phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
-fn transcripts(dir: &Path) -> Vec<PathBuf> {
+/// The files of `dir` whose names `keep` takes (none if it cannot be read).
+fn files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
 	std::fs::read_dir(dir)
 		.map(|entries| {
 			entries
 				.filter_map(|entry| entry.ok().map(|entry| entry.path()))
-				.filter(|path| {
-					path.extension()
-						.and_then(|x| x.to_str())
-						.is_some_and(|x| x == "ptau" || x == "pk")
-				})
+				.filter(|path| path.file_name().and_then(|name| name.to_str()).is_some_and(&keep))
 				.collect()
 		})
 		.unwrap_or_default()
@@ -107,7 +106,8 @@ pub type Shared = Mutex<HashSet<(PathBuf, u64, SystemTime)>>;
 /// already holds is not written again. Blocking: reads each new file whole.
 pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 	let mut put = 0;
-	for path in transcripts(dir) {
+	// Phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
+	for path in files(dir, |name| name.ends_with(".ptau") || name.ends_with(".pk")) {
 		let Ok(meta) = std::fs::metadata(&path) else { continue };
 		let seen = (path.clone(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
 		if shared.lock().contains(&seen) {
@@ -134,18 +134,7 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 /// The phase-2 transcripts of `model` the node holds.
 pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 	let prefix = format!("0x{}-", hex::encode(model.0));
-	std::fs::read_dir(dir)
-		.map(|entries| {
-			entries
-				.filter_map(|entry| entry.ok().map(|entry| entry.path()))
-				.filter(|path| {
-					path.file_name()
-						.and_then(|name| name.to_str())
-						.is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".pk"))
-				})
-				.collect()
-		})
-		.unwrap_or_default()
+	files(dir, |name| name.starts_with(&prefix) && name.ends_with(".pk"))
 }
 
 /// One contribution to make: what it extends and who makes it.

@@ -37,10 +37,17 @@ pub struct ZkModel {
 	pub vk_bytes: Vec<u8>,
 }
 
+/// The files `ZkKeys::get` would read for a model, each with its size and modification time:
+/// what a miss is remembered against.
+type Candidates = Vec<(PathBuf, u64, std::time::SystemTime)>;
+
 /// The key directory and the keys loaded from it.
 pub struct ZkKeys {
 	dir: PathBuf,
 	loaded: Mutex<HashMap<ModelId, Arc<ZkModel>>>,
+	/// The last miss of each model: the chain's key, the files read and why none served. While
+	/// neither changes, `get` answers the same without reading megabytes of keys again.
+	missed: Mutex<HashMap<ModelId, (Vec<u8>, Candidates, String)>>,
 }
 
 /// The file of `model`'s keys or IR in `dir`: `0x<id>.<extension>`.
@@ -70,7 +77,7 @@ pub fn write_keys(
 impl ZkKeys {
 	/// Keys in `dir`.
 	pub fn new(dir: PathBuf) -> Self {
-		ZkKeys { dir, loaded: Default::default() }
+		ZkKeys { dir, loaded: Default::default(), missed: Default::default() }
 	}
 
 	/// The directory.
@@ -94,12 +101,27 @@ impl ZkKeys {
 			}
 		}
 		let ceremony = super::phase2::dir(&self.dir);
-		let candidates =
-			std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir"))).chain(
-				super::phase2::transcripts_of(&ceremony, model)
-					.into_iter()
-					.map(|pk| (pk, file(&ceremony, model, "ir"))),
-			);
+		let candidates: Vec<(PathBuf, PathBuf)> =
+			std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir")))
+				.chain(
+					super::phase2::transcripts_of(&ceremony, model)
+						.into_iter()
+						.map(|pk| (pk, file(&ceremony, model, "ir"))),
+				)
+				.collect();
+		let stamp: Candidates = candidates
+			.iter()
+			.flat_map(|(pk, ir)| [pk, ir])
+			.filter_map(|path| {
+				let meta = std::fs::metadata(path).ok()?;
+				Some((path.clone(), meta.len(), meta.modified().ok()?))
+			})
+			.collect();
+		if let Some((key, files, why)) = self.missed.lock().get(model) {
+			if key.as_slice() == chain_key && *files == stamp {
+				return Err(why.clone());
+			}
+		}
 		let mut why = format!("no key file {}", file(&self.dir, model, "pk").display());
 		for (pk, ir) in candidates {
 			if !pk.exists() {
@@ -109,6 +131,7 @@ impl ZkKeys {
 				Ok(loaded) if loaded.vk_bytes == chain_key => {
 					let loaded = Arc::new(loaded);
 					self.loaded.lock().insert(*model, loaded.clone());
+					self.missed.lock().remove(model);
 					return Ok(loaded);
 				},
 				Ok(_) => {
@@ -118,6 +141,7 @@ impl ZkKeys {
 				Err(e) => why = e,
 			}
 		}
+		self.missed.lock().insert(*model, (chain_key.to_vec(), stamp, why.clone()));
 		Err(why)
 	}
 }
@@ -324,10 +348,17 @@ mod tests {
 		assert_eq!(keys.get(&model, &owners_vk).unwrap().vk_bytes, owners_vk);
 		// The chain's key changes when phase 2 is sealed: the ceremony's transcript is used.
 		assert_eq!(keys.get(&model, &sealed_vk).unwrap().vk_bytes, sealed_vk);
-		// A key the node holds no proving key of: refused.
-		let other = prover::verifying_key_bytes(&prover::setup_seeded(&ir, 3).unwrap().vk);
+		// A key the node holds no proving key of: refused, and refused again from memory while
+		// the files stay as they are.
+		let third = prover::setup_seeded(&ir, 3).unwrap();
+		let other = prover::verifying_key_bytes(&third.vk);
 		let error = keys.get(&model, &other).err().unwrap();
 		assert!(error.contains("not the one whose verifying key is on chain"), "{error}");
+		assert_eq!(keys.get(&model, &other).err().unwrap(), error);
+		// A transcript arrives (fetched, say): the miss is forgotten and the key found.
+		let file = super::super::phase2::transcript_file(&ceremony, &model, &[8; 32]);
+		std::fs::write(&file, prover::encode_proving_key(&third)).unwrap();
+		assert_eq!(keys.get(&model, &other).unwrap().vk_bytes, other);
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

@@ -113,6 +113,11 @@ fn start() -> (G1Affine, G2Affine, [u8; 32]) {
 	(G1Affine::generator(), G2Affine::generator(), [9; 32])
 }
 
+/// Model 1's owner begins its phase 2 at a made-up start (hash `[9; 32]`, two bases).
+fn begin() {
+	assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+}
+
 fn try_state() {
 	crate::Pallet::<Test>::do_try_state().unwrap();
 	pallet_models::Pallet::<Test>::do_try_state().unwrap();
@@ -471,10 +476,10 @@ mod phase_two {
 	fn beginning_again_forgets_the_contributions() {
 		let (mut ext, _) = sealed_ext(1);
 		ext.execute_with(|| {
-			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+			begin();
 			let (_, bytes) = delta(start(), 4, 7);
 			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
-			assert_ok!(Settlement::begin_phase2(signed(1), model_id(1), bases(2), H256([9; 32])));
+			begin();
 			assert_eq!(Phase2::<Test>::get(model_id(1)).unwrap().contributions, 0);
 			assert_eq!(Phase2Contributors::<Test>::get(model_id(1), 4), None);
 			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
@@ -558,12 +563,7 @@ mod phase_two {
 			ext.execute_with(|| {
 				let (_, bytes) = delta(start(), 4, 7);
 				assert_noop!(contribute2(4, None, bytes, H256::zero()), Error::<Test>::NotBegun);
-				assert_ok!(Settlement::begin_phase2(
-					signed(1),
-					model_id(1),
-					bases(2),
-					H256([9; 32])
-				));
+				begin();
 				// Claimed by another account; over another key; with a zero δ; malformed.
 				assert_noop!(
 					contribute2(5, None, bytes, H256::zero()),
@@ -606,12 +606,7 @@ mod phase_two {
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
 					Error::<Test>::NotBegun
 				);
-				assert_ok!(Settlement::begin_phase2(
-					signed(1),
-					model_id(1),
-					bases(2),
-					H256([9; 32])
-				));
+				begin();
 				assert_noop!(
 					Settlement::seal_phase2(signed(1), model_id(1), 0),
 					Error::<Test>::UnknownContribution
@@ -634,12 +629,7 @@ mod phase_two {
 			// Accounts 7 and 8 (not verifiers) make the whole path: the owner's own, perhaps.
 			let (mut ext, _) = sealed_ext(2);
 			ext.execute_with(|| {
-				assert_ok!(Settlement::begin_phase2(
-					signed(1),
-					model_id(1),
-					bases(2),
-					H256([9; 32])
-				));
+				begin();
 				let (first, bytes) = delta(start(), 7, 3);
 				assert_ok!(contribute2(7, None, bytes, H256([7; 32])));
 				let (second, bytes) = delta((first.delta_g1, first.delta_g2, [7; 32]), 8, 5);
@@ -659,12 +649,7 @@ mod phase_two {
 		fn more_contributions_than_the_bound() {
 			let (mut ext, _) = sealed_ext(1);
 			ext.execute_with(|| {
-				assert_ok!(Settlement::begin_phase2(
-					signed(1),
-					model_id(1),
-					bases(2),
-					H256([9; 32])
-				));
+				begin();
 				for who in 1..=MAX_CONTRIBUTIONS as u64 + 1 {
 					let (_, bytes) = delta(start(), who, 7);
 					let result = contribute2(who, None, bytes, H256::zero());
