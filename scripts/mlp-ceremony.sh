@@ -7,7 +7,9 @@
 # (docs/zk.md).
 #
 #   1. `build-spec --chain dev`, phase 1 set to 2^16 and its public starting hash;
-#   2. a node on it (Alice, instant sealing, its worker with --worker-ceremony);
+#   2. a node on it (Alice, Aura blocks every 6 s: a failed contribution is tried again 50
+#      blocks later, which instant sealing might never reach; its worker with
+#      --worker-ceremony);
 #   3. the MLP generated (`verity-node demo-model`), put into Alice's store and registered by
 #      her for `Fast` and `Zk`, served by her node;
 #   4. `cli.mjs dev-ceremony --onnx`: Alice contributes to phase 1 and seals it (sudo), derives
@@ -27,7 +29,7 @@ node="$CARGO_TARGET_DIR/$dir/verity-node"
 (cd scripts/js && npm ci --no-audit --no-fund --loglevel=error)
 work=$(mktemp -d -t verity-mlp-ceremony.XXXXXX)
 child=
-trap '[ -n "$child" ] && kill "$child" 2>/dev/null; wait; rm -rf "$work"' EXIT
+trap '[ -z "$child" ] || kill "$child" 2>/dev/null || true; wait || true; rm -rf "$work"' EXIT
 cli() { node scripts/js/cli.mjs --url "ws://127.0.0.1:$port" "$@"; }
 step() { echo "[$(date +%T)] $*"; }
 
@@ -46,8 +48,9 @@ EOF
 
 step "node: $node"
 "$node" --chain "$work/spec.json" --alice --validator --base-path "$work/chain" \
-	--sealing instant --worker --worker-ceremony --worker-zk-keys "$work/zk" \
+	--force-authoring --worker --worker-ceremony --worker-zk-keys "$work/zk" \
 	--rpc-port "$port" --port 0 --no-prometheus --no-telemetry --no-mdns \
+	--unsafe-force-node-key-generation \
 	> "$work/node.log" 2>&1 &
 child=$!
 until cli oracle > /dev/null 2>&1; do

@@ -34,7 +34,7 @@
 // each with one line on stderr; VERITY_DEBUG=1 prints the stack and polkadot.js's own logs too.
 
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -373,6 +373,23 @@ async function run({ command, arg, arg2, opts }) {
 }
 
 /**
+ * `send` again (up to three times, a second apart) when the pool refused the transaction for
+ * its nonce: the node's worker signs as the same account (Alice's contributions and results),
+ * and both may take the same next nonce. A refusal of the call itself is not retried.
+ */
+async function again(send) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      const nonce = /Priority is too low|1014|[Ss]tale|[Uu]surped|Future|1010/.test(error.message);
+      if (!nonce || attempt === 3) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
+/**
  * `verity-node zk ARGS` (`node` the binary), which must succeed: its output lines as
  * `{ name: value }`, the first word of each line the name, the last the value.
  */
@@ -407,11 +424,14 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
       const start = await zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
       if (start.transcript !== info.origin) throw new Error(`the starting transcript ${start.transcript} is not the chain's ${info.origin}`);
       const one = await zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
-      const index = await contributePhase1(api, who, { contribution: one.contribution, transcript: one.transcript });
-      await sealPhase1(api, who, index);
+      const index = await again(() => contributePhase1(api, who, { contribution: one.contribution, transcript: one.transcript }));
+      await again(() => sealPhase1(api, who, index));
       transcript = one.transcript;
+      // Through a rename: the node shares what it finds there, never half a file.
       mkdirSync(join(zkKeys, 'ceremony'), { recursive: true });
-      copyFileSync(join(dir, 't1'), join(zkKeys, 'ceremony', `${transcript}.ptau`));
+      const file = join(zkKeys, 'ceremony', `${transcript}.ptau`);
+      copyFileSync(join(dir, 't1'), `${file}.partial`);
+      renameSync(`${file}.partial`, file);
     }
     // Phase 2: the key derived from the sealed transcript, then the node's verifiers, each
     // extending the one before.
@@ -419,7 +439,7 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
     const model = blake2AsHex(bytes, 256);
     writeFileSync(join(dir, 'model.onnx'), bytes);
     const derived = await zk(node, ['derive', join(dir, 'model.onnx'), '--transcript', join(dir, 't1'), '--out', join(dir, 'derived')]);
-    await beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript });
+    await again(() => beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript }));
     const deadline = Date.now() + 3_600_000;
     let deepest;
     for (;;) {
@@ -428,7 +448,7 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
       if (Date.now() > deadline) throw new Error(`${deepest?.depth ?? 0} of ${contributors} contributions in an hour: is the node run with --worker-ceremony?`);
       await new Promise((r) => setTimeout(r, 2_000));
     }
-    const sealed = await sealPhase2(api, who, { model, index: deepest.index });
+    const sealed = await again(() => sealPhase2(api, who, { model, index: deepest.index }));
     return { model, phase1: transcript, phase2: sealed.transcript, contributors: sealed.contributors };
   } finally {
     rmSync(dir, { recursive: true, force: true });

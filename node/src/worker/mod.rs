@@ -578,6 +578,10 @@ struct Work {
 	operator: AccountId,
 }
 
+/// The longest a `Zk` job waits for its model's sealed key to be fetched (less when half its
+/// time left is less).
+const KEY_FETCH_TIME: Duration = Duration::from_secs(30);
+
 /// The chains whose genesis registers the demo model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DemoChain {
@@ -1083,7 +1087,6 @@ impl Worker {
 	async fn prove(&self, work: &Work) -> Result<(Vec<u8>, Vec<u8>), Failure> {
 		let job = &work.job;
 		let loaded = self.load(job).await?;
-		self.fetch_sealed_key(job.model, Instant::now().checked_add(self.time_left(job))).await?;
 		let best = self.client.info().best_hash;
 		let chain_key = self
 			.client
@@ -1091,6 +1094,7 @@ impl Worker {
 			.verifying_key(best, job.model)
 			.map_err(|e| Failure::new("zk-key", e))?
 			.ok_or_else(|| Failure::new("zk-key", "the model has no verifying key on chain"))?;
+		let keys = self.keys(job, chain_key).await?;
 		let shared = self.shared.clone();
 		let (model, input) = (job.model, job.input.clone());
 		let digest = verity_primitives::zk_binding(job.id, &work.operator);
@@ -1100,7 +1104,6 @@ impl Worker {
 		let slow = Arc::new(std::sync::atomic::AtomicBool::new(false));
 		let too_slow = slow.clone();
 		let proved = tokio::task::spawn_blocking(move || {
-			let keys = shared.zk.get(&model, &chain_key).map_err(|e| Failure::new("zk-key", e))?;
 			zk::prove_job(&keys, &input, loaded.output_elements(), &digest, |real| {
 				let run = Instant::now();
 				let output = loaded.run(real).map_err(|e| e.to_string());
@@ -1114,7 +1117,11 @@ impl Worker {
 				let reason = match e {
 					zk::ProveError::Mismatch { .. } => "mismatch",
 					zk::ProveError::Size { .. } => "size",
-					zk::ProveError::SelfCheck(_) => "self-check",
+					zk::ProveError::SelfCheck(_) => {
+						// Its proofs will not verify: not used again until its files change.
+						shared.zk.reject(&model, e.to_string());
+						"self-check"
+					},
 					_ => "prove",
 				};
 				Failure::new(reason, e)
@@ -1173,32 +1180,47 @@ impl Worker {
 		if self.transcripts.1.swap(true, Ordering::AcqRel) {
 			return;
 		}
-		let (transcripts, shared) = (self.transcripts.clone(), self.shared.clone());
+		/// Ends the pass however it ends (a panic included).
+		struct Done(Arc<(phase2::Shared, std::sync::atomic::AtomicBool)>);
+		impl Drop for Done {
+			fn drop(&mut self) {
+				self.0 .1.store(false, std::sync::atomic::Ordering::Release);
+			}
+		}
+		let (done, shared) = (Done(self.transcripts.clone()), self.shared.clone());
 		self.spawner.spawn_blocking("verity-worker-transcripts", Some("worker"), async move {
 			let dir = phase2::dir(shared.zk.dir());
-			let put = phase2::share(&dir, &shared.store, &transcripts.0);
+			let put = phase2::share(&dir, &shared.store, &done.0 .0);
 			if put > 0 {
 				log::info!(target: LOG_TARGET, "{put} ceremony transcript(s) shared with peers");
 			}
-			transcripts.1.store(false, Ordering::Release);
 		});
 	}
 
-	/// The bytes of the blob hashed `hash` (a transcript) written to `path`, unless the file is
-	/// there: from the store, or else fetched from peers and checked against the hash.
+	/// The blob hashed `hash` (a transcript) at `path`, unless a file of that hash is there: from
+	/// the store, or else fetched from peers and checked against the hash on the way, by `by`.
+	/// A file there of another hash (corrupt, or not what its name says) is replaced. Blocking
+	/// work (hashing, writing) runs off the executor.
 	async fn fetch_transcript(
 		&self,
 		hash: &sp_core::H256,
 		path: &Path,
 		by: Option<Instant>,
 	) -> Result<(), String> {
-		if path.exists() {
+		let id = ModelId(hash.0);
+		let (file, expected) = (path.to_path_buf(), id);
+		let held = tokio::task::spawn_blocking(move || {
+			std::fs::read(&file).is_ok_and(|bytes| store::model_id(&bytes) == expected)
+		})
+		.await
+		.map_err(|e| e.to_string())?;
+		if held {
 			return Ok(());
 		}
 		let bytes = self
 			.shared
 			.store
-			.fetch(&ModelId(hash.0), &phase2::blob_uri(hash), by)
+			.fetch(&id, &phase2::blob_uri(hash), by)
 			.await
 			.map_err(|e| format!("cannot fetch the transcript {hash:?}: {e}"))?;
 		let path = path.to_path_buf();
@@ -1207,11 +1229,27 @@ impl Worker {
 			.map_err(|e| e.to_string())?
 	}
 
-	/// Before a `Zk` job of `model` is proved: when the chain's key was sealed by the ceremony
-	/// and the node holds no transcript of that hash (it did not make the last contribution),
-	/// fetches it (the model's proving key) with the model's IR beside it, where
-	/// [`zk::ZkKeys::get`] finds them.
-	async fn fetch_sealed_key(&self, model: ModelId, by: Option<Instant>) -> Result<(), Failure> {
+	/// The proving key of `job`'s model whose verifying key is `chain_key`: one the node holds,
+	/// or else, when the chain's key was sealed by the ceremony and the node did not make its
+	/// last contribution, the sealed transcript fetched by its hash (with the model's IR beside
+	/// it, imported from the model's bytes), within [`KEY_FETCH_TIME`] or half the job's time
+	/// left, whichever is less: a job that cannot have its key is declined while declining is
+	/// cheap. One fetch a model at a time; the others wait for it and look again.
+	async fn keys(&self, job: &Job, chain_key: Vec<u8>) -> Result<Arc<zk::ZkModel>, Failure> {
+		let model = job.model;
+		let get = |chain_key: Vec<u8>| {
+			let shared = self.shared.clone();
+			async move {
+				tokio::task::spawn_blocking(move || shared.zk.get(&model, &chain_key))
+					.await
+					.map_err(|e| Failure::new("zk-key", e))?
+					.map_err(|e| Failure::new("zk-key", e))
+			}
+		};
+		let missed = match get(chain_key.clone()).await {
+			Ok(keys) => return Ok(keys),
+			Err(missed) => missed,
+		};
 		let best = self.client.info().best_hash;
 		let setup = self
 			.client
@@ -1220,22 +1258,28 @@ impl Worker {
 			.map_err(|e| Failure::new("zk-key", e))?
 			.and_then(|entry| entry.key_setup);
 		let Some(verity_primitives::KeySetup::Ceremony { phase2: hash, .. }) = setup else {
-			return Ok(());
+			return Err(missed);
 		};
+		let lock = self.loading.lock().entry(model).or_default().clone();
+		let _one_fetch_per_model = lock.lock().await;
+		if let Ok(keys) = get(chain_key.clone()).await {
+			return Ok(keys);
+		}
+		let budget = (self.time_left(job) / 2).min(KEY_FETCH_TIME);
+		let by = Instant::now().checked_add(budget);
 		let dir = phase2::dir(self.shared.zk.dir());
 		let file = phase2::transcript_file(&dir, &model, &hash.0);
-		if file.exists() {
-			return Ok(());
+		self.fetch_transcript(&hash, &file, by).await.map_err(|e| Failure::new("zk-key", e))?;
+		if !zk::file(&dir, &model, "ir").exists() {
+			let (bytes, _) = self.fetch(model, by).await?;
+			tokio::task::spawn_blocking(move || {
+				phase2::write_ir(&dir, &model, &phase2::import(&bytes)?)
+			})
+			.await
+			.map_err(|e| Failure::new("zk-key", e))?
+			.map_err(|e| Failure::new("zk-key", e))?;
 		}
-		let (bytes, _) = self.fetch(model, by).await?;
-		tokio::task::spawn_blocking(move || {
-			let ir = phase2::import(&bytes)?;
-			phase2::write_ir(&dir, &model, &ir)
-		})
-		.await
-		.map_err(|e| Failure::new("zk-key", e))?
-		.map_err(|e| Failure::new("zk-key", e))?;
-		self.fetch_transcript(&hash, &file, by).await.map_err(|e| Failure::new("zk-key", e))
+		get(chain_key).await
 	}
 
 	/// Makes one contribution and submits it; the new transcript's hash.

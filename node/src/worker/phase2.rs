@@ -103,7 +103,9 @@ pub type Shared = Mutex<HashSet<(PathBuf, u64, SystemTime)>>;
 
 /// Puts the transcripts in `dir` that `shared` has not seen (or that changed since) into
 /// `store`, where the node's peers fetch them by hash; returns how many it put. A file the store
-/// already holds is not written again. Blocking: reads each new file whole.
+/// already holds is not written again; one it cannot take (over its size limit, say) is
+/// reported once, not at every pass. Blocking: reads each new file whole (at most the store's
+/// limit).
 pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 	let mut put = 0;
 	// Phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
@@ -113,20 +115,26 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 		if shared.lock().contains(&seen) {
 			continue;
 		}
-		let Ok(bytes) = std::fs::read(&path) else { continue };
-		let id = super::store::model_id(&bytes);
-		let held = matches!(store.stat(&id), Ok(Some(_)));
-		match if held { Ok(id) } else { store.put(&bytes) } {
-			Ok(_) => {
-				put += usize::from(!held);
-				shared.lock().insert(seen);
-			},
+		let outcome = if meta.len() > store.max_size() {
+			Err(format!("{} bytes, over the store's {}", meta.len(), store.max_size()))
+		} else {
+			std::fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
+				let held = matches!(store.stat(&super::store::model_id(&bytes)), Ok(Some(_)));
+				if held {
+					return Ok(0);
+				}
+				store.put(&bytes).map(|_| 1).map_err(|e| e.to_string())
+			})
+		};
+		match outcome {
+			Ok(new) => put += new,
 			Err(e) => log::warn!(
 				target: super::LOG_TARGET,
 				"cannot share the transcript {}: {e}",
 				path.display()
 			),
 		}
+		shared.lock().insert(seen);
 	}
 	put
 }
@@ -175,9 +183,9 @@ pub struct Contributor {
 	dir: PathBuf,
 	/// The sealed phase-1 transcript, once loaded and checked, with its hash.
 	phase1: Mutex<Option<(H256, Arc<Accumulator>)>>,
-	/// The key last derived from it, for a model and phase 2's starting hash: the node's keys
-	/// contribute one after another and derive once.
-	derived: Mutex<Option<(ModelId, H256, Arc<ProvingKey>)>>,
+	/// The key last derived from it, for a model, phase 2's starting hash and the sealed
+	/// phase-1 transcript's: the node's keys contribute one after another and derive once.
+	derived: Mutex<Option<((ModelId, H256, H256), Arc<ProvingKey>)>>,
 	/// `(model, phase 2's starting hash, key)` of each contribution made and sent: each key
 	/// contributes once to each phase 2 (a phase 2 begun again is a new one).
 	made: Mutex<HashSet<(ModelId, H256, AccountId)>>,
@@ -378,15 +386,16 @@ impl Contributor {
 	/// The key derived from the sealed phase-1 transcript and `ir` for `task`'s phase 2: derived
 	/// once for all the node's keys.
 	fn derived(&self, task: &Task, ir: &verity_zkml::Model) -> Result<Arc<ProvingKey>, NotMade> {
-		if let Some((model, origin, key)) = self.derived.lock().as_ref() {
-			if *model == task.model && *origin == task.info.origin {
+		let of = (task.model, task.info.origin, task.phase1.0);
+		if let Some((derived_for, key)) = self.derived.lock().as_ref() {
+			if *derived_for == of {
 				return Ok(key.clone());
 			}
 		}
 		let key = phase2::derive_key(&*self.phase1(&task.phase1)?, ir)
 			.map_err(|e| NotMade::Refused(format!("cannot derive the key: {e:?}")))?;
 		let key = Arc::new(key);
-		*self.derived.lock() = Some((task.model, task.info.origin, key.clone()));
+		*self.derived.lock() = Some((of, key.clone()));
 		Ok(key)
 	}
 

@@ -41,13 +41,26 @@ pub struct ZkModel {
 /// what a miss is remembered against.
 type Candidates = Vec<(PathBuf, u64, std::time::SystemTime)>;
 
+/// How long a miss is answered from memory (a file that could not be read may be readable
+/// later without changing).
+const MISS_MEMORY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Why no key of a model served the chain's key, and until when that answer holds.
+struct Miss {
+	chain_key: Vec<u8>,
+	files: Candidates,
+	why: String,
+	/// `None`: until the files change (a key whose proofs do not verify).
+	until: Option<std::time::Instant>,
+}
+
 /// The key directory and the keys loaded from it.
 pub struct ZkKeys {
 	dir: PathBuf,
 	loaded: Mutex<HashMap<ModelId, Arc<ZkModel>>>,
-	/// The last miss of each model: the chain's key, the files read and why none served. While
-	/// neither changes, `get` answers the same without reading megabytes of keys again.
-	missed: Mutex<HashMap<ModelId, (Vec<u8>, Candidates, String)>>,
+	/// The last miss of each model. While the chain's key and the files stay as they were,
+	/// `get` answers the same without reading megabytes of keys again.
+	missed: Mutex<HashMap<ModelId, Miss>>,
 }
 
 /// The file of `model`'s keys or IR in `dir`: `0x<id>.<extension>`.
@@ -100,26 +113,11 @@ impl ZkKeys {
 				return Ok(loaded.clone());
 			}
 		}
-		let ceremony = super::phase2::dir(&self.dir);
-		let candidates: Vec<(PathBuf, PathBuf)> =
-			std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir")))
-				.chain(
-					super::phase2::transcripts_of(&ceremony, model)
-						.into_iter()
-						.map(|pk| (pk, file(&ceremony, model, "ir"))),
-				)
-				.collect();
-		let stamp: Candidates = candidates
-			.iter()
-			.flat_map(|(pk, ir)| [pk, ir])
-			.filter_map(|path| {
-				let meta = std::fs::metadata(path).ok()?;
-				Some((path.clone(), meta.len(), meta.modified().ok()?))
-			})
-			.collect();
-		if let Some((key, files, why)) = self.missed.lock().get(model) {
-			if key.as_slice() == chain_key && *files == stamp {
-				return Err(why.clone());
+		let (candidates, stamp) = self.candidates(model);
+		if let Some(miss) = self.missed.lock().get(model) {
+			let current = miss.until.is_none_or(|until| std::time::Instant::now() < until);
+			if miss.chain_key == chain_key && miss.files == stamp && current {
+				return Err(miss.why.clone());
 			}
 		}
 		let mut why = format!("no key file {}", file(&self.dir, model, "pk").display());
@@ -141,8 +139,41 @@ impl ZkKeys {
 				Err(e) => why = e,
 			}
 		}
-		self.missed.lock().insert(*model, (chain_key.to_vec(), stamp, why.clone()));
+		let until = std::time::Instant::now().checked_add(MISS_MEMORY);
+		let miss = Miss { chain_key: chain_key.to_vec(), files: stamp, why: why.clone(), until };
+		self.missed.lock().insert(*model, miss);
 		Err(why)
+	}
+
+	/// The key and IR files `get` reads for `model`, and each file's size and modification time.
+	fn candidates(&self, model: &ModelId) -> (Vec<(PathBuf, PathBuf)>, Candidates) {
+		let ceremony = super::phase2::dir(&self.dir);
+		let candidates: Vec<(PathBuf, PathBuf)> =
+			std::iter::once((file(&self.dir, model, "pk"), file(&self.dir, model, "ir")))
+				.chain(
+					super::phase2::transcripts_of(&ceremony, model)
+						.into_iter()
+						.map(|pk| (pk, file(&ceremony, model, "ir"))),
+				)
+				.collect();
+		let stamp = candidates
+			.iter()
+			.flat_map(|(pk, ir)| [pk, ir])
+			.filter_map(|path| {
+				let meta = std::fs::metadata(path).ok()?;
+				Some((path.clone(), meta.len(), meta.modified().ok()?))
+			})
+			.collect();
+		(candidates, stamp)
+	}
+
+	/// The loaded key of `model` made a proof that does not verify under its own verifying key:
+	/// its files are not used again until one of them changes.
+	pub fn reject(&self, model: &ModelId, why: String) {
+		let Some(rejected) = self.loaded.lock().remove(model) else { return };
+		let (_, files) = self.candidates(model);
+		let miss = Miss { chain_key: rejected.vk_bytes.clone(), files, why, until: None };
+		self.missed.lock().insert(*model, miss);
 	}
 }
 
@@ -299,6 +330,25 @@ mod tests {
 		let poisoned = prover::ProvingKey { vk: honest.vk.clone(), ..other };
 		let model = zk_model(ir, poisoned, &honest);
 		assert!(matches!(prove(&model, 4), Err(ProveError::SelfCheck(_))));
+	}
+
+	#[test]
+	fn a_key_whose_proofs_do_not_verify_is_set_aside_until_its_files_change() {
+		let dir = std::env::temp_dir().join(format!("verity-zk-reject-{}", std::process::id()));
+		let (ir, model) = (ir(), ModelId([5; 32]));
+		let honest = prover::setup_seeded(&ir, 1).unwrap();
+		let other = prover::setup_seeded(&ir, 2).unwrap();
+		let poisoned = prover::ProvingKey { vk: honest.vk.clone(), ..other };
+		let vk = write_keys(&dir, &model, &ir, &poisoned).unwrap();
+		let keys = ZkKeys::new(dir.clone());
+		let loaded = keys.get(&model, &vk).unwrap();
+		assert!(matches!(prove(&loaded, 4), Err(ProveError::SelfCheck(_))));
+		keys.reject(&model, "its proofs do not verify".into());
+		assert_eq!(keys.get(&model, &vk).err().unwrap(), "its proofs do not verify");
+		// The operator installs a good key: it is used.
+		write_keys(&dir, &model, &ir, &honest).unwrap();
+		assert!(prove(&keys.get(&model, &vk).unwrap(), 4).is_ok());
+		let _ = std::fs::remove_dir_all(&dir);
 	}
 
 	#[test]
