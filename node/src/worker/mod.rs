@@ -1265,7 +1265,7 @@ impl Worker {
 		if let Ok(keys) = get(chain_key.clone()).await {
 			return Ok(keys);
 		}
-		let budget = (self.time_left(job) / 2).min(KEY_FETCH_TIME);
+		let budget = self.time_left(job).checked_div(2).unwrap_or_default().min(KEY_FETCH_TIME);
 		let by = Instant::now().checked_add(budget);
 		let dir = phase2::dir(self.shared.zk.dir());
 		let file = phase2::transcript_file(&dir, &model, &hash.0);

@@ -107,7 +107,7 @@ pub type Shared = Mutex<HashSet<(PathBuf, u64, SystemTime)>>;
 /// reported once, not at every pass. Blocking: reads each new file whole (at most the store's
 /// limit).
 pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
-	let mut put = 0;
+	let mut put: usize = 0;
 	// Phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
 	for path in files(dir, |name| name.ends_with(".ptau") || name.ends_with(".pk")) {
 		let Ok(meta) = std::fs::metadata(&path) else { continue };
@@ -127,7 +127,7 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 			})
 		};
 		match outcome {
-			Ok(new) => put += new,
+			Ok(new) => put = put.saturating_add(new),
 			Err(e) => log::warn!(
 				target: super::LOG_TARGET,
 				"cannot share the transcript {}: {e}",
