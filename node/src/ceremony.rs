@@ -35,9 +35,7 @@ fn read<T: CanonicalDeserialize>(path: &Path, what: &str, limit: u64) -> Result<
 pub(crate) fn write<T: CanonicalSerialize>(path: &Path, value: &T) -> Result<()> {
 	let mut bytes = Vec::with_capacity(value.uncompressed_size());
 	value.serialize_uncompressed(&mut bytes).map_err(|e| e.to_string())?;
-	let partial = path.with_extension("partial");
-	std::fs::write(&partial, &bytes).map_err(|e| format!("{}: {e}", partial.display()))?;
-	std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
+	crate::worker::phase2::write_bytes(path, &bytes)
 }
 
 /// The largest phase-1 transcript a file may hold: the chain's size, with room (2n − 1 G1

@@ -599,6 +599,19 @@ export async function sealPhase2(api, owner, { model, index }) {
   return { transcript: transcript.toHex(), contributors: contributors.toNumber() };
 }
 
+/** The model's owner (or anyone, once the model is retired) ends its phase 2 without a key. */
+export async function endPhase2(api, who, model) {
+  const { events } = await send(api, who, api.tx.settlement.endPhase2(model));
+  eventOf(api, events, 'Phase2Ended');
+}
+
+/** What `who` holds for its contributions to ceremony phases under way (in plancks, a BigInt). */
+export async function ceremonyDeposits(api, who) {
+  const holds = await api.query.balances.holds(who);
+  const held = holds.find(({ id }) => id.isSettlement && id.asSettlement.isCeremonyContribution);
+  return held ? held.amount.toBigInt() : 0n;
+}
+
 /** The data of the settlement event `name` among `events`. */
 function eventOf(api, events, name) {
   const found = events.find(({ event }) => api.events.settlement[name].is(event));

@@ -686,6 +686,7 @@ pub fn spawn_worker_tasks(
 			.worker_ceremony
 			.then(|| Arc::new(phase2::Contributor::new(phase2::dir(shared.zk.dir())))),
 		transcripts: Default::default(),
+		checked: Default::default(),
 		lie: params.worker_lie,
 		client,
 		submitter,
@@ -730,6 +731,8 @@ struct Worker {
 	/// The transcripts of the ceremony directory put into the store (served to peers), and
 	/// whether a pass over the directory is under way.
 	transcripts: Arc<(phase2::Shared, std::sync::atomic::AtomicBool)>,
+	/// The transcript files hashed to see whether they are the ones to fetch.
+	checked: Arc<phase2::Checked>,
 	/// `--worker-lie`: flip the bytes of every `Fast` output (tests only).
 	lie: bool,
 	submitter: Arc<Submitter>,
@@ -1208,12 +1211,10 @@ impl Worker {
 		by: Option<Instant>,
 	) -> Result<(), String> {
 		let id = ModelId(hash.0);
-		let (file, expected) = (path.to_path_buf(), id);
-		let held = tokio::task::spawn_blocking(move || {
-			std::fs::read(&file).is_ok_and(|bytes| store::model_id(&bytes) == expected)
-		})
-		.await
-		.map_err(|e| e.to_string())?;
+		let (file, checked) = (path.to_path_buf(), self.checked.clone());
+		let held = tokio::task::spawn_blocking(move || phase2::holds(&file, &id, &checked))
+			.await
+			.map_err(|e| e.to_string())?;
 		if held {
 			return Ok(());
 		}
@@ -1223,8 +1224,8 @@ impl Worker {
 			.fetch(&id, &phase2::blob_uri(hash), by)
 			.await
 			.map_err(|e| format!("cannot fetch the transcript {hash:?}: {e}"))?;
-		let path = path.to_path_buf();
-		tokio::task::spawn_blocking(move || phase2::write_bytes(&path, &bytes))
+		let (path, checked) = (path.to_path_buf(), self.checked.clone());
+		tokio::task::spawn_blocking(move || phase2::put_checked(&path, &id, &bytes, &checked))
 			.await
 			.map_err(|e| e.to_string())?
 	}

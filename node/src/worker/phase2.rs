@@ -73,15 +73,16 @@ pub fn blob_uri(hash: &H256) -> String {
 	format!("blob:{hash:?}")
 }
 
-/// Writes fetched bytes to `path` through a rename of a file of its own, so a reader never sees
-/// half of them and two jobs fetching the same transcript at once do not trip over each other.
+/// Writes a transcript (fetched, or made by `verity-node zk`) to `path` through a rename of a
+/// file of its own, so a reader never sees half of it and two writers of the same transcript
+/// (two jobs, or the node and the command) do not trip over each other.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
 	static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 	if let Some(parent) = path.parent() {
 		std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
 	}
 	let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-	let partial = path.with_extension(format!("partial-{n}"));
+	let partial = path.with_extension(format!("partial-{}-{n}", std::process::id()));
 	std::fs::write(&partial, bytes).map_err(|e| format!("{}: {e}", partial.display()))?;
 	std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -98,8 +99,54 @@ fn files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
 		.unwrap_or_default()
 }
 
-/// What [`share`] has put into the store: each file's path, size and modification time.
-pub type Shared = Mutex<HashSet<(PathBuf, u64, SystemTime)>>;
+/// A file's size, modification time and inode: a file seen again with the same is taken as
+/// unchanged (a file put in place by a rename, as fetched transcripts are, is a new inode).
+pub type Stamp = (u64, SystemTime, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+	let meta = std::fs::metadata(path).ok()?;
+	#[cfg(unix)]
+	let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+	#[cfg(not(unix))]
+	let inode = 0;
+	Some((meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), inode))
+}
+
+/// What [`share`] has put into the store: each file's path and stamp.
+pub type Shared = Mutex<HashSet<(PathBuf, Stamp)>>;
+
+/// The transcript files [`holds`] hashed: each file's stamp then, and its hash.
+pub type Checked = Mutex<HashMap<PathBuf, (Stamp, ModelId)>>;
+
+/// Whether the file at `path` is the blob `id` (hashes to it). A file `checked` before and
+/// unchanged since is not read again. Blocking: hashes a new or changed file whole.
+pub fn holds(path: &Path, id: &ModelId, checked: &Checked) -> bool {
+	let Some(now) = stamp(path) else { return false };
+	if let Some((seen, hash)) = checked.lock().get(path) {
+		if *seen == now {
+			return hash == id;
+		}
+	}
+	let Ok(bytes) = std::fs::read(path) else { return false };
+	let hash = super::store::model_id(&bytes);
+	checked.lock().insert(path.to_path_buf(), (now, hash));
+	hash == *id
+}
+
+/// Writes the blob `id` (a transcript, checked against `id`) to `path` as [`write_bytes`] does,
+/// and remembers it as checked.
+pub fn put_checked(
+	path: &Path,
+	id: &ModelId,
+	bytes: &[u8],
+	checked: &Checked,
+) -> Result<(), String> {
+	write_bytes(path, bytes)?;
+	if let Some(now) = stamp(path) {
+		checked.lock().insert(path.to_path_buf(), (now, *id));
+	}
+	Ok(())
+}
 
 /// Puts the transcripts in `dir` that `shared` has not seen (or that changed since) into
 /// `store`, where the node's peers fetch them by hash; returns how many it put. A file the store
@@ -110,13 +157,13 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 	let mut put: usize = 0;
 	// Phase-1 (`.ptau`) and phase-2 (`.pk`) transcripts.
 	for path in files(dir, |name| name.ends_with(".ptau") || name.ends_with(".pk")) {
-		let Ok(meta) = std::fs::metadata(&path) else { continue };
-		let seen = (path.clone(), meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
+		let Some(now) = stamp(&path) else { continue };
+		let seen = (path.clone(), now);
 		if shared.lock().contains(&seen) {
 			continue;
 		}
-		let outcome = if meta.len() > store.max_size() {
-			Err(format!("{} bytes, over the store's {}", meta.len(), store.max_size()))
+		let outcome = if now.0 > store.max_size() {
+			Err(format!("{} bytes, over the store's {}", now.0, store.max_size()))
 		} else {
 			std::fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
 				let held = matches!(store.stat(&super::store::model_id(&bytes)), Ok(Some(_)));
@@ -204,6 +251,22 @@ fn read<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<V> {
 fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &AccountId) -> bool {
 	let key = pallet_settlement::Phase2Contributors::<Runtime>::hashed_key_for(model, account);
 	matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(Some(_)))
+}
+
+/// Whether `account` can hold a contribution's deposit and still pay the transaction's fee
+/// (a unit of the token, far above it) without being reaped: a contribution is minutes of work,
+/// refused on chain without it.
+fn can_hold_deposit(client: &FullClient, at: H256, account: &AccountId) -> bool {
+	use sp_core::Get;
+	use verity_primitives::{
+		currency::{EXISTENTIAL_DEPOSIT, UNIT},
+		Balance, Nonce,
+	};
+	type Info = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
+	let key = frame_system::Account::<Runtime>::hashed_key_for(account);
+	let free = read::<Info>(client, at, key).map_or(0, |info| info.data.free);
+	let deposit: Balance = <Runtime as pallet_settlement::Config>::ContributionDeposit::get();
+	free >= deposit.saturating_add(EXISTENTIAL_DEPOSIT).saturating_add(UNIT)
 }
 
 /// Why a contribution was not made.
@@ -313,6 +376,16 @@ impl Contributor {
 				fresh.then_some(*key)
 			});
 			let Some(key) = key else { continue };
+			if !can_hold_deposit(client, at, &AccountId::from(key)) {
+				log::warn!(
+					target: super::LOG_TARGET,
+					"model {model:?}: verifier key {} cannot hold the ceremony's contribution deposit; \
+					 not contributing (tried again in {RETRY_AFTER} blocks)",
+					AccountId::from(key)
+				);
+				self.busy.lock().insert(model, Busy::Failed(number));
+				continue;
+			}
 			// The deepest contribution of the node's own whose transcript it holds: a step of
 			// another account's could name the node's transcript as its own.
 			let parent = (0..info.contributions)
@@ -482,6 +555,39 @@ mod tests {
 		assert_eq!(share(&ceremony, &store, &shared), 1);
 		assert_eq!(share(&ceremony, &store, &Shared::default()), 0);
 		assert!(store.get(&id(b"phase one, again")).unwrap().is_some());
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_file_checked_is_hashed_again_only_once_it_changed() {
+		let dir = std::env::temp_dir().join(format!("verity-holds-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let path = dir.join("0x01.pk");
+		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
+		let checked = Checked::default();
+		assert!(!holds(&path, &id(b"key one"), &checked), "no file");
+		write_bytes(&path, b"key one").unwrap();
+		assert!(holds(&path, &id(b"key one"), &checked));
+		assert!(!holds(&path, &id(b"key two"), &checked));
+		// Other bytes of the same length under the same time: taken as unchanged, not read.
+		let time = std::fs::metadata(&path).unwrap().modified().unwrap();
+		std::fs::write(&path, b"key two").unwrap();
+		std::fs::File::options().write(true).open(&path).unwrap().set_modified(time).unwrap();
+		assert!(holds(&path, &id(b"key one"), &checked));
+		// Put in place by a rename (another inode), even of the same length and time: hashed
+		// again.
+		write_bytes(&path, b"key six").unwrap();
+		std::fs::File::options().write(true).open(&path).unwrap().set_modified(time).unwrap();
+		assert!(holds(&path, &id(b"key six"), &checked));
+		// Another length: hashed again.
+		std::fs::write(&path, b"the key two").unwrap();
+		assert!(holds(&path, &id(b"the key two"), &checked));
+		assert!(!holds(&path, &id(b"key one"), &checked));
+		// Written as fetched: remembered without being read back.
+		put_checked(&path, &id(b"key three"), b"key three", &checked).unwrap();
+		assert_eq!(checked.lock().get(&path).map(|(_, hash)| *hash), Some(id(b"key three")));
+		assert!(holds(&path, &id(b"key three"), &checked));
+		assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no partial file left");
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 

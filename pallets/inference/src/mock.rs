@@ -191,6 +191,10 @@ impl pallet_settlement::Config for Test {
 	type CeremonyOrigin = frame_system::EnsureRoot<u64>;
 	type Vouchers = NoVouchers;
 	type MaxContributions = ConstU32<4>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ContributionDeposit = ConstU64<10>;
+	type Phase2Lifetime = ConstU64<100>;
 	type WeightInfo = ();
 }
 

@@ -9,38 +9,70 @@ use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use codec::Encode;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{EnsureOrigin, Get, SortedMembers};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate, MutateHold},
+	EnsureOrigin, Get, SortedMembers,
+};
 use frame_system::RawOrigin;
 use pallet_models::CeremonyKeys;
 use sp_core::H256;
+use sp_runtime::Saturating;
 use verity_primitives::ModelId;
 use verity_zkml::ceremony::{self as zk, Contribution, DeltaContribution, Head, HEAD_LEN};
 
-/// Phase 1 with one contribution by another account (over the starting head), sealed or not;
-/// returns its transcript hash.
-fn phase1_with_one<T: Config>(sealed: bool) -> H256 {
+/// Gives `who` enough to hold deposits.
+fn fund<T: Config>(who: &T::AccountId) {
+	let deposit = T::ContributionDeposit::get();
+	let amount =
+		T::Currency::minimum_balance().saturating_add(deposit).saturating_mul(10u32.into());
+	T::Currency::set_balance(who, amount);
+}
+
+/// `who`'s deposit for its contribution to `phase`, held (as a contribution would).
+fn hold_deposit<T: Config>(phase: Phase, who: &T::AccountId) -> Result<(), BenchmarkError> {
+	fund::<T>(who);
+	let deposit = T::ContributionDeposit::get();
+	T::Currency::hold(&HoldReason::CeremonyContribution.into(), who, deposit)
+		.map_err(|_| BenchmarkError::Stop("cannot hold a deposit"))?;
+	Deposits::<T>::insert(phase, who, deposit);
+	Ok(())
+}
+
+/// Phase 1 with `count` contributions (at least one) by other accounts, each over the
+/// starting head, sealed on the first or not (then each holds its deposit); returns the first's
+/// transcript hash.
+fn phase1_with<T: Config>(count: u32, sealed: bool) -> Result<H256, BenchmarkError> {
 	let transcript = H256([2; 32]);
-	let other: T::AccountId = account("other", 0, 0);
-	let head = Contribution::from_secrets(
-		&Head::initial(),
-		[Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)],
-		&zk::context(&[1; 32], &other.encode()),
-	)
-	.head;
-	let mut point = [0u8; HEAD_LEN];
-	point.copy_from_slice(&zk::encode(&head));
-	Phase1Steps::<T>::insert(
-		0,
-		Phase1StepOf::<T> { contributor: other.clone(), parent: None, depth: 1, point, transcript },
-	);
-	Phase1Contributors::<T>::insert(other, 0);
+	for index in 0..count.max(1) {
+		let other: T::AccountId = account("other", index, 0);
+		let head = Contribution::from_secrets(
+			&Head::initial(),
+			[Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)],
+			&zk::context(&[1; 32], &other.encode()),
+		)
+		.head;
+		let mut point = [0u8; HEAD_LEN];
+		point.copy_from_slice(&zk::encode(&head));
+		let step = Phase1StepOf::<T> {
+			contributor: other.clone(),
+			parent: None,
+			depth: 1,
+			point,
+			transcript,
+		};
+		Phase1Steps::<T>::insert(index, step);
+		if !sealed {
+			hold_deposit::<T>(Phase::One, &other)?;
+		}
+		Phase1Contributors::<T>::insert(other, index);
+	}
 	Phase1::<T>::put(Phase1Info {
 		size: 8,
 		origin: H256([1; 32]),
-		contributions: 1,
+		contributions: count.max(1),
 		sealed: sealed.then_some(0),
 	});
-	transcript
+	Ok(transcript)
 }
 
 /// `count` valid public-input bases.
@@ -61,9 +93,13 @@ fn delta_point(d: u64) -> DeltaBytes {
 }
 
 /// The owner's `Zk` model in phase 2 with `bases` input bases and a path of `depth`
-/// contributions (0, 1, …, each extending the one before, by other accounts).
-fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelId) {
-	phase1_with_one::<T>(true);
+/// contributions (0, 1, …, each extending the one before, by other accounts, each holding its
+/// deposit).
+fn phase2_with<T: Config>(
+	bases_count: u32,
+	depth: u32,
+) -> Result<(T::AccountId, ModelId), BenchmarkError> {
+	phase1_with::<T>(1, true)?;
 	let owner: T::AccountId = account("owner", 0, 0);
 	let model = T::Models::benchmark_model(&owner);
 	for index in 0..depth {
@@ -83,13 +119,20 @@ fn phase2_with<T: Config>(bases_count: u32, depth: u32) -> (T::AccountId, ModelI
 		if index == 0 {
 			T::Vouchers::add(&contributor);
 		}
+		hold_deposit::<T>(Phase::Two(model), &contributor)?;
 		Phase2Contributors::<T>::insert(model, contributor, index);
 	}
 	Phase2::<T>::insert(
 		model,
-		Phase2Info { origin: H256([9; 32]), inputs: bases::<T>(bases_count), contributions: depth },
+		Phase2Info {
+			origin: H256([9; 32]),
+			inputs: bases::<T>(bases_count),
+			contributions: depth,
+			owner: owner.clone(),
+			expires: T::Phase2Lifetime::get(),
+		},
 	);
-	(owner, model)
+	Ok((owner, model))
 }
 
 /// Bytes of an uncompressed key: α (G1), β, γ, δ (G2), the length of the input bases (u64), the
@@ -162,8 +205,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn contribute_phase1() -> Result<(), BenchmarkError> {
-		let parent = phase1_with_one::<T>(false);
+		let parent = phase1_with::<T>(1, false)?;
 		let caller: T::AccountId = whitelisted_caller();
+		fund::<T>(&caller);
 		let previous = Contribution::from_secrets(
 			&Head::initial(),
 			[Fr::from(3u64), Fr::from(5u64), Fr::from(7u64)],
@@ -178,19 +222,22 @@ mod benchmarks {
 		let mut bytes = [0u8; zk::CONTRIBUTION_LEN];
 		bytes.copy_from_slice(&zk::encode(&contribution));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), Some(0), Box::new(bytes), H256([4; 32]));
+		_(RawOrigin::Signed(caller.clone()), Some(0), Box::new(bytes), H256([4; 32]));
 		assert_eq!(Phase1::<T>::get().map(|info| info.contributions), Some(2));
+		assert!(Deposits::<T>::contains_key(Phase::One, caller));
 		Ok(())
 	}
 
 	#[benchmark]
-	fn seal_phase1() -> Result<(), BenchmarkError> {
-		phase1_with_one::<T>(false);
+	fn seal_phase1(c: Linear<1, { T::MaxContributions::get() }>) -> Result<(), BenchmarkError> {
+		// `c` deposits to release.
+		phase1_with::<T>(c, false)?;
 		let origin =
 			T::CeremonyOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, 0);
 		assert_eq!(Phase1::<T>::get().and_then(|info| info.sealed), Some(0));
+		assert!(Deposits::<T>::iter().next().is_none());
 		Ok(())
 	}
 
@@ -200,7 +247,7 @@ mod benchmarks {
 		c: Linear<0, { T::MaxContributions::get() }>,
 	) -> Result<(), BenchmarkError> {
 		// Beginning again, over `c` contributions to forget.
-		let (owner, model) = phase2_with::<T>(1, c);
+		let (owner, model) = phase2_with::<T>(1, c)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), model, bases::<T>(n), H256([8; 32]));
 		assert_eq!(Phase2::<T>::get(model).map(|info| info.contributions), Some(0));
@@ -209,8 +256,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn contribute_phase2() -> Result<(), BenchmarkError> {
-		let (_, model) = phase2_with::<T>(3, 1);
+		let (_, model) = phase2_with::<T>(3, 1)?;
 		let caller: T::AccountId = whitelisted_caller();
+		fund::<T>(&caller);
 		let point = delta_point(2);
 		let (g1, g2) = point.split_at(96);
 		let g1: G1Affine = zk::decode(g1).map_err(|_| BenchmarkError::Weightless)?;
@@ -234,10 +282,20 @@ mod benchmarks {
 		n: Linear<1, { T::MaxPublicInputs::get().saturating_add(1) }>,
 		c: Linear<1, { T::MaxContributions::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (owner, model) = phase2_with::<T>(n, c);
+		let (owner, model) = phase2_with::<T>(n, c)?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), model, c.saturating_sub(1));
 		assert!(SealedContributors::<T>::get(model).is_some_and(|path| path.len() == c as usize));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn end_phase2(c: Linear<0, { T::MaxContributions::get() }>) -> Result<(), BenchmarkError> {
+		let (owner, model) = phase2_with::<T>(1, c)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model);
+		assert!(Phase2::<T>::get(model).is_none());
+		assert!(Deposits::<T>::iter().next().is_none());
 		Ok(())
 	}
 

@@ -5,6 +5,9 @@
 //! next one extends an earlier contribution. An account contributes at most once to each phase
 //! (once per model in phase 2), so the contributions on any path are from distinct accounts and
 //! a path's length is its number of contributors.
+//!
+//! Each contribution holds a deposit from its contributor until its phase ends (see
+//! [`Deposits`]): the slots are bounded, so filling them costs what they hold.
 
 use alloc::vec::Vec;
 use ark_bls12_381::{G1Affine, G2Affine};
@@ -13,10 +16,11 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{
 	dispatch::DispatchResult,
 	ensure,
-	traits::{Get, SortedMembers},
+	traits::{fungible::MutateHold, tokens::Precision, Get, SortedMembers},
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
+use sp_runtime::traits::{Saturating, Zero};
 use verity_primitives::{KeySetup, ModelId};
 use verity_zkml::ceremony::{
 	self, Contribution, DeltaContribution, Head, CONTRIBUTION_LEN, DELTA_CONTRIBUTION_LEN, G1_LEN,
@@ -33,6 +37,15 @@ pub type ContributionBytes = [u8; CONTRIBUTION_LEN];
 pub type DeltaContributionBytes = [u8; DELTA_CONTRIBUTION_LEN];
 /// A phase-2 contribution's new `[δ]₁` and `[δ]₂`, uncompressed.
 pub type DeltaBytes = [u8; G1_LEN + G2_LEN];
+
+/// A phase of the ceremony: what a deposit is held for.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Phase {
+	/// Phase 1, chain-wide.
+	One,
+	/// A model's phase 2.
+	Two(ModelId),
+}
 
 /// Phase 1 (powers of tau, chain-wide).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
@@ -70,6 +83,12 @@ pub struct Phase2Info<T: Config> {
 	pub inputs: InputBasesOf<T>,
 	/// How many contributions it has.
 	pub contributions: u32,
+	/// The model's owner who began it: if the model changes hands (reaped and registered again),
+	/// the phase is over and only ends.
+	pub owner: T::AccountId,
+	/// From this block anyone may end it (and release its deposits): the owner cannot keep
+	/// contributors' deposits held for longer than [`Config::Phase2Lifetime`].
+	pub expires: frame_system::pallet_prelude::BlockNumberFor<T>,
 }
 
 /// One contribution: who made it, what it extends, how deep it is, the point(s) it published
@@ -106,6 +125,32 @@ impl<T: Config> frame_support::traits::Get<u32> for MaxInputBytes<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Holds [`Config::ContributionDeposit`] from `who` for its contribution to `phase`.
+	fn hold_deposit(phase: Phase, who: &T::AccountId) -> DispatchResult {
+		let deposit = T::ContributionDeposit::get();
+		if !deposit.is_zero() {
+			T::Currency::hold(&HoldReason::CeremonyContribution.into(), who, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			Deposits::<T>::insert(phase, who, deposit);
+		}
+		Ok(())
+	}
+
+	/// Releases every deposit held for `phase` (at most `MaxContributions`: one a
+	/// contribution).
+	fn release_deposits(phase: Phase) {
+		let reason = HoldReason::CeremonyContribution.into();
+		for (who, deposit) in Deposits::<T>::drain_prefix(phase) {
+			// Nothing else touches these holds; best effort keeps the phase able to end should
+			// one ever be short.
+			let released = T::Currency::release(&reason, &who, deposit, Precision::BestEffort)
+				.unwrap_or_default();
+			if released != deposit {
+				frame_support::defensive!("a contribution deposit was not all held");
+			}
+		}
+	}
+
 	/// The proof context of `who`'s contribution over the transcript hashed `previous`.
 	fn context(previous: &H256, who: &T::AccountId) -> Vec<u8> {
 		ceremony::context(&previous.0, &who.encode())
@@ -144,6 +189,7 @@ impl<T: Config> Pallet<T> {
 			ceremony::decode(contribution).map_err(|_| Error::<T>::MalformedContribution)?;
 		ceremony::verify_step(&previous, &decoded, &Self::context(&previous_hash, &who))
 			.map_err(|_| Error::<T>::BadContribution)?;
+		Self::hold_deposit(Phase::One, &who)?;
 
 		let index = info.contributions;
 		let mut point = [0u8; HEAD_LEN];
@@ -170,6 +216,7 @@ impl<T: Config> Pallet<T> {
 		let step = Phase1Steps::<T>::get(index).ok_or(Error::<T>::UnknownContribution)?;
 		info.sealed = Some(index);
 		Phase1::<T>::put(info);
+		Self::release_deposits(Phase::One);
 		Self::deposit_event(Event::Phase1Sealed {
 			index,
 			transcript: step.transcript,
@@ -203,17 +250,38 @@ impl<T: Config> Pallet<T> {
 			ensure!(!point.is_zero(), Error::<T>::MalformedInputBases);
 		}
 		Self::clear_phase2(&model);
-		Phase2::<T>::insert(model, Phase2Info { origin, inputs, contributions: 0 });
+		let now = frame_system::Pallet::<T>::block_number();
+		let expires = now.saturating_add(T::Phase2Lifetime::get());
+		let info = Phase2Info { origin, inputs, contributions: 0, owner: who, expires };
+		Phase2::<T>::insert(model, info);
 		Self::deposit_event(Event::Phase2Begun { model, transcript: origin });
 		Ok(())
 	}
 
-	/// Forgets every contribution to `model`'s phase 2 (at most `MaxContributions` of each).
+	/// Forgets every contribution to `model`'s phase 2 (at most `MaxContributions` of each)
+	/// and releases their deposits.
 	fn clear_phase2(model: &ModelId) {
 		let limit = T::MaxContributions::get();
 		let _ = Phase2Steps::<T>::clear_prefix(model, limit, None);
 		let _ = Phase2Contributors::<T>::clear_prefix(model, limit, None);
+		Self::release_deposits(Phase::Two(*model));
 		Phase2::<T>::remove(model);
+	}
+
+	/// Whether `info`'s model still takes `Zk` jobs under the owner who began it.
+	fn in_hands_of_beginner(model: &ModelId, info: &Phase2Info<T>) -> bool {
+		T::Models::zk_owner(model).is_some_and(|owner| owner == info.owner)
+	}
+
+	pub(crate) fn do_end_phase2(who: T::AccountId, model: ModelId) -> DispatchResult {
+		let info = Phase2::<T>::get(model).ok_or(Error::<T>::NotBegun)?;
+		let expired = frame_system::Pallet::<T>::block_number() >= info.expires;
+		if Self::in_hands_of_beginner(&model, &info) && !expired {
+			ensure!(who == info.owner, Error::<T>::NotOwner);
+		}
+		Self::clear_phase2(&model);
+		Self::deposit_event(Event::Phase2Ended { model });
+		Ok(())
 	}
 
 	/// The `[δ]₁`, `[δ]₂` and transcript hash a phase-2 contribution extending `parent` extends.
@@ -246,8 +314,10 @@ impl<T: Config> Pallet<T> {
 		transcript: H256,
 	) -> DispatchResult {
 		let mut info = Phase2::<T>::get(model).ok_or(Error::<T>::NotBegun)?;
-		// A model retired (or reaped) mid-ceremony takes no more contributions.
-		ensure!(T::Models::zk_owner(&model).is_some(), Error::<T>::NotZkModel);
+		// A model retired (or reaped, maybe registered again by another) mid-ceremony takes no
+		// more contributions, nor does an expired phase.
+		ensure!(Self::in_hands_of_beginner(&model, &info), Error::<T>::NotZkModel);
+		ensure!(frame_system::Pallet::<T>::block_number() < info.expires, Error::<T>::Expired);
 		ensure!(
 			!Phase2Contributors::<T>::contains_key(model, &who),
 			Error::<T>::AlreadyContributed
@@ -260,6 +330,7 @@ impl<T: Config> Pallet<T> {
 			ceremony::decode(contribution).map_err(|_| Error::<T>::MalformedContribution)?;
 		ceremony::verify_delta_step(&delta_g1, &decoded, &Self::context(&previous_hash, &who))
 			.map_err(|_| Error::<T>::BadContribution)?;
+		Self::hold_deposit(Phase::Two(model), &who)?;
 
 		let index = info.contributions;
 		let mut point = [0u8; G1_LEN + G2_LEN];
@@ -288,6 +359,9 @@ impl<T: Config> Pallet<T> {
 		let owner = T::Models::zk_owner(&model).ok_or(Error::<T>::NotZkModel)?;
 		ensure!(owner == who, Error::<T>::NotOwner);
 		let info = Phase2::<T>::get(model).ok_or(Error::<T>::NotBegun)?;
+		// Begun by an earlier owner of the id: only ends.
+		ensure!(info.owner == who, Error::<T>::NotOwner);
+		ensure!(frame_system::Pallet::<T>::block_number() < info.expires, Error::<T>::Expired);
 		let step = Phase2Steps::<T>::get(model, index).ok_or(Error::<T>::UnknownContribution)?;
 		ensure!(step.depth >= MinContributors::<T>::get(), Error::<T>::TooFewContributors);
 		let phase1 = Self::sealed_phase1().ok_or(Error::<T>::NotSealed)?;
@@ -367,9 +441,13 @@ impl<T: Config> Pallet<T> {
 	///   seal names one of them;
 	/// - the same for each model's phase 2 under way (at most `MaxContributions`), which began
 	///   on a sealed phase 1;
-	/// - the minimum number of contributors is from one to `MaxContributions`.
+	/// - the minimum number of contributors is from one to `MaxContributions`;
+	/// - deposits are held only for phases under way (phase 1 unsealed, a model's phase 2
+	///   begun), each by one of its contributors, and each account's contribution hold is the
+	///   sum of its deposits.
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::try_deposits()?;
 		let min = MinContributors::<T>::get();
 		ensure!(min >= 1 && min <= T::MaxContributions::get(), "a minimum out of range");
 		if let Some(info) = Phase1::<T>::get() {
@@ -413,6 +491,41 @@ impl<T: Config> Pallet<T> {
 		}
 		for (model, _, _) in Phase2Contributors::<T>::iter() {
 			ensure!(Phase2::<T>::contains_key(model), "phase-2 contributor without a phase 2");
+		}
+		Ok(())
+	}
+
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	fn try_deposits() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut held = alloc::collections::BTreeMap::<T::AccountId, crate::BalanceOf<T>>::new();
+		for (phase, who, deposit) in Deposits::<T>::iter() {
+			let contributed = match phase {
+				Phase::One => {
+					ensure!(
+						Phase1::<T>::get().is_some_and(|info| info.sealed.is_none()),
+						"a phase-1 deposit after the seal"
+					);
+					Phase1Contributors::<T>::contains_key(&who)
+				},
+				Phase::Two(model) => Phase2Contributors::<T>::contains_key(model, &who),
+			};
+			ensure!(contributed, "a deposit without its contribution");
+			let total = held.entry(who).or_default();
+			*total = total.saturating_add(deposit);
+		}
+		// Every contributor's hold, those with no deposit left too (a release that was short
+		// or forgotten).
+		let contributors = Phase1Contributors::<T>::iter_keys()
+			.chain(Phase2Contributors::<T>::iter_keys().map(|(_, who)| who))
+			.chain(SealedContributors::<T>::iter_values().flatten());
+		for who in contributors {
+			held.entry(who).or_default();
+		}
+		for (who, total) in held {
+			let on_hold =
+				T::Currency::balance_on_hold(&HoldReason::CeremonyContribution.into(), &who);
+			ensure!(on_hold == total, "a contributor's hold is not the sum of its deposits");
 		}
 		Ok(())
 	}

@@ -35,6 +35,11 @@
 //!   transcripts' hashes. The key is sound if one contributor of each phase was honest; the
 //!   full transcripts' consistency is checked off chain (`verity-node zk verify-transcript`),
 //!   by the node before it uses one and by anyone who wants to.
+//! - **Deposits**: each contribution holds [`Config::ContributionDeposit`] from its contributor
+//!   ([`HoldReason::CeremonyContribution`]) until its phase ends — phase 1 when governance seals
+//!   it, a model's phase 2 when it is sealed, begun again or ended ([`Pallet::end_phase2`];
+//!   anyone may end one past [`Config::Phase2Lifetime`]) — so filling a phase's [`Config::MaxContributions`] slots to shut honest contributors out
+//!   locks up that many deposits for as long as the phase runs.
 //!
 //! Events: [`Event::ProofVerified`], [`Event::ProofRejected`], and the ceremony's.
 
@@ -42,7 +47,7 @@
 
 extern crate alloc;
 
-pub use ceremony::{Phase1Info, Phase2Info, Step};
+pub use ceremony::{Phase, Phase1Info, Phase2Info, Step};
 pub use pallet::*;
 pub use weights::WeightInfo;
 
@@ -57,13 +62,20 @@ pub mod weights;
 
 #[cfg(any(test, feature = "runtime-benchmarks"))]
 use alloc::vec::Vec;
-use frame_support::{traits::Get, weights::Weight};
+use frame_support::{
+	traits::{fungible::Inspect, Get},
+	weights::Weight,
+};
 use sp_crypto_ec_utils::bls12_381::Bls12_381;
 use verity_primitives::{JobId, ProofError, ProofItem, VerifyProof};
 use verity_zkml::{public, verifier, verifier::VerifyError};
 
 /// The pairing engine the chain verifies with: BLS12-381 on host functions.
 pub type Engine = Bls12_381;
+
+/// The balance type of the token deposits are held in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 // FRAME's pallet macros expand to `expect` (storage prefixes, error metadata).
 #[allow(clippy::expect_used)]
@@ -74,7 +86,10 @@ pub mod pallet {
 		ContributionBytes, DeltaContributionBytes, InputBasesOf, Phase1StepOf, Phase2StepOf,
 	};
 	use alloc::boxed::Box;
-	use frame_support::pallet_prelude::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{InspectHold, Mutate, MutateHold},
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_core::H256;
 	use verity_primitives::ModelId;
@@ -105,8 +120,33 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxContributions: Get<u32>;
 
+		/// The token contribution deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// What each contribution holds from its contributor until its phase ends.
+		#[pallet::constant]
+		type ContributionDeposit: Get<BalanceOf<Self>>;
+
+		/// Blocks a model's phase 2 runs at most: then it takes no more contributions, cannot be
+		/// sealed, and anyone may end it (its owner may begin it again).
+		#[pallet::constant]
+		type Phase2Lifetime: Get<BlockNumberFor<Self>>;
+
 		/// Weights of verification, of the key check and of the ceremony's calls.
 		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a contribution to a phase under way.
+		#[codec(index = 0)]
+		CeremonyContribution,
 	}
 
 	/// Phase 1 of the ceremony, if the chain has one (set at genesis).
@@ -146,6 +186,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SealedContributors<T: Config> =
 		StorageMap<_, Blake2_128Concat, ModelId, BoundedVec<T::AccountId, T::MaxContributions>>;
+
+	/// What each contributor holds for a phase under way: at most one entry for each of the
+	/// phase's contributions, removed (and released) when the phase ends. Keyed by the phase
+	/// (a model id in it is user-chosen) and the account, both `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Deposits<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, Phase, Blake2_128Concat, T::AccountId, BalanceOf<T>>;
 
 	/// How many distinct contributors a model's phase 2 needs before its owner may seal it.
 	#[pallet::storage]
@@ -237,6 +284,12 @@ pub mod pallet {
 			/// How many distinct accounts contributed on its path.
 			contributors: u32,
 		},
+		/// A model's phase 2 ended without a key: its contributions are forgotten, their
+		/// deposits released.
+		Phase2Ended {
+			/// The model.
+			model: ModelId,
+		},
 		/// Governance set how many contributors a model's phase 2 needs.
 		MinContributorsSet {
 			/// The new minimum.
@@ -279,6 +332,10 @@ pub mod pallet {
 		/// No contributor on the contribution's path is one of [`Config::Vouchers`] (an active
 		/// verifier).
 		NoVoucher,
+		/// The contributor cannot hold [`Config::ContributionDeposit`].
+		InsufficientBalance,
+		/// The model's phase 2 ran past [`Config::Phase2Lifetime`]: it only ends.
+		Expired,
 	}
 
 	#[pallet::hooks]
@@ -299,7 +356,8 @@ pub mod pallet {
 		/// transcript).
 		///
 		/// - **Dispatch origin**: signed; an account contributes once.
-		/// - **Details**: `contribution` (boxed: the call enum stays small) is the new head and
+		/// - **Details**: holds [`Config::ContributionDeposit`] until phase 1 is sealed.
+		///   `contribution` (boxed: the call enum stays small) is the new head and
 		///   the proofs of knowledge of the three multipliers (`verity_zkml::ceremony::Contribution`, uncompressed), made over
 		///   the parent's transcript hash and the caller's account (`verity-node zk contribute`
 		///   makes it); `transcript` the hash of the new transcript, which the contributor serves
@@ -307,7 +365,8 @@ pub mod pallet {
 		///   itself is checked by whoever fetches it.
 		/// - **Errors**: [`Error::NoCeremony`], [`Error::Sealed`], [`Error::AlreadyContributed`],
 		///   [`Error::TooManyContributions`], [`Error::UnknownContribution`],
-		///   [`Error::MalformedContribution`], [`Error::BadContribution`].
+		///   [`Error::MalformedContribution`], [`Error::BadContribution`],
+		///   [`Error::InsufficientBalance`].
 		/// - **Events**: [`Event::Phase1Contributed`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::contribute_phase1())]
@@ -326,12 +385,12 @@ pub mod pallet {
 		///
 		/// - **Dispatch origin**: [`Config::CeremonyOrigin`] (governance).
 		/// - **Details**: voters check the transcript first (`verity-node zk verify-transcript`):
-		///   the chain has seen only its head.
+		///   the chain has seen only its head. Every phase-1 deposit is released.
 		/// - **Errors**: [`Error::NoCeremony`], [`Error::Sealed`],
 		///   [`Error::UnknownContribution`].
 		/// - **Events**: [`Event::Phase1Sealed`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::seal_phase1())]
+		#[pallet::weight(T::WeightInfo::seal_phase1(T::MaxContributions::get()))]
 		pub fn seal_phase1(origin: OriginFor<T>, index: u32) -> DispatchResult {
 			T::CeremonyOrigin::ensure_origin(origin)?;
 			Self::do_seal_phase1(index)
@@ -343,7 +402,8 @@ pub mod pallet {
 		/// - **Dispatch origin**: signed, the model's owner.
 		/// - **Details**: `inputs` are the derived key's public-input bases (uncompressed G1
 		///   points), `transcript` the derived key's hash (`verity-node zk derive` prints both).
-		///   Beginning again forgets the model's earlier phase-2 contributions.
+		///   Beginning again forgets the model's earlier phase-2 contributions and releases their
+		///   deposits. It runs at most [`Config::Phase2Lifetime`] blocks.
 		/// - **Errors**: [`Error::NotSealed`], [`Error::NotZkModel`], [`Error::NotOwner`],
 		///   [`Error::MalformedInputBases`].
 		/// - **Events**: [`Event::Phase2Begun`].
@@ -366,13 +426,14 @@ pub mod pallet {
 		/// derived key).
 		///
 		/// - **Dispatch origin**: signed; an account contributes once to each model.
-		/// - **Details**: `contribution` is the new `[δ]₁`, `[δ]₂` and the proof of knowledge
+		/// - **Details**: holds [`Config::ContributionDeposit`] until the phase ends.
+		///   `contribution` is the new `[δ]₁`, `[δ]₂` and the proof of knowledge
 		///   of the multiplier (`verity_zkml::ceremony::DeltaContribution`, uncompressed) over
 		///   the parent's key hash and the caller's account; `transcript` the new key's hash.
-		/// - **Errors**: [`Error::NotBegun`], [`Error::NotZkModel`] (retired since it began),
-		///   [`Error::AlreadyContributed`], [`Error::TooManyContributions`],
-		///   [`Error::UnknownContribution`],
-		///   [`Error::MalformedContribution`], [`Error::BadContribution`].
+		/// - **Errors**: [`Error::NotBegun`], [`Error::NotZkModel`] (retired or changed hands since
+		///   it began), [`Error::Expired`], [`Error::AlreadyContributed`], [`Error::TooManyContributions`],
+		///   [`Error::UnknownContribution`], [`Error::MalformedContribution`],
+		///   [`Error::BadContribution`], [`Error::InsufficientBalance`].
 		/// - **Events**: [`Event::Phase2Contributed`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::contribute_phase2())]
@@ -394,10 +455,11 @@ pub mod pallet {
 		/// - **Details**: the contribution's path needs at least [`MinContributors`]
 		///   contributors, one of them a voucher ([`Config::Vouchers`], an active verifier);
 		///   they are recorded in [`SealedContributors`], the transcripts' hashes with the key.
-		///   The model's phase-2 records are then forgotten.
+		///   The model's phase-2 records are then forgotten and their deposits released.
 		/// - **Errors**: [`Error::NotZkModel`], [`Error::NotOwner`], [`Error::NotBegun`],
 		///   [`Error::UnknownContribution`], [`Error::TooFewContributors`],
-		///   [`Error::NoVoucher`], [`Error::NotSealed`], and the registry's key errors.
+		///   [`Error::NoVoucher`], [`Error::NotSealed`], [`Error::Expired`], and the registry's key
+		///   errors.
 		/// - **Events**: [`Event::Phase2Sealed`], the registry's `VerifyingKeySet`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::seal_phase2(
@@ -407,6 +469,21 @@ pub mod pallet {
 		pub fn seal_phase2(origin: OriginFor<T>, model: ModelId, index: u32) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_seal_phase2(who, model, index)
+		}
+
+		/// End the phase 2 of `model` without a key: its contributions are forgotten and their
+		/// deposits released.
+		///
+		/// - **Dispatch origin**: signed: the owner who began it, or anyone once it expired
+		///   ([`Config::Phase2Lifetime`]) or the model is no longer that owner's `Zk` model
+		///   (retired, or reaped and maybe registered again: nobody can seal it).
+		/// - **Errors**: [`Error::NotBegun`], [`Error::NotOwner`].
+		/// - **Events**: [`Event::Phase2Ended`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::end_phase2(T::MaxContributions::get()))]
+		pub fn end_phase2(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_end_phase2(who, model)
 		}
 
 		/// Set how many distinct contributors a model's phase 2 needs.

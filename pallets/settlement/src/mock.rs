@@ -69,6 +69,12 @@ impl pallet_models::Config for Test {
 /// The most contributions of the mock's phases.
 pub const MAX_CONTRIBUTIONS: u32 = 4;
 
+/// What a contribution holds.
+pub const DEPOSIT: u64 = 50;
+
+/// Blocks a phase 2 runs at most.
+pub const PHASE2_LIFETIME: u64 = 100;
+
 frame_support::parameter_types! {
 	/// The mock's vouchers (its verifiers): accounts 4, 5 and 6.
 	pub static VoucherList: Vec<u64> = vec![4, 5, 6];
@@ -97,6 +103,10 @@ impl pallet_settlement::Config for Test {
 	type CeremonyOrigin = frame_system::EnsureRoot<u64>;
 	type Vouchers = MockVouchers;
 	type MaxContributions = ConstU32<MAX_CONTRIBUTIONS>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ContributionDeposit = ConstU64<DEPOSIT>;
+	type Phase2Lifetime = ConstU64<PHASE2_LIFETIME>;
 	type WeightInfo = ();
 }
 
@@ -105,8 +115,8 @@ pub fn model_id(n: u8) -> ModelId {
 	ModelId([n; 32])
 }
 
-/// Test externalities: accounts 1..=8 endowed; owner 1 registers the `Zk` model `model_id(1)`
-/// and the `Fast` one `model_id(2)`; phase 1, `(size, starting transcript's hash)`, if given.
+/// Test externalities: accounts 1..=8 endowed (9 has nothing); owner 1 registers the `Zk`
+/// models `model_id(1)` and `model_id(3)` and the `Fast` one `model_id(2)`; phase 1, `(size, starting transcript's hash)`, if given.
 pub fn new_test_ext_with(
 	phase1: Option<(u32, H256)>,
 	min_contributors: u32,
@@ -137,6 +147,7 @@ pub fn new_test_ext_with(
 		models: vec![
 			model(1, ModeSet { fast: true, zk: true, consensus: false }),
 			model(2, ModeSet::FAST),
+			model(3, ModeSet { fast: true, zk: true, consensus: false }),
 		],
 		verifying_keys: vec![],
 		owner_keys: false,

@@ -17,17 +17,20 @@ pub trait WeightInfo {
 	/// `n`: proofs of one key (three public inputs each) verified with one multi-pairing.
 	fn verify_batch(n: u32) -> Weight;
 	/// A phase-1 contribution: decoding and checking it (three proofs of knowledge, two
-	/// pairing checks, in wasm).
+	/// pairing checks, in wasm) and holding its deposit.
 	fn contribute_phase1() -> Weight;
-	/// Sealing phase 1.
-	fn seal_phase1() -> Weight;
-	/// `n`: public-input bases checked; `c`: earlier contributions forgotten.
+	/// Sealing phase 1; `c`: deposits released.
+	fn seal_phase1(c: u32) -> Weight;
+	/// `n`: public-input bases checked; `c`: earlier contributions forgotten (and their
+	/// deposits released).
 	fn begin_phase2(n: u32, c: u32) -> Weight;
-	/// A phase-2 contribution: one proof of knowledge, one pairing check.
+	/// A phase-2 contribution: one proof of knowledge, one pairing check, its deposit held.
 	fn contribute_phase2() -> Weight;
 	/// `n`: public-input bases of the key built (and checked by the registry); `c`:
-	/// contributions on the sealed path, and forgotten.
+	/// contributions on the sealed path, and forgotten (their deposits released).
 	fn seal_phase2(n: u32, c: u32) -> Weight;
+	/// Ending a phase 2 without a key; `c`: contributions forgotten, deposits released.
+	fn end_phase2(c: u32) -> Weight;
 	/// Setting the minimum number of contributors.
 	fn set_min_contributors() -> Weight;
 }
@@ -52,8 +55,8 @@ impl WeightInfo for () {
 	fn contribute_phase1() -> Weight {
 		Weight::from_parts(40_000_000_000, 0)
 	}
-	fn seal_phase1() -> Weight {
-		Weight::from_parts(1_000_000_000, 0)
+	fn seal_phase1(c: u32) -> Weight {
+		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(c).saturating_add(1))
 	}
 	fn begin_phase2(n: u32, c: u32) -> Weight {
 		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(n).saturating_add(c.into()))
@@ -63,6 +66,9 @@ impl WeightInfo for () {
 	}
 	fn seal_phase2(n: u32, c: u32) -> Weight {
 		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(n).saturating_add(c.into()))
+	}
+	fn end_phase2(c: u32) -> Weight {
+		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(c).saturating_add(1))
 	}
 	fn set_min_contributors() -> Weight {
 		Weight::from_parts(1_000_000_000, 0)

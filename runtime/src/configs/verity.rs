@@ -32,6 +32,9 @@ parameter_types! {
 	pub const UnbondingPeriod: BlockNumber = DAYS;
 	/// What registering a model holds from its owner (returned on retirement).
 	pub const ModelDeposit: Balance = 10 * UNIT;
+	/// What each contribution to the setup ceremony holds until its phase ends: filling a
+	/// phase's 256 slots to shut honest contributors out locks up 2 560 VRT while it runs.
+	pub const ContributionDeposit: Balance = 10 * UNIT;
 	/// Held from a requester for each job until it is pruned (a day after it finished): pays
 	/// for up to 20 KiB of input and output in storage, so jobs of free models are not free.
 	pub const JobDeposit: Balance = UNIT / 10;
@@ -141,6 +144,11 @@ impl pallet_settlement::Config for Runtime {
 	type Vouchers = pallet_operators::ActiveKeys<Runtime, VerifierRole>;
 	/// 256 contributions to phase 1, and to each model's phase 2 (one per account each).
 	type MaxContributions = ConstU32<256>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ContributionDeposit = ContributionDeposit;
+	/// A model's phase 2 may run four weeks; then anyone may end it and release its deposits.
+	type Phase2Lifetime = ConstU32<{ 28 * DAYS }>;
 	type WeightInfo = crate::weights::pallet_settlement::WeightInfo<Runtime>;
 }
 

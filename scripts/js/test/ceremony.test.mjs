@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { connect } from '../verity.mjs';
+import { UNIT, account, ceremonyDeposits, connect } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
 let node;
@@ -38,14 +38,38 @@ function cli(args) {
 }
 
 test('dev-ceremony gives the demo model a key four verifiers made, and a Zk job settles on it', async () => {
+  // The contribution deposits held at each block while the ceremony runs.
+  const seen = [];
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+    const at = await api.at(header.hash);
+    for (const [key, amount] of await at.query.settlement.deposits.entries()) {
+      const who = key.args[1].toString();
+      seen.push({ who, amount: amount.unwrap().toBigInt(), held: await ceremonyDeposits(at, who) });
+    }
+  });
   const ran = await cli(['dev-ceremony', '--zk-keys', zkKeys, '--node', nodeBinary()]);
+  unsubscribe();
   assert.equal(ran.code, 0, ran.stderr);
+  // Alice's phase-1 contribution and the verifiers' phase-2 ones each held 10 VRT, one at a time.
+  assert.ok(new Set(seen.map(({ who }) => who)).size >= 2, JSON.stringify(seen, (_, v) => typeof v === 'bigint' ? `${v}` : v));
+  for (const { who, amount, held } of seen) {
+    assert.equal(amount, 10n * UNIT, who);
+    assert.equal(held, amount, `${who}: its hold is its deposit`);
+  }
   const sealed = JSON.parse(ran.stdout);
   assert.equal(sealed.contributors, 4);
 
   // The registry says where the key came from.
   const view = (await api.call.modelsApi.model(sealed.model)).unwrap().toJSON();
   assert.deepEqual(view.keySetup, { ceremony: { phase1: sealed.phase1, phase2: sealed.phase2, contributors: 4 } });
+
+  // Every contribution's deposit came back when its phase was sealed.
+  const contributors = (await api.query.settlement.sealedContributors(sealed.model)).unwrap();
+  assert.equal(contributors.length, 4);
+  for (const who of [...contributors, account('alice').address]) {
+    assert.equal(await ceremonyDeposits(api, who), 0n, `${who} still holds a contribution deposit`);
+  }
+  assert.equal((await api.query.settlement.deposits.entries()).length, 0);
 
   // Alice's worker proves with the sealed key (no longer the seeded one).
   const job = await cli(['demo', '--mode', 'Zk']);

@@ -3,14 +3,18 @@
 
 use super::last_event;
 use crate::{
-	mock::*, Error, Event, MinContributors, Phase1, Phase1Contributors, Phase1Steps, Phase2,
-	Phase2Contributors, Phase2Steps, SealedContributors,
+	mock::*, Deposits, Error, Event, HoldReason, MinContributors, Phase, Phase1,
+	Phase1Contributors, Phase1Steps, Phase2, Phase2Contributors, Phase2Steps, SealedContributors,
 };
 use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use codec::Encode;
-use frame_support::{assert_noop, assert_ok, BoundedVec};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
 use sp_core::H256;
 use sp_runtime::DispatchError;
 use verity_primitives::{zk_binding, JobId, KeySetup, VerifyProof};
@@ -661,6 +665,207 @@ mod phase_two {
 				}
 			});
 		}
+	}
+}
+
+/// What `who` holds for its contributions.
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::CeremonyContribution.into(), &who)
+}
+
+mod deposits {
+	use super::*;
+
+	#[test]
+	fn phase_1_holds_a_deposit_a_contribution_until_the_seal() {
+		let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2]);
+		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+			let before = (Balances::balance(&1), Balances::balance(&2));
+			for (i, who) in [1u64, 2].iter().enumerate() {
+				let free = Balances::balance(who);
+				assert_ok!(Settlement::contribute_phase1(
+					signed(*who),
+					i.checked_sub(1).map(|p| p as u32),
+					Box::new(contributions[i]),
+					transcripts[i + 1].hash().into()
+				));
+				assert_eq!((held(*who), Balances::balance(who)), (DEPOSIT, free - DEPOSIT));
+				assert_eq!(Deposits::<Test>::get(Phase::One, who), Some(DEPOSIT));
+			}
+			try_state();
+			// Sealing on Alice's contribution releases Bob's deposit too: his was a
+			// contribution, and only governance chose between them.
+			assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 0));
+			assert_eq!((held(1), held(2)), (0, 0));
+			assert_eq!((Balances::balance(&1), Balances::balance(&2)), before);
+			assert_eq!(Deposits::<Test>::iter().count(), 0);
+			try_state();
+		});
+	}
+
+	#[test]
+	fn phase_2_deposits_are_released_when_it_is_sealed_or_begun_again() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			let (first, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			assert_eq!(held(4), DEPOSIT);
+			begin();
+			assert_eq!((held(4), Deposits::<Test>::iter().count()), (0, 0));
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			let (_, bytes) = delta((first.delta_g1, first.delta_g2, [4; 32]), 5, 11);
+			assert_ok!(contribute2(5, Some(0), bytes, H256([5; 32])));
+			assert_eq!((held(4), held(5)), (DEPOSIT, DEPOSIT));
+			try_state();
+			assert_ok!(Settlement::seal_phase2(signed(1), model_id(1), 1));
+			assert_eq!((held(4), held(5), Deposits::<Test>::iter().count()), (0, 0, 0));
+			try_state();
+		});
+	}
+
+	#[test]
+	fn the_owner_ends_a_phase_2_and_anyone_ends_a_retired_models() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			assert_noop!(Settlement::end_phase2(signed(1), model_id(1)), Error::<Test>::NotBegun);
+			begin();
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			assert_noop!(Settlement::end_phase2(signed(4), model_id(1)), Error::<Test>::NotOwner);
+			assert_ok!(Settlement::end_phase2(signed(1), model_id(1)));
+			assert_eq!(last_event(), Some(Event::Phase2Ended { model: model_id(1) }.into()));
+			assert!(Phase2::<Test>::get(model_id(1)).is_none());
+			assert_eq!(Phase2Steps::<Test>::iter_prefix(model_id(1)).count(), 0);
+			assert_eq!(Phase2Contributors::<Test>::iter_prefix(model_id(1)).count(), 0);
+			assert_eq!(held(4), 0);
+			try_state();
+
+			// Retired mid-phase: nobody can seal it, so anyone may end it.
+			begin();
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			assert_ok!(pallet_models::Pallet::<Test>::retire_model(signed(1), model_id(1)));
+			assert_ok!(Settlement::end_phase2(signed(4), model_id(1)));
+			assert_eq!(held(4), 0);
+			try_state();
+		});
+	}
+
+	#[test]
+	fn ending_one_phase_releases_only_its_own_deposits() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			assert_ok!(Settlement::begin_phase2(signed(1), model_id(3), bases(2), H256([9; 32])));
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			assert_ok!(Settlement::contribute_phase2(
+				signed(4),
+				model_id(3),
+				None,
+				Box::new(bytes),
+				H256([4; 32])
+			));
+			assert_eq!(held(4), 2 * DEPOSIT);
+			try_state();
+			assert_ok!(Settlement::end_phase2(signed(1), model_id(1)));
+			assert_eq!(held(4), DEPOSIT);
+			assert_eq!(Deposits::<Test>::get(Phase::Two(model_id(3)), 4), Some(DEPOSIT));
+			try_state();
+		});
+	}
+
+	#[test]
+	fn an_expired_phase_2_takes_nothing_more_and_anyone_ends_it() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			// The owner keeps it going, and contributors' deposits held, no longer than this.
+			System::set_block_number(1 + PHASE2_LIFETIME - 1);
+			assert_noop!(Settlement::end_phase2(signed(4), model_id(1)), Error::<Test>::NotOwner);
+			System::set_block_number(1 + PHASE2_LIFETIME);
+			let (_, late) = delta(start(), 5, 7);
+			assert_noop!(contribute2(5, None, late, H256([5; 32])), Error::<Test>::Expired);
+			assert_noop!(
+				Settlement::seal_phase2(signed(1), model_id(1), 0),
+				Error::<Test>::Expired
+			);
+			assert_ok!(Settlement::end_phase2(signed(4), model_id(1)));
+			assert_eq!(held(4), 0);
+			// The owner begins again: a new lifetime.
+			begin();
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			try_state();
+		});
+	}
+
+	#[test]
+	fn a_phase_2_begun_by_an_earlier_owner_of_the_id_only_ends() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			// The id changes hands (as when the model is reaped and account 2 registers it
+			// again).
+			pallet_models::Models::<Test>::mutate(model_id(1), |entry| {
+				entry.as_mut().unwrap().owner = 2;
+			});
+			let (_, more) = delta(start(), 5, 7);
+			assert_noop!(contribute2(5, None, more, H256([5; 32])), Error::<Test>::NotZkModel);
+			assert_noop!(
+				Settlement::seal_phase2(signed(2), model_id(1), 0),
+				Error::<Test>::NotOwner
+			);
+			assert_ok!(Settlement::end_phase2(signed(4), model_id(1)));
+			assert_eq!(held(4), 0);
+		});
+	}
+
+	#[test]
+	fn a_contributor_who_cannot_hold_the_deposit_is_refused_and_nothing_changes() {
+		// Account 9 holds nothing.
+		let (transcripts, contributions) = phase1(SIZE as usize, &[9]);
+		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+			assert_noop!(
+				Settlement::contribute_phase1(
+					signed(9),
+					None,
+					Box::new(contributions[0]),
+					transcripts[1].hash().into()
+				),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			let (_, bytes) = delta(start(), 9, 7);
+			assert_noop!(
+				contribute2(9, None, bytes, H256([9; 32])),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+	}
+
+	#[test]
+	fn try_state_finds_a_deposit_without_its_contribution_or_its_hold() {
+		let (mut ext, _) = sealed_ext(1);
+		ext.execute_with(|| {
+			begin();
+			try_state();
+			Deposits::<Test>::insert(Phase::Two(model_id(1)), 4, DEPOSIT);
+			assert!(crate::Pallet::<Test>::do_try_state().is_err());
+			let (_, bytes) = delta(start(), 4, 7);
+			assert_ok!(contribute2(4, None, bytes, H256([4; 32])));
+			// Recorded twice over, held once.
+			Deposits::<Test>::insert(Phase::Two(model_id(1)), 4, 2 * DEPOSIT);
+			assert!(crate::Pallet::<Test>::do_try_state().is_err());
+			Deposits::<Test>::insert(Phase::Two(model_id(1)), 4, DEPOSIT);
+			try_state();
+		});
 	}
 }
 
