@@ -599,7 +599,8 @@ export async function sealPhase2(api, owner, { model, index }) {
   return { transcript: transcript.toHex(), contributors: contributors.toNumber() };
 }
 
-/** The model's owner (or anyone, once the model is retired) ends its phase 2 without a key. */
+/** Ends `model`'s phase 2 without a key, releasing its deposits: its owner any time; anyone once
+ * it expired (`Phase2Lifetime`) or the model is no longer its owner's `Zk` model. */
 export async function endPhase2(api, who, model) {
   const { events } = await send(api, who, api.tx.settlement.endPhase2(model));
   eventOf(api, events, 'Phase2Ended');

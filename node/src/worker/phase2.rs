@@ -253,20 +253,42 @@ fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &Acc
 	matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(Some(_)))
 }
 
-/// Whether `account` can hold a contribution's deposit and still pay the transaction's fee
-/// (a unit of the token, far above it) without being reaped: a contribution is minutes of work,
-/// refused on chain without it.
+/// Whether `account` can hold a contribution's deposit and then still pay the transaction's
+/// fee (a unit of the token, far above it) from what is neither frozen nor its existential
+/// deposit: a contribution is minutes of work, refused on chain without it.
 fn can_hold_deposit(client: &FullClient, at: H256, account: &AccountId) -> bool {
-	use sp_core::Get;
 	use verity_primitives::{
 		currency::{EXISTENTIAL_DEPOSIT, UNIT},
-		Balance, Nonce,
+		Balance,
 	};
-	type Info = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
+	type Info = frame_system::AccountInfo<
+		<Runtime as frame_system::Config>::Nonce,
+		<Runtime as frame_system::Config>::AccountData,
+	>;
 	let key = frame_system::Account::<Runtime>::hashed_key_for(account);
-	let free = read::<Info>(client, at, key).map_or(0, |info| info.data.free);
+	let Some(data) = read::<Info>(client, at, key).map(|info| info.data) else { return false };
 	let deposit: Balance = <Runtime as pallet_settlement::Config>::ContributionDeposit::get();
-	free >= deposit.saturating_add(EXISTENTIAL_DEPOSIT).saturating_add(UNIT)
+	let Some(free) = data.free.checked_sub(deposit) else { return false };
+	// As the balances pallet reckons what a fee may take: frozen funds beyond those on hold
+	// (the deposit among them) stay, and so does the existential deposit.
+	let untouchable =
+		data.frozen.saturating_sub(data.reserved.saturating_add(deposit)).max(EXISTENTIAL_DEPOSIT);
+	free.saturating_sub(untouchable) >= UNIT
+}
+
+/// Whether `model` is still the `Zk` model of `owner`, who began its phase 2 (the chain takes
+/// contributions only then).
+fn still_owned(client: &FullClient, at: H256, model: &ModelId, owner: &AccountId) -> bool {
+	read::<pallet_models::ModelOf<Runtime>>(
+		client,
+		at,
+		pallet_models::Models::<Runtime>::hashed_key_for(model),
+	)
+	.is_some_and(|entry| {
+		!entry.retired
+			&& entry.modes.supports(verity_primitives::VerificationMode::Zk)
+			&& entry.owner == *owner
+	})
 }
 
 /// Why a contribution was not made.
@@ -368,24 +390,36 @@ impl Contributor {
 			if self.refused.lock().contains(&(model, info.origin)) {
 				continue;
 			}
-			let key = verifiers.iter().find_map(|(key, served)| {
-				let account = AccountId::from(*key);
-				let fresh = served.contains(&model)
-					&& !self.made.lock().contains(&(model, info.origin, account.clone()))
-					&& !has_contributed(client, at, &model, &account);
-				fresh.then_some(*key)
-			});
-			let Some(key) = key else { continue };
-			if !can_hold_deposit(client, at, &AccountId::from(key)) {
-				log::warn!(
-					target: super::LOG_TARGET,
-					"model {model:?}: verifier key {} cannot hold the ceremony's contribution deposit; \
-					 not contributing (tried again in {RETRY_AFTER} blocks)",
-					AccountId::from(key)
-				);
-				self.busy.lock().insert(model, Busy::Failed(number));
+			// Expired, or no longer its owner's `Zk` model: the chain takes no contribution
+			// (anyone may end it).
+			if number >= info.expires || !still_owned(client, at, &model, &info.owner) {
 				continue;
 			}
+			let fresh: Vec<sr25519::Public> = verifiers
+				.iter()
+				.filter(|(key, served)| {
+					let account = AccountId::from(*key);
+					served.contains(&model)
+						&& !self.made.lock().contains(&(model, info.origin, account.clone()))
+						&& !has_contributed(client, at, &model, &account)
+				})
+				.map(|(key, _)| *key)
+				.collect();
+			let funded =
+				fresh.iter().find(|key| can_hold_deposit(client, at, &AccountId::from(**key)));
+			let Some(key) = funded.copied() else {
+				if !fresh.is_empty() {
+					log::warn!(
+						target: super::LOG_TARGET,
+						"model {model:?}: no verifier key of this node that has yet to contribute \
+						 can hold the ceremony's contribution deposit and a fee ({}); tried again \
+						 in {RETRY_AFTER} blocks",
+						fresh.iter().map(|key| AccountId::from(*key).to_string()).collect::<Vec<_>>().join(", ")
+					);
+					self.busy.lock().insert(model, Busy::Failed(number));
+				}
+				continue;
+			};
 			// The deepest contribution of the node's own whose transcript it holds: a step of
 			// another account's could name the node's transcript as its own.
 			let parent = (0..info.contributions)

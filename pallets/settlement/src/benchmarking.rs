@@ -129,7 +129,8 @@ fn phase2_with<T: Config>(
 			inputs: bases::<T>(bases_count),
 			contributions: depth,
 			owner: owner.clone(),
-			expires: T::Phase2Lifetime::get(),
+			expires: frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::Phase2Lifetime::get()),
 		},
 	);
 	Ok((owner, model))

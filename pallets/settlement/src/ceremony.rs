@@ -514,12 +514,9 @@ impl<T: Config> Pallet<T> {
 			let total = held.entry(who).or_default();
 			*total = total.saturating_add(deposit);
 		}
-		// Every contributor's hold, those with no deposit left too (a release that was short
-		// or forgotten).
-		let contributors = Phase1Contributors::<T>::iter_keys()
-			.chain(Phase2Contributors::<T>::iter_keys().map(|(_, who)| who))
-			.chain(SealedContributors::<T>::iter_values().flatten());
-		for who in contributors {
+		// Every account's hold, those with no deposit left too (a release that was short or
+		// forgotten, of a phase long ended).
+		for who in frame_system::Account::<T>::iter_keys() {
 			held.entry(who).or_default();
 		}
 		for (who, total) in held {

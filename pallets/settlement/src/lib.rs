@@ -342,6 +342,10 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxContributions::get() > 0, "a ceremony needs a contribution");
+			assert!(
+				!sp_runtime::traits::Zero::is_zero(&T::Phase2Lifetime::get()),
+				"a phase 2 needs a block to run"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
