@@ -243,6 +243,20 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn reset_phase1(c: Linear<1, { T::MaxContributions::get() }>) -> Result<(), BenchmarkError> {
+		// `c` contributions to forget, each with its deposit.
+		phase1_with::<T>(c, false)?;
+		let origin =
+			T::CeremonyOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin);
+		assert_eq!(Phase1::<T>::get().map(|info| info.contributions), Some(0));
+		assert!(Phase1Steps::<T>::iter().next().is_none());
+		assert!(Deposits::<T>::iter().next().is_none());
+		Ok(())
+	}
+
+	#[benchmark]
 	fn begin_phase2(
 		n: Linear<1, { T::MaxPublicInputs::get().saturating_add(1) }>,
 		c: Linear<0, { T::MaxContributions::get() }>,

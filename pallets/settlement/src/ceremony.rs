@@ -225,6 +225,19 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_reset_phase1() -> DispatchResult {
+		let mut info = Phase1::<T>::get().ok_or(Error::<T>::NoCeremony)?;
+		ensure!(info.sealed.is_none(), Error::<T>::Sealed);
+		let limit = T::MaxContributions::get();
+		let _ = Phase1Steps::<T>::clear(limit, None);
+		let _ = Phase1Contributors::<T>::clear(limit, None);
+		Self::release_deposits(Phase::One);
+		let contributions = core::mem::take(&mut info.contributions);
+		Phase1::<T>::put(info);
+		Self::deposit_event(Event::Phase1Reset { contributions });
+		Ok(())
+	}
+
 	/// The sealed phase-1 contribution.
 	pub fn sealed_phase1() -> Option<Phase1StepOf<T>> {
 		Phase1::<T>::get()?.sealed.and_then(Phase1Steps::<T>::get)

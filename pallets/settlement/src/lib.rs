@@ -106,7 +106,7 @@ pub mod pallet {
 		/// The model registry, whose keys the ceremony makes.
 		type Models: pallet_models::CeremonyKeys<Self::AccountId>;
 
-		/// Who seals phase 1 and sets [`MinContributors`] (governance).
+		/// Who seals or resets phase 1 and sets [`MinContributors`] (governance).
 		type CeremonyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Accounts of which one must be on a sealed phase-2 path (the runtime: the active
@@ -253,6 +253,12 @@ pub mod pallet {
 			/// How many contributions its path holds.
 			contributors: u32,
 		},
+		/// Governance discarded phase 1's contributions before sealing it: phase 1 starts
+		/// again from its starting transcript, and their deposits are released.
+		Phase1Reset {
+			/// How many contributions were discarded.
+			contributions: u32,
+		},
 		/// A model's owner began its phase 2 on the key derived from the sealed transcript.
 		Phase2Begun {
 			/// The model.
@@ -398,6 +404,22 @@ pub mod pallet {
 		pub fn seal_phase1(origin: OriginFor<T>, index: u32) -> DispatchResult {
 			T::CeremonyOrigin::ensure_origin(origin)?;
 			Self::do_seal_phase1(index)
+		}
+
+		/// Discard phase 1's contributions: it starts again from its starting transcript.
+		///
+		/// - **Dispatch origin**: [`Config::CeremonyOrigin`] (governance).
+		/// - **Details**: for a phase 1 that cannot be sealed as it is: its slots
+		///   ([`Config::MaxContributions`]) filled by contributions voters do not trust, no
+		///   contributor left to extend. Every phase-1 deposit is released, every account may
+		///   contribute again. A sealed phase 1 is never reset: models' keys derive from it.
+		/// - **Errors**: [`Error::NoCeremony`], [`Error::Sealed`].
+		/// - **Events**: [`Event::Phase1Reset`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reset_phase1(T::MaxContributions::get()))]
+		pub fn reset_phase1(origin: OriginFor<T>) -> DispatchResult {
+			T::CeremonyOrigin::ensure_origin(origin)?;
+			Self::do_reset_phase1()
 		}
 
 		/// Begin (or begin again) the phase 2 of `model` on the key derived from the sealed

@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn contribute_phase1() -> Weight;
 	/// Sealing phase 1; `c`: deposits released.
 	fn seal_phase1(c: u32) -> Weight;
+	/// Resetting phase 1; `c`: contributions forgotten and their deposits released.
+	fn reset_phase1(c: u32) -> Weight;
 	/// `n`: public-input bases checked; `c`: earlier contributions forgotten (and their
 	/// deposits released).
 	fn begin_phase2(n: u32, c: u32) -> Weight;
@@ -56,6 +58,9 @@ impl WeightInfo for () {
 		Weight::from_parts(40_000_000_000, 0)
 	}
 	fn seal_phase1(c: u32) -> Weight {
+		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(c).saturating_add(1))
+	}
+	fn reset_phase1(c: u32) -> Weight {
 		Weight::from_parts(1_000_000_000, 0).saturating_mul(u64::from(c).saturating_add(1))
 	}
 	fn begin_phase2(n: u32, c: u32) -> Weight {

@@ -212,6 +212,10 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	}
 	/// Not benchmarked yet: ending a phase 2 does what beginning it again does for `c`
 	/// contributions (forgets them, releases their deposits) without checking bases.
+	fn reset_phase1(c: u32, ) -> Weight {
+		// Clears as many records and releases as many deposits as ending a phase 2.
+		<Self as pallet_settlement::WeightInfo>::begin_phase2(1, c)
+	}
 	fn end_phase2(c: u32, ) -> Weight {
 		<Self as pallet_settlement::WeightInfo>::begin_phase2(1, c)
 	}

@@ -241,6 +241,10 @@ mod phase_one {
 					Settlement::seal_phase1(RuntimeOrigin::root(), 0),
 					Error::<Test>::NoCeremony
 				);
+				assert_noop!(
+					Settlement::reset_phase1(RuntimeOrigin::root()),
+					Error::<Test>::NoCeremony
+				);
 			});
 		}
 
@@ -700,6 +704,48 @@ mod deposits {
 			assert_eq!((Balances::balance(&1), Balances::balance(&2)), before);
 			assert_eq!(Deposits::<Test>::iter().count(), 0);
 			try_state();
+		});
+	}
+
+	#[test]
+	fn governance_resets_an_unsealed_phase_1_and_its_deposits_come_back() {
+		let (transcripts, contributions) = phase1(SIZE as usize, &[1, 2]);
+		new_test_ext_with(Some(origin(SIZE as usize)), 0).execute_with(|| {
+			let before = (Balances::balance(&1), Balances::balance(&2));
+			let contribute = |i: usize, who: u64| {
+				Settlement::contribute_phase1(
+					signed(who),
+					i.checked_sub(1).map(|p| p as u32),
+					Box::new(contributions[i]),
+					transcripts[i + 1].hash().into(),
+				)
+			};
+			assert_ok!(contribute(0, 1));
+			assert_ok!(contribute(1, 2));
+			assert_noop!(Settlement::reset_phase1(signed(1)), DispatchError::BadOrigin);
+
+			assert_ok!(Settlement::reset_phase1(RuntimeOrigin::root()));
+			assert_eq!(last_event(), Some(Event::Phase1Reset { contributions: 2 }.into()));
+			let info = Phase1::<Test>::get().unwrap();
+			assert_eq!((info.contributions, info.sealed), (0, None));
+			assert_eq!(info.origin, origin(SIZE as usize).1);
+			assert_eq!(Phase1Steps::<Test>::iter().count(), 0);
+			assert_eq!(Phase1Contributors::<Test>::iter().count(), 0);
+			assert_eq!(Deposits::<Test>::iter().count(), 0);
+			assert_eq!((held(1), held(2)), (0, 0));
+			assert_eq!((Balances::balance(&1), Balances::balance(&2)), before);
+			try_state();
+
+			// Nothing of the old contributions is left to extend: Bob's named Alice's.
+			assert_noop!(contribute(1, 2), Error::<Test>::UnknownContribution);
+			// Alice may contribute again, over the starting transcript, at number 0.
+			assert_ok!(contribute(0, 1));
+			assert_eq!(Phase1Contributors::<Test>::get(1), Some(0));
+			assert_eq!(held(1), DEPOSIT);
+			try_state();
+
+			assert_ok!(Settlement::seal_phase1(RuntimeOrigin::root(), 0));
+			assert_noop!(Settlement::reset_phase1(RuntimeOrigin::root()), Error::<Test>::Sealed);
 		});
 	}
 
