@@ -42,8 +42,9 @@ dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 # node; the worker's key directory, removed with it (the chain is --tmp too).
 zk_keys=$(mktemp -d -t verity-dev-zk.XXXXXX)
 node scripts/demo-feed.mjs 8089 &
-helpers=($!)
-trap 'kill "${helpers[@]}" 2>/dev/null || true; rm -rf "$zk_keys"' EXIT
+# The helpers still running when the node stops (`jobs -rp`: this shell's own, never a PID an
+# ended helper left for another process to take).
+trap 'kill $(jobs -rp) 2>/dev/null || true; rm -rf "$zk_keys"' EXIT
 (cd scripts/js && npm ci --no-audit --no-fund --loglevel=error)
 if [ "${DEV_CEREMONY:-1}" != 0 ]; then
 	(
@@ -51,7 +52,6 @@ if [ "${DEV_CEREMONY:-1}" != 0 ]; then
 		exec node scripts/js/cli.mjs dev-ceremony --zk-keys "$zk_keys" \
 			--node "$CARGO_TARGET_DIR/$dir/verity-node"
 	) &
-	helpers+=($!)
 fi
 if [ "${DEMO_SUBSCRIPTION:-1}" != 0 ]; then
 	(
@@ -59,7 +59,6 @@ if [ "${DEMO_SUBSCRIPTION:-1}" != 0 ]; then
 		exec node scripts/js/cli.mjs subscribe --feeds 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 \
 			--every 10 --runs 100 --follow
 	) &
-	helpers+=($!)
 fi
 "$CARGO_TARGET_DIR/$dir/verity-node" --dev --tmp --rpc-cors all --worker --worker-ceremony \
 	--worker-zk-keys "$zk_keys" --oracle-sources scripts/demo-sources.toml "$@"

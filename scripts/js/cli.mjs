@@ -373,23 +373,6 @@ async function run({ command, arg, arg2, opts }) {
 }
 
 /**
- * `send` again (up to three times, a second apart) when the pool refused the transaction for
- * its nonce: the node's worker signs as the same account (Alice's contributions and results),
- * and both may take the same next nonce. A refusal of the call itself is not retried.
- */
-async function again(send) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await send();
-    } catch (error) {
-      const nonce = /Priority is too low|1014|[Ss]tale|[Uu]surped|Future|1010/.test(error.message);
-      if (!nonce || attempt === 3) throw error;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-}
-
-/**
  * `verity-node zk ARGS` (`node` the binary), which must succeed: its output lines as
  * `{ name: value }`, the first word of each line the name, the last the value.
  */
@@ -403,12 +386,15 @@ async function zk(node, args) {
 /**
  * `dev-ceremony`: a key for the model in `onnx` (default the demo model) from the setup ceremony,
  * `who` its owner and sudo. Phase 1 is made and sealed here unless it is sealed already and its
- * transcript is in the node's `zkKeys/ceremony`.
+ * transcript is in the node's `zkKeys/ceremony`; a run stopped between `who`'s phase-1
+ * contribution and the seal is resumed (its contribution sealed if its transcript was kept, else
+ * phase 1 reset and made again).
  */
 async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, onnx }) {
-  const { phase1, phase1Step, contributePhase1, sealPhase1, beginPhase2, phase2Steps, sealPhase2 } = await import('./verity.mjs');
+  const { phase1, phase1Step, phase1Contribution, contributePhase1, sealPhase1, resetPhase1, beginPhase2, phase2Steps, sealPhase2, sendAgain } = await import('./verity.mjs');
   const { blake2AsHex } = await import('@polkadot/util-crypto');
   const dir = mkdtempSync(join(tmpdir(), 'verity-dev-ceremony-'));
+  const kept = (transcript) => join(zkKeys, 'ceremony', `${transcript}.ptau`);
   try {
     const info = await phase1(api);
     if (!info) throw new Error('the chain has no ceremony');
@@ -416,30 +402,41 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
     if (info.sealed !== null) {
       // Sealed before (by an earlier run): its transcript must be where the node keeps it.
       transcript = (await phase1Step(api, info.sealed)).transcript;
-      const file = join(zkKeys, 'ceremony', `${transcript}.ptau`);
-      if (!existsSync(file)) throw new Error(`phase 1 is sealed already and its transcript is not in ${file}`);
-      copyFileSync(file, join(dir, 't1'));
+      if (!existsSync(kept(transcript))) throw new Error(`phase 1 is sealed already and its transcript is not in ${kept(transcript)}`);
     } else {
-      // The public start (every element a generator), one contribution, sealed.
-      const start = await zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
-      if (start.transcript !== info.origin) throw new Error(`the starting transcript ${start.transcript} is not the chain's ${info.origin}`);
-      const one = await zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
-      const index = await again(() => contributePhase1(api, who, { contribution: one.contribution, transcript: one.transcript }));
-      await again(() => sealPhase1(api, who, index));
-      transcript = one.transcript;
-      // Through a rename: the node shares what it finds there, never half a file.
-      mkdirSync(join(zkKeys, 'ceremony'), { recursive: true });
-      const file = join(zkKeys, 'ceremony', `${transcript}.ptau`);
-      copyFileSync(join(dir, 't1'), `${file}.partial`);
-      renameSync(`${file}.partial`, file);
+      let index = await phase1Contribution(api, who.address);
+      if (index !== null) {
+        // An earlier run contributed and stopped before the seal: its contribution is sealed if
+        // its transcript was kept, else phase 1 starts again (a dev chain's sudo may).
+        transcript = (await phase1Step(api, index)).transcript;
+        if (!existsSync(kept(transcript))) {
+          await sendAgain(() => resetPhase1(api, who));
+          index = null;
+        }
+      }
+      if (index === null) {
+        // The public start (every element a generator), one contribution, sealed.
+        const start = await zk(node, ['start-transcript', '--size', String(info.size), '--out', join(dir, 't0')]);
+        if (start.transcript !== info.origin) throw new Error(`the starting transcript ${start.transcript} is not the chain's ${info.origin}`);
+        const one = await zk(node, ['contribute', '--phase', '1', '--transcript', join(dir, 't0'), '--account', who.address, '--out', join(dir, 't1')]);
+        transcript = one.transcript;
+        // Kept before it is published, so a run stopped in between can seal it; put in place
+        // through a rename: the node shares what it finds there, never half a file.
+        mkdirSync(join(zkKeys, 'ceremony'), { recursive: true });
+        copyFileSync(join(dir, 't1'), `${kept(transcript)}.partial`);
+        renameSync(`${kept(transcript)}.partial`, kept(transcript));
+        index = await sendAgain(() => contributePhase1(api, who, { contribution: one.contribution, transcript }));
+      }
+      await sendAgain(() => sealPhase1(api, who, index));
     }
+    copyFileSync(kept(transcript), join(dir, 't1'));
     // Phase 2: the key derived from the sealed transcript, then the node's verifiers, each
     // extending the one before.
     const bytes = readFileSync(onnx ?? new URL('../../node/res/demo-model.onnx', import.meta.url));
     const model = blake2AsHex(bytes, 256);
     writeFileSync(join(dir, 'model.onnx'), bytes);
     const derived = await zk(node, ['derive', join(dir, 'model.onnx'), '--transcript', join(dir, 't1'), '--out', join(dir, 'derived')]);
-    await again(() => beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript }));
+    await sendAgain(() => beginPhase2(api, who, { model, inputs: derived.input, transcript: derived.transcript }));
     const deadline = Date.now() + 3_600_000;
     let deepest;
     for (;;) {
@@ -448,7 +445,7 @@ async function devCeremony(api, who, { 'zk-keys': zkKeys, node, contributors, on
       if (Date.now() > deadline) throw new Error(`${deepest?.depth ?? 0} of ${contributors} contributions in an hour: is the node run with --worker-ceremony?`);
       await new Promise((r) => setTimeout(r, 2_000));
     }
-    const sealed = await again(() => sealPhase2(api, who, { model, index: deepest.index }));
+    const sealed = await sendAgain(() => sealPhase2(api, who, { model, index: deepest.index }));
     return { model, phase1: transcript, phase2: sealed.transcript, contributors: sealed.contributors };
   } finally {
     rmSync(dir, { recursive: true, force: true });

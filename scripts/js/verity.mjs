@@ -562,17 +562,53 @@ export async function phase1Step(api, index) {
   return step.isNone ? null : stepOf(step.unwrap());
 }
 
+/**
+ * `send` again (up to three times, a second apart) when the pool refused the transaction for
+ * its nonce: the node's worker signs as the same account (Alice's contributions and results),
+ * and both may take the same next nonce. A refusal of the call itself is not retried.
+ */
+export async function sendAgain(send) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      const nonce = /Priority is too low|1014|[Ss]tale|[Uu]surped|Future|1010/.test(error.message);
+      if (!nonce || attempt === 3) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 /** Records `contributor`'s phase-1 contribution extending `parent` (null: the start); its index. */
 export async function contributePhase1(api, contributor, { parent = null, contribution, transcript }) {
   const { events } = await send(api, contributor, api.tx.settlement.contributePhase1(parent, contribution, transcript));
   return eventOf(api, events, 'Phase1Contributed').index.toNumber();
 }
 
+/** The number of `who`'s phase-1 contribution, or null if it has none. */
+export async function phase1Contribution(api, who) {
+  const index = await api.query.settlement.phase1Contributors(who);
+  return index.isNone ? null : index.unwrap().toNumber();
+}
+
 /** Seals phase 1 on contribution `index` through sudo (development chains; elsewhere a referendum). */
 export async function sealPhase1(api, sudo, index) {
-  const { events } = await send(api, sudo, api.tx.sudo.sudo(api.tx.settlement.sealPhase1(index)));
+  await asSudo(api, sudo, 'sealPhase1', api.tx.settlement.sealPhase1(index));
+}
+
+/**
+ * Discards phase 1's contributions (it must be unsealed) through sudo (development chains;
+ * elsewhere a referendum): it starts again from its public start, the deposits come back.
+ */
+export async function resetPhase1(api, sudo) {
+  await asSudo(api, sudo, 'resetPhase1', api.tx.settlement.resetPhase1());
+}
+
+/** Dispatches `call` as root through sudo; the call's own error, if it failed, named `name`. */
+async function asSudo(api, sudo, name, call) {
+  const { events } = await send(api, sudo, api.tx.sudo.sudo(call));
   const done = events.find(({ event }) => api.events.sudo.Sudid.is(event));
-  if (done?.event.data.sudoResult.isErr) throw new Error(`sealPhase1: ${describe(api, done.event.data.sudoResult.asErr)}`);
+  if (done?.event.data.sudoResult.isErr) throw new Error(`${name}: ${describe(api, done.event.data.sudoResult.asErr)}`);
 }
 
 /** The model's owner begins its phase 2 at the key `zk derive` printed (`inputs`, `transcript`). */

@@ -2,15 +2,18 @@
 // it: `cli.mjs dev-ceremony` against a real dev node whose verifiers contribute by themselves
 // (`--worker-ceremony`). Alice contributes to phase 1 over its public start, the node's four
 // verifier keys contribute to phase 2, Alice seals; then a `Zk` job proved with that key settles.
+// The run first finds phase 1 as a run stopped after Alice's contribution leaves it (her
+// transcript lost): it resets phase 1 through sudo and contributes again.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { UNIT, account, ceremonyDeposits, connect } from '../verity.mjs';
+import { UNIT, account, ceremonyDeposits, connect, contributePhase1, phase1, sendAgain } from '../verity.mjs';
 import { startDevNode, nodeBinary } from './node.mjs';
 
 let node;
@@ -37,7 +40,27 @@ function cli(args) {
   });
 }
 
+/** `verity-node zk ARGS`: its output's `name value` lines as an object. */
+async function zk(args) {
+  const { stdout: out } = await promisify(execFile)(nodeBinary(), ['zk', ...args], { encoding: 'utf8' });
+  return Object.fromEntries(out.split('\n').map((line) => line.trim().split(/\s+/)).filter((w) => w.length > 1).map((w) => [w[0], w[w.length - 1]]));
+}
+
 test('dev-ceremony gives the demo model a key four verifiers made, and a Zk job settles on it', async () => {
+  // A run that stopped after Alice's phase-1 contribution, its transcript gone with it.
+  const alice = account('alice');
+  const scratch = mkdtempSync(join(tmpdir(), 'verity-js-lost-'));
+  let lost;
+  try {
+    await zk(['start-transcript', '--size', String((await phase1(api)).size), '--out', join(scratch, 't0')]);
+    lost = await zk(['contribute', '--phase', '1', '--transcript', join(scratch, 't0'), '--account', alice.address, '--out', join(scratch, 't1')]);
+    await sendAgain(() => contributePhase1(api, alice, { contribution: lost.contribution, transcript: lost.transcript }));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  assert.equal((await phase1(api)).contributions, 1);
+  assert.equal(await ceremonyDeposits(api, alice.address), 10n * UNIT);
+
   // The contribution deposits held at each block while the ceremony runs.
   const seen = [];
   const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
@@ -58,6 +81,10 @@ test('dev-ceremony gives the demo model a key four verifiers made, and a Zk job 
   }
   const sealed = JSON.parse(ran.stdout);
   assert.equal(sealed.contributors, 4);
+  // Phase 1 was reset (the lost contribution forgotten) and sealed on Alice's new one.
+  const info = await phase1(api);
+  assert.deepEqual([info.contributions, info.sealed], [1, 0]);
+  assert.notEqual(sealed.phase1, lost.transcript);
 
   // The registry says where the key came from.
   const view = (await api.call.modelsApi.model(sealed.model)).unwrap().toJSON();
