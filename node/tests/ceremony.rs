@@ -3,7 +3,8 @@
 //! seals phase 1, the demo model's owner begins and seals phase 2, and a `Zk` job proved with
 //! the ceremony's key settles. `zk verify-transcript` checks both phases' files. A second test
 //! has a worker's verifiers (`--worker-ceremony`) make phase 2's contributions by themselves,
-//! and the worker prove a `Zk` job with the key the owner sealed.
+//! extending another contributor's (its transcript fetched from a peer and checked), and the
+//! worker prove a `Zk` job with the key the owner sealed.
 
 #![allow(
 	clippy::unwrap_used,
@@ -322,31 +323,80 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 	)
 	.await;
 	let sealed_hash = seal_phase_one(&node, &dir, &[Sr25519Keyring::Eve]).await;
-	// The transcript is on the peer only (its operator checked it and put it there); Alice's
-	// node fetches it by its hash when it contributes.
-	std::fs::create_dir_all(peer_keys.join("ceremony")).unwrap();
-	std::fs::copy(dir.join("t1"), peer_keys.join(format!("ceremony/{sealed_hash:?}.ptau")))
-		.unwrap();
-	// The peer shares its new files at its next block.
 	let remark = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
-	node.submit_and_watch(remark, &Sr25519Keyring::Ferdie.pair()).await;
-	peer.wait_until("the peer serves the transcript", Duration::from_secs(60), |peer| async move {
-		let held: Option<String> =
-			peer.call("blobs_get", jsonrpsee::rpc_params![sealed_hash]).await.ok()?;
-		held.map(|_| ())
+	// Phase 2 begins while no node has the sealed transcript: the node's first try fails (and
+	// is tried again 50 blocks later).
+	let (model, derived) = begin_phase_two(&node, &dir, "t1").await;
+	node.wait_until("the node's first try failed", Duration::from_secs(60), |node| async move {
+		let log = std::fs::read_to_string(&node.log).ok()?;
+		log.contains("no contribution to the phase 2 of model").then_some(())
 	})
 	.await;
-	begin_phase_two(&node, &dir, "t1").await;
 
-	// Each verifier key contributes once, each extending the one before.
+	// Meanwhile Ferdie contributes, and serves his transcript from the peer only.
+	let ferdie = Sr25519Keyring::Ferdie;
+	let pk = path(&dir, &format!("derived/0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
+	let out = zk(&[
+		"contribute",
+		"--phase",
+		"2",
+		"--transcript",
+		&pk,
+		"--phase1",
+		&path(&dir, "t1"),
+		"--model",
+		model.to_str().unwrap(),
+		"--bases",
+		&derived["input"],
+		"--account",
+		&ss58(ferdie),
+		"--out",
+		&path(&dir, "ferdie.pk"),
+	]);
+	let ferdie_hash = hash(&out["transcript"]);
+	let contribute = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
+		model: DEMO_MODEL_ID,
+		parent: None,
+		contribution: Box::new(hex_bytes(&out["contribution"]).try_into().unwrap()),
+		transcript: ferdie_hash,
+	});
+	assert!(succeeded(&node.submit_and_watch(contribute, &ferdie.pair()).await));
+	let served = peer_keys.join("ceremony");
+	std::fs::create_dir_all(&served).unwrap();
+	let ferdie_file = verity_node::worker::phase2::transcript_file(
+		&served,
+		&DEMO_MODEL_ID,
+		&ferdie_hash.0,
+	);
+	std::fs::copy(dir.join("ferdie.pk"), &ferdie_file).unwrap();
+	// The sealed transcript too is on the peer only (its operator checked it and put it
+	// there); Alice's node fetches both by their hashes.
+	std::fs::copy(dir.join("t1"), served.join(format!("{sealed_hash:?}.ptau"))).unwrap();
+	// The peer shares its new files at its next block.
+	node.submit_and_watch(remark.clone(), &Sr25519Keyring::Eve.pair()).await;
+	for held in [sealed_hash, ferdie_hash] {
+		peer.wait_until("the peer serves the transcripts", Duration::from_secs(60), |peer| async move {
+			let held: Option<String> =
+				peer.call("blobs_get", jsonrpsee::rpc_params![held]).await.ok()?;
+			held.map(|_| ())
+		})
+		.await;
+	}
+
+	// Blocks until the node tries again: each verifier key contributes once, the first
+	// extending Ferdie's, each of the others the one before.
 	let contributions = node
 		.wait_until(
-			"four contributions to the demo model's phase 2",
-			Duration::from_secs(180),
-			|node| async move {
-				let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
-					storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
-				(info.contributions == 4).then_some(info.contributions)
+			"five contributions to the demo model's phase 2",
+			Duration::from_secs(240),
+			|node| {
+				let remark = remark.clone();
+				async move {
+					node.submit_and_watch(remark, &Sr25519Keyring::Eve.pair()).await;
+					let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
+						storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
+					(info.contributions == 5).then_some(info.contributions)
+				}
 			},
 		)
 		.await;
@@ -356,10 +406,18 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 			storage(&node, Phase2Steps::<Runtime>::hashed_key_for(DEMO_MODEL_ID, index))
 				.await
 				.unwrap();
-		assert_eq!(step.parent, index.checked_sub(1), "the node's keys extend each other");
+		assert_eq!(step.parent, index.checked_sub(1), "each extends the one before");
+		assert_eq!(step.contributor == ferdie.to_account_id(), index == 0);
 		deepest = deepest.max((step.depth, index));
 	}
-	assert_eq!(deepest, (4, 3));
+	assert_eq!(deepest, (5, 4));
+	// Alice's node fetched Ferdie's transcript from the peer.
+	assert!(verity_node::worker::phase2::transcript_file(
+		&keys.join("ceremony"),
+		&DEMO_MODEL_ID,
+		&ferdie_hash.0
+	)
+	.exists());
 	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase2 {
 		model: DEMO_MODEL_ID,
 		index: deepest.1,
@@ -367,7 +425,7 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 	let events = node.submit_and_watch(seal, &Sr25519Keyring::Alice.pair()).await;
 	assert!(events.iter().any(|e| matches!(
 		e,
-		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 4, .. })
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 5, .. })
 	)));
 	// Alice's node fetched the sealed phase-1 transcript from the peer.
 	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());

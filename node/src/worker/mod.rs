@@ -1294,17 +1294,65 @@ impl Worker {
 		self.fetch_transcript(&phase1, &contributor.phase1_file(&phase1), None).await?;
 		let (bytes, _) = self.fetch(task.model, None).await.map_err(|f| f.message)?;
 		let model = task.model;
-		let made = {
-			let task = task.clone();
+		let derived = {
+			let (task, contributor) = (task.clone(), contributor.clone());
 			tokio::task::spawn_blocking(move || {
 				let ir = phase2::import(&bytes).map_err(phase2::NotMade::Refused)?;
 				phase2::write_ir(contributor.dir(), &model, &ir)?;
-				contributor.contribute(&task, &ir)
+				contributor.start(&task, &ir)
 			})
+		};
+		let derived = derived.await.map_err(|e| e.to_string())??;
+		let (parent, previous) = self.parent(&contributor, task, &derived).await;
+		let made = {
+			let task = task.clone();
+			tokio::task::spawn_blocking(move || contributor.contribute(&task, &previous, parent))
 		};
 		let (call, hash) = made.await.map_err(|e| e.to_string())??;
 		self.submitter.submit(task.key, call, |_| {}).await?;
 		Ok(hash)
+	}
+
+	/// The first of `task`'s candidates the node may extend (its transcript fetched from a peer
+	/// within [`phase2::FETCH_TIME`] if need be, and checked), with its transcript; else none
+	/// and the derived key. Each candidate that fails is set aside.
+	async fn parent(
+		&self,
+		contributor: &Arc<phase2::Contributor>,
+		task: &phase2::Task,
+		derived: &Arc<verity_zkml::prover::ProvingKey>,
+	) -> (Option<u32>, Arc<verity_zkml::prover::ProvingKey>) {
+		for candidate in &task.candidates {
+			let by = Instant::now().checked_add(phase2::FETCH_TIME);
+			let checked = match self.fetch_transcript(&candidate.transcript, &candidate.file, by).await
+			{
+				Ok(()) => {
+					let (contributor, derived, candidate) =
+						(contributor.clone(), derived.clone(), candidate.clone());
+					tokio::task::spawn_blocking(move || {
+						contributor.extendable(&derived, &candidate)
+					})
+					.await
+					.map_err(|e| e.to_string())
+					.and_then(|checked| checked)
+				},
+				Err(e) => Err(e),
+			};
+			match checked {
+				Ok(key) => return (Some(candidate.index), key),
+				Err(e) => {
+					log::warn!(
+						target: LOG_TARGET,
+						"model 0x{}: not extending contribution {} ({:?}): {e}",
+						hex::encode(task.model.0),
+						candidate.index,
+						candidate.transcript
+					);
+					contributor.set_aside(task, candidate.index);
+				},
+			}
+		}
+		(None, derived.clone())
 	}
 
 	fn decline(&self, work: Work, failure: Failure) {

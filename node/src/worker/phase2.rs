@@ -11,8 +11,13 @@
 //! 1. derives the model's key from the transcript and the model's IR, and refuses to contribute
 //!    unless the chain's starting transcript hash and input bases are the derived key's (bases
 //!    of the owner's choosing could let it forge);
-//! 2. extends the deepest contribution whose transcript it holds (its own earlier ones), or the
-//!    derived key: another contributor's transcript is not fetched yet;
+//! 2. extends the deepest contribution it can check, whoever made it, so that independent
+//!    verifiers' contributions chain into one path (a key is sound if one contributor on its
+//!    path was honest): it fetches the contribution's transcript from its peers by its hash and
+//!    checks it is the derived key with only δ re-randomized, to the δ the chain checked
+//!    ([`Contributor::extendable`]); a transcript it cannot fetch in [`FETCH_TIME`] or that
+//!    fails the check is set aside for that phase 2 and the next deepest tried (at most
+//!    [`MAX_CANDIDATES`]), then the derived key;
 //! 3. re-randomizes δ with a secret from the operating system, which is dropped when the
 //!    contribution is made, and submits `settlement.contributePhase2` signed by the key;
 //! 4. keeps the new transcript, `0x<model>-0x<its hash>.pk`, in the same directory: the next
@@ -199,13 +204,33 @@ pub struct Task {
 	pub model: ModelId,
 	/// The contributing key (a verifier's, or its worker key).
 	pub key: sr25519::Public,
-	/// The contribution it extends and that one's transcript file; `None`: the derived key.
-	pub parent: Option<(u32, PathBuf)>,
+	/// The contributions it may extend, the one to try first first (none: the derived key).
+	pub candidates: Vec<Candidate>,
 	/// The chain's record of the model's phase 2 (starting hash and input bases).
 	pub info: Phase2Info,
 	/// The sealed phase-1 contribution's transcript hash and head (the point the chain checked).
 	pub phase1: (H256, [u8; ceremony::HEAD_LEN]),
 }
+
+/// A contribution to a model's phase 2 that the node's may extend.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+	/// Its number.
+	pub index: u32,
+	/// Its transcript's hash, as the contributor published it.
+	pub transcript: H256,
+	/// Where the node keeps that transcript (held already, or fetched there).
+	pub file: PathBuf,
+	/// `[δ]₁ ‖ [δ]₂` as the chain checked them.
+	pub point: Vec<u8>,
+}
+
+/// The most contributions a contribution of the node tries to extend before it extends the
+/// derived key: each may cost a fetch and a check.
+pub const MAX_CANDIDATES: usize = 4;
+
+/// How long the node waits for a transcript it tries to extend.
+pub const FETCH_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Blocks the node waits for its submitted contribution to be on chain before its next key
 /// contributes to the model anyway.
@@ -236,6 +261,9 @@ pub struct Contributor {
 	/// `(model, phase 2's starting hash, key)` of each contribution made and sent: each key
 	/// contributes once to each phase 2 (a phase 2 begun again is a new one).
 	made: Mutex<HashSet<(ModelId, H256, AccountId)>>,
+	/// Contributions (model, phase 2's starting hash, number) the node does not extend: their
+	/// transcript could not be fetched or is not the derived key re-randomized.
+	set_aside: Mutex<HashSet<(ModelId, H256, u32)>>,
 	/// Phases 2 (model and starting hash) the node refuses to contribute to: their start is not
 	/// the key derived from the sealed transcript.
 	refused: Mutex<HashSet<(ModelId, H256)>>,
@@ -257,17 +285,22 @@ fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &Acc
 /// fee (a unit of the token, far above it) from what is neither frozen nor its existential
 /// deposit: a contribution is minutes of work, refused on chain without it.
 fn can_hold_deposit(client: &FullClient, at: H256, account: &AccountId) -> bool {
-	use verity_primitives::{
-		currency::{EXISTENTIAL_DEPOSIT, UNIT},
-		Balance,
-	};
 	type Info = frame_system::AccountInfo<
 		<Runtime as frame_system::Config>::Nonce,
 		<Runtime as frame_system::Config>::AccountData,
 	>;
 	let key = frame_system::Account::<Runtime>::hashed_key_for(account);
 	let Some(data) = read::<Info>(client, at, key).map(|info| info.data) else { return false };
-	let deposit: Balance = <Runtime as pallet_settlement::Config>::ContributionDeposit::get();
+	pays_deposit(&data, <Runtime as pallet_settlement::Config>::ContributionDeposit::get())
+}
+
+/// Whether an account of balances `data` can hold `deposit` and then still pay a fee (see
+/// [`can_hold_deposit`]).
+fn pays_deposit(
+	data: &<Runtime as frame_system::Config>::AccountData,
+	deposit: verity_primitives::Balance,
+) -> bool {
+	use verity_primitives::currency::{EXISTENTIAL_DEPOSIT, UNIT};
 	let Some(free) = data.free.checked_sub(deposit) else { return false };
 	// As the balances pallet reckons what a fee may take: frozen funds beyond those on hold
 	// (the deposit among them) stay, and so does the existential deposit.
@@ -322,6 +355,7 @@ impl Contributor {
 			phase1: Default::default(),
 			derived: Default::default(),
 			made: Default::default(),
+			set_aside: Default::default(),
 			refused: Default::default(),
 			busy: Default::default(),
 		}
@@ -420,23 +454,33 @@ impl Contributor {
 				}
 				continue;
 			};
-			// The deepest contribution of the node's own whose transcript it holds: a step of
-			// another account's could name the node's transcript as its own.
-			let parent = (0..info.contributions)
+			// The deepest contributions first; of equal depth, the node's own (their transcripts
+			// are here), then the earliest.
+			let mut steps: Vec<(u32, Phase2Step)> = (0..info.contributions)
+				.filter(|index| !self.set_aside.lock().contains(&(model, info.origin, *index)))
 				.filter_map(|index| {
-					let step: Phase2Step =
-						read(client, at, Phase2Steps::<Runtime>::hashed_key_for(model, index))?;
-					let file = transcript_file(&self.dir, &model, &step.transcript.0);
-					(ours.contains(&step.contributor) && file.exists())
-						.then_some((step.depth, index, file))
+					read(client, at, Phase2Steps::<Runtime>::hashed_key_for(model, index))
+						.map(|step| (index, step))
 				})
-				.max_by_key(|(depth, ..)| *depth)
-				.map(|(_, index, file)| (index, file));
+				.collect();
+			steps.sort_by_key(|(index, step)| {
+				(std::cmp::Reverse(step.depth), !ours.contains(&step.contributor), *index)
+			});
+			let candidates = steps
+				.into_iter()
+				.take(MAX_CANDIDATES)
+				.map(|(index, step)| Candidate {
+					index,
+					transcript: step.transcript,
+					file: transcript_file(&self.dir, &model, &step.transcript.0),
+					point: step.point.to_vec(),
+				})
+				.collect();
 			self.busy.lock().insert(model, Busy::Working);
 			return Some(Task {
 				model,
 				key,
-				parent,
+				candidates,
 				info,
 				phase1: (sealed.transcript, sealed.point),
 			});
@@ -449,6 +493,11 @@ impl Contributor {
 		let account = AccountId::from(task.key);
 		self.made.lock().insert((task.model, task.info.origin, account.clone()));
 		self.busy.lock().insert(task.model, Busy::Submitted(account, number));
+	}
+
+	/// `task`'s candidate `index` is not extended again (by this node, in this phase 2).
+	pub fn set_aside(&self, task: &Task, index: u32) {
+		self.set_aside.lock().insert((task.model, task.info.origin, index));
 	}
 
 	/// `task`'s contribution was not made, at block `number`.
@@ -506,13 +555,9 @@ impl Contributor {
 		Ok(key)
 	}
 
-	/// Makes `task`'s contribution over `ir` (blocking, CPU-heavy): the call to submit and the
-	/// new transcript's hash (its file already written).
-	pub fn contribute(
-		&self,
-		task: &Task,
-		ir: &verity_zkml::Model,
-	) -> Result<(RuntimeCall, H256), NotMade> {
+	/// The key derived for `task` from the sealed phase-1 transcript and `ir` (blocking,
+	/// CPU-heavy the first time), which must be where the chain's phase 2 starts.
+	pub fn start(&self, task: &Task, ir: &verity_zkml::Model) -> Result<Arc<ProvingKey>, NotMade> {
 		let derived = self.derived(task, ir)?;
 		if phase2::key_hash(&derived) != task.info.origin.0
 			|| crate::ceremony::input_bases(&derived) != task.info.inputs.to_vec()
@@ -523,15 +568,46 @@ impl Contributor {
 					.into(),
 			));
 		}
-		let previous: Arc<ProvingKey> = match &task.parent {
-			None => derived,
-			Some((_, file)) => Arc::new(crate::ceremony::read_key(file)?),
-		};
+		Ok(derived)
+	}
+
+	/// The transcript of `candidate`, if the node may extend it (blocking): its file hashes to
+	/// the transcript the chain names, its δ is the one the chain checked, and it is `derived`
+	/// with only δ re-randomized (every other element equal, the L and H queries divided by δ).
+	/// Without the last check a contributor could publish a δ it proved and a transcript of
+	/// other queries, and every key extending it would be useless.
+	pub fn extendable(
+		&self,
+		derived: &ProvingKey,
+		candidate: &Candidate,
+	) -> Result<Arc<ProvingKey>, String> {
+		let key = crate::ceremony::read_key(&candidate.file)?;
+		if phase2::key_hash(&key) != candidate.transcript.0 {
+			return Err(format!("{} is not its transcript", candidate.file.display()));
+		}
+		let point = [ceremony::encode(&key.delta_g1), ceremony::encode(&key.vk.delta_g2)].concat();
+		if point != candidate.point {
+			return Err("its δ is not the one the chain checked".into());
+		}
+		phase2::verify_key(derived, &key, &mut ark_std::rand::rngs::OsRng)
+			.map_err(|e| format!("it is not the derived key re-randomized: {e:?}"))?;
+		Ok(Arc::new(key))
+	}
+
+	/// Makes `task`'s contribution over `previous`, contribution `parent`'s transcript (none:
+	/// the derived key), blocking and CPU-heavy: the call to submit and the new transcript's hash
+	/// (its file already written).
+	pub fn contribute(
+		&self,
+		task: &Task,
+		previous: &ProvingKey,
+		parent: Option<u32>,
+	) -> Result<(RuntimeCall, H256), NotMade> {
 		let parent_hash = phase2::key_hash(&previous);
 		let account = AccountId::from(task.key);
 		let context = ceremony::context(&parent_hash, account.as_ref());
 		let (next, contribution) =
-			phase2::contribute_delta(&previous, &context, &mut ark_std::rand::rngs::OsRng)
+			phase2::contribute_delta(previous, &context, &mut ark_std::rand::rngs::OsRng)
 				.map_err(|e| format!("{e:?}"))?;
 		let hash = phase2::key_hash(&next);
 		// The worker shares it with its peers from there ([`share`]).
@@ -541,7 +617,7 @@ impl Contributor {
 			.map_err(|_| "a contribution of the wrong length".to_string())?;
 		let call = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
 			model: task.model,
-			parent: task.parent.as_ref().map(|(index, _)| *index),
+			parent,
 			contribution: Box::new(contribution),
 			transcript: H256(hash),
 		});
@@ -622,6 +698,89 @@ mod tests {
 		assert_eq!(checked.lock().get(&path).map(|(_, hash)| *hash), Some(id(b"key three")));
 		assert!(holds(&path, &id(b"key three"), &checked));
 		assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no partial file left");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_key_contributes_only_if_it_can_hold_the_deposit_and_pay_a_fee_beside_it() {
+		use verity_primitives::currency::{EXISTENTIAL_DEPOSIT as ED, UNIT};
+		let deposit = 10 * UNIT;
+		let data = |free, reserved, frozen| pallet_balances::AccountData {
+			free,
+			reserved,
+			frozen,
+			flags: Default::default(),
+		};
+		// The deposit, a unit for the fee, the existential deposit.
+		assert!(pays_deposit(&data(deposit + UNIT + ED, 0, 0), deposit));
+		assert!(!pays_deposit(&data(deposit + UNIT + ED - 1, 0, 0), deposit));
+		assert!(!pays_deposit(&data(deposit - 1, 0, 0), deposit));
+		// Frozen funds (a vote's lock) beyond what is on hold stay where they are: 15 frozen,
+		// the deposit on hold covers 10 of them.
+		assert!(pays_deposit(&data(deposit + 5 * UNIT + UNIT, 0, 15 * UNIT), deposit));
+		assert!(!pays_deposit(&data(deposit + 5 * UNIT + UNIT - 1, 0, 15 * UNIT), deposit));
+		// Funds on hold already (a bond) cover the frozen ones: only the existential deposit
+		// stays.
+		assert!(pays_deposit(&data(deposit + UNIT + ED, 20 * UNIT, 15 * UNIT), deposit));
+	}
+
+	#[test]
+	fn only_a_contribution_that_re_randomizes_the_derived_key_to_the_chain_s_delta_is_extended() {
+		use ark_std::rand::{rngs::StdRng, SeedableRng};
+		let dir = std::env::temp_dir().join(format!("verity-extend-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let mut rng = StdRng::seed_from_u64(3);
+		let model = |sizes: &[usize]| {
+			verity_zkml::onnx::import(&verity_zkml::onnx::mlp(sizes, 3), Default::default())
+				.unwrap()
+		};
+		let ir = model(&[4, 4, 2]);
+		let start = Accumulator::new(phase2::setup_size(&ir).unwrap()).unwrap();
+		let (sealed, _) = start.contribute(&ceremony::context(&start.hash(), &[1; 32]), &mut rng).unwrap();
+		let derived = phase2::derive_key(&sealed, &ir).unwrap();
+		let contributor = Contributor::new(dir.clone());
+		// Someone else's contribution, as the chain records it and its transcript as fetched.
+		let candidate = |key: &ProvingKey, name: &str| {
+			let file = dir.join(name);
+			crate::ceremony::write(&file, key).unwrap();
+			Candidate {
+				index: 0,
+				transcript: H256(phase2::key_hash(key)),
+				file,
+				point: [ceremony::encode(&key.delta_g1), ceremony::encode(&key.vk.delta_g2)]
+					.concat(),
+			}
+		};
+		let (next, _) = phase2::contribute_delta(&derived, &[2; 32], &mut rng).unwrap();
+		let good = candidate(&next, "good.pk");
+		let extended = contributor.extendable(&derived, &good).unwrap();
+		assert_eq!(phase2::key_hash(&extended), good.transcript.0);
+		// Two contributions deep is extendable too.
+		let (deeper, _) = phase2::contribute_delta(&next, &[3; 32], &mut rng).unwrap();
+		assert!(contributor.extendable(&derived, &candidate(&deeper, "deeper.pk")).is_ok());
+
+		// A file that is not the transcript the chain names.
+		let wrong_hash = Candidate { transcript: H256([7; 32]), ..good.clone() };
+		let error = contributor.extendable(&derived, &wrong_hash).err().unwrap();
+		assert!(error.contains("is not its transcript"), "{error}");
+		// The transcript of another δ than the one the chain checked.
+		let other_delta = Candidate { point: candidate(&deeper, "d.pk").point, ..good.clone() };
+		let error = contributor.extendable(&derived, &other_delta).err().unwrap();
+		assert!(error.contains("not the one the chain checked"), "{error}");
+		// δ re-randomized as proved, but the H query left as it was: a key of it proves nothing.
+		let mut forged = next.clone();
+		forged.h_query = derived.h_query.clone();
+		let error =
+			contributor.extendable(&derived, &candidate(&forged, "forged.pk")).err().unwrap();
+		assert!(error.contains("not the derived key re-randomized"), "{error}");
+		// Another model's key (another circuit from the same phase 1).
+		let other = phase2::derive_key(&sealed, &model(&[4, 3, 2])).unwrap();
+		let (other, _) = phase2::contribute_delta(&other, &[2; 32], &mut rng).unwrap();
+		let error = contributor.extendable(&derived, &candidate(&other, "other.pk")).err().unwrap();
+		assert!(error.contains("not the derived key re-randomized"), "{error}");
+		// No file at all.
+		let missing = Candidate { file: dir.join("missing.pk"), ..good };
+		assert!(contributor.extendable(&derived, &missing).is_err());
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 
