@@ -603,7 +603,7 @@ impl Contributor {
 		previous: &ProvingKey,
 		parent: Option<u32>,
 	) -> Result<(RuntimeCall, H256), NotMade> {
-		let parent_hash = phase2::key_hash(&previous);
+		let parent_hash = phase2::key_hash(previous);
 		let account = AccountId::from(task.key);
 		let context = ceremony::context(&parent_hash, account.as_ref());
 		let (next, contribution) =
