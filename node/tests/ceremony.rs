@@ -333,41 +333,45 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 	})
 	.await;
 
-	// Meanwhile Ferdie contributes, and serves his transcript from the peer only.
-	let ferdie = Sr25519Keyring::Ferdie;
+	// Meanwhile Ferdie contributes, and serves his transcript from the peer only; Eve extends
+	// Ferdie's but serves hers nowhere: the deepest contribution, which the node cannot fetch.
+	let contribute_as = |who: Sr25519Keyring, over: &str, parent: Option<u32>, out: &str| {
+		let made = zk(&[
+			"contribute",
+			"--phase",
+			"2",
+			"--transcript",
+			over,
+			"--phase1",
+			&path(&dir, "t1"),
+			"--model",
+			model.to_str().unwrap(),
+			"--bases",
+			&derived["input"],
+			"--account",
+			&ss58(who),
+			"--out",
+			&path(&dir, out),
+		]);
+		let transcript = hash(&made["transcript"]);
+		let call = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
+			model: DEMO_MODEL_ID,
+			parent,
+			contribution: Box::new(hex_bytes(&made["contribution"]).try_into().unwrap()),
+			transcript,
+		});
+		(call, transcript)
+	};
+	let (ferdie, eve) = (Sr25519Keyring::Ferdie, Sr25519Keyring::Eve);
 	let pk = path(&dir, &format!("derived/0x{}.pk", hex::encode(DEMO_MODEL_ID.0)));
-	let out = zk(&[
-		"contribute",
-		"--phase",
-		"2",
-		"--transcript",
-		&pk,
-		"--phase1",
-		&path(&dir, "t1"),
-		"--model",
-		model.to_str().unwrap(),
-		"--bases",
-		&derived["input"],
-		"--account",
-		&ss58(ferdie),
-		"--out",
-		&path(&dir, "ferdie.pk"),
-	]);
-	let ferdie_hash = hash(&out["transcript"]);
-	let contribute = RuntimeCall::Settlement(pallet_settlement::Call::contribute_phase2 {
-		model: DEMO_MODEL_ID,
-		parent: None,
-		contribution: Box::new(hex_bytes(&out["contribution"]).try_into().unwrap()),
-		transcript: ferdie_hash,
-	});
-	assert!(succeeded(&node.submit_and_watch(contribute, &ferdie.pair()).await));
+	let (call, ferdie_hash) = contribute_as(ferdie, &pk, None, "ferdie.pk");
+	assert!(succeeded(&node.submit_and_watch(call, &ferdie.pair()).await));
+	let (call, _) = contribute_as(eve, &path(&dir, "ferdie.pk"), Some(0), "eve.pk");
+	assert!(succeeded(&node.submit_and_watch(call, &eve.pair()).await));
 	let served = peer_keys.join("ceremony");
 	std::fs::create_dir_all(&served).unwrap();
-	let ferdie_file = verity_node::worker::phase2::transcript_file(
-		&served,
-		&DEMO_MODEL_ID,
-		&ferdie_hash.0,
-	);
+	let ferdie_file =
+		verity_node::worker::phase2::transcript_file(&served, &DEMO_MODEL_ID, &ferdie_hash.0);
 	std::fs::copy(dir.join("ferdie.pk"), &ferdie_file).unwrap();
 	// The sealed transcript too is on the peer only (its operator checked it and put it
 	// there); Alice's node fetches both by their hashes.
@@ -375,19 +379,23 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 	// The peer shares its new files at its next block.
 	node.submit_and_watch(remark.clone(), &Sr25519Keyring::Eve.pair()).await;
 	for held in [sealed_hash, ferdie_hash] {
-		peer.wait_until("the peer serves the transcripts", Duration::from_secs(60), |peer| async move {
-			let held: Option<String> =
-				peer.call("blobs_get", jsonrpsee::rpc_params![held]).await.ok()?;
-			held.map(|_| ())
-		})
+		peer.wait_until(
+			"the peer serves the transcripts",
+			Duration::from_secs(60),
+			|peer| async move {
+				let held: Option<String> =
+					peer.call("blobs_get", jsonrpsee::rpc_params![held]).await.ok()?;
+				held.map(|_| ())
+			},
+		)
 		.await;
 	}
 
 	// Blocks until the node tries again: each verifier key contributes once, the first
-	// extending Ferdie's, each of the others the one before.
+	// extending Ferdie's (Eve's, deeper, cannot be fetched), each of the others the one before.
 	let contributions = node
 		.wait_until(
-			"five contributions to the demo model's phase 2",
+			"six contributions to the demo model's phase 2",
 			Duration::from_secs(240),
 			|node| {
 				let remark = remark.clone();
@@ -395,22 +403,24 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 					node.submit_and_watch(remark, &Sr25519Keyring::Eve.pair()).await;
 					let info: pallet_settlement::ceremony::Phase2Info<Runtime> =
 						storage(node, Phase2::<Runtime>::hashed_key_for(DEMO_MODEL_ID)).await?;
-					(info.contributions == 5).then_some(info.contributions)
+					(info.contributions == 6).then_some(info.contributions)
 				}
 			},
 		)
 		.await;
+	let mut parents = Vec::new();
 	let mut deepest = (0, 0);
 	for index in 0..contributions {
 		let step: Phase2StepOf<Runtime> =
 			storage(&node, Phase2Steps::<Runtime>::hashed_key_for(DEMO_MODEL_ID, index))
 				.await
 				.unwrap();
-		assert_eq!(step.parent, index.checked_sub(1), "each extends the one before");
-		assert_eq!(step.contributor == ferdie.to_account_id(), index == 0);
+		parents.push(step.parent);
 		deepest = deepest.max((step.depth, index));
 	}
-	assert_eq!(deepest, (5, 4));
+	// Ferdie's, Eve's over it, then the node's four keys: over Ferdie's, then each over the last.
+	assert_eq!(parents, [None, Some(0), Some(0), Some(2), Some(3), Some(4)]);
+	assert_eq!(deepest, (5, 5));
 	// Alice's node fetched Ferdie's transcript from the peer.
 	assert!(verity_node::worker::phase2::transcript_file(
 		&keys.join("ceremony"),

@@ -1313,19 +1313,31 @@ impl Worker {
 		Ok(hash)
 	}
 
-	/// The first of `task`'s candidates the node may extend (its transcript fetched from a peer
-	/// within [`phase2::FETCH_TIME`] if need be, and checked), with its transcript; else none
-	/// and the derived key. Each candidate that fails is set aside.
+	/// The first of `task`'s candidates the node may extend, with its transcript; else none and
+	/// the derived key. A candidate of another's has its transcript fetched from a peer if need
+	/// be (within [`phase2::fetch_time`]), at most [`phase2::MAX_FETCHES`] of them: past that,
+	/// only the node's own are tried. A candidate that fails is set aside: for good if its
+	/// transcript is not the derived key re-randomized to its δ (a bad file is removed), for
+	/// [`phase2::RETRY_AFTER`] blocks if it could not be fetched or read.
 	async fn parent(
 		&self,
 		contributor: &Arc<phase2::Contributor>,
 		task: &phase2::Task,
 		derived: &Arc<verity_zkml::prover::ProvingKey>,
 	) -> (Option<u32>, Arc<verity_zkml::prover::ProvingKey>) {
+		use ark_serialize::CanonicalSerialize;
+		use phase2::NotExtended;
+		let mut fetches: usize = 0;
 		for candidate in &task.candidates {
-			let by = Instant::now().checked_add(phase2::FETCH_TIME);
-			let checked = match self.fetch_transcript(&candidate.transcript, &candidate.file, by).await
-			{
+			if !candidate.ours {
+				if fetches >= phase2::MAX_FETCHES {
+					continue;
+				}
+				fetches = fetches.saturating_add(1);
+			}
+			let by = Instant::now().checked_add(phase2::fetch_time(derived.uncompressed_size()));
+			let fetched = self.fetch_transcript(&candidate.transcript, &candidate.file, by).await;
+			let checked = match fetched {
 				Ok(()) => {
 					let (contributor, derived, candidate) =
 						(contributor.clone(), derived.clone(), candidate.clone());
@@ -1333,24 +1345,37 @@ impl Worker {
 						contributor.extendable(&derived, &candidate)
 					})
 					.await
-					.map_err(|e| e.to_string())
-					.and_then(|checked| checked)
+					.unwrap_or_else(|e| Err(NotExtended::Unreadable(e.to_string())))
 				},
-				Err(e) => Err(e),
+				Err(e) => Err(NotExtended::Unreadable(e)),
 			};
-			match checked {
+			let why = match checked {
 				Ok(key) => return (Some(candidate.index), key),
-				Err(e) => {
-					log::warn!(
-						target: LOG_TARGET,
-						"model 0x{}: not extending contribution {} ({:?}): {e}",
-						hex::encode(task.model.0),
-						candidate.index,
-						candidate.transcript
-					);
-					contributor.set_aside(task, candidate.index);
+				Err(why) => why,
+			};
+			log::warn!(
+				target: LOG_TARGET,
+				"model 0x{}: not extending contribution {} ({:?}): {why}",
+				hex::encode(task.model.0),
+				candidate.index,
+				candidate.transcript
+			);
+			let until = match why {
+				NotExtended::Unreadable(_) => {
+					Some(self.client.info().best_number.saturating_add(phase2::RETRY_AFTER))
 				},
-			}
+				NotExtended::Named(_) => None,
+				NotExtended::Bad(_) => {
+					let (dir, shared, candidate) =
+						(contributor.dir().to_path_buf(), self.shared.clone(), candidate.clone());
+					let _ = tokio::task::spawn_blocking(move || {
+						phase2::discard(&dir, &shared.store, &candidate)
+					})
+					.await;
+					None
+				},
+			};
+			contributor.set_aside(task, candidate.index, until);
 		}
 		(None, derived.clone())
 	}

@@ -191,6 +191,19 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 	put
 }
 
+/// Removes `candidate`'s transcript, whose bytes are not a key to extend, from the ceremony
+/// directory, and from `store` unless another of the directory's files has the same bytes (the
+/// same transcript may be a sound key of another model).
+pub fn discard(dir: &Path, store: &ModelStore, candidate: &Candidate) {
+	if let Err(e) = std::fs::remove_file(&candidate.file) {
+		log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", candidate.file.display());
+	}
+	let suffix = format!("-0x{}.pk", hex::encode(candidate.transcript.0));
+	if files(dir, |name| name.ends_with(&suffix)).is_empty() {
+		let _ = store.remove(&ModelId(candidate.transcript.0));
+	}
+}
+
 /// The phase-2 transcripts of `model` the node holds.
 pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 	let prefix = format!("0x{}-", hex::encode(model.0));
@@ -204,7 +217,7 @@ pub struct Task {
 	pub model: ModelId,
 	/// The contributing key (a verifier's, or its worker key).
 	pub key: sr25519::Public,
-	/// The contributions it may extend, the one to try first first (none: the derived key).
+	/// The contributions it may extend, in the order to try them (none: the derived key).
 	pub candidates: Vec<Candidate>,
 	/// The chain's record of the model's phase 2 (starting hash and input bases).
 	pub info: Phase2Info,
@@ -212,7 +225,7 @@ pub struct Task {
 	pub phase1: (H256, [u8; ceremony::HEAD_LEN]),
 }
 
-/// A contribution to a model's phase 2 that the node's may extend.
+/// A contribution to a model's phase 2 that the node may extend.
 #[derive(Clone, Debug)]
 pub struct Candidate {
 	/// Its number.
@@ -223,14 +236,32 @@ pub struct Candidate {
 	pub file: PathBuf,
 	/// `[δ]₁ ‖ [δ]₂` as the chain checked them.
 	pub point: Vec<u8>,
+	/// Made by one of the node's keys: its transcript is here, not fetched.
+	pub ours: bool,
 }
 
-/// The most contributions a contribution of the node tries to extend before it extends the
-/// derived key: each may cost a fetch and a check.
-pub const MAX_CANDIDATES: usize = 4;
+/// The most transcripts of others a contribution of the node fetches and checks before it
+/// extends its own deepest contribution (or the derived key): each may cost a fetch and a check.
+pub const MAX_FETCHES: usize = 4;
 
-/// How long the node waits for a transcript it tries to extend.
-pub const FETCH_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long the node waits for a transcript it tries to extend: 30 s, and a second a MiB of it.
+pub fn fetch_time(size: usize) -> std::time::Duration {
+	std::time::Duration::from_secs(30_u64.saturating_add((size >> 20) as u64))
+}
+
+/// One phase 2 of a model: its starting hash and its expiry. Begun again on the same sealed
+/// phase 1 it starts at the same hash, but expires later (its contributions are numbered anew).
+pub type PhaseId = (H256, BlockNumber);
+
+/// The phase 2 `info` records.
+fn phase_of(info: &Phase2Info) -> PhaseId {
+	(info.origin, info.expires)
+}
+
+/// `[δ]₁ ‖ [δ]₂` of `key`, as a phase-2 step records them.
+pub fn delta_point(key: &ProvingKey) -> Vec<u8> {
+	[ceremony::encode(&key.delta_g1), ceremony::encode(&key.vk.delta_g2)].concat()
+}
 
 /// Blocks the node waits for its submitted contribution to be on chain before its next key
 /// contributes to the model anyway.
@@ -238,7 +269,7 @@ const WAIT_FOR_INCLUSION: BlockNumber = 20;
 
 /// Blocks before a contribution that failed on this node (a missing transcript file, a model
 /// that could not be fetched) is tried again.
-const RETRY_AFTER: BlockNumber = 50;
+pub const RETRY_AFTER: BlockNumber = 50;
 
 /// What the node is doing for a model's phase 2.
 enum Busy {
@@ -258,12 +289,13 @@ pub struct Contributor {
 	/// The key last derived from it, for a model, phase 2's starting hash and the sealed
 	/// phase-1 transcript's: the node's keys contribute one after another and derive once.
 	derived: Mutex<Option<((ModelId, H256, H256), Arc<ProvingKey>)>>,
-	/// `(model, phase 2's starting hash, key)` of each contribution made and sent: each key
-	/// contributes once to each phase 2 (a phase 2 begun again is a new one).
-	made: Mutex<HashSet<(ModelId, H256, AccountId)>>,
-	/// Contributions (model, phase 2's starting hash, number) the node does not extend: their
-	/// transcript could not be fetched or is not the derived key re-randomized.
-	set_aside: Mutex<HashSet<(ModelId, H256, u32)>>,
+	/// `(model, phase 2, key)` of each contribution made and sent: each key contributes once
+	/// to each phase 2 (a phase 2 begun again is a new one).
+	made: Mutex<HashSet<(ModelId, PhaseId, AccountId)>>,
+	/// Contributions (model, phase 2, number) the node does not extend: for good when their
+	/// transcript is not the derived key re-randomized to their δ, until a block when it
+	/// could not be fetched or read.
+	set_aside: Mutex<HashMap<(ModelId, PhaseId, u32), Option<BlockNumber>>>,
 	/// Phases 2 (model and starting hash) the node refuses to contribute to: their start is not
 	/// the key derived from the sealed transcript.
 	refused: Mutex<HashSet<(ModelId, H256)>>,
@@ -331,6 +363,28 @@ pub enum NotMade {
 	Refused(String),
 	/// Something on this node failed: try again later.
 	Failed(String),
+}
+
+/// Why a contribution is not extended.
+#[derive(Debug)]
+pub enum NotExtended {
+	/// Its transcript could not be fetched or read here: tried again later.
+	Unreadable(String),
+	/// It names a transcript of another δ: never extended.
+	Named(String),
+	/// Its transcript is not a key to extend (its bytes are bad for anyone who names them):
+	/// never extended, and the file is removed.
+	Bad(String),
+}
+
+impl std::fmt::Display for NotExtended {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			NotExtended::Unreadable(e) | NotExtended::Named(e) | NotExtended::Bad(e) => {
+				f.write_str(e)
+			},
+		}
+	}
 }
 
 impl std::fmt::Display for NotMade {
@@ -434,7 +488,7 @@ impl Contributor {
 				.filter(|(key, served)| {
 					let account = AccountId::from(*key);
 					served.contains(&model)
-						&& !self.made.lock().contains(&(model, info.origin, account.clone()))
+						&& !self.made.lock().contains(&(model, phase_of(&info), account.clone()))
 						&& !has_contributed(client, at, &model, &account)
 				})
 				.map(|(key, _)| *key)
@@ -456,8 +510,12 @@ impl Contributor {
 			};
 			// The deepest contributions first; of equal depth, the node's own (their transcripts
 			// are here), then the earliest.
+			let phase = phase_of(&info);
 			let mut steps: Vec<(u32, Phase2Step)> = (0..info.contributions)
-				.filter(|index| !self.set_aside.lock().contains(&(model, info.origin, *index)))
+				.filter(|index| match self.set_aside.lock().get(&(model, phase, *index)) {
+					Some(until) => until.is_some_and(|until| number >= until),
+					None => true,
+				})
 				.filter_map(|index| {
 					read(client, at, Phase2Steps::<Runtime>::hashed_key_for(model, index))
 						.map(|step| (index, step))
@@ -468,12 +526,12 @@ impl Contributor {
 			});
 			let candidates = steps
 				.into_iter()
-				.take(MAX_CANDIDATES)
 				.map(|(index, step)| Candidate {
 					index,
 					transcript: step.transcript,
 					file: transcript_file(&self.dir, &model, &step.transcript.0),
 					point: step.point.to_vec(),
+					ours: ours.contains(&step.contributor),
 				})
 				.collect();
 			self.busy.lock().insert(model, Busy::Working);
@@ -491,13 +549,14 @@ impl Contributor {
 	/// `task`'s contribution was submitted at block `number`.
 	pub fn submitted(&self, task: &Task, number: BlockNumber) {
 		let account = AccountId::from(task.key);
-		self.made.lock().insert((task.model, task.info.origin, account.clone()));
+		self.made.lock().insert((task.model, phase_of(&task.info), account.clone()));
 		self.busy.lock().insert(task.model, Busy::Submitted(account, number));
 	}
 
-	/// `task`'s candidate `index` is not extended again (by this node, in this phase 2).
-	pub fn set_aside(&self, task: &Task, index: u32) {
-		self.set_aside.lock().insert((task.model, task.info.origin, index));
+	/// `task`'s candidate `index` is not extended again by this node in this phase 2: for
+	/// good, or before block `until`.
+	pub fn set_aside(&self, task: &Task, index: u32, until: Option<BlockNumber>) {
+		self.set_aside.lock().insert((task.model, phase_of(&task.info), index), until);
 	}
 
 	/// `task`'s contribution was not made, at block `number`.
@@ -580,17 +639,28 @@ impl Contributor {
 		&self,
 		derived: &ProvingKey,
 		candidate: &Candidate,
-	) -> Result<Arc<ProvingKey>, String> {
-		let key = crate::ceremony::read_key(&candidate.file)?;
+	) -> Result<Arc<ProvingKey>, NotExtended> {
+		use ark_serialize::CanonicalSerialize;
+		let unreadable = |e: String| NotExtended::Unreadable(e);
+		// A re-randomized key is exactly as long as the derived one: a longer file is not read.
+		let size = std::fs::metadata(&candidate.file).map_err(|e| unreadable(e.to_string()))?.len();
+		if size != derived.uncompressed_size() as u64 {
+			return Err(NotExtended::Bad(format!(
+				"{size} bytes, not the derived key's {}",
+				derived.uncompressed_size()
+			)));
+		}
+		let key = crate::ceremony::read_key(&candidate.file).map_err(NotExtended::Bad)?;
 		if phase2::key_hash(&key) != candidate.transcript.0 {
-			return Err(format!("{} is not its transcript", candidate.file.display()));
+			return Err(unreadable(format!("{} is not its transcript", candidate.file.display())));
 		}
-		let point = [ceremony::encode(&key.delta_g1), ceremony::encode(&key.vk.delta_g2)].concat();
-		if point != candidate.point {
-			return Err("its δ is not the one the chain checked".into());
+		if delta_point(&key) != candidate.point {
+			// The transcript may well be sound (someone else's, named again): not deleted.
+			return Err(NotExtended::Named("its δ is not the one the chain checked".into()));
 		}
-		phase2::verify_key(derived, &key, &mut ark_std::rand::rngs::OsRng)
-			.map_err(|e| format!("it is not the derived key re-randomized: {e:?}"))?;
+		phase2::verify_key(derived, &key, &mut ark_std::rand::rngs::OsRng).map_err(|e| {
+			NotExtended::Bad(format!("it is not the derived key re-randomized: {e:?}"))
+		})?;
 		Ok(Arc::new(key))
 	}
 
@@ -702,6 +772,7 @@ mod tests {
 	}
 
 	#[test]
+	#[allow(clippy::arithmetic_side_effects)]
 	fn a_key_contributes_only_if_it_can_hold_the_deposit_and_pay_a_fee_beside_it() {
 		use verity_primitives::currency::{EXISTENTIAL_DEPOSIT as ED, UNIT};
 		let deposit = 10 * UNIT;
@@ -736,7 +807,8 @@ mod tests {
 		};
 		let ir = model(&[4, 4, 2]);
 		let start = Accumulator::new(phase2::setup_size(&ir).unwrap()).unwrap();
-		let (sealed, _) = start.contribute(&ceremony::context(&start.hash(), &[1; 32]), &mut rng).unwrap();
+		let context = ceremony::context(&start.hash(), &[1; 32]);
+		let (sealed, _) = start.contribute(&context, &mut rng).unwrap();
 		let derived = phase2::derive_key(&sealed, &ir).unwrap();
 		let contributor = Contributor::new(dir.clone());
 		// Someone else's contribution, as the chain records it and its transcript as fetched.
@@ -747,10 +819,12 @@ mod tests {
 				index: 0,
 				transcript: H256(phase2::key_hash(key)),
 				file,
-				point: [ceremony::encode(&key.delta_g1), ceremony::encode(&key.vk.delta_g2)]
-					.concat(),
+				point: delta_point(key),
+				ours: false,
 			}
 		};
+		let refused =
+			|candidate: &Candidate| contributor.extendable(&derived, candidate).err().unwrap();
 		let (next, _) = phase2::contribute_delta(&derived, &[2; 32], &mut rng).unwrap();
 		let good = candidate(&next, "good.pk");
 		let extended = contributor.extendable(&derived, &good).unwrap();
@@ -759,28 +833,54 @@ mod tests {
 		let (deeper, _) = phase2::contribute_delta(&next, &[3; 32], &mut rng).unwrap();
 		assert!(contributor.extendable(&derived, &candidate(&deeper, "deeper.pk")).is_ok());
 
-		// A file that is not the transcript the chain names.
+		// A file that is not the transcript the chain names (read again once fetched anew).
 		let wrong_hash = Candidate { transcript: H256([7; 32]), ..good.clone() };
-		let error = contributor.extendable(&derived, &wrong_hash).err().unwrap();
-		assert!(error.contains("is not its transcript"), "{error}");
-		// The transcript of another δ than the one the chain checked.
-		let other_delta = Candidate { point: candidate(&deeper, "d.pk").point, ..good.clone() };
-		let error = contributor.extendable(&derived, &other_delta).err().unwrap();
-		assert!(error.contains("not the one the chain checked"), "{error}");
+		assert!(
+			matches!(refused(&wrong_hash), NotExtended::Unreadable(e) if e.contains("is not its transcript"))
+		);
+		// No file at all.
+		let missing = Candidate { file: dir.join("missing.pk"), ..good.clone() };
+		assert!(matches!(refused(&missing), NotExtended::Unreadable(_)));
+		// A sound transcript named with another δ than the one the chain checked.
+		let other_delta = Candidate { point: delta_point(&deeper), ..good.clone() };
+		assert!(
+			matches!(refused(&other_delta), NotExtended::Named(e) if e.contains("not the one the chain checked"))
+		);
 		// δ re-randomized as proved, but the H query left as it was: a key of it proves nothing.
 		let mut forged = next.clone();
 		forged.h_query = derived.h_query.clone();
-		let error =
-			contributor.extendable(&derived, &candidate(&forged, "forged.pk")).err().unwrap();
-		assert!(error.contains("not the derived key re-randomized"), "{error}");
-		// Another model's key (another circuit from the same phase 1).
+		let forged = candidate(&forged, "forged.pk");
+		assert!(
+			matches!(refused(&forged), NotExtended::Bad(e) if e.contains("not the derived key re-randomized"))
+		);
+		// Another model's key (another circuit from the same phase 1): another length.
 		let other = phase2::derive_key(&sealed, &model(&[4, 3, 2])).unwrap();
 		let (other, _) = phase2::contribute_delta(&other, &[2; 32], &mut rng).unwrap();
-		let error = contributor.extendable(&derived, &candidate(&other, "other.pk")).err().unwrap();
-		assert!(error.contains("not the derived key re-randomized"), "{error}");
-		// No file at all.
-		let missing = Candidate { file: dir.join("missing.pk"), ..good };
-		assert!(contributor.extendable(&derived, &missing).is_err());
+		assert!(
+			matches!(refused(&candidate(&other, "other.pk")), NotExtended::Bad(e) if e.contains("bytes, not the derived key's"))
+		);
+		// Bytes past a key's length are not even read.
+		let mut long = std::fs::read(&good.file).unwrap();
+		long.push(0);
+		std::fs::write(dir.join("long.pk"), &long).unwrap();
+		let long = Candidate { file: dir.join("long.pk"), ..good.clone() };
+		assert!(matches!(refused(&long), NotExtended::Bad(_)));
+
+		// A bad transcript is removed from the directory and the store, unless another file
+		// holds the same bytes.
+		let store =
+			ModelStore::open(&dir.join("store"), 1 << 24, std::time::Duration::from_secs(1), false)
+				.unwrap();
+		let id = ModelId(forged.transcript.0);
+		store.put(&std::fs::read(&forged.file).unwrap()).unwrap();
+		let twin = dir.join(format!("0x01-0x{}.pk", hex::encode(id.0)));
+		std::fs::copy(&forged.file, &twin).unwrap();
+		discard(&dir, &store, &forged);
+		assert!(!forged.file.exists());
+		assert!(store.get(&id).unwrap().is_some(), "another file holds the bytes");
+		discard(&dir, &store, &Candidate { file: twin.clone(), ..forged.clone() });
+		assert!(!twin.exists());
+		assert!(store.get(&id).unwrap().is_none());
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 

@@ -257,6 +257,15 @@ impl ModelStore {
 		Ok(Some((metadata.len(), metadata.modified()?)))
 	}
 
+	/// Removes `id` from the store, if it holds it.
+	pub fn remove(&self, id: &ModelId) -> Result<(), StoreError> {
+		match std::fs::remove_file(self.path(id)) {
+			Ok(()) => Ok(()),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+			Err(e) => Err(e.into()),
+		}
+	}
+
 	/// The size and modification time of `id`'s file, if the store has it.
 	pub fn stat(&self, id: &ModelId) -> Result<Option<(u64, SystemTime)>, StoreError> {
 		match std::fs::metadata(self.path(id)) {
