@@ -15,9 +15,10 @@
 //!    verifiers' contributions chain into one path (a key is sound if one contributor on its
 //!    path was honest): it fetches the contribution's transcript from its peers by its hash and
 //!    checks it is the derived key with only δ re-randomized, to the δ the chain checked
-//!    ([`Contributor::extendable`]); a transcript it cannot fetch in [`FETCH_TIME`] or that
-//!    fails the check is set aside for that phase 2 and the next deepest tried (at most
-//!    [`MAX_CANDIDATES`]), then the derived key;
+//!    ([`Contributor::extendable`]); it fetches at most [`MAX_FETCHES`] of others' transcripts
+//!    a contribution, then tries only its own, then the derived key. A transcript it could not
+//!    fetch is tried again [`RETRY_AFTER`] blocks later; one that fails the check is never
+//!    extended in that phase 2, and removed;
 //! 3. re-randomizes δ with a secret from the operating system, which is dropped when the
 //!    contribution is made, and submits `settlement.contributePhase2` signed by the key;
 //! 4. keeps the new transcript, `0x<model>-0x<its hash>.pk`, in the same directory: the next
