@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
@@ -61,8 +61,8 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `13312`
 		//  Estimated: `30706`
-		// Minimum execution time: 192_208_000 picoseconds.
-		Weight::from_parts(207_595_000, 0)
+		// Minimum execution time: 162_663_000 picoseconds.
+		Weight::from_parts(230_404_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `14033`
 		//  Estimated: `30706`
-		// Minimum execution time: 232_272_000 picoseconds.
-		Weight::from_parts(251_992_000, 0)
+		// Minimum execution time: 200_850_000 picoseconds.
+		Weight::from_parts(276_412_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `13823`
 		//  Estimated: `30706`
-		// Minimum execution time: 181_953_000 picoseconds.
-		Weight::from_parts(202_028_000, 0)
+		// Minimum execution time: 139_999_000 picoseconds.
+		Weight::from_parts(179_668_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `12948`
 		//  Estimated: `30706`
-		// Minimum execution time: 99_602_000 picoseconds.
-		Weight::from_parts(112_577_000, 0)
+		// Minimum execution time: 67_010_000 picoseconds.
+		Weight::from_parts(87_320_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -146,11 +146,11 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `23534 + r * (266 ±0)`
 		//  Estimated: `60422 + r * (2841 ±0)`
-		// Minimum execution time: 108_856_000 picoseconds.
-		Weight::from_parts(1_035_904_387, 0)
+		// Minimum execution time: 89_403_000 picoseconds.
+		Weight::from_parts(834_214_755, 0)
 			.saturating_add(Weight::from_parts(0, 60422))
-			// Standard Error: 941_839
-			.saturating_add(Weight::from_parts(30_942_621, 0).saturating_mul(r.into()))
+			// Standard Error: 251_246
+			.saturating_add(Weight::from_parts(20_885_795, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(38))
@@ -170,11 +170,11 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `23488 + r * (266 ±0)`
 		//  Estimated: `60422 + r * (2841 ±0)`
-		// Minimum execution time: 70_669_000 picoseconds.
-		Weight::from_parts(1_241_269_130, 0)
+		// Minimum execution time: 60_901_000 picoseconds.
+		Weight::from_parts(779_091_448, 0)
 			.saturating_add(Weight::from_parts(0, 60422))
-			// Standard Error: 1_578_971
-			.saturating_add(Weight::from_parts(33_283_107, 0).saturating_mul(r.into()))
+			// Standard Error: 373_730
+			.saturating_add(Weight::from_parts(22_017_076, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(36))
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> pallet_conviction_voting::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `11891`
 		//  Estimated: `30706`
-		// Minimum execution time: 153_016_000 picoseconds.
-		Weight::from_parts(206_344_000, 0)
+		// Minimum execution time: 136_543_000 picoseconds.
+		Weight::from_parts(149_884_000, 0)
 			.saturating_add(Weight::from_parts(0, 30706))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))

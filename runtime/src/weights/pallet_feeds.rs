@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -48,36 +48,48 @@ impl<T: frame_system::Config> pallet_feeds::WeightInfo for WeightInfo<T> {
 	/// Storage: `Feeds::NextFeedId` (r:1 w:1)
 	/// Proof: `Feeds::NextFeedId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Feeds::Feeds` (r:0 w:1)
 	/// Proof: `Feeds::Feeds` (`max_values`: None, `max_size`: Some(194), added: 2669, mode: `MaxEncodedLen`)
 	fn create_feed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `296`
-		//  Estimated: `3658`
-		// Minimum execution time: 68_055_000 picoseconds.
-		Weight::from_parts(73_133_000, 0)
-			.saturating_add(Weight::from_parts(0, 3658))
+		//  Measured:  `330`
+		//  Estimated: `3694`
+		// Minimum execution time: 50_045_000 picoseconds.
+		Weight::from_parts(54_982_000, 0)
+			.saturating_add(Weight::from_parts(0, 3694))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Feeds::Feeds` (r:1 w:1)
 	/// Proof: `Feeds::Feeds` (`max_values`: None, `max_size`: Some(194), added: 2669, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::RoleMembers` (r:2 w:0)
+	/// Proof: `Operators::RoleMembers` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:1 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Workers` (r:1 w:0)
+	/// Proof: `Operators::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Feeds::FeedCount` (r:1 w:1)
 	/// Proof: `Feeds::FeedCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Feeds::Reported` (r:0 w:1)
 	/// Proof: `Feeds::Reported` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::RawValues` (r:0 w:2)
+	/// Proof: `Oracle::RawValues` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Oracle::Values` (r:0 w:1)
+	/// Proof: `Oracle::Values` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn remove_feed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `947`
-		//  Estimated: `3659`
-		// Minimum execution time: 69_054_000 picoseconds.
-		Weight::from_parts(75_390_000, 0)
-			.saturating_add(Weight::from_parts(0, 3659))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `1790`
+		//  Estimated: `6054`
+		// Minimum execution time: 68_131_000 picoseconds.
+		Weight::from_parts(75_623_000, 0)
+			.saturating_add(Weight::from_parts(0, 6054))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Feeds::Params` (r:0 w:1)
 	/// Proof: `Feeds::Params` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
@@ -85,8 +97,8 @@ impl<T: frame_system::Config> pallet_feeds::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_907_000 picoseconds.
-		Weight::from_parts(8_404_000, 0)
+		// Minimum execution time: 3_996_000 picoseconds.
+		Weight::from_parts(4_567_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}

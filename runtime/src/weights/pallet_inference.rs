@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -70,7 +70,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -82,13 +82,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `216659 + n * (148 ±0)`
+		//  Measured:  `243808 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 304_223_000 picoseconds.
-		Weight::from_parts(340_931_018, 0)
+		// Minimum execution time: 215_382_000 picoseconds.
+		Weight::from_parts(246_085_649, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 54_936
-			.saturating_add(Weight::from_parts(11_756_124, 0).saturating_mul(n.into()))
+			// Standard Error: 55_269
+			.saturating_add(Weight::from_parts(10_490_359, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -131,7 +131,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -145,13 +145,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `f` is `[1, 16]`.
 	fn submit_feeds_job(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `217433 + f * (108 ±0)`
+		//  Measured:  `244616 + f * (108 ±0)`
 		//  Estimated: `529845 + f * (2669 ±0)`
-		// Minimum execution time: 314_240_000 picoseconds.
-		Weight::from_parts(339_840_288, 0)
+		// Minimum execution time: 227_810_000 picoseconds.
+		Weight::from_parts(240_086_898, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 89_704
-			.saturating_add(Weight::from_parts(12_910_095, 0).saturating_mul(f.into()))
+			// Standard Error: 50_799
+			.saturating_add(Weight::from_parts(10_197_954, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(32))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -182,7 +182,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterSubscriptions` (r:0 w:1)
 	/// Proof: `Inference::RequesterSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Subscriptions` (r:0 w:1)
@@ -190,13 +190,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `f` is `[1, 16]`.
 	fn subscribe(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2417 + f * (108 ±0)`
+		//  Measured:  `2581 + f * (108 ±0)`
 		//  Estimated: `40230 + f * (2669 ±0)`
-		// Minimum execution time: 178_365_000 picoseconds.
-		Weight::from_parts(190_541_169, 0)
+		// Minimum execution time: 130_314_000 picoseconds.
+		Weight::from_parts(133_529_808, 0)
 			.saturating_add(Weight::from_parts(0, 40230))
-			// Standard Error: 57_256
-			.saturating_add(Weight::from_parts(12_344_546, 0).saturating_mul(f.into()))
+			// Standard Error: 13_478
+			.saturating_add(Weight::from_parts(9_139_707, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(24))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -209,16 +209,16 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RequesterSubscriptions` (r:0 w:1)
 	/// Proof: `Inference::RequesterSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_subscription() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1182`
-		//  Estimated: `3673`
-		// Minimum execution time: 74_515_000 picoseconds.
-		Weight::from_parts(84_985_000, 0)
-			.saturating_add(Weight::from_parts(0, 3673))
+		//  Measured:  `1257`
+		//  Estimated: `3694`
+		// Minimum execution time: 53_099_000 picoseconds.
+		Weight::from_parts(59_549_000, 0)
+			.saturating_add(Weight::from_parts(0, 3694))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -229,7 +229,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
 	/// Storage: `Models::VerifyingKeys` (r:1 w:0)
@@ -277,13 +277,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `f` is `[1, 16]`.
 	fn subscription_run(f: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `233934 + f * (112 ±0)`
+		//  Measured:  `263047 + f * (112 ±0)`
 		//  Estimated: `565102 + f * (2669 ±0)`
-		// Minimum execution time: 440_429_000 picoseconds.
-		Weight::from_parts(476_337_217, 0)
+		// Minimum execution time: 320_479_000 picoseconds.
+		Weight::from_parts(339_290_960, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 134_730
-			.saturating_add(Weight::from_parts(13_232_005, 0).saturating_mul(f.into()))
+			// Standard Error: 76_683
+			.saturating_add(Weight::from_parts(10_038_797, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(51))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -304,7 +304,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -318,13 +318,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `o` is `[1, 4096]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `233803`
+		//  Measured:  `260952`
 		//  Estimated: `529845`
-		// Minimum execution time: 373_067_000 picoseconds.
-		Weight::from_parts(410_197_459, 0)
+		// Minimum execution time: 274_760_000 picoseconds.
+		Weight::from_parts(306_230_903, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 332
-			.saturating_add(Weight::from_parts(1_614, 0).saturating_mul(o.into()))
+			// Standard Error: 242
+			.saturating_add(Weight::from_parts(3_034, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
@@ -335,7 +335,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:1 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -348,10 +348,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::WorkerJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `248725`
+		//  Measured:  `277749`
 		//  Estimated: `565102`
-		// Minimum execution time: 272_874_000 picoseconds.
-		Weight::from_parts(293_515_000, 0)
+		// Minimum execution time: 201_200_000 picoseconds.
+		Weight::from_parts(252_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -365,7 +365,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:63 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
@@ -383,13 +383,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn decline_job(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `248791 + n * (150 ±0)`
+		//  Measured:  `277815 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 279_015_000 picoseconds.
-		Weight::from_parts(292_099_980, 0)
+		// Minimum execution time: 198_406_000 picoseconds.
+		Weight::from_parts(248_259_555, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 46_414
-			.saturating_add(Weight::from_parts(11_659_213, 0).saturating_mul(n.into()))
+			// Standard Error: 136_008
+			.saturating_add(Weight::from_parts(10_671_637, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -401,8 +401,8 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_326_000 picoseconds.
-		Weight::from_parts(8_749_000, 0)
+		// Minimum execution time: 4_407_000 picoseconds.
+		Weight::from_parts(7_942_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -412,10 +412,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(32782), added: 35257, mode: `MaxEncodedLen`)
 	fn deadline_step() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `66`
+		//  Measured:  `141`
 		//  Estimated: `36247`
-		// Minimum execution time: 6_624_000 picoseconds.
-		Weight::from_parts(7_861_000, 0)
+		// Minimum execution time: 5_739_000 picoseconds.
+		Weight::from_parts(6_690_000, 0)
 			.saturating_add(Weight::from_parts(0, 36247))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -430,10 +430,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn deadline_stale() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20879`
+		//  Measured:  `20954`
 		//  Estimated: `24155`
-		// Minimum execution time: 24_757_000 picoseconds.
-		Weight::from_parts(28_865_000, 0)
+		// Minimum execution time: 16_534_000 picoseconds.
+		Weight::from_parts(18_668_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
@@ -446,7 +446,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobFeeds` (r:1 w:0)
 	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
@@ -455,10 +455,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_prune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21378`
+		//  Measured:  `21453`
 		//  Estimated: `24155`
-		// Minimum execution time: 81_135_000 picoseconds.
-		Weight::from_parts(89_877_000, 0)
+		// Minimum execution time: 58_838_000 picoseconds.
+		Weight::from_parts(66_379_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -490,7 +490,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:64)
@@ -503,15 +503,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[1, 63]`.
 	fn submit_jobs(b: u32, n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `216659 + n * (148 ±0)`
+		//  Measured:  `243808 + n * (148 ±0)`
 		//  Estimated: `529845 + n * (4216 ±0)`
-		// Minimum execution time: 1_007_987_000 picoseconds.
-		Weight::from_parts(110_739_013, 0)
+		// Minimum execution time: 806_333_000 picoseconds.
+		Weight::from_parts(102_066_377, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 1_345_078
-			.saturating_add(Weight::from_parts(34_784_936, 0).saturating_mul(b.into()))
-			// Standard Error: 1_352_131
-			.saturating_add(Weight::from_parts(19_365_418, 0).saturating_mul(n.into()))
+			// Standard Error: 572_230
+			.saturating_add(Weight::from_parts(20_402_805, 0).saturating_mul(b.into()))
+			// Standard Error: 575_229
+			.saturating_add(Weight::from_parts(14_661_537, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -533,7 +533,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Inference::Params` (r:1 w:0)
 	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:67 w:67)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:1 w:1)
@@ -549,14 +549,14 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	fn submit_results(b: u32, r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + b * (16781 ±0) + r * (16730 ±0)`
-		//  Estimated: `529845 + b * (23165 ±164) + r * (946 ±164)`
-		// Minimum execution time: 383_887_000 picoseconds.
-		Weight::from_parts(405_639_000, 0)
+		//  Estimated: `529845 + b * (23165 ±160) + r * (958 ±160)`
+		// Minimum execution time: 293_277_000 picoseconds.
+		Weight::from_parts(308_481_000, 0)
 			.saturating_add(Weight::from_parts(0, 529845))
-			// Standard Error: 5_260_283
-			.saturating_add(Weight::from_parts(103_277_930, 0).saturating_mul(b.into()))
-			// Standard Error: 5_260_283
-			.saturating_add(Weight::from_parts(59_652_421, 0).saturating_mul(r.into()))
+			// Standard Error: 3_968_152
+			.saturating_add(Weight::from_parts(72_943_645, 0).saturating_mul(b.into()))
+			// Standard Error: 3_968_152
+			.saturating_add(Weight::from_parts(52_849_949, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -564,7 +564,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 23165).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(0, 946).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 958).saturating_mul(r.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(20690), added: 23165, mode: `MaxEncodedLen`)
@@ -575,7 +575,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:63 w:1)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::ModelOperators` (r:64 w:0)
@@ -593,13 +593,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[2, 63]`.
 	fn deadline_timeout(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `248843 + n * (150 ±0)`
+		//  Measured:  `277867 + n * (150 ±0)`
 		//  Estimated: `565102 + n * (4216 ±0)`
-		// Minimum execution time: 283_116_000 picoseconds.
-		Weight::from_parts(348_330_716, 0)
+		// Minimum execution time: 187_320_000 picoseconds.
+		Weight::from_parts(187_081_134, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 299_883
-			.saturating_add(Weight::from_parts(14_771_202, 0).saturating_mul(n.into()))
+			// Standard Error: 28_022
+			.saturating_add(Weight::from_parts(9_126_405, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(25))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -614,7 +614,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobFeeds` (r:1 w:0)
 	/// Proof: `Inference::JobFeeds` (`max_values`: None, `max_size`: Some(417), added: 2892, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
@@ -623,10 +623,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::RequesterJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17281`
+		//  Measured:  `17356`
 		//  Estimated: `24155`
-		// Minimum execution time: 87_770_000 picoseconds.
-		Weight::from_parts(100_043_000, 0)
+		// Minimum execution time: 61_331_000 picoseconds.
+		Weight::from_parts(67_721_000, 0)
 			.saturating_add(Weight::from_parts(0, 24155))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -662,7 +662,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
 	/// Proof: `Inference::ModelJobs` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -679,15 +679,15 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn submit_consensus_job(n: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `72327 + n * (142 ±0)`
+		//  Measured:  `80176 + n * (142 ±0)`
 		//  Estimated: `253950 + n * (4216 ±0)`
-		// Minimum execution time: 985_460_000 picoseconds.
-		Weight::from_parts(985_585_479, 0)
+		// Minimum execution time: 767_215_000 picoseconds.
+		Weight::from_parts(803_978_277, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
-			// Standard Error: 263_020
-			.saturating_add(Weight::from_parts(12_149_119, 0).saturating_mul(n.into()))
-			// Standard Error: 4_887_920
-			.saturating_add(Weight::from_parts(26_153_031, 0).saturating_mul(p.into()))
+			// Standard Error: 175_449
+			.saturating_add(Weight::from_parts(9_976_958, 0).saturating_mul(n.into()))
+			// Standard Error: 3_289_318
+			.saturating_add(Weight::from_parts(16_603_080, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(200))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -702,10 +702,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::Rounds` (`max_values`: None, `max_size`: Some(33329), added: 35804, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17312`
+		//  Measured:  `17386`
 		//  Estimated: `36794`
-		// Minimum execution time: 52_207_000 picoseconds.
-		Weight::from_parts(61_731_000, 0)
+		// Minimum execution time: 31_907_000 picoseconds.
+		Weight::from_parts(45_909_000, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -729,7 +729,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:3 w:3)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:11 w:11)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
@@ -745,13 +745,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn reveal(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24340 + p * (5385 ±0)`
+		//  Measured:  `24469 + p * (5385 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 406_237_000 picoseconds.
-		Weight::from_parts(448_890_688, 0)
+		// Minimum execution time: 291_194_000 picoseconds.
+		Weight::from_parts(325_377_261, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 1_608_455
-			.saturating_add(Weight::from_parts(223_291_568, 0).saturating_mul(p.into()))
+			// Standard Error: 556_085
+			.saturating_add(Weight::from_parts(167_180_374, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -775,7 +775,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:8 w:8)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:9 w:9)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:8 w:8)
@@ -791,13 +791,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_round(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21337 + p * (1119 ±0)`
+		//  Measured:  `21466 + p * (1119 ±0)`
 		//  Estimated: `36794 + p * (8432 ±0)`
-		// Minimum execution time: 327_342_000 picoseconds.
-		Weight::from_parts(351_952_838, 0)
+		// Minimum execution time: 224_916_000 picoseconds.
+		Weight::from_parts(250_955_660, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 800_773
-			.saturating_add(Weight::from_parts(136_326_381, 0).saturating_mul(p.into()))
+			// Standard Error: 368_324
+			.saturating_add(Weight::from_parts(109_890_201, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(17))
@@ -825,7 +825,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ModelJobs` (r:1 w:1)
@@ -833,13 +833,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `261000`
+		//  Measured:  `290024`
 		//  Estimated: `565102`
-		// Minimum execution time: 902_307_000 picoseconds.
-		Weight::from_parts(993_364_969, 0)
+		// Minimum execution time: 630_972_000 picoseconds.
+		Weight::from_parts(717_805_572, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 3_388_185
-			.saturating_add(Weight::from_parts(4_872_626, 0).saturating_mul(p.into()))
+			// Standard Error: 1_009_125
+			.saturating_add(Weight::from_parts(11_091_887, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(206))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -870,13 +870,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_judges(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `260295`
+		//  Measured:  `289319`
 		//  Estimated: `565102`
-		// Minimum execution time: 847_779_000 picoseconds.
-		Weight::from_parts(902_205_753, 0)
+		// Minimum execution time: 621_788_000 picoseconds.
+		Weight::from_parts(696_583_612, 0)
 			.saturating_add(Weight::from_parts(0, 565102))
-			// Standard Error: 1_665_491
-			.saturating_add(Weight::from_parts(18_706_601, 0).saturating_mul(p.into()))
+			// Standard Error: 1_220_589
+			.saturating_add(Weight::from_parts(7_620_862, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(204))
 			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(p.into())))
@@ -902,7 +902,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:4 w:4)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:5 w:5)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:7 w:7)
@@ -914,13 +914,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn reveal_challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `25214 + p * (7138 ±0)`
+		//  Measured:  `25343 + p * (7138 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 413_228_000 picoseconds.
-		Weight::from_parts(435_108_981, 0)
+		// Minimum execution time: 317_864_000 picoseconds.
+		Weight::from_parts(357_114_245, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 1_508_775
-			.saturating_add(Weight::from_parts(195_635_038, 0).saturating_mul(p.into()))
+			// Standard Error: 2_625_621
+			.saturating_add(Weight::from_parts(175_564_901, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(18))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -946,7 +946,7 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::Operators` (r:4 w:4)
 	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:5 w:5)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkerLoad` (r:7 w:7)
@@ -960,13 +960,13 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// The range of component `p` is `[0, 3]`.
 	fn deadline_challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21012 + p * (5157 ±0)`
+		//  Measured:  `21087 + p * (5184 ±0)`
 		//  Estimated: `36794 + p * (5206 ±0)`
-		// Minimum execution time: 39_216_000 picoseconds.
-		Weight::from_parts(137_781_504, 0)
+		// Minimum execution time: 26_680_000 picoseconds.
+		Weight::from_parts(135_502_224, 0)
 			.saturating_add(Weight::from_parts(0, 36794))
-			// Standard Error: 5_742_509
-			.saturating_add(Weight::from_parts(266_594_204, 0).saturating_mul(p.into()))
+			// Standard Error: 6_891_847
+			.saturating_add(Weight::from_parts(246_188_681, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((11_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -997,10 +997,10 @@ impl<T: frame_system::Config> pallet_inference::WeightInfo for WeightInfo<T> {
 	/// Proof: `Inference::AuditorJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deadline_audit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `29799`
+		//  Measured:  `29873`
 		//  Estimated: `253950`
-		// Minimum execution time: 702_083_000 picoseconds.
-		Weight::from_parts(756_619_000, 0)
+		// Minimum execution time: 549_220_000 picoseconds.
+		Weight::from_parts(664_382_000, 0)
 			.saturating_add(Weight::from_parts(0, 253950))
 			.saturating_add(T::DbWeight::get().reads(188))
 			.saturating_add(T::DbWeight::get().writes(2))

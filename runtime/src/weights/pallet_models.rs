@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -50,13 +50,13 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn register_model() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `615`
 		//  Estimated: `3915`
-		// Minimum execution time: 76_883_000 picoseconds.
-		Weight::from_parts(85_678_000, 0)
+		// Minimum execution time: 53_080_000 picoseconds.
+		Weight::from_parts(58_257_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -76,11 +76,11 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `20925`
-		// Minimum execution time: 2_010_223_000 picoseconds.
-		Weight::from_parts(1_233_883_991, 0)
+		// Minimum execution time: 1_311_297_000 picoseconds.
+		Weight::from_parts(760_685_059, 0)
 			.saturating_add(Weight::from_parts(0, 20925))
-			// Standard Error: 3_842
-			.saturating_add(Weight::from_parts(1_005_312, 0).saturating_mul(k.into()))
+			// Standard Error: 2_651
+			.saturating_add(Weight::from_parts(747_317, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `666`
 		//  Estimated: `3915`
-		// Minimum execution time: 20_977_000 picoseconds.
-		Weight::from_parts(23_802_000, 0)
+		// Minimum execution time: 12_508_000 picoseconds.
+		Weight::from_parts(14_071_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -102,8 +102,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `666`
 		//  Estimated: `3915`
-		// Minimum execution time: 20_821_000 picoseconds.
-		Weight::from_parts(24_068_000, 0)
+		// Minimum execution time: 12_328_000 picoseconds.
+		Weight::from_parts(14_963_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `784`
 		//  Estimated: `3915`
-		// Minimum execution time: 27_074_000 picoseconds.
-		Weight::from_parts(30_998_000, 0)
+		// Minimum execution time: 16_785_000 picoseconds.
+		Weight::from_parts(25_308_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `666`
 		//  Estimated: `3915`
-		// Minimum execution time: 20_757_000 picoseconds.
-		Weight::from_parts(23_756_000, 0)
+		// Minimum execution time: 12_188_000 picoseconds.
+		Weight::from_parts(20_141_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -143,7 +143,7 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Models::ModelCount` (r:1 w:1)
 	/// Proof: `Models::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:0 w:1)
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> pallet_models::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1217`
 		//  Estimated: `3915`
-		// Minimum execution time: 114_500_000 picoseconds.
-		Weight::from_parts(136_858_000, 0)
+		// Minimum execution time: 81_953_000 picoseconds.
+		Weight::from_parts(120_220_000, 0)
 			.saturating_add(Weight::from_parts(0, 3915))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(8))

@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -52,7 +52,7 @@ impl<T: frame_system::Config> pallet_oracle::WeightInfo for WeightInfo<T> {
 	/// Storage: `Operators::MinBond` (r:1 w:0)
 	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Oracle::HasDispatched` (r:1 w:1)
-	/// Proof: `Oracle::HasDispatched` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Proof: `Oracle::HasDispatched` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Operators::RoleMembers` (r:3 w:0)
@@ -70,13 +70,13 @@ impl<T: frame_system::Config> pallet_oracle::WeightInfo for WeightInfo<T> {
 	/// The range of component `x` is `[0, 16]`.
 	fn feed_values(x: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1593 + x * (18 ±0)`
-		//  Estimated: `8586 + x * (5086 ±0)`
-		// Minimum execution time: 33_993_000 picoseconds.
-		Weight::from_parts(57_546_628, 0)
-			.saturating_add(Weight::from_parts(0, 8586))
-			// Standard Error: 45_219
-			.saturating_add(Weight::from_parts(48_170_604, 0).saturating_mul(x.into()))
+		//  Measured:  `1626 + x * (18 ±0)`
+		//  Estimated: `9679 + x * (5086 ±4)`
+		// Minimum execution time: 23_405_000 picoseconds.
+		Weight::from_parts(38_706_629, 0)
+			.saturating_add(Weight::from_parts(0, 9679))
+			// Standard Error: 52_372
+			.saturating_add(Weight::from_parts(35_897_205, 0).saturating_mul(x.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(x.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -84,13 +84,13 @@ impl<T: frame_system::Config> pallet_oracle::WeightInfo for WeightInfo<T> {
 			.saturating_add(Weight::from_parts(0, 5086).saturating_mul(x.into()))
 	}
 	/// Storage: `Oracle::HasDispatched` (r:0 w:1)
-	/// Proof: `Oracle::HasDispatched` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
+	/// Proof: `Oracle::HasDispatched` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	fn on_finalize() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_088_000 picoseconds.
-		Weight::from_parts(2_856_000, 0)
+		// Minimum execution time: 1_091_000 picoseconds.
+		Weight::from_parts(1_522_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}

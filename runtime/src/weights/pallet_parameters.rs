@@ -6,15 +6,15 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
-//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
 // /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
-// dev
+// local
 // --pallet
 // pallet_parameters
 // --extrinsic
@@ -49,8 +49,8 @@ impl<T: frame_system::Config> pallet_parameters::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `3486`
-		// Minimum execution time: 10_717_000 picoseconds.
-		Weight::from_parts(16_678_000, 0)
+		// Minimum execution time: 6_871_000 picoseconds.
+		Weight::from_parts(8_072_000, 0)
 			.saturating_add(Weight::from_parts(0, 3486))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))

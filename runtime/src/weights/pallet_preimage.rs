@@ -6,15 +6,15 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
-//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
 // /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
-// dev
+// local
 // --pallet
 // pallet_preimage
 // --extrinsic
@@ -48,19 +48,19 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 	/// Storage: `Preimage::RequestStatusFor` (r:1 w:1)
 	/// Proof: `Preimage::RequestStatusFor` (`max_values`: None, `max_size`: Some(91), added: 2566, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Preimage::PreimageFor` (r:0 w:1)
 	/// Proof: `Preimage::PreimageFor` (`max_values`: None, `max_size`: Some(4194344), added: 4196819, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 4194304]`.
 	fn note_preimage(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `164`
-		//  Estimated: `3676`
-		// Minimum execution time: 71_996_000 picoseconds.
-		Weight::from_parts(180_207_614, 0)
-			.saturating_add(Weight::from_parts(0, 3676))
-			// Standard Error: 21
-			.saturating_add(Weight::from_parts(2_341, 0).saturating_mul(s.into()))
+		//  Measured:  `197`
+		//  Estimated: `3694`
+		// Minimum execution time: 53_199_000 picoseconds.
+		Weight::from_parts(18_189_265, 0)
+			.saturating_add(Weight::from_parts(0, 3694))
+			// Standard Error: 11
+			.saturating_add(Weight::from_parts(1_886, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -75,11 +75,11 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `68`
 		//  Estimated: `3556`
-		// Minimum execution time: 21_167_000 picoseconds.
-		Weight::from_parts(24_728_844, 0)
+		// Minimum execution time: 14_041_000 picoseconds.
+		Weight::from_parts(75_742_324, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
-			// Standard Error: 17
-			.saturating_add(Weight::from_parts(2_443, 0).saturating_mul(s.into()))
+			// Standard Error: 11
+			.saturating_add(Weight::from_parts(1_874, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -94,11 +94,11 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `68`
 		//  Estimated: `3556`
-		// Minimum execution time: 20_445_000 picoseconds.
-		Weight::from_parts(23_337_000, 0)
+		// Minimum execution time: 13_490_000 picoseconds.
+		Weight::from_parts(8_358_996, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
-			// Standard Error: 8
-			.saturating_add(Weight::from_parts(2_365, 0).saturating_mul(s.into()))
+			// Standard Error: 13
+			.saturating_add(Weight::from_parts(1_957, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -107,16 +107,16 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 	/// Storage: `Preimage::RequestStatusFor` (r:1 w:1)
 	/// Proof: `Preimage::RequestStatusFor` (`max_values`: None, `max_size`: Some(91), added: 2566, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Preimage::PreimageFor` (r:0 w:1)
 	/// Proof: `Preimage::PreimageFor` (`max_values`: None, `max_size`: Some(4194344), added: 4196819, mode: `MaxEncodedLen`)
 	fn unnote_preimage() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `347`
-		//  Estimated: `3676`
-		// Minimum execution time: 95_267_000 picoseconds.
-		Weight::from_parts(125_716_000, 0)
-			.saturating_add(Weight::from_parts(0, 3676))
+		//  Measured:  `380`
+		//  Estimated: `3694`
+		// Minimum execution time: 92_878_000 picoseconds.
+		Weight::from_parts(110_014_000, 0)
+			.saturating_add(Weight::from_parts(0, 3694))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `106`
 		//  Estimated: `3556`
-		// Minimum execution time: 44_441_000 picoseconds.
-		Weight::from_parts(67_225_000, 0)
+		// Minimum execution time: 41_512_000 picoseconds.
+		Weight::from_parts(52_668_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -144,8 +144,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `150`
 		//  Estimated: `3556`
-		// Minimum execution time: 37_110_000 picoseconds.
-		Weight::from_parts(46_999_000, 0)
+		// Minimum execution time: 35_733_000 picoseconds.
+		Weight::from_parts(53_270_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `106`
 		//  Estimated: `3556`
-		// Minimum execution time: 24_621_000 picoseconds.
-		Weight::from_parts(33_769_000, 0)
+		// Minimum execution time: 24_937_000 picoseconds.
+		Weight::from_parts(32_418_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `3556`
-		// Minimum execution time: 28_146_000 picoseconds.
-		Weight::from_parts(43_592_000, 0)
+		// Minimum execution time: 16_134_000 picoseconds.
+		Weight::from_parts(32_078_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -186,8 +186,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `68`
 		//  Estimated: `3556`
-		// Minimum execution time: 14_666_000 picoseconds.
-		Weight::from_parts(20_877_000, 0)
+		// Minimum execution time: 9_864_000 picoseconds.
+		Weight::from_parts(14_101_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `106`
 		//  Estimated: `3556`
-		// Minimum execution time: 42_657_000 picoseconds.
-		Weight::from_parts(55_104_000, 0)
+		// Minimum execution time: 35_824_000 picoseconds.
+		Weight::from_parts(56_334_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -216,8 +216,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `68`
 		//  Estimated: `3556`
-		// Minimum execution time: 14_833_000 picoseconds.
-		Weight::from_parts(19_007_000, 0)
+		// Minimum execution time: 8_854_000 picoseconds.
+		Weight::from_parts(12_699_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -230,8 +230,8 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `68`
 		//  Estimated: `3556`
-		// Minimum execution time: 14_593_000 picoseconds.
-		Weight::from_parts(19_790_000, 0)
+		// Minimum execution time: 9_484_000 picoseconds.
+		Weight::from_parts(13_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 3556))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -241,21 +241,21 @@ impl<T: frame_system::Config> pallet_preimage::WeightInfo for WeightInfo<T> {
 	/// Storage: `System::Account` (r:1024 w:1024)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1024 w:1024)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Preimage::RequestStatusFor` (r:0 w:1024)
 	/// Proof: `Preimage::RequestStatusFor` (`max_values`: None, `max_size`: Some(91), added: 2566, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 1024]`.
 	fn ensure_updated(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2106 + n * (177 ±0)`
-		//  Estimated: `990 + n * (2686 ±0)`
-		// Minimum execution time: 78_084_000 picoseconds.
-		Weight::from_parts(80_744_000, 0)
+		//  Measured:  `2149 + n * (177 ±0)`
+		//  Estimated: `990 + n * (2704 ±0)`
+		// Minimum execution time: 59_779_000 picoseconds.
+		Weight::from_parts(56_133_513, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 570_183
-			.saturating_add(Weight::from_parts(79_082_653, 0).saturating_mul(n.into()))
+			// Standard Error: 358_622
+			.saturating_add(Weight::from_parts(63_001_877, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2686).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(n.into()))
 	}
 }

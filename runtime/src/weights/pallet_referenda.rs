@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
@@ -53,8 +53,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `83`
 		//  Estimated: `13928`
-		// Minimum execution time: 41_667_000 picoseconds.
-		Weight::from_parts(46_784_000, 0)
+		// Minimum execution time: 28_923_000 picoseconds.
+		Weight::from_parts(31_647_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `436`
 		//  Estimated: `26866`
-		// Minimum execution time: 65_316_000 picoseconds.
-		Weight::from_parts(71_208_000, 0)
+		// Minimum execution time: 44_096_000 picoseconds.
+		Weight::from_parts(49_163_000, 0)
 			.saturating_add(Weight::from_parts(0, 26866))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3223`
 		//  Estimated: `13928`
-		// Minimum execution time: 88_122_000 picoseconds.
-		Weight::from_parts(103_412_000, 0)
+		// Minimum execution time: 61_983_000 picoseconds.
+		Weight::from_parts(69_223_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3243`
 		//  Estimated: `13928`
-		// Minimum execution time: 86_314_000 picoseconds.
-		Weight::from_parts(97_455_000, 0)
+		// Minimum execution time: 61_952_000 picoseconds.
+		Weight::from_parts(69_874_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -135,8 +135,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `436`
 		//  Estimated: `26866`
-		// Minimum execution time: 76_619_000 picoseconds.
-		Weight::from_parts(83_382_000, 0)
+		// Minimum execution time: 53_449_000 picoseconds.
+		Weight::from_parts(58_137_000, 0)
 			.saturating_add(Weight::from_parts(0, 26866))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -155,8 +155,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `436`
 		//  Estimated: `26866`
-		// Minimum execution time: 74_859_000 picoseconds.
-		Weight::from_parts(81_808_000, 0)
+		// Minimum execution time: 51_166_000 picoseconds.
+		Weight::from_parts(56_344_000, 0)
 			.saturating_add(Weight::from_parts(0, 26866))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -167,8 +167,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `254`
 		//  Estimated: `3831`
-		// Minimum execution time: 36_553_000 picoseconds.
-		Weight::from_parts(39_736_000, 0)
+		// Minimum execution time: 24_176_000 picoseconds.
+		Weight::from_parts(26_980_000, 0)
 			.saturating_add(Weight::from_parts(0, 3831))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -179,8 +179,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `205`
 		//  Estimated: `3831`
-		// Minimum execution time: 33_339_000 picoseconds.
-		Weight::from_parts(37_213_000, 0)
+		// Minimum execution time: 23_184_000 picoseconds.
+		Weight::from_parts(26_499_000, 0)
 			.saturating_add(Weight::from_parts(0, 3831))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `384`
 		//  Estimated: `13928`
-		// Minimum execution time: 37_046_000 picoseconds.
-		Weight::from_parts(43_978_000, 0)
+		// Minimum execution time: 23_906_000 picoseconds.
+		Weight::from_parts(31_567_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -215,8 +215,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `690`
 		//  Estimated: `13928`
-		// Minimum execution time: 103_191_000 picoseconds.
-		Weight::from_parts(116_934_000, 0)
+		// Minimum execution time: 76_614_000 picoseconds.
+		Weight::from_parts(94_070_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -231,8 +231,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `5477`
-		// Minimum execution time: 22_387_000 picoseconds.
-		Weight::from_parts(37_330_000, 0)
+		// Minimum execution time: 13_740_000 picoseconds.
+		Weight::from_parts(23_005_000, 0)
 			.saturating_add(Weight::from_parts(0, 5477))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -249,8 +249,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3253`
 		//  Estimated: `13928`
-		// Minimum execution time: 66_421_000 picoseconds.
-		Weight::from_parts(106_314_000, 0)
+		// Minimum execution time: 46_480_000 picoseconds.
+		Weight::from_parts(55_683_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -267,8 +267,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3253`
 		//  Estimated: `13928`
-		// Minimum execution time: 67_410_000 picoseconds.
-		Weight::from_parts(114_296_000, 0)
+		// Minimum execution time: 46_680_000 picoseconds.
+		Weight::from_parts(61_973_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -283,8 +283,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3115`
 		//  Estimated: `5477`
-		// Minimum execution time: 38_558_000 picoseconds.
-		Weight::from_parts(63_762_000, 0)
+		// Minimum execution time: 28_823_000 picoseconds.
+		Weight::from_parts(44_826_000, 0)
 			.saturating_add(Weight::from_parts(0, 5477))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -299,8 +299,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3115`
 		//  Estimated: `5477`
-		// Minimum execution time: 38_961_000 picoseconds.
-		Weight::from_parts(55_833_000, 0)
+		// Minimum execution time: 26_008_000 picoseconds.
+		Weight::from_parts(35_433_000, 0)
 			.saturating_add(Weight::from_parts(0, 5477))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -317,8 +317,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3119`
 		//  Estimated: `5477`
-		// Minimum execution time: 44_877_000 picoseconds.
-		Weight::from_parts(58_070_000, 0)
+		// Minimum execution time: 29_964_000 picoseconds.
+		Weight::from_parts(36_003_000, 0)
 			.saturating_add(Weight::from_parts(0, 5477))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -335,8 +335,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3139`
 		//  Estimated: `5477`
-		// Minimum execution time: 43_310_000 picoseconds.
-		Weight::from_parts(76_755_000, 0)
+		// Minimum execution time: 31_016_000 picoseconds.
+		Weight::from_parts(38_477_000, 0)
 			.saturating_add(Weight::from_parts(0, 5477))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -351,8 +351,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `436`
 		//  Estimated: `13928`
-		// Minimum execution time: 35_396_000 picoseconds.
-		Weight::from_parts(65_250_000, 0)
+		// Minimum execution time: 23_345_000 picoseconds.
+		Weight::from_parts(38_828_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -367,8 +367,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `484`
 		//  Estimated: `13928`
-		// Minimum execution time: 35_442_000 picoseconds.
-		Weight::from_parts(44_029_000, 0)
+		// Minimum execution time: 21_753_000 picoseconds.
+		Weight::from_parts(27_511_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -381,8 +381,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `382`
 		//  Estimated: `3831`
-		// Minimum execution time: 23_416_000 picoseconds.
-		Weight::from_parts(31_571_000, 0)
+		// Minimum execution time: 14_642_000 picoseconds.
+		Weight::from_parts(16_164_000, 0)
 			.saturating_add(Weight::from_parts(0, 3831))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -399,8 +399,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `484`
 		//  Estimated: `13928`
-		// Minimum execution time: 45_376_000 picoseconds.
-		Weight::from_parts(52_897_000, 0)
+		// Minimum execution time: 28_993_000 picoseconds.
+		Weight::from_parts(33_259_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -417,8 +417,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `484`
 		//  Estimated: `13928`
-		// Minimum execution time: 46_727_000 picoseconds.
-		Weight::from_parts(52_778_000, 0)
+		// Minimum execution time: 29_544_000 picoseconds.
+		Weight::from_parts(35_002_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -433,8 +433,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `537`
 		//  Estimated: `13928`
-		// Minimum execution time: 40_602_000 picoseconds.
-		Weight::from_parts(45_494_000, 0)
+		// Minimum execution time: 24_807_000 picoseconds.
+		Weight::from_parts(28_282_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -449,8 +449,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `520`
 		//  Estimated: `13928`
-		// Minimum execution time: 40_300_000 picoseconds.
-		Weight::from_parts(46_419_000, 0)
+		// Minimum execution time: 26_350_000 picoseconds.
+		Weight::from_parts(29_674_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -465,8 +465,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `537`
 		//  Estimated: `13928`
-		// Minimum execution time: 39_528_000 picoseconds.
-		Weight::from_parts(44_971_000, 0)
+		// Minimum execution time: 25_298_000 picoseconds.
+		Weight::from_parts(28_963_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -481,8 +481,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `541`
 		//  Estimated: `13928`
-		// Minimum execution time: 38_046_000 picoseconds.
-		Weight::from_parts(41_892_000, 0)
+		// Minimum execution time: 23_716_000 picoseconds.
+		Weight::from_parts(26_680_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -499,8 +499,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `541`
 		//  Estimated: `26866`
-		// Minimum execution time: 53_943_000 picoseconds.
-		Weight::from_parts(58_783_000, 0)
+		// Minimum execution time: 34_912_000 picoseconds.
+		Weight::from_parts(39_328_000, 0)
 			.saturating_add(Weight::from_parts(0, 26866))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -515,8 +515,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `537`
 		//  Estimated: `13928`
-		// Minimum execution time: 40_832_000 picoseconds.
-		Weight::from_parts(44_587_000, 0)
+		// Minimum execution time: 25_028_000 picoseconds.
+		Weight::from_parts(29_164_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -533,8 +533,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `388`
 		//  Estimated: `3831`
-		// Minimum execution time: 26_747_000 picoseconds.
-		Weight::from_parts(30_835_000, 0)
+		// Minimum execution time: 16_915_000 picoseconds.
+		Weight::from_parts(23_114_000, 0)
 			.saturating_add(Weight::from_parts(0, 3831))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -547,8 +547,8 @@ impl<T: frame_system::Config> pallet_referenda::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `359`
 		//  Estimated: `3831`
-		// Minimum execution time: 21_848_000 picoseconds.
-		Weight::from_parts(24_659_000, 0)
+		// Minimum execution time: 13_340_000 picoseconds.
+		Weight::from_parts(16_044_000, 0)
 			.saturating_add(Weight::from_parts(0, 3831))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))

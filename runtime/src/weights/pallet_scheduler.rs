@@ -6,15 +6,15 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
-//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
 // /root/.cache/verity-target/release/verity-node
 // benchmark
 // pallet
 // --chain
-// dev
+// local
 // --pallet
 // pallet_scheduler
 // --extrinsic
@@ -49,8 +49,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `30`
 		//  Estimated: `1489`
-		// Minimum execution time: 7_653_000 picoseconds.
-		Weight::from_parts(9_871_000, 0)
+		// Minimum execution time: 5_078_000 picoseconds.
+		Weight::from_parts(5_598_000, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -62,11 +62,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `77 + s * (177 ±0)`
 		//  Estimated: `13928`
-		// Minimum execution time: 5_964_000 picoseconds.
-		Weight::from_parts(14_819_252, 0)
+		// Minimum execution time: 3_696_000 picoseconds.
+		Weight::from_parts(6_001_636, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 2_479
-			.saturating_add(Weight::from_parts(857_263, 0).saturating_mul(s.into()))
+			// Standard Error: 629
+			.saturating_add(Weight::from_parts(365_076, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_310_000 picoseconds.
-		Weight::from_parts(7_506_000, 0)
+		// Minimum execution time: 2_643_000 picoseconds.
+		Weight::from_parts(3_205_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `Preimage::PreimageFor` (r:1 w:1)
@@ -89,11 +89,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `141 + s * (1 ±0)`
 		//  Estimated: `3604 + s * (1 ±0)`
-		// Minimum execution time: 25_570_000 picoseconds.
-		Weight::from_parts(52_719_367, 0)
+		// Minimum execution time: 15_914_000 picoseconds.
+		Weight::from_parts(16_635_000, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 22
-			.saturating_add(Weight::from_parts(1_991, 0).saturating_mul(s.into()))
+			// Standard Error: 2
+			.saturating_add(Weight::from_parts(673, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(s.into()))
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_451_000 picoseconds.
-		Weight::from_parts(11_127_000, 0)
+		// Minimum execution time: 3_725_000 picoseconds.
+		Weight::from_parts(4_186_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -113,24 +113,24 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_390_000 picoseconds.
-		Weight::from_parts(7_679_000, 0)
+		// Minimum execution time: 2_654_000 picoseconds.
+		Weight::from_parts(3_215_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn execute_dispatch_signed() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_324_000 picoseconds.
-		Weight::from_parts(6_741_000, 0)
+		// Minimum execution time: 2_033_000 picoseconds.
+		Weight::from_parts(2_614_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn execute_dispatch_unsigned() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_276_000 picoseconds.
-		Weight::from_parts(6_576_000, 0)
+		// Minimum execution time: 1_993_000 picoseconds.
+		Weight::from_parts(2_414_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `Scheduler::Agenda` (r:1 w:1)
@@ -140,11 +140,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `77 + s * (177 ±0)`
 		//  Estimated: `13928`
-		// Minimum execution time: 14_767_000 picoseconds.
-		Weight::from_parts(33_440_716, 0)
+		// Minimum execution time: 8_813_000 picoseconds.
+		Weight::from_parts(11_728_437, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 5_602
-			.saturating_add(Weight::from_parts(1_008_772, 0).saturating_mul(s.into()))
+			// Standard Error: 1_595
+			.saturating_add(Weight::from_parts(399_232, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -159,11 +159,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `77 + s * (177 ±0)`
 		//  Estimated: `13928`
-		// Minimum execution time: 22_114_000 picoseconds.
-		Weight::from_parts(38_833_727, 0)
+		// Minimum execution time: 13_310_000 picoseconds.
+		Weight::from_parts(14_789_097, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 10_451
-			.saturating_add(Weight::from_parts(1_336_991, 0).saturating_mul(s.into()))
+			// Standard Error: 1_477
+			.saturating_add(Weight::from_parts(584_610, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -176,11 +176,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `191 + s * (187 ±0)`
 		//  Estimated: `13928`
-		// Minimum execution time: 19_443_000 picoseconds.
-		Weight::from_parts(36_563_466, 0)
+		// Minimum execution time: 11_647_000 picoseconds.
+		Weight::from_parts(15_812_984, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 9_397
-			.saturating_add(Weight::from_parts(976_838, 0).saturating_mul(s.into()))
+			// Standard Error: 1_948
+			.saturating_add(Weight::from_parts(453_413, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -195,11 +195,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `262 + s * (186 ±0)`
 		//  Estimated: `13928`
-		// Minimum execution time: 24_711_000 picoseconds.
-		Weight::from_parts(43_833_398, 0)
+		// Minimum execution time: 14_952_000 picoseconds.
+		Weight::from_parts(17_317_370, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 8_325
-			.saturating_add(Weight::from_parts(1_431_706, 0).saturating_mul(s.into()))
+			// Standard Error: 1_849
+			.saturating_add(Weight::from_parts(631_555, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -212,11 +212,11 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `117`
 		//  Estimated: `13928`
-		// Minimum execution time: 13_881_000 picoseconds.
-		Weight::from_parts(23_542_177, 0)
+		// Minimum execution time: 7_992_000 picoseconds.
+		Weight::from_parts(8_891_331, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
-			// Standard Error: 2_907
-			.saturating_add(Weight::from_parts(121_316, 0).saturating_mul(s.into()))
+			// Standard Error: 341
+			.saturating_add(Weight::from_parts(29_701, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -228,8 +228,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8927`
 		//  Estimated: `13928`
-		// Minimum execution time: 36_419_000 picoseconds.
-		Weight::from_parts(66_475_000, 0)
+		// Minimum execution time: 20_861_000 picoseconds.
+		Weight::from_parts(24_516_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -244,8 +244,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9605`
 		//  Estimated: `13928`
-		// Minimum execution time: 44_634_000 picoseconds.
-		Weight::from_parts(79_245_000, 0)
+		// Minimum execution time: 26_770_000 picoseconds.
+		Weight::from_parts(30_225_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -258,8 +258,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8939`
 		//  Estimated: `13928`
-		// Minimum execution time: 33_648_000 picoseconds.
-		Weight::from_parts(59_816_000, 0)
+		// Minimum execution time: 21_292_000 picoseconds.
+		Weight::from_parts(24_647_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -274,8 +274,8 @@ impl<T: frame_system::Config> pallet_scheduler::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `9617`
 		//  Estimated: `13928`
-		// Minimum execution time: 41_572_000 picoseconds.
-		Weight::from_parts(74_048_000, 0)
+		// Minimum execution time: 27_842_000 picoseconds.
+		Weight::from_parts(30_956_000, 0)
 			.saturating_add(Weight::from_parts(0, 13928))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))

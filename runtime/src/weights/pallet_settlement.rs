@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -48,33 +48,33 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_074_656_000 picoseconds.
-		Weight::from_parts(3_761_794_343, 0)
+		// Minimum execution time: 2_199_352_000 picoseconds.
+		Weight::from_parts(3_069_355_482, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 510_377
-			.saturating_add(Weight::from_parts(18_723_906, 0).saturating_mul(n.into()))
+			// Standard Error: 198_506
+			.saturating_add(Weight::from_parts(15_157_642, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 64]`.
 	fn verify_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_066_730_000 picoseconds.
-		Weight::from_parts(4_395_735_992, 0)
+		// Minimum execution time: 3_110_341_000 picoseconds.
+		Weight::from_parts(3_348_857_934, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 7_172_482
-			.saturating_add(Weight::from_parts(767_643_386, 0).saturating_mul(n.into()))
+			// Standard Error: 5_782_278
+			.saturating_add(Weight::from_parts(627_109_767, 0).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 600]`.
 	fn commit_input(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 264_034_000 picoseconds.
-		Weight::from_parts(148_353_923, 0)
+		// Minimum execution time: 264_434_000 picoseconds.
+		Weight::from_parts(440_531_537, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 161_002
-			.saturating_add(Weight::from_parts(59_497_792, 0).saturating_mul(n.into()))
+			// Standard Error: 641_500
+			.saturating_add(Weight::from_parts(70_926_760, 0).saturating_mul(n.into()))
 	}
 	/// Storage: `Settlement::Phase1` (r:1 w:1)
 	/// Proof: `Settlement::Phase1` (`max_values`: Some(1), `max_size`: Some(45), added: 540, mode: `MaxEncodedLen`)
@@ -82,31 +82,73 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	/// Proof: `Settlement::Phase1Contributors` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase1Steps` (r:1 w:1)
 	/// Proof: `Settlement::Phase1Steps` (`max_values`: None, `max_size`: Some(757), added: 3232, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:0 w:1)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	fn contribute_phase1() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `948`
+		//  Measured:  `1151`
 		//  Estimated: `4222`
-		// Minimum execution time: 26_894_969_000 picoseconds.
-		Weight::from_parts(27_369_673_000, 0)
+		// Minimum execution time: 22_423_391_000 picoseconds.
+		Weight::from_parts(24_001_446_000, 0)
 			.saturating_add(Weight::from_parts(0, 4222))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(deposits::<T>(1, HOLD))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Settlement::Phase1` (r:1 w:1)
 	/// Proof: `Settlement::Phase1` (`max_values`: Some(1), `max_size`: Some(45), added: 540, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase1Steps` (r:1 w:0)
 	/// Proof: `Settlement::Phase1Steps` (`max_values`: None, `max_size`: Some(757), added: 3232, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:257 w:256)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 256]`.
 	fn seal_phase1(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `908`
-		//  Estimated: `4222`
-		// Minimum execution time: 24_279_000 picoseconds.
-		Weight::from_parts(28_685_000, 0)
+		//  Measured:  `3353 + c * (230 ±0)`
+		//  Estimated: `4222 + c * (2704 ±0)`
+		// Minimum execution time: 75_993_000 picoseconds.
+		Weight::from_parts(323_078_815, 0)
 			.saturating_add(Weight::from_parts(0, 4222))
-			.saturating_add(T::DbWeight::get().reads(2))
+			// Standard Error: 2_050_857
+			.saturating_add(Weight::from_parts(48_407_000, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(deposits::<T>(c, RELEASE))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(c.into()))
+	}
+	/// Storage: `Settlement::Phase1` (r:1 w:1)
+	/// Proof: `Settlement::Phase1` (`max_values`: Some(1), `max_size`: Some(45), added: 540, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Phase1Steps` (r:256 w:256)
+	/// Proof: `Settlement::Phase1Steps` (`max_values`: None, `max_size`: Some(757), added: 3232, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Phase1Contributors` (r:256 w:256)
+	/// Proof: `Settlement::Phase1Contributors` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:257 w:256)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 256]`.
+	fn reset_phase1(c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1926 + c * (335 ±0)`
+		//  Estimated: `3578 + c * (3232 ±0)`
+		// Minimum execution time: 86_199_000 picoseconds.
+		Weight::from_parts(145_125_461, 0)
+			.saturating_add(Weight::from_parts(0, 3578))
+			// Standard Error: 1_902_637
+			.saturating_add(Weight::from_parts(48_127_387, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 3232).saturating_mul(c.into()))
 	}
 	/// Storage: `Settlement::Phase1` (r:1 w:0)
 	/// Proof: `Settlement::Phase1` (`max_values`: Some(1), `max_size`: Some(45), added: 540, mode: `MaxEncodedLen`)
@@ -118,52 +160,59 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	/// Proof: `Settlement::Phase2Steps` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2Contributors` (r:256 w:256)
 	/// Proof: `Settlement::Phase2Contributors` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:257 w:256)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2` (r:0 w:1)
-	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15542), added: 18017, mode: `MaxEncodedLen`)
+	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15578), added: 18053, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 161]`.
 	/// The range of component `c` is `[0, 256]`.
 	fn begin_phase2(n: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1455 + c * (105 ±0)`
+		//  Measured:  `3438 + c * (335 ±0)`
 		//  Estimated: `4222 + c * (2896 ±0)`
-		// Minimum execution time: 1_431_849_000 picoseconds.
-		Weight::from_parts(4_488_901_691, 0)
+		// Minimum execution time: 12_588_505_000 picoseconds.
+		Weight::from_parts(12_668_034_000, 0)
 			.saturating_add(Weight::from_parts(0, 4222))
-			// Standard Error: 17_075_764
-			.saturating_add(Weight::from_parts(439_539_187, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			// Standard Error: 7_912_637
+			.saturating_add(Weight::from_parts(309_966_289, 0).saturating_mul(n.into()))
+			// Standard Error: 4_978_129
+			.saturating_add(Weight::from_parts(24_719_818, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(c.into()))
-			.saturating_add(deposits::<T>(c, RELEASE))
 	}
 	/// Storage: `Settlement::Phase2` (r:1 w:1)
-	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15542), added: 18017, mode: `MaxEncodedLen`)
+	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15578), added: 18053, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2Contributors` (r:1 w:1)
 	/// Proof: `Settlement::Phase2Contributors` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2Steps` (r:1 w:1)
 	/// Proof: `Settlement::Phase2Steps` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:0 w:1)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	fn contribute_phase2() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1077`
-		//  Estimated: `19007`
-		// Minimum execution time: 11_795_498_000 picoseconds.
-		Weight::from_parts(12_128_706_000, 0)
-			.saturating_add(Weight::from_parts(0, 19007))
-			// The model's read (a retired model takes no contributions) was added by hand: the
-			// benchmark of 2026-12-02 on another machine (AMD EPYC) lists it, at the same
-			// estimated proof size.
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(deposits::<T>(1, HOLD))
+		//  Measured:  `1738`
+		//  Estimated: `19043`
+		// Minimum execution time: 9_650_301_000 picoseconds.
+		Weight::from_parts(10_332_169_000, 0)
+			.saturating_add(Weight::from_parts(0, 19043))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2` (r:1 w:1)
-	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15542), added: 18017, mode: `MaxEncodedLen`)
+	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15578), added: 18053, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2Steps` (r:256 w:256)
 	/// Proof: `Settlement::Phase2Steps` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::MinContributors` (r:1 w:0)
@@ -172,12 +221,26 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	/// Proof: `Settlement::Phase1` (`max_values`: Some(1), `max_size`: Some(45), added: 540, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase1Steps` (r:1 w:0)
 	/// Proof: `Settlement::Phase1Steps` (`max_values`: None, `max_size`: Some(757), added: 3232, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::WorkerOf` (r:256 w:0)
+	/// Proof: `Operators::WorkerOf` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Workers` (r:256 w:0)
+	/// Proof: `Operators::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::Operators` (r:256 w:0)
+	/// Proof: `Operators::Operators` (`max_values`: None, `max_size`: Some(1741), added: 4216, mode: `MaxEncodedLen`)
+	/// Storage: `Operators::MinBond` (r:1 w:0)
+	/// Proof: `Operators::MinBond` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Models::VerifyingKeys` (r:1 w:1)
 	/// Proof: `Models::VerifyingKeys` (`max_values`: None, `max_size`: Some(17460), added: 19935, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeyVersions` (r:1 w:1)
 	/// Proof: `Models::KeyVersions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::Phase2Contributors` (r:256 w:256)
 	/// Proof: `Settlement::Phase2Contributors` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:257 w:256)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `Settlement::SealedContributors` (r:0 w:1)
 	/// Proof: `Settlement::SealedContributors` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
 	/// Storage: `Models::KeySetups` (r:0 w:1)
@@ -186,38 +249,50 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 	/// The range of component `c` is `[1, 256]`.
 	fn seal_phase2(n: u32, c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1661 + c * (438 ±0) + n * (96 ±0)`
-		//  Estimated: `20925 + c * (2896 ±0)`
-		// Minimum execution time: 6_105_302_000 picoseconds.
-		Weight::from_parts(2_531_787_528, 0)
+		//  Measured:  `4394 + c * (668 ±0) + n * (96 ±0)`
+		//  Estimated: `20925 + c * (4216 ±0)`
+		// Minimum execution time: 16_289_468_000 picoseconds.
+		Weight::from_parts(594_822_352, 0)
 			.saturating_add(Weight::from_parts(0, 20925))
-			// Standard Error: 1_729_246
-			.saturating_add(Weight::from_parts(112_459_200, 0).saturating_mul(n.into()))
-			// Standard Error: 1_087_144
-			.saturating_add(Weight::from_parts(13_635_384, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+			// Standard Error: 6_956_855
+			.saturating_add(Weight::from_parts(108_606_435, 0).saturating_mul(n.into()))
+			// Standard Error: 4_373_671
+			.saturating_add(Weight::from_parts(63_755_120, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(c.into()))
-			// Added by hand: the voucher check reads, for each contributor,
-			// `Operators::WorkerOf`, `Operators::Workers`, `Operators::Operators` and
-			// `Operators::MinBond` (proof sizes from this runtime's pallet_operators weights).
-			// The benchmark rerun on 2026-12-02 on another machine (AMD EPYC, release node,
-			// STEPS 10, REPEAT 5) measured 8 + 5·c reads and 4 216 bytes of proof a contributor,
-			// which these cover; its times are not taken, to keep this file's from one machine.
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2555 + 2555 + 4216 + 2500).saturating_mul(c.into()))
-			.saturating_add(deposits::<T>(c, RELEASE))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 4216).saturating_mul(c.into()))
 	}
-	/// Not benchmarked yet: ending a phase 2 does what beginning it again does for `c`
-	/// contributions (forgets them, releases their deposits) without checking bases.
-	fn reset_phase1(c: u32, ) -> Weight {
-		// Clears as many records and releases as many deposits as ending a phase 2.
-		<Self as pallet_settlement::WeightInfo>::begin_phase2(1, c)
-	}
+	/// Storage: `Settlement::Phase2` (r:1 w:1)
+	/// Proof: `Settlement::Phase2` (`max_values`: None, `max_size`: Some(15578), added: 18053, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(450), added: 2925, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Phase2Steps` (r:256 w:256)
+	/// Proof: `Settlement::Phase2Steps` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Phase2Contributors` (r:256 w:256)
+	/// Proof: `Settlement::Phase2Contributors` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Settlement::Deposits` (r:257 w:256)
+	/// Proof: `Settlement::Deposits` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 256]`.
 	fn end_phase2(c: u32, ) -> Weight {
-		<Self as pallet_settlement::WeightInfo>::begin_phase2(1, c)
+		// Proof Size summary in bytes:
+		//  Measured:  `2875 + c * (335 ±0)`
+		//  Estimated: `19043 + c * (2896 ±0)`
+		// Minimum execution time: 33_320_000 picoseconds.
+		Weight::from_parts(46_030_524, 0)
+			.saturating_add(Weight::from_parts(0, 19043))
+			// Standard Error: 183_078
+			.saturating_add(Weight::from_parts(45_303_587, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(c.into()))
 	}
 	/// Storage: `Settlement::MinContributors` (r:0 w:1)
 	/// Proof: `Settlement::MinContributors` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -225,26 +300,9 @@ impl<T: frame_system::Config> pallet_settlement::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 7_054_000 picoseconds.
-		Weight::from_parts(11_888_000, 0)
+		// Minimum execution time: 4_156_000 picoseconds.
+		Weight::from_parts(4_687_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-}
-
-// Added by hand for the contribution deposits (2026-12-02), until the next run of
-// scripts/bench-pallets.sh measures them: holding a deposit is taken as what
-// `pallet_models::register_model` measured on the same machine (it holds the model deposit and
-// writes the model besides), releasing one as `pallet_models::reap_model` (it releases the
-// deposit and removes the model and its keys besides); each reads and writes
-// `Settlement::Deposits` (2 588 bytes of proof), `Balances::Holds` (2 668) and
-// `System::Account` (2 603).
-const HOLD: u64 = 85_678_000;
-const RELEASE: u64 = 136_858_000;
-
-/// `c` deposits held or released at `each` picoseconds.
-fn deposits<T: frame_system::Config>(c: u32, each: u64) -> Weight {
-	Weight::from_parts(each, 2588 + 2668 + 2603)
-		.saturating_add(T::DbWeight::get().reads_writes(3, 3))
-		.saturating_mul(c.into())
 }

@@ -6,7 +6,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `10`, REPEAT: `5`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("local")`, DB CACHE: 1024
 
 // Executed Command:
@@ -53,8 +53,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `1887`
-		// Minimum execution time: 14_731_000 picoseconds.
-		Weight::from_parts(25_612_000, 0)
+		// Minimum execution time: 8_152_000 picoseconds.
+		Weight::from_parts(9_684_000, 0)
 			.saturating_add(Weight::from_parts(0, 1887))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -65,8 +65,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `90`
 		//  Estimated: `1887`
-		// Minimum execution time: 7_715_000 picoseconds.
-		Weight::from_parts(12_703_000, 0)
+		// Minimum execution time: 5_047_000 picoseconds.
+		Weight::from_parts(5_648_000, 0)
 			.saturating_add(Weight::from_parts(0, 1887))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -82,11 +82,11 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `405`
 		//  Estimated: `3593`
-		// Minimum execution time: 17_015_000 picoseconds.
-		Weight::from_parts(25_127_004, 0)
+		// Minimum execution time: 11_327_000 picoseconds.
+		Weight::from_parts(13_207_324, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
-			// Standard Error: 3_331
-			.saturating_add(Weight::from_parts(99_285, 0).saturating_mul(p.into()))
+			// Standard Error: 490
+			.saturating_add(Weight::from_parts(44_856, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6`
 		//  Estimated: `1489`
-		// Minimum execution time: 12_706_000 picoseconds.
-		Weight::from_parts(14_954_000, 0)
+		// Minimum execution time: 7_962_000 picoseconds.
+		Weight::from_parts(9_954_000, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `736`
 		//  Estimated: `6196`
-		// Minimum execution time: 65_808_000 picoseconds.
-		Weight::from_parts(71_679_000, 0)
+		// Minimum execution time: 47_992_000 picoseconds.
+		Weight::from_parts(53_510_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -124,8 +124,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `124`
 		//  Estimated: `3534`
-		// Minimum execution time: 15_455_000 picoseconds.
-		Weight::from_parts(17_553_000, 0)
+		// Minimum execution time: 9_634_000 picoseconds.
+		Weight::from_parts(15_863_000, 0)
 			.saturating_add(Weight::from_parts(0, 3534))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -136,8 +136,8 @@ impl<T: frame_system::Config> pallet_treasury::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `124`
 		//  Estimated: `3534`
-		// Minimum execution time: 13_781_000 picoseconds.
-		Weight::from_parts(15_963_000, 0)
+		// Minimum execution time: 8_783_000 picoseconds.
+		Weight::from_parts(10_045_000, 0)
 			.saturating_add(Weight::from_parts(0, 3534))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
