@@ -374,6 +374,7 @@ fn new_full_with<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			client.clone(),
 			transaction_pool.clone(),
 			keystore_container.keystore(),
+			sync_service.clone(),
 			worker,
 			&worker_params,
 		);

@@ -408,7 +408,7 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 			},
 		)
 		.await;
-	let mut parents = Vec::new();
+	let (mut parents, mut transcripts) = (Vec::new(), Vec::new());
 	let mut deepest = (0, 0);
 	for index in 0..contributions {
 		let step: Phase2StepOf<Runtime> =
@@ -416,6 +416,7 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 				.await
 				.unwrap();
 		parents.push(step.parent);
+		transcripts.push(step.transcript);
 		deepest = deepest.max((step.depth, index));
 	}
 	// Ferdie's, Eve's over it, then the node's four keys: over Ferdie's, then each over the last.
@@ -438,6 +439,44 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 5, .. })
 	)));
 	// Alice's node fetched the sealed phase-1 transcript from the peer.
+	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());
+
+	// An hour on, the node removes the phase-2 transcripts the chain no longer names (Ferdie's,
+	// which it fetched, and its keys' but the sealed one), from its store too.
+	let ceremony_dir = keys.join("ceremony");
+	let phase2_files = |dir: &Path| -> Vec<std::path::PathBuf> {
+		std::fs::read_dir(dir)
+			.unwrap()
+			.map(|file| file.unwrap().path())
+			.filter(|file| file.extension().is_some_and(|x| x == "pk"))
+			.collect()
+	};
+	assert_eq!(phase2_files(&ceremony_dir).len(), 5, "Ferdie's and the node's four");
+	let two_hours_ago =
+		std::time::SystemTime::now().checked_sub(Duration::from_secs(2 * 60 * 60)).unwrap();
+	for file in phase2_files(&ceremony_dir) {
+		let file = std::fs::File::options().write(true).open(file).unwrap();
+		file.set_modified(two_hours_ago).unwrap();
+	}
+	node.wait_until("the transcripts no longer named removed", Duration::from_secs(120), |node| {
+		let (remark, dir) = (remark.clone(), ceremony_dir.clone());
+		async move {
+			node.submit_and_watch(remark, &Sr25519Keyring::Eve.pair()).await;
+			(phase2_files(&dir).len() == 1).then_some(())
+		}
+	})
+	.await;
+	let sealed_key = transcripts[deepest.1 as usize];
+	let sealed_file =
+		verity_node::worker::phase2::transcript_file(&ceremony_dir, &DEMO_MODEL_ID, &sealed_key.0);
+	assert_eq!(phase2_files(&ceremony_dir), [sealed_file]);
+	let served = &node;
+	let blob = |hash: H256| async move {
+		served.call::<Option<String>>("blobs_get", jsonrpsee::rpc_params![hash]).await.unwrap()
+	};
+	assert!(blob(ferdie_hash).await.is_none(), "Ferdie's out of the store");
+	assert!(blob(transcripts[2]).await.is_none(), "the node's first out of the store");
+	assert!(blob(sealed_key).await.is_some(), "the sealed key served still");
 	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());
 
 	// Alice's node loses its transcript files: it fetches the sealed one by its hash (here from

@@ -658,6 +658,7 @@ pub fn spawn_worker_tasks(
 	client: Arc<FullClient>,
 	pool: Arc<TransactionPool>,
 	keystore: KeystorePtr,
+	sync: Arc<dyn sp_consensus::SyncOracle + Send + Sync>,
 	shared: Arc<Shared>,
 	params: &WorkerParams,
 ) {
@@ -687,6 +688,7 @@ pub fn spawn_worker_tasks(
 			.then(|| Arc::new(phase2::Contributor::new(phase2::dir(shared.zk.dir())))),
 		transcripts: Default::default(),
 		checked: Default::default(),
+		sync,
 		lie: params.worker_lie,
 		client,
 		submitter,
@@ -733,6 +735,8 @@ struct Worker {
 	transcripts: Arc<(phase2::Shared, std::sync::atomic::AtomicBool)>,
 	/// The transcript files hashed to see whether they are the ones to fetch.
 	checked: Arc<phase2::Checked>,
+	/// Whether the node is catching up with the chain.
+	sync: Arc<dyn sp_consensus::SyncOracle + Send + Sync>,
 	/// `--worker-lie`: flip the bytes of every `Fast` output (tests only).
 	lie: bool,
 	submitter: Arc<Submitter>,
@@ -834,7 +838,7 @@ impl Worker {
 		self.play_rounds(members, number);
 		self.audit(audits, number);
 		self.contribute(best, number, &verifiers);
-		self.share_transcripts();
+		self.tend_transcripts(info.finalized_hash);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -1176,9 +1180,13 @@ impl Worker {
 		});
 	}
 
-	/// Puts the ceremony directory's new transcripts into the store, where peers fetch them
-	/// ([`phase2::share`]), off the async executor; one pass at a time.
-	fn share_transcripts(&self) {
+	/// Tends the ceremony directory off the async executor, one pass at a time: removes the
+	/// phase-2 transcripts the chain no longer names at its `finalized` block
+	/// ([`phase2::prune`]: of phases that ended, keys replaced, models reaped), unless the node
+	/// is catching up with the chain (its blocks would not name what the chain does) or is
+	/// making or waiting for a contribution to the model; then puts the new transcripts into
+	/// the store, where peers fetch them ([`phase2::share`]).
+	fn tend_transcripts(&self, finalized: sp_core::H256) {
 		use std::sync::atomic::Ordering;
 		if self.transcripts.1.swap(true, Ordering::AcqRel) {
 			return;
@@ -1191,8 +1199,31 @@ impl Worker {
 			}
 		}
 		let (done, shared) = (Done(self.transcripts.clone()), self.shared.clone());
+		let prune = !self.sync.is_major_syncing();
+		let busy = self.ceremony.as_ref().map(|ceremony| ceremony.busy()).unwrap_or_default();
+		let client = self.client.clone();
 		self.spawner.spawn_blocking("verity-worker-transcripts", Some("worker"), async move {
 			let dir = phase2::dir(shared.zk.dir());
+			if prune {
+				let on_chain: HashMap<ModelId, HashSet<sp_core::H256>> = phase2::models_in(&dir)
+					.into_iter()
+					.filter(|model| !busy.contains(model))
+					.filter_map(|model| {
+						phase2::named_on_chain(&client, finalized, &model)
+							.map(|named| (model, named))
+					})
+					.collect();
+				let before = std::time::SystemTime::now()
+					.checked_sub(phase2::KEEP_UNNAMED_FOR)
+					.unwrap_or(std::time::UNIX_EPOCH);
+				let removed = phase2::prune(&dir, &shared.store, &done.0 .0, &on_chain, before);
+				if removed > 0 {
+					log::info!(
+						target: LOG_TARGET,
+						"{removed} ceremony transcript(s) the chain no longer names removed"
+					);
+				}
+			}
 			let put = phase2::share(&dir, &shared.store, &done.0 .0);
 			if put > 0 {
 				log::info!(target: LOG_TARGET, "{put} ceremony transcript(s) shared with peers");

@@ -39,7 +39,7 @@
 //! ([`super::Worker`]'s `prove`).
 
 use std::{
-	collections::{HashMap, HashSet},
+	collections::{BTreeSet, HashMap, HashSet},
 	path::{Path, PathBuf},
 	sync::Arc,
 	time::SystemTime,
@@ -199,16 +199,113 @@ pub fn discard(dir: &Path, store: &ModelStore, candidate: &Candidate) {
 	if let Err(e) = std::fs::remove_file(&candidate.file) {
 		log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", candidate.file.display());
 	}
-	let suffix = format!("-0x{}.pk", hex::encode(candidate.transcript.0));
-	if files(dir, |name| name.ends_with(&suffix)).is_empty() {
-		let _ = store.remove(&ModelId(candidate.transcript.0));
-	}
+	unstore(dir, store, &candidate.transcript.0);
 }
 
 /// The phase-2 transcripts of `model` the node holds.
 pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 	let prefix = format!("0x{}-", hex::encode(model.0));
 	files(dir, |name| name.starts_with(&prefix) && name.ends_with(".pk"))
+}
+
+/// How long a phase-2 transcript the chain does not name is kept after it was last written: a
+/// contribution written by hand into the directory (`verity-node zk contribute --out`) is
+/// not on chain yet, and is not taken for one of a phase that ended.
+pub const KEEP_UNNAMED_FOR: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// A phase-2 transcript file's model and hash, read from its name ([`transcript_file`]).
+fn named(path: &Path) -> Option<(ModelId, [u8; 32])> {
+	let name = path.file_name()?.to_str()?.strip_suffix(".pk")?;
+	let (model, hash) = name.split_once('-')?;
+	let bytes = |hex_digits: &str| -> Option<[u8; 32]> {
+		hex::decode(hex_digits.strip_prefix("0x")?).ok()?.try_into().ok()
+	};
+	Some((ModelId(bytes(model)?), bytes(hash)?))
+}
+
+/// The models whose phase-2 transcripts are in `dir`.
+pub fn models_in(dir: &Path) -> BTreeSet<ModelId> {
+	files(dir, |name| name.ends_with(".pk"))
+		.iter()
+		.filter_map(|path| named(path))
+		.map(|(model, _)| model)
+		.collect()
+}
+
+/// The phase-2 transcripts of `model` the chain names at `at`: its key's, if the ceremony
+/// sealed it, and while a phase 2 of the model runs, its start's and every contribution's.
+/// None if the state could not be read. A key replaced is not named: the jobs pinned to it
+/// are refunded, not proved.
+pub fn named_on_chain(client: &FullClient, at: H256, model: &ModelId) -> Option<HashSet<H256>> {
+	use pallet_models_runtime_api::ModelsApi;
+	use pallet_settlement::{Phase2, Phase2Steps};
+	use sp_api::ProvideRuntimeApi;
+	/// A value that may be absent; None if the state could not be read or decoded.
+	fn get<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<Option<V>> {
+		match client.storage(at, &sp_core::storage::StorageKey(key)).ok()? {
+			Some(data) => V::decode(&mut &data.0[..]).ok().map(Some),
+			None => Some(None),
+		}
+	}
+	let mut named = HashSet::new();
+	let entry = client.runtime_api().model(at, *model).ok()?;
+	if let Some(verity_primitives::KeySetup::Ceremony { phase2, .. }) =
+		entry.and_then(|entry| entry.key_setup)
+	{
+		named.insert(phase2);
+	}
+	if let Some(info) = get::<Phase2Info>(client, at, Phase2::<Runtime>::hashed_key_for(model))? {
+		named.insert(info.origin);
+		for index in 0..info.contributions {
+			let key = Phase2Steps::<Runtime>::hashed_key_for(model, index);
+			if let Some(step) = get::<Phase2Step>(client, at, key)? {
+				named.insert(step.transcript);
+			}
+		}
+	}
+	Some(named)
+}
+
+/// Removes from `dir` the phase-2 transcripts of the models `on_chain` lists that are not among
+/// the hashes it gives them and were last written before `before`; from `store` too unless a
+/// file left has the same bytes; and from `shared`. The transcripts of a model `on_chain` does
+/// not list are left alone. Returns how many files it removed.
+pub fn prune(
+	dir: &Path,
+	store: &ModelStore,
+	shared: &Shared,
+	on_chain: &HashMap<ModelId, HashSet<H256>>,
+	before: SystemTime,
+) -> usize {
+	let unnamed = |path: &PathBuf| {
+		let Some((model, hash)) = named(path) else { return false };
+		let old = stamp(path).is_some_and(|(_, modified, _)| modified < before);
+		old && on_chain.get(&model).is_some_and(|hashes| !hashes.contains(&H256(hash)))
+	};
+	let mut removed: usize = 0;
+	for path in files(dir, |name| name.ends_with(".pk")).into_iter().filter(unnamed) {
+		match std::fs::remove_file(&path) {
+			Ok(()) => removed = removed.saturating_add(1),
+			Err(e) => {
+				log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", path.display());
+				continue;
+			},
+		}
+		shared.lock().retain(|(file, _)| *file != path);
+		if let Some((_, hash)) = named(&path) {
+			unstore(dir, store, &hash);
+		}
+	}
+	removed
+}
+
+/// Removes the transcript hashed `hash` from `store` unless a phase-2 file of `dir` still has
+/// it (the same transcript may be a key of another model).
+fn unstore(dir: &Path, store: &ModelStore, hash: &[u8; 32]) {
+	let suffix = format!("-0x{}.pk", hex::encode(hash));
+	if files(dir, |name| name.ends_with(&suffix)).is_empty() {
+		let _ = store.remove(&ModelId(*hash));
+	}
 }
 
 /// One contribution to make: what it extends and who makes it.
@@ -547,6 +644,16 @@ impl Contributor {
 		None
 	}
 
+	/// The models the node is making a contribution to, or waiting for its contribution to be
+	/// on chain: their transcripts are not pruned meanwhile.
+	pub fn busy(&self) -> HashSet<ModelId> {
+		let busy = self.busy.lock();
+		busy.iter()
+			.filter(|(_, state)| !matches!(state, Busy::Failed(_)))
+			.map(|(m, _)| *m)
+			.collect()
+	}
+
 	/// `task`'s contribution was submitted at block `number`.
 	pub fn submitted(&self, task: &Task, number: BlockNumber) {
 		let account = AccountId::from(task.key);
@@ -736,6 +843,75 @@ mod tests {
 		assert_eq!(share(&ceremony, &store, &shared), 1);
 		assert_eq!(share(&ceremony, &store, &Shared::default()), 0);
 		assert!(store.get(&id(b"phase one, again")).unwrap().is_some());
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	#[allow(clippy::arithmetic_side_effects)]
+	fn a_transcript_the_chain_no_longer_names_is_removed_once_it_is_an_hour_old() {
+		let dir = std::env::temp_dir().join(format!("verity-prune-{}", std::process::id()));
+		let ceremony = dir.join("ceremony");
+		std::fs::create_dir_all(&ceremony).unwrap();
+		let store =
+			ModelStore::open(&dir.join("store"), 1 << 20, std::time::Duration::from_secs(1), false)
+				.unwrap();
+		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
+		let hour = std::time::Duration::from_secs(60 * 60);
+		let (now, two_hours_ago) = (SystemTime::now(), SystemTime::now() - 2 * hour);
+		let (a, b) = (ModelId([0xa; 32]), ModelId([0xb; 32]));
+		// Writes a transcript of `model`, last written `at`.
+		let put = |model: &ModelId, bytes: &[u8], at: SystemTime| {
+			let path = transcript_file(&ceremony, model, &id(bytes).0);
+			std::fs::write(&path, bytes).unwrap();
+			std::fs::File::options().write(true).open(&path).unwrap().set_modified(at).unwrap();
+			path
+		};
+		let sealed = put(&a, b"a's sealed key", two_hours_ago);
+		let ended = put(&a, b"a contribution to an ended phase", two_hours_ago);
+		let recent = put(&a, b"written by hand a minute ago", now);
+		// The same bytes as a transcript of another model, which is not looked at.
+		let same = put(&b, b"a contribution to an ended phase", two_hours_ago);
+		let other = put(&b, b"b's contribution", two_hours_ago);
+		let reaped = put(&ModelId([0xc; 32]), b"a reaped model's key", two_hours_ago);
+		std::fs::write(ceremony.join("0x01.ptau"), b"phase one").unwrap();
+		std::fs::write(ceremony.join("0xaa.ir"), b"an IR").unwrap();
+		std::fs::write(ceremony.join("notes.pk"), b"not a transcript's name").unwrap();
+		let shared = Shared::default();
+		assert_eq!(share(&ceremony, &store, &shared), 7);
+		assert_eq!(
+			models_in(&ceremony),
+			BTreeSet::from([a, b, ModelId([0xc; 32])]),
+			"named by their files"
+		);
+
+		let on_chain = HashMap::from([
+			(a, HashSet::from([H256(id(b"a's sealed key").0)])),
+			(ModelId([0xc; 32]), HashSet::new()),
+		]);
+		assert_eq!(prune(&ceremony, &store, &shared, &on_chain, now - hour), 2);
+		assert!(!ended.exists() && !reaped.exists());
+		for kept in [&sealed, &recent, &same, &other] {
+			assert!(kept.exists(), "{} kept", kept.display());
+		}
+		for kept in ["0x01.ptau", "0xaa.ir", "notes.pk"] {
+			assert!(ceremony.join(kept).exists(), "{kept} kept");
+		}
+		// Out of the store too, unless a file left has the same bytes.
+		assert!(store.get(&id(b"a reaped model's key")).unwrap().is_none());
+		assert!(store.get(&id(b"a contribution to an ended phase")).unwrap().is_some());
+		assert!(store.get(&id(b"a's sealed key")).unwrap().is_some());
+		// Forgotten as shared: the same file put back is shared again.
+		assert!(shared.lock().iter().all(|(path, _)| *path != ended && *path != reaped));
+		assert_eq!(share(&ceremony, &store, &shared), 0);
+		put(&ModelId([0xc; 32]), b"a reaped model's key", two_hours_ago);
+		assert_eq!(share(&ceremony, &store, &shared), 1);
+
+		// Once the other model's phase ended as well: its last copy leaves the store.
+		let on_chain = HashMap::from([(b, HashSet::new())]);
+		assert_eq!(prune(&ceremony, &store, &shared, &on_chain, now - hour), 2);
+		assert!(!same.exists() && !other.exists());
+		assert!(store.get(&id(b"a contribution to an ended phase")).unwrap().is_none());
+		assert!(store.get(&id(b"b's contribution")).unwrap().is_none());
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 
