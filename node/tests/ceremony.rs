@@ -429,20 +429,7 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		&ferdie_hash.0
 	)
 	.exists());
-	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase2 {
-		model: DEMO_MODEL_ID,
-		index: deepest.1,
-	});
-	let events = node.submit_and_watch(seal, &Sr25519Keyring::Alice.pair()).await;
-	assert!(events.iter().any(|e| matches!(
-		e,
-		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 5, .. })
-	)));
-	// Alice's node fetched the sealed phase-1 transcript from the peer.
-	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());
-
-	// An hour on, the node removes the phase-2 transcripts the chain no longer names (Ferdie's,
-	// which it fetched, and its keys' but the sealed one), from its store too.
+	// Files hours old stay while the running phase 2 names them.
 	let ceremony_dir = keys.join("ceremony");
 	let phase2_files = |dir: &Path| -> Vec<std::path::PathBuf> {
 		std::fs::read_dir(dir)
@@ -458,6 +445,24 @@ async fn verifiers_contribute_by_themselves_and_the_worker_proves_with_the_seale
 		let file = std::fs::File::options().write(true).open(file).unwrap();
 		file.set_modified(two_hours_ago).unwrap();
 	}
+	for _ in 0..5 {
+		node.submit_and_watch(remark.clone(), &Sr25519Keyring::Eve.pair()).await;
+	}
+	assert_eq!(phase2_files(&ceremony_dir).len(), 5, "named by the running phase 2");
+	let seal = RuntimeCall::Settlement(pallet_settlement::Call::seal_phase2 {
+		model: DEMO_MODEL_ID,
+		index: deepest.1,
+	});
+	let events = node.submit_and_watch(seal, &Sr25519Keyring::Alice.pair()).await;
+	assert!(events.iter().any(|e| matches!(
+		e,
+		RuntimeEvent::Settlement(pallet_settlement::Event::Phase2Sealed { contributors: 5, .. })
+	)));
+	// Alice's node fetched the sealed phase-1 transcript from the peer.
+	assert!(keys.join(format!("ceremony/{sealed_hash:?}.ptau")).exists());
+
+	// Once sealed, the node removes the phase-2 transcripts the chain no longer names
+	// (Ferdie's, which it fetched, and its keys' but the sealed one), from its store too.
 	node.wait_until("the transcripts no longer named removed", Duration::from_secs(120), |node| {
 		let (remark, dir) = (remark.clone(), ceremony_dir.clone());
 		async move {

@@ -1182,10 +1182,10 @@ impl Worker {
 
 	/// Tends the ceremony directory off the async executor, one pass at a time: removes the
 	/// phase-2 transcripts the chain no longer names at its `finalized` block
-	/// ([`phase2::prune`]: of phases that ended, keys replaced, models reaped), unless the node
-	/// is catching up with the chain (its blocks would not name what the chain does) or is
-	/// making or waiting for a contribution to the model; then puts the new transcripts into
-	/// the store, where peers fetch them ([`phase2::share`]).
+	/// ([`phase2::prune_unnamed`]: of phases that ended, keys replaced, models reaped) unless
+	/// the node is catching up with the chain (its blocks would not name what the chain does);
+	/// then puts the new transcripts into the store, where peers fetch them
+	/// ([`phase2::share`]).
 	fn tend_transcripts(&self, finalized: sp_core::H256) {
 		use std::sync::atomic::Ordering;
 		if self.transcripts.1.swap(true, Ordering::AcqRel) {
@@ -1201,22 +1201,13 @@ impl Worker {
 		let (done, shared) = (Done(self.transcripts.clone()), self.shared.clone());
 		let prune = !self.sync.is_major_syncing();
 		let busy = self.ceremony.as_ref().map(|ceremony| ceremony.busy()).unwrap_or_default();
-		let client = self.client.clone();
+		let (client, checked) = (self.client.clone(), self.checked.clone());
 		self.spawner.spawn_blocking("verity-worker-transcripts", Some("worker"), async move {
 			let dir = phase2::dir(shared.zk.dir());
 			if prune {
-				let on_chain: HashMap<ModelId, HashSet<sp_core::H256>> = phase2::models_in(&dir)
-					.into_iter()
-					.filter(|model| !busy.contains(model))
-					.filter_map(|model| {
-						phase2::named_on_chain(&client, finalized, &model)
-							.map(|named| (model, named))
-					})
-					.collect();
-				let before = std::time::SystemTime::now()
-					.checked_sub(phase2::KEEP_UNNAMED_FOR)
-					.unwrap_or(std::time::UNIX_EPOCH);
-				let removed = phase2::prune(&dir, &shared.store, &done.0 .0, &on_chain, before);
+				let seen = phase2::Seen { shared: &done.0 .0, checked: &checked };
+				let removed =
+					phase2::prune_unnamed(&client, finalized, &dir, &shared.store, &seen, &busy);
 				if removed > 0 {
 					log::info!(
 						target: LOG_TARGET,
@@ -1399,8 +1390,10 @@ impl Worker {
 				NotExtended::Bad(_) => {
 					let (dir, shared, candidate) =
 						(contributor.dir().to_path_buf(), self.shared.clone(), candidate.clone());
+					let (client, best) = (self.client.clone(), self.client.info().best_hash);
 					let _ = tokio::task::spawn_blocking(move || {
-						phase2::discard(&dir, &shared.store, &candidate)
+						let in_use = |hash: &[u8; 32]| phase2::is_model(&client, best, hash);
+						phase2::discard(&dir, &shared.store, &candidate, &in_use)
 					})
 					.await;
 					None

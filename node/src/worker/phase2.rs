@@ -193,13 +193,17 @@ pub fn share(dir: &Path, store: &ModelStore, shared: &Shared) -> usize {
 }
 
 /// Removes `candidate`'s transcript, whose bytes are not a key to extend, from the ceremony
-/// directory, and from `store` unless another of the directory's files has the same bytes (the
-/// same transcript may be a sound key of another model).
-pub fn discard(dir: &Path, store: &ModelStore, candidate: &Candidate) {
+/// directory, and from `store` as [`unstore`] does.
+pub fn discard(
+	dir: &Path,
+	store: &ModelStore,
+	candidate: &Candidate,
+	in_use: &dyn Fn(&[u8; 32]) -> bool,
+) {
 	if let Err(e) = std::fs::remove_file(&candidate.file) {
 		log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", candidate.file.display());
 	}
-	unstore(dir, store, &candidate.transcript.0);
+	unstore(dir, store, &candidate.transcript.0, in_use);
 }
 
 /// The phase-2 transcripts of `model` the node holds.
@@ -208,10 +212,21 @@ pub fn transcripts_of(dir: &Path, model: &ModelId) -> Vec<PathBuf> {
 	files(dir, |name| name.starts_with(&prefix) && name.ends_with(".pk"))
 }
 
-/// How long a phase-2 transcript the chain does not name is kept after it was last written: a
-/// contribution written by hand into the directory (`verity-node zk contribute --out`) is
-/// not on chain yet, and is not taken for one of a phase that ended.
+/// How long before the finalized block a phase-2 transcript the chain does not name must have
+/// been last written to be removed: a contribution written by hand into the directory
+/// (`verity-node zk contribute --out`) is not on chain yet, and is not taken for one of a phase
+/// that ended.
 pub const KEEP_UNNAMED_FOR: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// The time before which a transcript the chain does not name at a block of time `block_ms`
+/// (none: unknown) was written for [`prune`] to remove it: [`KEEP_UNNAMED_FOR`] before that
+/// block, or before `now` if the block claims a later time. A block made long ago (a node
+/// catching up, restored from an old database, or whose chain stopped finalizing) names
+/// nothing written since, so nothing written since is removed.
+pub fn cutoff(now: SystemTime, block_ms: Option<u64>) -> Option<SystemTime> {
+	let block = SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(block_ms?))?;
+	block.min(now).checked_sub(KEEP_UNNAMED_FOR)
+}
 
 /// A phase-2 transcript file's model and hash, read from its name ([`transcript_file`]).
 fn named(path: &Path) -> Option<(ModelId, [u8; 32])> {
@@ -240,13 +255,6 @@ pub fn named_on_chain(client: &FullClient, at: H256, model: &ModelId) -> Option<
 	use pallet_models_runtime_api::ModelsApi;
 	use pallet_settlement::{Phase2, Phase2Steps};
 	use sp_api::ProvideRuntimeApi;
-	/// A value that may be absent; None if the state could not be read or decoded.
-	fn get<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<Option<V>> {
-		match client.storage(at, &sp_core::storage::StorageKey(key)).ok()? {
-			Some(data) => V::decode(&mut &data.0[..]).ok().map(Some),
-			None => Some(None),
-		}
-	}
 	let mut named = HashSet::new();
 	let entry = client.runtime_api().model(at, *model).ok()?;
 	if let Some(verity_primitives::KeySetup::Ceremony { phase2, .. }) =
@@ -266,46 +274,87 @@ pub fn named_on_chain(client: &FullClient, at: H256, model: &ModelId) -> Option<
 	Some(named)
 }
 
+/// What the node has made of its ceremony directory's files.
+pub struct Seen<'a> {
+	/// The files [`share`] put into the store.
+	pub shared: &'a Shared,
+	/// The files [`holds`] hashed.
+	pub checked: &'a Checked,
+}
+
 /// Removes from `dir` the phase-2 transcripts of the models `on_chain` lists that are not among
-/// the hashes it gives them and were last written before `before`; from `store` too unless a
-/// file left has the same bytes; and from `shared`. The transcripts of a model `on_chain` does
-/// not list are left alone. Returns how many files it removed.
+/// the hashes it gives them and were last written before `before`; from `store` too, as
+/// [`unstore`] does; and from `seen`. The transcripts of a model `on_chain` does not list are
+/// left alone. Returns how many files it removed.
 pub fn prune(
 	dir: &Path,
 	store: &ModelStore,
-	shared: &Shared,
+	seen: &Seen,
 	on_chain: &HashMap<ModelId, HashSet<H256>>,
 	before: SystemTime,
+	in_use: &dyn Fn(&[u8; 32]) -> bool,
 ) -> usize {
-	let unnamed = |path: &PathBuf| {
-		let Some((model, hash)) = named(path) else { return false };
-		let old = stamp(path).is_some_and(|(_, modified, _)| modified < before);
-		old && on_chain.get(&model).is_some_and(|hashes| !hashes.contains(&H256(hash)))
-	};
 	let mut removed: usize = 0;
-	for path in files(dir, |name| name.ends_with(".pk")).into_iter().filter(unnamed) {
-		match std::fs::remove_file(&path) {
-			Ok(()) => removed = removed.saturating_add(1),
-			Err(e) => {
-				log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", path.display());
-				continue;
-			},
+	for path in files(dir, |name| name.ends_with(".pk")) {
+		let Some((model, hash)) = named(&path) else { continue };
+		if on_chain.get(&model).is_none_or(|hashes| hashes.contains(&H256(hash))) {
+			continue;
 		}
-		shared.lock().retain(|(file, _)| *file != path);
-		if let Some((_, hash)) = named(&path) {
-			unstore(dir, store, &hash);
+		if stamp(&path).is_none_or(|(_, modified, _)| modified >= before) {
+			continue;
 		}
+		if let Err(e) = std::fs::remove_file(&path) {
+			log::warn!(target: super::LOG_TARGET, "cannot remove {}: {e}", path.display());
+			continue;
+		}
+		removed = removed.saturating_add(1);
+		seen.shared.lock().retain(|(file, _)| *file != path);
+		seen.checked.lock().remove(&path);
+		unstore(dir, store, &hash, in_use);
 	}
 	removed
 }
 
-/// Removes the transcript hashed `hash` from `store` unless a phase-2 file of `dir` still has
-/// it (the same transcript may be a key of another model).
-fn unstore(dir: &Path, store: &ModelStore, hash: &[u8; 32]) {
-	let suffix = format!("-0x{}.pk", hex::encode(hash));
-	if files(dir, |name| name.ends_with(&suffix)).is_empty() {
+/// Removes the blob hashed `hash`, a transcript no longer wanted, from `store` unless a file of
+/// `dir` still holds it (a phase-2 transcript of another model, or the phase-1 transcript of
+/// that hash) or `in_use` says the store needs it otherwise. A transcript's hash is whatever its
+/// contributor named, so it may be a model's id: `in_use` answers for those.
+fn unstore(dir: &Path, store: &ModelStore, hash: &[u8; 32], in_use: &dyn Fn(&[u8; 32]) -> bool) {
+	let phase2 = format!("-0x{}.pk", hex::encode(hash));
+	let phase1 = format!("0x{}.ptau", hex::encode(hash));
+	if files(dir, |name| name.ends_with(&phase2) || name == phase1).is_empty() && !in_use(hash) {
 		let _ = store.remove(&ModelId(*hash));
 	}
+}
+
+/// Whether `id` is a model registered at `at` (its bytes stay in the store); true if the state
+/// could not be read.
+pub fn is_model(client: &FullClient, at: H256, id: &[u8; 32]) -> bool {
+	let key = pallet_models::Models::<Runtime>::hashed_key_for(ModelId(*id));
+	!matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(None))
+}
+
+/// Prunes the ceremony directory `dir` at the `finalized` block as [`prune`] does, for the
+/// models the chain names there but `busy`'s (whose contributions may not be on chain yet), of
+/// the transcripts written [`KEEP_UNNAMED_FOR`] before that block was made ([`cutoff`]).
+/// Blocking. Returns how many files it removed.
+pub fn prune_unnamed(
+	client: &FullClient,
+	finalized: H256,
+	dir: &Path,
+	store: &ModelStore,
+	seen: &Seen,
+	busy: &HashSet<ModelId>,
+) -> usize {
+	let now_key = pallet_timestamp::Now::<Runtime>::hashed_key().to_vec();
+	let made = get::<u64>(client, finalized, now_key).flatten();
+	let Some(before) = cutoff(SystemTime::now(), made) else { return 0 };
+	let on_chain: HashMap<ModelId, HashSet<H256>> = models_in(dir)
+		.into_iter()
+		.filter(|model| !busy.contains(model))
+		.filter_map(|model| named_on_chain(client, finalized, &model).map(|named| (model, named)))
+		.collect();
+	prune(dir, store, seen, &on_chain, before, &|hash| is_model(client, finalized, hash))
 }
 
 /// One contribution to make: what it extends and who makes it.
@@ -401,9 +450,18 @@ pub struct Contributor {
 	busy: Mutex<HashMap<ModelId, Busy>>,
 }
 
+/// The value at `key`, absent or not; None if the state could not be read or the value not
+/// decoded.
+fn get<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<Option<V>> {
+	match client.storage(at, &sp_core::storage::StorageKey(key)).ok()? {
+		Some(data) => V::decode(&mut &data.0[..]).ok().map(Some),
+		None => Some(None),
+	}
+}
+
+/// The value at `key`, if it can be read.
 fn read<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<V> {
-	let data = client.storage(at, &sp_core::storage::StorageKey(key)).ok()??;
-	V::decode(&mut &data.0[..]).ok()
+	get(client, at, key).flatten()
 }
 
 fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &AccountId) -> bool {
@@ -650,7 +708,7 @@ impl Contributor {
 		let busy = self.busy.lock();
 		busy.iter()
 			.filter(|(_, state)| !matches!(state, Busy::Failed(_)))
-			.map(|(m, _)| *m)
+			.map(|(model, _)| *model)
 			.collect()
 	}
 
@@ -858,7 +916,7 @@ mod tests {
 		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
 		let hour = std::time::Duration::from_secs(60 * 60);
 		let (now, two_hours_ago) = (SystemTime::now(), SystemTime::now() - 2 * hour);
-		let (a, b) = (ModelId([0xa; 32]), ModelId([0xb; 32]));
+		let (a, b, c) = (ModelId([0xa; 32]), ModelId([0xb; 32]), ModelId([0xc; 32]));
 		// Writes a transcript of `model`, last written `at`.
 		let put = |model: &ModelId, bytes: &[u8], at: SystemTime| {
 			let path = transcript_file(&ceremony, model, &id(bytes).0);
@@ -869,50 +927,82 @@ mod tests {
 		let sealed = put(&a, b"a's sealed key", two_hours_ago);
 		let ended = put(&a, b"a contribution to an ended phase", two_hours_ago);
 		let recent = put(&a, b"written by hand a minute ago", now);
+		// Contributions that named a registered model's id and the phase-1 transcript's hash
+		// (the node fetched their bytes from its own store).
+		let model_bytes = b"a registered model's bytes";
+		store.put(model_bytes).unwrap();
+		let named_a_model = put(&a, model_bytes, two_hours_ago);
+		let phase1 = ceremony.join(format!("{:?}.ptau", H256(id(b"phase one").0)));
+		std::fs::write(&phase1, b"phase one").unwrap();
+		let named_phase1 = put(&a, b"phase one", two_hours_ago);
 		// The same bytes as a transcript of another model, which is not looked at.
 		let same = put(&b, b"a contribution to an ended phase", two_hours_ago);
 		let other = put(&b, b"b's contribution", two_hours_ago);
-		let reaped = put(&ModelId([0xc; 32]), b"a reaped model's key", two_hours_ago);
-		std::fs::write(ceremony.join("0x01.ptau"), b"phase one").unwrap();
+		let reaped = put(&c, b"a reaped model's key", two_hours_ago);
 		std::fs::write(ceremony.join("0xaa.ir"), b"an IR").unwrap();
 		std::fs::write(ceremony.join("notes.pk"), b"not a transcript's name").unwrap();
-		let shared = Shared::default();
+		let (shared, checked) = (Shared::default(), Checked::default());
+		// Each file once but those whose bytes the store holds already (the model's, twins).
 		assert_eq!(share(&ceremony, &store, &shared), 7);
-		assert_eq!(
-			models_in(&ceremony),
-			BTreeSet::from([a, b, ModelId([0xc; 32])]),
-			"named by their files"
-		);
+		assert!(holds(&ended, &id(b"a contribution to an ended phase"), &checked));
+		assert_eq!(models_in(&ceremony), BTreeSet::from([a, b, c]), "named by their files");
 
 		let on_chain = HashMap::from([
 			(a, HashSet::from([H256(id(b"a's sealed key").0)])),
-			(ModelId([0xc; 32]), HashSet::new()),
+			(c, HashSet::new()),
 		]);
-		assert_eq!(prune(&ceremony, &store, &shared, &on_chain, now - hour), 2);
-		assert!(!ended.exists() && !reaped.exists());
-		for kept in [&sealed, &recent, &same, &other] {
+		let seen = Seen { shared: &shared, checked: &checked };
+		let is_model = |hash: &[u8; 32]| *hash == id(model_bytes).0;
+		assert_eq!(prune(&ceremony, &store, &seen, &on_chain, now - hour, &is_model), 4);
+		for gone in [&ended, &reaped, &named_a_model, &named_phase1] {
+			assert!(!gone.exists(), "{} removed", gone.display());
+		}
+		for kept in [&sealed, &recent, &same, &other, &phase1] {
 			assert!(kept.exists(), "{} kept", kept.display());
 		}
-		for kept in ["0x01.ptau", "0xaa.ir", "notes.pk"] {
+		for kept in ["0xaa.ir", "notes.pk"] {
 			assert!(ceremony.join(kept).exists(), "{kept} kept");
 		}
-		// Out of the store too, unless a file left has the same bytes.
+		// Out of the store too, unless a file left has the same bytes, or they are a model's or
+		// the phase-1 transcript of that hash.
 		assert!(store.get(&id(b"a reaped model's key")).unwrap().is_none());
 		assert!(store.get(&id(b"a contribution to an ended phase")).unwrap().is_some());
 		assert!(store.get(&id(b"a's sealed key")).unwrap().is_some());
-		// Forgotten as shared: the same file put back is shared again.
+		assert!(store.get(&id(model_bytes)).unwrap().is_some());
+		assert!(store.get(&id(b"phase one")).unwrap().is_some());
+		// Forgotten as shared and as hashed: the same file put back is shared again.
 		assert!(shared.lock().iter().all(|(path, _)| *path != ended && *path != reaped));
+		assert!(!checked.lock().contains_key(&ended));
 		assert_eq!(share(&ceremony, &store, &shared), 0);
-		put(&ModelId([0xc; 32]), b"a reaped model's key", two_hours_ago);
+		put(&c, b"a reaped model's key", two_hours_ago);
 		assert_eq!(share(&ceremony, &store, &shared), 1);
 
 		// Once the other model's phase ended as well: its last copy leaves the store.
 		let on_chain = HashMap::from([(b, HashSet::new())]);
-		assert_eq!(prune(&ceremony, &store, &shared, &on_chain, now - hour), 2);
+		assert_eq!(prune(&ceremony, &store, &seen, &on_chain, now - hour, &is_model), 2);
 		assert!(!same.exists() && !other.exists());
 		assert!(store.get(&id(b"a contribution to an ended phase")).unwrap().is_none());
 		assert!(store.get(&id(b"b's contribution")).unwrap().is_none());
 		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	#[allow(clippy::arithmetic_side_effects)]
+	fn what_is_pruned_is_judged_by_the_time_of_the_finalized_block() {
+		let hour = std::time::Duration::from_secs(60 * 60);
+		let now = SystemTime::UNIX_EPOCH + 1_000 * hour;
+		let ms = |at: SystemTime| at.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis();
+		let block = |at: SystemTime| Some(u64::try_from(ms(at)).unwrap());
+		// An hour before a block made now.
+		assert_eq!(cutoff(now, block(now)), Some(now - hour));
+		// A block made a day ago (a node catching up, or a chain that stopped finalizing):
+		// nothing written in the last 25 hours is removed.
+		assert_eq!(cutoff(now, block(now - 24 * hour)), Some(now - 25 * hour));
+		// A block from the future is taken as made now; genesis (time 0) removes nothing.
+		assert_eq!(cutoff(now, block(now + hour)), Some(now - hour));
+		assert!(cutoff(now, Some(0)) < Some(SystemTime::UNIX_EPOCH));
+		// No time could be read: nothing is removed.
+		assert_eq!(cutoff(now, None), None);
 	}
 
 	#[test]
@@ -1052,11 +1142,18 @@ mod tests {
 		store.put(&std::fs::read(&forged.file).unwrap()).unwrap();
 		let twin = dir.join(format!("0x01-0x{}.pk", hex::encode(id.0)));
 		std::fs::copy(&forged.file, &twin).unwrap();
-		discard(&dir, &store, &forged);
+		discard(&dir, &store, &forged, &|_| false);
 		assert!(!forged.file.exists());
 		assert!(store.get(&id).unwrap().is_some(), "another file holds the bytes");
-		discard(&dir, &store, &Candidate { file: twin.clone(), ..forged.clone() });
-		assert!(!twin.exists());
+		// Nor when the hash named is a registered model's id: the bytes are the model's.
+		let twin = Candidate { file: twin.clone(), ..forged.clone() };
+		let bytes = std::fs::read(&twin.file).unwrap();
+		discard(&dir, &store, &twin, &|hash| *hash == id.0);
+		assert!(!twin.file.exists());
+		assert!(store.get(&id).unwrap().is_some(), "a model's bytes");
+		std::fs::write(&twin.file, bytes).unwrap();
+		discard(&dir, &store, &twin, &|_| false);
+		assert!(!twin.file.exists());
 		assert!(store.get(&id).unwrap().is_none());
 		let _ = std::fs::remove_dir_all(&dir);
 	}
