@@ -838,7 +838,7 @@ impl Worker {
 		self.play_rounds(members, number);
 		self.audit(audits, number);
 		self.contribute(best, number, &verifiers);
-		self.tend_transcripts(info.finalized_hash);
+		self.tend_transcripts((info.finalized_hash, info.finalized_number), best);
 		assigned.sort_by_key(|work| work.job.id);
 
 		let mut state = self.shared.state.lock();
@@ -1181,12 +1181,12 @@ impl Worker {
 	}
 
 	/// Tends the ceremony directory off the async executor, one pass at a time: removes the
-	/// phase-2 transcripts the chain no longer names at its `finalized` block
+	/// phase-2 transcripts the chain no longer names at its `finalized` block (hash, number)
 	/// ([`phase2::prune_unnamed`]: of phases that ended, keys replaced, models reaped) unless
 	/// the node is catching up with the chain (its blocks would not name what the chain does);
 	/// then puts the new transcripts into the store, where peers fetch them
 	/// ([`phase2::share`]).
-	fn tend_transcripts(&self, finalized: sp_core::H256) {
+	fn tend_transcripts(&self, finalized: (sp_core::H256, BlockNumber), best: sp_core::H256) {
 		use std::sync::atomic::Ordering;
 		if self.transcripts.1.swap(true, Ordering::AcqRel) {
 			return;
@@ -1206,12 +1206,13 @@ impl Worker {
 			let dir = phase2::dir(shared.zk.dir());
 			if prune {
 				let seen = phase2::Seen { shared: &done.0 .0, checked: &checked };
+				let store = &shared.store;
 				let removed =
-					phase2::prune_unnamed(&client, finalized, &dir, &shared.store, &seen, &busy);
+					phase2::prune_unnamed(&client, finalized, best, &dir, store, &seen, &busy);
 				if removed > 0 {
 					log::info!(
 						target: LOG_TARGET,
-						"{removed} ceremony transcript(s) the chain no longer names removed"
+						"{removed} ceremony file(s) the chain no longer names removed"
 					);
 				}
 			}

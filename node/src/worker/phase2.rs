@@ -247,11 +247,16 @@ pub fn models_in(dir: &Path) -> BTreeSet<ModelId> {
 		.collect()
 }
 
-/// The phase-2 transcripts of `model` the chain names at `at`: its key's, if the ceremony
-/// sealed it, and while a phase 2 of the model runs, its start's and every contribution's.
-/// None if the state could not be read. A key replaced is not named: the jobs pinned to it
-/// are refunded, not proved.
-pub fn named_on_chain(client: &FullClient, at: H256, model: &ModelId) -> Option<HashSet<H256>> {
+/// The phase-2 transcripts of `model` the chain names at block `at`, number `number`: its
+/// key's, if the ceremony sealed it, and while a phase 2 of the model runs and has not expired,
+/// its start's and every contribution's. None if the state could not be read. A key replaced
+/// is not named (the jobs pinned to it are refunded, not proved), nor is an expired phase 2
+/// (the chain takes neither a contribution nor a seal of it).
+pub fn named_on_chain(
+	client: &FullClient,
+	(at, number): (H256, BlockNumber),
+	model: &ModelId,
+) -> Option<HashSet<H256>> {
 	use pallet_models_runtime_api::ModelsApi;
 	use pallet_settlement::{Phase2, Phase2Steps};
 	use sp_api::ProvideRuntimeApi;
@@ -262,7 +267,8 @@ pub fn named_on_chain(client: &FullClient, at: H256, model: &ModelId) -> Option<
 	{
 		named.insert(phase2);
 	}
-	if let Some(info) = get::<Phase2Info>(client, at, Phase2::<Runtime>::hashed_key_for(model))? {
+	let phase = get::<Phase2Info>(client, at, Phase2::<Runtime>::hashed_key_for(model))?;
+	if let Some(info) = phase.filter(|info| number < info.expires) {
 		named.insert(info.origin);
 		for index in 0..info.contributions {
 			let key = Phase2Steps::<Runtime>::hashed_key_for(model, index);
@@ -285,7 +291,8 @@ pub struct Seen<'a> {
 /// Removes from `dir` the phase-2 transcripts of the models `on_chain` lists that are not among
 /// the hashes it gives them and were last written before `before`; from `store` too, as
 /// [`unstore`] does; and from `seen`. The transcripts of a model `on_chain` does not list are
-/// left alone. Returns how many files it removed.
+/// left alone. Removes as well the partial files of writes that never ended (the node stopped
+/// during [`write_bytes`]) last written before `before`. Returns how many files it removed.
 pub fn prune(
 	dir: &Path,
 	store: &ModelStore,
@@ -312,17 +319,25 @@ pub fn prune(
 		seen.checked.lock().remove(&path);
 		unstore(dir, store, &hash, in_use);
 	}
+	for path in files(dir, |name| name.contains(".partial-")) {
+		if stamp(&path).is_some_and(|(_, modified, _)| modified < before)
+			&& std::fs::remove_file(&path).is_ok()
+		{
+			removed = removed.saturating_add(1);
+		}
+	}
 	removed
 }
 
 /// Removes the blob hashed `hash`, a transcript no longer wanted, from `store` unless a file of
-/// `dir` still holds it (a phase-2 transcript of another model, or the phase-1 transcript of
-/// that hash) or `in_use` says the store needs it otherwise. A transcript's hash is whatever its
-/// contributor named, so it may be a model's id: `in_use` answers for those.
+/// `dir` is named with that hash (a phase-2 transcript of another model, or the phase-1
+/// transcript) or `in_use` says the store needs it otherwise. A transcript's hash is whatever
+/// its contributor named, so it may be a model's id: `in_use` answers for those.
 fn unstore(dir: &Path, store: &ModelStore, hash: &[u8; 32], in_use: &dyn Fn(&[u8; 32]) -> bool) {
 	let phase2 = format!("-0x{}.pk", hex::encode(hash));
-	let phase1 = format!("0x{}.ptau", hex::encode(hash));
-	if files(dir, |name| name.ends_with(&phase2) || name == phase1).is_empty() && !in_use(hash) {
+	let named = dir.join(format!("0x{}.ptau", hex::encode(hash))).exists()
+		|| !files(dir, |name| name.ends_with(&phase2)).is_empty();
+	if !named && !in_use(hash) {
 		let _ = store.remove(&ModelId(*hash));
 	}
 }
@@ -330,31 +345,36 @@ fn unstore(dir: &Path, store: &ModelStore, hash: &[u8; 32], in_use: &dyn Fn(&[u8
 /// Whether `id` is a model registered at `at` (its bytes stay in the store); true if the state
 /// could not be read.
 pub fn is_model(client: &FullClient, at: H256, id: &[u8; 32]) -> bool {
-	let key = pallet_models::Models::<Runtime>::hashed_key_for(ModelId(*id));
-	!matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(None))
+	exists(client, at, pallet_models::Models::<Runtime>::hashed_key_for(ModelId(*id)))
+		!= Some(false)
 }
 
-/// Prunes the ceremony directory `dir` at the `finalized` block as [`prune`] does, for the
-/// models the chain names there but `busy`'s (whose contributions may not be on chain yet), of
-/// the transcripts written [`KEEP_UNNAMED_FOR`] before that block was made ([`cutoff`]).
-/// Blocking. Returns how many files it removed.
+/// Prunes the ceremony directory `dir` as [`prune`] does: of the models whose transcripts are
+/// there, but `busy`'s (whose contributions may not be on chain yet), the transcripts the
+/// `finalized` block (hash and number) does not name and that were written
+/// [`KEEP_UNNAMED_FOR`] before it was made ([`cutoff`]); a blob that is a model's bytes at the
+/// `best` block or the finalized one stays in the store. Blocking. Returns how many files it
+/// removed.
 pub fn prune_unnamed(
 	client: &FullClient,
-	finalized: H256,
+	finalized: (H256, BlockNumber),
+	best: H256,
 	dir: &Path,
 	store: &ModelStore,
 	seen: &Seen,
 	busy: &HashSet<ModelId>,
 ) -> usize {
 	let now_key = pallet_timestamp::Now::<Runtime>::hashed_key().to_vec();
-	let made = get::<u64>(client, finalized, now_key).flatten();
+	let made = get::<u64>(client, finalized.0, now_key).flatten();
 	let Some(before) = cutoff(SystemTime::now(), made) else { return 0 };
 	let on_chain: HashMap<ModelId, HashSet<H256>> = models_in(dir)
 		.into_iter()
 		.filter(|model| !busy.contains(model))
 		.filter_map(|model| named_on_chain(client, finalized, &model).map(|named| (model, named)))
 		.collect();
-	prune(dir, store, seen, &on_chain, before, &|hash| is_model(client, finalized, hash))
+	let in_use =
+		|hash: &[u8; 32]| is_model(client, best, hash) || is_model(client, finalized.0, hash);
+	prune(dir, store, seen, &on_chain, before, &in_use)
 }
 
 /// One contribution to make: what it extends and who makes it.
@@ -464,9 +484,14 @@ fn read<V: Decode>(client: &FullClient, at: H256, key: Vec<u8>) -> Option<V> {
 	get(client, at, key).flatten()
 }
 
+/// Whether a value is at `key`; None if the state could not be read.
+fn exists(client: &FullClient, at: H256, key: Vec<u8>) -> Option<bool> {
+	client.storage(at, &sp_core::storage::StorageKey(key)).ok().map(|data| data.is_some())
+}
+
 fn has_contributed(client: &FullClient, at: H256, model: &ModelId, account: &AccountId) -> bool {
 	let key = pallet_settlement::Phase2Contributors::<Runtime>::hashed_key_for(model, account);
-	matches!(client.storage(at, &sp_core::storage::StorageKey(key)), Ok(Some(_)))
+	exists(client, at, key) == Some(true)
 }
 
 /// Whether `account` can hold a contribution's deposit and then still pay the transaction's
@@ -875,14 +900,20 @@ pub fn write_ir(dir: &Path, model: &ModelId, ir: &verity_zkml::Model) -> Result<
 mod tests {
 	use super::*;
 
-	#[test]
-	fn the_ceremony_directory_s_transcripts_go_into_the_store_once_each() {
-		let dir = std::env::temp_dir().join(format!("verity-share-{}", std::process::id()));
+	/// A directory of the test's own, its ceremony directory and a store beside it.
+	fn ceremony_and_store(test: &str) -> (PathBuf, PathBuf, ModelStore) {
+		let dir = std::env::temp_dir().join(format!("verity-{test}-{}", std::process::id()));
 		let ceremony = dir.join("ceremony");
 		std::fs::create_dir_all(&ceremony).unwrap();
 		let store =
 			ModelStore::open(&dir.join("store"), 1 << 20, std::time::Duration::from_secs(1), false)
 				.unwrap();
+		(dir, ceremony, store)
+	}
+
+	#[test]
+	fn the_ceremony_directory_s_transcripts_go_into_the_store_once_each() {
+		let (dir, ceremony, store) = ceremony_and_store("share");
 		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
 		std::fs::write(ceremony.join("0x01.ptau"), b"phase one").unwrap();
 		std::fs::write(ceremony.join("0x02-0x03.pk"), b"phase two").unwrap();
@@ -907,12 +938,7 @@ mod tests {
 	#[test]
 	#[allow(clippy::arithmetic_side_effects)]
 	fn a_transcript_the_chain_no_longer_names_is_removed_once_it_is_an_hour_old() {
-		let dir = std::env::temp_dir().join(format!("verity-prune-{}", std::process::id()));
-		let ceremony = dir.join("ceremony");
-		std::fs::create_dir_all(&ceremony).unwrap();
-		let store =
-			ModelStore::open(&dir.join("store"), 1 << 20, std::time::Duration::from_secs(1), false)
-				.unwrap();
+		let (dir, ceremony, store) = ceremony_and_store("prune");
 		let id = |bytes: &[u8]| super::super::store::model_id(bytes);
 		let hour = std::time::Duration::from_secs(60 * 60);
 		let (now, two_hours_ago) = (SystemTime::now(), SystemTime::now() - 2 * hour);
@@ -941,6 +967,13 @@ mod tests {
 		let reaped = put(&c, b"a reaped model's key", two_hours_ago);
 		std::fs::write(ceremony.join("0xaa.ir"), b"an IR").unwrap();
 		std::fs::write(ceremony.join("notes.pk"), b"not a transcript's name").unwrap();
+		// Writes the node never ended (it stopped): one old, one under way.
+		let (stopped, writing) =
+			(ceremony.join("0xaa-0xbb.partial-1-0"), ceremony.join("0xaa-0xbb.partial-2-0"));
+		std::fs::write(&stopped, b"half a key").unwrap();
+		let file = std::fs::File::options().write(true).open(&stopped).unwrap();
+		file.set_modified(two_hours_ago).unwrap();
+		std::fs::write(&writing, b"half a key").unwrap();
 		let (shared, checked) = (Shared::default(), Checked::default());
 		// Each file once but those whose bytes the store holds already (the model's, twins).
 		assert_eq!(share(&ceremony, &store, &shared), 7);
@@ -953,11 +986,11 @@ mod tests {
 		]);
 		let seen = Seen { shared: &shared, checked: &checked };
 		let is_model = |hash: &[u8; 32]| *hash == id(model_bytes).0;
-		assert_eq!(prune(&ceremony, &store, &seen, &on_chain, now - hour, &is_model), 4);
-		for gone in [&ended, &reaped, &named_a_model, &named_phase1] {
+		assert_eq!(prune(&ceremony, &store, &seen, &on_chain, now - hour, &is_model), 5);
+		for gone in [&ended, &reaped, &named_a_model, &named_phase1, &stopped] {
 			assert!(!gone.exists(), "{} removed", gone.display());
 		}
-		for kept in [&sealed, &recent, &same, &other, &phase1] {
+		for kept in [&sealed, &recent, &same, &other, &phase1, &writing] {
 			assert!(kept.exists(), "{} kept", kept.display());
 		}
 		for kept in ["0xaa.ir", "notes.pk"] {
