@@ -37,6 +37,10 @@
 //! on the way): the sealed phase-1 transcript before it contributes, and a model's sealed phase-2
 //! transcript, its proving key, before it proves the model's first `Zk` job
 //! ([`super::Worker`]'s `prove`).
+//!
+//! **Pruning.** The transcripts the finalized chain no longer names (a phase 2 that ended or
+//! expired, a key replaced, a model reaped) leave the directory and the store once they were
+//! written an hour before the finalized block was made ([`prune_unnamed`]).
 
 use std::{
 	collections::{BTreeSet, HashMap, HashSet},
